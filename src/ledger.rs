@@ -1,0 +1,1463 @@
+//! Ledger primitives: customers, vendors, balances, open transactions, postings, settlement,
+//! number sequences and the trial balance.
+//!
+//! These are the only functions that change the books, and the rules engine hands exactly these to
+//! scripts. Each checks what it is asked before it writes:
+//! - [`Ledger::post_voucher`] is the one write path for amounts: a voucher is refused unless its
+//!   lines balance per currency, every account, customer, vendor and currency exists, and every
+//!   amount fits its currency's decimals. A line on a customer or vendor posts to the receivables or
+//!   payables summary account *and* creates the sub-ledger transaction, so sub-ledgers and the
+//!   general ledger cannot drift apart.
+//! - [`Ledger::settle`] settles two transactions of one account against each other, never beyond
+//!   their open amounts and never across currencies.
+//!
+//! Amounts follow the sign convention of the process document: debit positive, credit negative.
+//! The ledger does not open transactions itself; callers wrap work in
+//! [`Store::begin`]/[`Store::commit`] (a failed primitive writes nothing, so a caller may go on).
+
+use std::cell::{Cell, RefCell};
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::NaiveDate;
+use rusqlite::{OptionalExtension, Row, params};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::money::{Currency, MoneyError};
+use crate::parameters::Parameters;
+use crate::store::{Store, StoreError};
+
+/// An error of a ledger primitive. Nothing was written when one is returned.
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    /// A customer, vendor, transaction, account or sequence does not exist.
+    #[error("{what} '{key}' does not exist")]
+    NotFound {
+        /// What was looked for (`customer`, `vendor`, …).
+        what: &'static str,
+        /// Its key.
+        key: String,
+    },
+    /// The currency is not one of the company's.
+    #[error("unknown currency '{0}'")]
+    UnknownCurrency(String),
+    /// An amount does not fit its currency.
+    #[error(transparent)]
+    Money(#[from] MoneyError),
+    /// A voucher's lines do not sum to zero in a currency.
+    #[error("voucher does not balance in {currency}: the lines sum to {difference}")]
+    Unbalanced {
+        /// The currency that does not balance.
+        currency: String,
+        /// The sum of its lines.
+        difference: Decimal,
+    },
+    /// The vendor is blocked for postings.
+    #[error("vendor '{0}' is blocked")]
+    VendorBlocked(String),
+    /// A settlement that the books do not allow.
+    #[error("settlement refused: {0}")]
+    Settlement(String),
+    /// Any other refused request.
+    #[error("{0}")]
+    Invalid(String),
+    /// A database error.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Which sub-ledger: accounts receivable (customers) or accounts payable (vendors).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Side {
+    /// Customers (accounts receivable).
+    Customer,
+    /// Vendors (accounts payable).
+    Vendor,
+}
+
+impl Side {
+    fn transactions(self) -> &'static str {
+        match self {
+            Side::Customer => "customer_transactions",
+            Side::Vendor => "vendor_transactions",
+        }
+    }
+    fn settlements(self) -> &'static str {
+        match self {
+            Side::Customer => "customer_settlements",
+            Side::Vendor => "vendor_settlements",
+        }
+    }
+    /// `customer` or `vendor`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Side::Customer => "customer",
+            Side::Vendor => "vendor",
+        }
+    }
+}
+
+/// A customer account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Customer {
+    /// Account number, e.g. `C-001`.
+    pub account: String,
+    /// Name.
+    pub name: String,
+    /// Postal address.
+    pub address: Option<String>,
+    /// The customer's currency.
+    pub currency: String,
+    /// Customer group, e.g. `RETAIL`.
+    pub group: String,
+    /// The vendor account that receives the customer's credit, if any.
+    pub vendor_account: Option<String>,
+    /// True when the account is on hold for payments.
+    pub payment_hold: bool,
+    /// Tax id.
+    pub tax_id: Option<String>,
+}
+
+/// A vendor account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Vendor {
+    /// Account number, e.g. `V-100`.
+    pub account: String,
+    /// Name.
+    pub name: String,
+    /// Postal address.
+    pub address: Option<String>,
+    /// Vendor group.
+    pub group: String,
+    /// The vendor's currency.
+    pub currency: String,
+    /// True for a one-time vendor created automatically.
+    pub one_time: bool,
+    /// The customer the vendor was created for, if any.
+    pub created_for: Option<String>,
+    /// True when the vendor is blocked for postings.
+    pub blocked: bool,
+    /// Payment terms.
+    pub payment_terms: Option<String>,
+    /// Method of payment.
+    pub method_of_payment: Option<String>,
+    /// Tax id.
+    pub tax_id: Option<String>,
+}
+
+/// A customer or vendor transaction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Transaction {
+    /// Row id (used to settle it).
+    pub id: i64,
+    /// Customer or vendor sub-ledger.
+    pub side: Side,
+    /// The customer or vendor account.
+    pub account: String,
+    /// Voucher number.
+    pub voucher: String,
+    /// Date.
+    pub date: NaiveDate,
+    /// Document number (invoice, payment reference, …).
+    pub document: String,
+    /// Type: invoice, payment, credit_note, reimbursement, …
+    pub kind: String,
+    /// Currency.
+    pub currency: String,
+    /// Signed amount: debit positive, credit negative.
+    pub amount: Decimal,
+    /// The part not yet settled, same sign as `amount`.
+    pub open: Decimal,
+}
+
+/// An account's balance in one currency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Balance {
+    /// Currency.
+    pub currency: String,
+    /// Sum of all transactions (negative: credit balance).
+    pub balance: Decimal,
+    /// Sum of the open remainders of debit transactions (≥ 0).
+    pub open_debit: Decimal,
+    /// Sum of the open remainders of credit transactions (≤ 0).
+    pub open_credit: Decimal,
+}
+
+/// A balance with the account it belongs to (for listings).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AccountBalance {
+    /// Account number.
+    pub account: String,
+    /// Account name.
+    pub name: String,
+    /// The balance.
+    #[serde(flatten)]
+    pub balance: Balance,
+}
+
+/// A vendor to create.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewVendor {
+    /// Account number; `None` takes the next number of the one-time vendor sequence.
+    pub account: Option<String>,
+    /// Name (required).
+    pub name: String,
+    /// Postal address.
+    pub address: Option<String>,
+    /// Vendor group; default: the one-time group for one-time vendors, else `DEFAULT`.
+    pub group: Option<String>,
+    /// Currency (required, one of the company's).
+    pub currency: String,
+    /// True for a one-time vendor.
+    pub one_time: bool,
+    /// The customer it is created for.
+    pub created_for: Option<String>,
+    /// Payment terms (default from the one-time vendor parameters).
+    pub payment_terms: Option<String>,
+    /// Method of payment (default from the one-time vendor parameters).
+    pub method_of_payment: Option<String>,
+    /// Tax id.
+    pub tax_id: Option<String>,
+}
+
+/// Where a voucher line posts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// A general-ledger account.
+    Account(String),
+    /// A customer: posts to the receivables summary account and the customer's sub-ledger.
+    Customer(String),
+    /// A vendor: posts to the payables summary account and the vendor's sub-ledger.
+    Vendor(String),
+}
+
+/// One line of a voucher to post.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineDraft {
+    /// Where it posts.
+    pub target: Target,
+    /// Currency.
+    pub currency: String,
+    /// Signed amount (debit positive, credit negative), never zero.
+    pub amount: Decimal,
+    /// Document number of the sub-ledger transaction (default: the voucher number).
+    pub document: Option<String>,
+    /// Type of the sub-ledger transaction (default `journal`).
+    pub kind: Option<String>,
+}
+
+/// A voucher to post.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VoucherDraft {
+    /// The number sequence that numbers it (`reimbursement`, `payment`, `opening`, …).
+    pub sequence: String,
+    /// Posting date.
+    pub date: NaiveDate,
+    /// Description.
+    pub description: String,
+    /// The lines; at least two, summing to zero per currency.
+    pub lines: Vec<LineDraft>,
+}
+
+/// A posted voucher.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PostedVoucher {
+    /// Row id.
+    pub id: i64,
+    /// Voucher number.
+    pub number: String,
+    /// Date.
+    pub date: NaiveDate,
+    /// Description.
+    pub description: String,
+    /// The general-ledger lines (account, currency, amount).
+    pub lines: Vec<(String, String, Decimal)>,
+    /// Ids of the customer transactions created, in line order.
+    pub customer_transactions: Vec<i64>,
+    /// Ids of the vendor transactions created, in line order.
+    pub vendor_transactions: Vec<i64>,
+}
+
+/// A row of the trial balance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TrialBalanceRow {
+    /// General-ledger account.
+    pub account: String,
+    /// Its name.
+    pub name: String,
+    /// Currency.
+    pub currency: String,
+    /// Balance (debit positive).
+    pub balance: Decimal,
+}
+
+/// What the primitives wrote since the journal was last taken: lets the process check a hook's
+/// work against the accounting rules.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Journal {
+    /// Vouchers posted.
+    pub vouchers: Vec<PostedVoucher>,
+    /// Vendors created.
+    pub vendors_created: Vec<String>,
+    /// Settlements made: (side, debit id, credit id, amount).
+    pub settlements: Vec<(Side, i64, i64, Decimal)>,
+    /// Customers whose vendor link changed.
+    pub links: Vec<(String, String)>,
+}
+
+/// The ledger of one company: its database and parameters.
+pub struct Ledger {
+    store: Store,
+    params: Parameters,
+    currencies: HashMap<String, Currency>,
+    run_id: Cell<Option<i64>>,
+    journal: RefCell<Journal>,
+}
+
+impl std::fmt::Debug for Ledger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ledger")
+            .field("store", &self.store.path())
+            .field("company", &self.params.company.id)
+            .finish()
+    }
+}
+
+type Res<T> = Result<T, LedgerError>;
+
+fn date_text(date: NaiveDate) -> String {
+    date.format("%Y-%m-%d").to_string()
+}
+
+impl Ledger {
+    /// Opens the ledger over a company database: checks that the database agrees with the
+    /// parameters (currency decimals) and records the company's accounts, currencies and number
+    /// sequences where they are missing or changed.
+    pub fn new(store: Store, params: Parameters) -> Res<Ledger> {
+        let currencies = params
+            .currencies
+            .keys()
+            .filter_map(|code| params.currency(code).map(|c| (code.clone(), c)))
+            .collect();
+        let ledger = Ledger {
+            store,
+            params,
+            currencies,
+            run_id: Cell::new(None),
+            journal: RefCell::new(Journal::default()),
+        };
+        ledger.sync_setup()?;
+        Ok(ledger)
+    }
+
+    fn sync_setup(&self) -> Res<()> {
+        let conn = self.store.conn();
+        let sql = |e| self.sql_err(e);
+        let stored: HashMap<String, u32> = conn
+            .prepare("SELECT code, decimals FROM currencies")
+            .and_then(|mut s| {
+                s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect::<Result<_, _>>()
+            })
+            .map_err(sql)?;
+        for (code, currency) in &self.currencies {
+            if let Some(decimals) = stored.get(code)
+                && *decimals != currency.decimals
+            {
+                return Err(LedgerError::Invalid(format!(
+                    "currency {code} has {} decimals in the parameters but {decimals} in the database",
+                    currency.decimals
+                )));
+            }
+        }
+        let accounts: HashMap<String, String> = conn
+            .prepare("SELECT account, name FROM gl_accounts")
+            .and_then(|mut s| {
+                s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect::<Result<_, _>>()
+            })
+            .map_err(sql)?;
+        let sequences: HashMap<String, (String, u32)> = conn
+            .prepare("SELECT name, prefix, width FROM number_sequences")
+            .and_then(|mut s| {
+                s.query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?
+                    .collect::<Result<_, _>>()
+            })
+            .map_err(sql)?;
+        let mut wanted_sequences: Vec<(&str, &crate::parameters::SequenceSettings)> =
+            self.params.sequences.all().to_vec();
+        wanted_sequences.push(("one_time_vendor", &self.params.one_time_vendor.sequence));
+        let needs_write = self.currencies.keys().any(|c| !stored.contains_key(c))
+            || self
+                .params
+                .accounts
+                .all()
+                .iter()
+                .any(|(a, _)| !accounts.contains_key(*a))
+            || wanted_sequences.iter().any(|(name, s)| {
+                sequences.get(*name) != Some(&(s.prefix.clone(), s.width))
+            });
+        if !needs_write {
+            return Ok(());
+        }
+        let own_transaction = !self.store.in_transaction();
+        if own_transaction {
+            self.store.begin()?;
+        }
+        let result = (|| -> rusqlite::Result<()> {
+            for (code, c) in &self.currencies {
+                conn.execute(
+                    "INSERT OR IGNORE INTO currencies(code, decimals) VALUES (?1, ?2)",
+                    params![code, c.decimals],
+                )?;
+            }
+            for (account, name) in self.params.accounts.all() {
+                conn.execute(
+                    "INSERT OR IGNORE INTO gl_accounts(account, name) VALUES (?1, ?2)",
+                    params![account, name],
+                )?;
+            }
+            for (name, s) in &wanted_sequences {
+                conn.execute(
+                    "INSERT INTO number_sequences(name, prefix, width) VALUES (?1, ?2, ?3)
+                     ON CONFLICT(name) DO UPDATE SET prefix = excluded.prefix, width = excluded.width",
+                    params![name, s.prefix, s.width],
+                )?;
+            }
+            Ok(())
+        })();
+        match result {
+            Ok(()) if own_transaction => Ok(self.store.commit()?),
+            Ok(()) => Ok(()),
+            Err(e) => {
+                if own_transaction {
+                    self.store.rollback();
+                }
+                Err(self.sql_err(e))
+            }
+        }
+    }
+
+    fn sql_err(&self, e: rusqlite::Error) -> LedgerError {
+        LedgerError::Store(StoreError::sqlite(self.store.path(), e))
+    }
+
+    /// The database.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The company parameters.
+    pub fn params(&self) -> &Parameters {
+        &self.params
+    }
+
+    /// The currency with this code.
+    pub fn currency(&self, code: &str) -> Res<&Currency> {
+        self.currencies
+            .get(code)
+            .ok_or_else(|| LedgerError::UnknownCurrency(code.to_string()))
+    }
+
+    /// Sets the run that new vouchers and settlements are traced to.
+    pub fn set_run(&self, run_id: Option<i64>) {
+        self.run_id.set(run_id);
+    }
+
+    /// The run new postings are traced to.
+    pub fn run_id(&self) -> Option<i64> {
+        self.run_id.get()
+    }
+
+    /// Takes what the primitives wrote since the last call.
+    pub fn take_journal(&self) -> Journal {
+        std::mem::take(&mut *self.journal.borrow_mut())
+    }
+
+    fn amount(&self, currency: &str, minor: i64) -> Res<Decimal> {
+        Ok(self.currency(currency)?.from_minor(minor))
+    }
+
+    // ----- customers and vendors -----
+
+    fn customer_from_row(r: &Row) -> rusqlite::Result<Customer> {
+        Ok(Customer {
+            account: r.get(0)?,
+            name: r.get(1)?,
+            address: r.get(2)?,
+            currency: r.get(3)?,
+            group: r.get(4)?,
+            vendor_account: r.get(5)?,
+            payment_hold: r.get(6)?,
+            tax_id: r.get(7)?,
+        })
+    }
+
+    const CUSTOMER_COLUMNS: &'static str =
+        "account, name, address, currency, customer_group, vendor_account, payment_hold, tax_id";
+
+    /// Finds a customer by account.
+    pub fn customer(&self, account: &str) -> Res<Option<Customer>> {
+        self.store
+            .conn()
+            .prepare_cached(&format!(
+                "SELECT {} FROM customers WHERE account = ?1",
+                Self::CUSTOMER_COLUMNS
+            ))
+            .and_then(|mut s| s.query_row([account], Self::customer_from_row).optional())
+            .map_err(|e| self.sql_err(e))
+    }
+
+    /// A customer that must exist.
+    pub fn require_customer(&self, account: &str) -> Res<Customer> {
+        self.customer(account)?.ok_or_else(|| LedgerError::NotFound {
+            what: "customer",
+            key: account.to_string(),
+        })
+    }
+
+    /// All customers, ordered by account.
+    pub fn customers(&self) -> Res<Vec<Customer>> {
+        self.store
+            .conn()
+            .prepare_cached(&format!(
+                "SELECT {} FROM customers ORDER BY account",
+                Self::CUSTOMER_COLUMNS
+            ))
+            .and_then(|mut s| {
+                s.query_map([], Self::customer_from_row)?
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .map_err(|e| self.sql_err(e))
+    }
+
+    /// Adds a customer.
+    pub fn create_customer(&self, c: &Customer) -> Res<()> {
+        self.currency(&c.currency)?;
+        if c.account.trim().is_empty() || c.name.trim().is_empty() {
+            return Err(LedgerError::Invalid(
+                "a customer needs an account and a name".into(),
+            ));
+        }
+        if self.customer(&c.account)?.is_some() {
+            return Err(LedgerError::Invalid(format!(
+                "customer '{}' already exists",
+                c.account
+            )));
+        }
+        self.store
+            .conn()
+            .execute(
+                "INSERT INTO customers(account, name, address, currency, customer_group,
+                     vendor_account, payment_hold, tax_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    c.account,
+                    c.name,
+                    c.address,
+                    c.currency,
+                    c.group,
+                    c.vendor_account,
+                    c.payment_hold,
+                    c.tax_id
+                ],
+            )
+            .map_err(|e| self.sql_err(e))?;
+        Ok(())
+    }
+
+    /// Sets (or clears) the vendor account that receives a customer's credit.
+    pub fn link_vendor(&self, customer: &str, vendor: Option<&str>) -> Res<()> {
+        self.require_customer(customer)?;
+        if let Some(v) = vendor {
+            self.require_vendor(v)?;
+        }
+        self.store
+            .conn()
+            .prepare_cached("UPDATE customers SET vendor_account = ?2 WHERE account = ?1")
+            .and_then(|mut s| s.execute(params![customer, vendor]))
+            .map_err(|e| self.sql_err(e))?;
+        self.journal.borrow_mut().links.push((
+            customer.to_string(),
+            vendor.unwrap_or_default().to_string(),
+        ));
+        Ok(())
+    }
+
+    fn vendor_from_row(r: &Row) -> rusqlite::Result<Vendor> {
+        Ok(Vendor {
+            account: r.get(0)?,
+            name: r.get(1)?,
+            address: r.get(2)?,
+            group: r.get(3)?,
+            currency: r.get(4)?,
+            one_time: r.get(5)?,
+            created_for: r.get(6)?,
+            blocked: r.get(7)?,
+            payment_terms: r.get(8)?,
+            method_of_payment: r.get(9)?,
+            tax_id: r.get(10)?,
+        })
+    }
+
+    const VENDOR_COLUMNS: &'static str = "account, name, address, vendor_group, currency, one_time, \
+         created_for, blocked, payment_terms, method_of_payment, tax_id";
+
+    /// Finds a vendor by account.
+    pub fn vendor(&self, account: &str) -> Res<Option<Vendor>> {
+        self.store
+            .conn()
+            .prepare_cached(&format!(
+                "SELECT {} FROM vendors WHERE account = ?1",
+                Self::VENDOR_COLUMNS
+            ))
+            .and_then(|mut s| s.query_row([account], Self::vendor_from_row).optional())
+            .map_err(|e| self.sql_err(e))
+    }
+
+    /// A vendor that must exist.
+    pub fn require_vendor(&self, account: &str) -> Res<Vendor> {
+        self.vendor(account)?.ok_or_else(|| LedgerError::NotFound {
+            what: "vendor",
+            key: account.to_string(),
+        })
+    }
+
+    /// All vendors, ordered by account.
+    pub fn vendors(&self) -> Res<Vec<Vendor>> {
+        self.store
+            .conn()
+            .prepare_cached(&format!(
+                "SELECT {} FROM vendors ORDER BY account",
+                Self::VENDOR_COLUMNS
+            ))
+            .and_then(|mut s| {
+                s.query_map([], Self::vendor_from_row)?
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .map_err(|e| self.sql_err(e))
+    }
+
+    /// Creates a vendor; without an account number it takes the next number of the one-time
+    /// vendor sequence (skipping numbers already in use). Returns the new vendor.
+    pub fn create_vendor(&self, v: &NewVendor) -> Res<Vendor> {
+        self.currency(&v.currency)?;
+        if v.name.trim().is_empty() {
+            return Err(LedgerError::Invalid("a vendor needs a name".into()));
+        }
+        if let Some(c) = &v.created_for {
+            self.require_customer(c)?;
+        }
+        let account = match &v.account {
+            Some(a) if a.trim().is_empty() => {
+                return Err(LedgerError::Invalid(
+                    "a vendor account must not be empty".into(),
+                ));
+            }
+            Some(a) => {
+                if self.vendor(a)?.is_some() {
+                    return Err(LedgerError::Invalid(format!("vendor '{a}' already exists")));
+                }
+                a.clone()
+            }
+            None => loop {
+                let n = self.next_number("one_time_vendor")?;
+                if self.vendor(&n)?.is_none() {
+                    break n;
+                }
+            },
+        };
+        let defaults = &self.params.one_time_vendor;
+        let group = v.group.clone().unwrap_or_else(|| {
+            if v.one_time {
+                defaults.group.clone()
+            } else {
+                "DEFAULT".into()
+            }
+        });
+        let (terms, method) = if v.one_time {
+            (
+                v.payment_terms.clone().or(defaults.payment_terms.clone()),
+                v.method_of_payment
+                    .clone()
+                    .or(defaults.method_of_payment.clone()),
+            )
+        } else {
+            (v.payment_terms.clone(), v.method_of_payment.clone())
+        };
+        let vendor = Vendor {
+            account,
+            name: v.name.clone(),
+            address: v.address.clone(),
+            group,
+            currency: v.currency.clone(),
+            one_time: v.one_time,
+            created_for: v.created_for.clone(),
+            blocked: false,
+            payment_terms: terms,
+            method_of_payment: method,
+            tax_id: v.tax_id.clone(),
+        };
+        self.insert_vendor(&vendor)?;
+        self.journal
+            .borrow_mut()
+            .vendors_created
+            .push(vendor.account.clone());
+        Ok(vendor)
+    }
+
+    /// Inserts a vendor as given (fixture loading); see [`Ledger::create_vendor`] for new ones.
+    pub fn insert_vendor(&self, v: &Vendor) -> Res<()> {
+        self.currency(&v.currency)?;
+        self.store
+            .conn()
+            .prepare_cached(
+                "INSERT INTO vendors(account, name, address, vendor_group, currency, one_time,
+                     created_for, blocked, payment_terms, method_of_payment, tax_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    v.account,
+                    v.name,
+                    v.address,
+                    v.group,
+                    v.currency,
+                    v.one_time,
+                    v.created_for,
+                    v.blocked,
+                    v.payment_terms,
+                    v.method_of_payment,
+                    v.tax_id
+                ])
+            })
+            .map_err(|e| self.sql_err(e))?;
+        Ok(())
+    }
+
+    // ----- balances and open transactions -----
+
+    /// An account's balance per currency (currencies without transactions are left out).
+    pub fn balances(&self, side: Side, account: &str) -> Res<Vec<Balance>> {
+        let sql = format!(
+            "SELECT currency, SUM(amount_minor),
+                    SUM(CASE WHEN open_minor > 0 THEN open_minor ELSE 0 END),
+                    SUM(CASE WHEN open_minor < 0 THEN open_minor ELSE 0 END)
+             FROM {} WHERE account = ?1 GROUP BY currency ORDER BY currency",
+            side.transactions()
+        );
+        let rows: Vec<(String, i64, i64, i64)> = self
+            .store
+            .conn()
+            .prepare_cached(&sql)
+            .and_then(|mut s| {
+                s.query_map([account], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+                    .collect::<Result<_, _>>()
+            })
+            .map_err(|e| self.sql_err(e))?;
+        rows.into_iter()
+            .map(|(currency, bal, deb, cred)| {
+                Ok(Balance {
+                    balance: self.amount(&currency, bal)?,
+                    open_debit: self.amount(&currency, deb)?,
+                    open_credit: self.amount(&currency, cred)?,
+                    currency,
+                })
+            })
+            .collect()
+    }
+
+    /// Every account's balance per currency, ordered by account and currency.
+    pub fn all_balances(&self, side: Side) -> Res<Vec<AccountBalance>> {
+        let (parties, key) = match side {
+            Side::Customer => ("customers", "account"),
+            Side::Vendor => ("vendors", "account"),
+        };
+        let sql = format!(
+            "SELECT t.account, p.name, t.currency, SUM(t.amount_minor),
+                    SUM(CASE WHEN t.open_minor > 0 THEN t.open_minor ELSE 0 END),
+                    SUM(CASE WHEN t.open_minor < 0 THEN t.open_minor ELSE 0 END)
+             FROM {} t JOIN {parties} p ON p.{key} = t.account
+             GROUP BY t.account, t.currency ORDER BY t.account, t.currency",
+            side.transactions()
+        );
+        let rows: Vec<(String, String, String, i64, i64, i64)> = self
+            .store
+            .conn()
+            .prepare(&sql)
+            .and_then(|mut s| {
+                s.query_map([], |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                    ))
+                })?
+                .collect::<Result<_, _>>()
+            })
+            .map_err(|e| self.sql_err(e))?;
+        rows.into_iter()
+            .map(|(account, name, currency, bal, deb, cred)| {
+                Ok(AccountBalance {
+                    account,
+                    name,
+                    balance: Balance {
+                        balance: self.amount(&currency, bal)?,
+                        open_debit: self.amount(&currency, deb)?,
+                        open_credit: self.amount(&currency, cred)?,
+                        currency,
+                    },
+                })
+            })
+            .collect()
+    }
+
+    fn transaction_from_row(&self, side: Side, r: &Row) -> rusqlite::Result<Transaction> {
+        let currency: String = r.get(6)?;
+        let decimals = self.currencies.get(&currency).map_or(0, |c| c.decimals);
+        let date: String = r.get(3)?;
+        Ok(Transaction {
+            id: r.get(0)?,
+            side,
+            account: r.get(1)?,
+            voucher: r.get(2)?,
+            date: NaiveDate::parse_from_str(&date, "%Y-%m-%d").unwrap_or_default(),
+            document: r.get(4)?,
+            kind: r.get(5)?,
+            amount: Decimal::new(r.get(7)?, decimals),
+            open: Decimal::new(r.get(8)?, decimals),
+            currency,
+        })
+    }
+
+    fn transactions_where(&self, side: Side, filter: &str, args: &[&dyn rusqlite::ToSql]) -> Res<Vec<Transaction>> {
+        let sql = format!(
+            "SELECT t.id, t.account, v.number, t.date, t.document, t.type, t.currency,
+                    t.amount_minor, t.open_minor
+             FROM {} t JOIN vouchers v ON v.id = t.voucher_id
+             WHERE {filter} ORDER BY t.date, t.id",
+            side.transactions()
+        );
+        self.store
+            .conn()
+            .prepare_cached(&sql)
+            .and_then(|mut s| {
+                s.query_map(args, |r| self.transaction_from_row(side, r))?
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .map_err(|e| self.sql_err(e))
+    }
+
+    /// An account's open transactions (optionally in one currency), oldest first.
+    pub fn open_transactions(
+        &self,
+        side: Side,
+        account: &str,
+        currency: Option<&str>,
+    ) -> Res<Vec<Transaction>> {
+        match currency {
+            Some(c) => self.transactions_where(
+                side,
+                "t.account = ?1 AND t.currency = ?2 AND t.open_minor <> 0",
+                &[&account, &c],
+            ),
+            None => self.transactions_where(side, "t.account = ?1 AND t.open_minor <> 0", &[&account]),
+        }
+    }
+
+    /// All of an account's transactions, oldest first.
+    pub fn transactions(&self, side: Side, account: &str) -> Res<Vec<Transaction>> {
+        self.transactions_where(side, "t.account = ?1", &[&account])
+    }
+
+    /// One transaction by id.
+    pub fn transaction(&self, side: Side, id: i64) -> Res<Transaction> {
+        self.transactions_where(side, "t.id = ?1", &[&id])?
+            .pop()
+            .ok_or_else(|| LedgerError::NotFound {
+                what: "transaction",
+                key: format!("{} #{id}", side.name()),
+            })
+    }
+
+    // ----- number sequences -----
+
+    /// Takes the next number of a sequence (`RMB-000001`). Rolled back with the transaction, so
+    /// a rolled-back run never consumes a number.
+    pub fn next_number(&self, sequence: &str) -> Res<String> {
+        let row: Option<(String, u32, i64)> = self
+            .store
+            .conn()
+            .prepare_cached(
+                "UPDATE number_sequences SET next = next + 1 WHERE name = ?1
+                 RETURNING prefix, width, next - 1",
+            )
+            .and_then(|mut s| s.query_row([sequence], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).optional())
+            .map_err(|e| self.sql_err(e))?;
+        let (prefix, width, n) = row.ok_or_else(|| LedgerError::NotFound {
+            what: "number sequence",
+            key: sequence.to_string(),
+        })?;
+        Ok(format!("{prefix}{n:0width$}", width = width as usize))
+    }
+
+    // ----- posting -----
+
+    /// Posts a voucher: the one write path for amounts. Refused, with nothing written, unless it
+    /// has at least two lines, no zero amount, every amount fits its currency, every account,
+    /// customer and vendor exists (and no vendor is blocked), and the lines sum to zero in each
+    /// currency.
+    pub fn post_voucher(&self, draft: &VoucherDraft) -> Res<PostedVoucher> {
+        if draft.lines.len() < 2 {
+            return Err(LedgerError::Invalid(
+                "a voucher needs at least two lines".into(),
+            ));
+        }
+        // Check everything first: nothing is written unless the whole voucher is valid.
+        let mut sums: BTreeMap<&str, i64> = BTreeMap::new();
+        let mut checked = Vec::with_capacity(draft.lines.len());
+        for line in &draft.lines {
+            let currency = self.currency(&line.currency)?;
+            if line.amount.is_zero() {
+                return Err(LedgerError::Invalid("a voucher line must not be zero".into()));
+            }
+            let minor = currency.to_minor(line.amount)?;
+            let sum = sums.entry(line.currency.as_str()).or_default();
+            *sum = sum.checked_add(minor).ok_or_else(|| {
+                LedgerError::Invalid("voucher amounts are too large".into())
+            })?;
+            let (account, customer, vendor) = match &line.target {
+                Target::Account(a) => {
+                    self.require_account(a)?;
+                    (a.clone(), None, None)
+                }
+                Target::Customer(c) => {
+                    self.require_customer(c)?;
+                    (self.params.accounts.receivables.clone(), Some(c.clone()), None)
+                }
+                Target::Vendor(v) => {
+                    if self.require_vendor(v)?.blocked {
+                        return Err(LedgerError::VendorBlocked(v.clone()));
+                    }
+                    (self.params.accounts.payables.clone(), None, Some(v.clone()))
+                }
+            };
+            checked.push((line, account, customer, vendor, minor));
+        }
+        for (currency, sum) in &sums {
+            if *sum != 0 {
+                return Err(LedgerError::Unbalanced {
+                    currency: currency.to_string(),
+                    difference: self.amount(currency, *sum)?,
+                });
+            }
+        }
+        let number = self.next_number(&draft.sequence)?;
+        let date = date_text(draft.date);
+        let conn = self.store.conn();
+        let result = (|| -> rusqlite::Result<PostedVoucher> {
+            let voucher_id: i64 = conn
+                .prepare_cached(
+                    "INSERT INTO vouchers(number, date, description, run_id) VALUES (?1, ?2, ?3, ?4)
+                     RETURNING id",
+                )?
+                .query_row(
+                    params![number, date, draft.description, self.run_id.get()],
+                    |r| r.get(0),
+                )?;
+            let mut posted = PostedVoucher {
+                id: voucher_id,
+                number: number.clone(),
+                date: draft.date,
+                description: draft.description.clone(),
+                lines: Vec::with_capacity(checked.len()),
+                customer_transactions: Vec::new(),
+                vendor_transactions: Vec::new(),
+            };
+            for (line, account, customer, vendor, minor) in &checked {
+                conn.prepare_cached(
+                    "INSERT INTO voucher_lines(voucher_id, account, currency, amount_minor, customer, vendor)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )?
+                .execute(params![voucher_id, account, line.currency, minor, customer, vendor])?;
+                posted
+                    .lines
+                    .push((account.clone(), line.currency.clone(), line.amount));
+                let party = customer
+                    .as_ref()
+                    .map(|c| (Side::Customer, c))
+                    .or(vendor.as_ref().map(|v| (Side::Vendor, v)));
+                if let Some((side, party)) = party {
+                    let id: i64 = conn
+                        .prepare_cached(&format!(
+                            "INSERT INTO {}(account, voucher_id, date, document, type, currency,
+                                 amount_minor, open_minor)
+                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) RETURNING id",
+                            side.transactions()
+                        ))?
+                        .query_row(
+                            params![
+                                party,
+                                voucher_id,
+                                date,
+                                line.document.as_deref().unwrap_or(&number),
+                                line.kind.as_deref().unwrap_or("journal"),
+                                line.currency,
+                                minor
+                            ],
+                            |r| r.get(0),
+                        )?;
+                    match side {
+                        Side::Customer => posted.customer_transactions.push(id),
+                        Side::Vendor => posted.vendor_transactions.push(id),
+                    }
+                }
+            }
+            Ok(posted)
+        })();
+        let posted = result.map_err(|e| self.sql_err(e))?;
+        self.journal.borrow_mut().vouchers.push(posted.clone());
+        Ok(posted)
+    }
+
+    fn require_account(&self, account: &str) -> Res<()> {
+        let exists: Option<i64> = self
+            .store
+            .conn()
+            .prepare_cached("SELECT 1 FROM gl_accounts WHERE account = ?1")
+            .and_then(|mut s| s.query_row([account], |r| r.get(0)).optional())
+            .map_err(|e| self.sql_err(e))?;
+        exists.map(|_| ()).ok_or_else(|| LedgerError::NotFound {
+            what: "general-ledger account",
+            key: account.to_string(),
+        })
+    }
+
+    // ----- settlement -----
+
+    /// Settles two open transactions of one account against each other: one debit, one credit,
+    /// same account, same currency. `amount` (positive) defaults to the most that can be settled;
+    /// it may not exceed either open remainder. Returns the amount settled.
+    pub fn settle(
+        &self,
+        side: Side,
+        first: i64,
+        second: i64,
+        amount: Option<Decimal>,
+        date: NaiveDate,
+    ) -> Res<Decimal> {
+        let a = self.transaction(side, first)?;
+        let b = self.transaction(side, second)?;
+        if a.account != b.account {
+            return Err(LedgerError::Settlement(format!(
+                "transactions #{} and #{} belong to different accounts ({} and {})",
+                a.id, b.id, a.account, b.account
+            )));
+        }
+        if a.currency != b.currency {
+            return Err(LedgerError::Settlement(format!(
+                "transactions #{} ({}) and #{} ({}) are in different currencies",
+                a.id, a.currency, b.id, b.currency
+            )));
+        }
+        let (debit, credit) = if a.open > Decimal::ZERO && b.open < Decimal::ZERO {
+            (a, b)
+        } else if b.open > Decimal::ZERO && a.open < Decimal::ZERO {
+            (b, a)
+        } else {
+            return Err(LedgerError::Settlement(format!(
+                "transactions #{} (open {}) and #{} (open {}) are not an open debit and an open credit",
+                a.id, a.open, b.id, b.open
+            )));
+        };
+        let most = debit.open.min(-credit.open);
+        let amount = amount.unwrap_or(most);
+        if amount <= Decimal::ZERO {
+            return Err(LedgerError::Settlement(format!(
+                "the amount to settle must be positive, not {amount}"
+            )));
+        }
+        if amount > most {
+            return Err(LedgerError::Settlement(format!(
+                "{amount} {} is more than is open (debit #{} open {}, credit #{} open {})",
+                debit.currency, debit.id, debit.open, credit.id, credit.open
+            )));
+        }
+        let minor = self.currency(&debit.currency)?.to_minor(amount)?;
+        let conn = self.store.conn();
+        let result = (|| -> rusqlite::Result<()> {
+            let update = format!(
+                "UPDATE {} SET open_minor = open_minor + ?2 WHERE id = ?1",
+                side.transactions()
+            );
+            conn.prepare_cached(&update)?.execute(params![debit.id, -minor])?;
+            conn.prepare_cached(&update)?.execute(params![credit.id, minor])?;
+            conn.prepare_cached(&format!(
+                "INSERT INTO {}(debit_id, credit_id, amount_minor, date, run_id) VALUES (?1, ?2, ?3, ?4, ?5)",
+                side.settlements()
+            ))?
+            .execute(params![debit.id, credit.id, minor, date_text(date), self.run_id.get()])?;
+            Ok(())
+        })();
+        result.map_err(|e| self.sql_err(e))?;
+        self.journal
+            .borrow_mut()
+            .settlements
+            .push((side, debit.id, credit.id, amount));
+        Ok(amount)
+    }
+
+    /// Settles one transaction against the open transactions of the opposite sign on the same
+    /// account and currency, oldest first, until it is settled or nothing is left. Returns the
+    /// amount settled.
+    pub fn settle_against_open(&self, side: Side, id: i64, date: NaiveDate) -> Res<Decimal> {
+        let txn = self.transaction(side, id)?;
+        let mut settled = Decimal::ZERO;
+        if txn.open.is_zero() {
+            return Ok(settled);
+        }
+        for other in self.open_transactions(side, &txn.account, Some(&txn.currency))? {
+            if other.id == txn.id || other.open.is_sign_positive() == txn.open.is_sign_positive() {
+                continue;
+            }
+            let remaining = txn.open.abs() - settled;
+            if remaining.is_zero() {
+                break;
+            }
+            let amount = remaining.min(other.open.abs());
+            settled += self.settle(side, txn.id, other.id, Some(amount), date)?;
+        }
+        Ok(settled)
+    }
+
+    /// Settles an account's open debits against its open credits in one currency, oldest first
+    /// (the `net` policy). Returns the amount settled.
+    pub fn settle_open_debits(
+        &self,
+        side: Side,
+        account: &str,
+        currency: &str,
+        date: NaiveDate,
+    ) -> Res<Decimal> {
+        let mut settled = Decimal::ZERO;
+        for debit in self.open_transactions(side, account, Some(currency))? {
+            if debit.open > Decimal::ZERO {
+                settled += self.settle_against_open(side, debit.id, date)?;
+            }
+        }
+        Ok(settled)
+    }
+
+    // ----- reports -----
+
+    /// The trial balance: every general-ledger account's balance per currency.
+    pub fn trial_balance(&self) -> Res<Vec<TrialBalanceRow>> {
+        let rows: Vec<(String, String, String, i64)> = self
+            .store
+            .conn()
+            .prepare(
+                "SELECT l.account, a.name, l.currency, SUM(l.amount_minor)
+                 FROM voucher_lines l JOIN gl_accounts a ON a.account = l.account
+                 GROUP BY l.account, l.currency ORDER BY l.account, l.currency",
+            )
+            .and_then(|mut s| {
+                s.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+                    .collect::<Result<_, _>>()
+            })
+            .map_err(|e| self.sql_err(e))?;
+        rows.into_iter()
+            .map(|(account, name, currency, minor)| {
+                Ok(TrialBalanceRow {
+                    balance: self.amount(&currency, minor)?,
+                    account,
+                    name,
+                    currency,
+                })
+            })
+            .collect()
+    }
+
+    /// The trial balance's total per currency: zero in every currency for sound books.
+    pub fn trial_balance_totals(&self) -> Res<BTreeMap<String, Decimal>> {
+        let mut totals = BTreeMap::new();
+        for row in self.trial_balance()? {
+            *totals.entry(row.currency).or_insert(Decimal::ZERO) += row.balance;
+        }
+        Ok(totals)
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::parameters::Company;
+    use std::path::Path;
+
+    pub(crate) fn sample_company() -> Company {
+        Company::from_yaml(Path::new("company.yaml"), SAMPLE).unwrap()
+    }
+
+    const SAMPLE: &str = r#"
+company: { id: TEST, name: Test Company }
+accounting_currency: USD
+currencies: { USD: { decimals: 2 }, EUR: { decimals: 2 } }
+exchange_rates: { EUR: 1.10 }
+minimum_reimbursement: 25.00
+accounts: { receivables: "1200", payables: "2000", bank: "1000", opening_balance: "3999" }
+one_time_vendor: { group: ONETIME, sequence: { prefix: OTV-, width: 4 } }
+sequences:
+  reimbursement: { prefix: RMB-, width: 6 }
+  vendor_invoice: { prefix: VI-, width: 6 }
+  payment: { prefix: PAY-, width: 6 }
+  opening: { prefix: OPN-, width: 6 }
+database: test.db
+rules: reimburse.rhai
+"#;
+
+    fn d(s: &str) -> Decimal {
+        crate::money::parse_decimal(s).unwrap()
+    }
+
+    fn day() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 1).unwrap()
+    }
+
+    fn ledger() -> Ledger {
+        let l = Ledger::new(Store::in_memory().unwrap(), sample_company().params).unwrap();
+        l.create_customer(&Customer {
+            account: "C-1".into(),
+            name: "One".into(),
+            address: None,
+            currency: "USD".into(),
+            group: "RETAIL".into(),
+            vendor_account: None,
+            payment_hold: false,
+            tax_id: None,
+        })
+        .unwrap();
+        l
+    }
+
+    fn opening(l: &Ledger, customer: &str, amount: &str, doc: &str) -> i64 {
+        let posted = l
+            .post_voucher(&VoucherDraft {
+                sequence: "opening".into(),
+                date: day(),
+                description: "opening".into(),
+                lines: vec![
+                    LineDraft {
+                        target: Target::Customer(customer.into()),
+                        currency: "USD".into(),
+                        amount: d(amount),
+                        document: Some(doc.into()),
+                        kind: Some("invoice".into()),
+                    },
+                    LineDraft {
+                        target: Target::Account("3999".into()),
+                        currency: "USD".into(),
+                        amount: -d(amount),
+                        document: None,
+                        kind: None,
+                    },
+                ],
+            })
+            .unwrap();
+        posted.customer_transactions[0]
+    }
+
+    fn dump(l: &Ledger) -> String {
+        let conn = l.store().conn();
+        let mut out = String::new();
+        for table in [
+            "vouchers",
+            "voucher_lines",
+            "customer_transactions",
+            "customer_settlements",
+            "number_sequences",
+        ] {
+            let mut stmt = conn.prepare(&format!("SELECT * FROM {table}")).unwrap();
+            let n = stmt.column_count();
+            let rows = stmt
+                .query_map([], |r| {
+                    Ok((0..n)
+                        .map(|i| format!("{:?}", r.get_ref(i).unwrap()))
+                        .collect::<Vec<_>>()
+                        .join("|"))
+                })
+                .unwrap();
+            for row in rows {
+                out.push_str(&row.unwrap());
+                out.push('\n');
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn posting_balances_and_trial_balance_is_zero() {
+        let l = ledger();
+        opening(&l, "C-1", "100.00", "INV-1");
+        opening(&l, "C-1", "-150.00", "PAY-1");
+        let b = l.balances(Side::Customer, "C-1").unwrap();
+        assert_eq!(b.len(), 1);
+        assert_eq!(b[0].balance.to_string(), "-50.00");
+        assert_eq!(b[0].open_debit.to_string(), "100.00");
+        assert_eq!(b[0].open_credit.to_string(), "-150.00");
+        let totals = l.trial_balance_totals().unwrap();
+        assert_eq!(totals["USD"], Decimal::ZERO);
+        let tb = l.trial_balance().unwrap();
+        assert_eq!(tb[0].account, "1200");
+        assert_eq!(tb[0].balance.to_string(), "-50.00");
+        assert_eq!(l.next_number("opening").unwrap(), "OPN-000003");
+    }
+
+    #[test]
+    fn unbalanced_voucher_is_refused_and_writes_nothing() {
+        let l = ledger();
+        opening(&l, "C-1", "100.00", "INV-1");
+        let before = dump(&l);
+        let err = l
+            .post_voucher(&VoucherDraft {
+                sequence: "reimbursement".into(),
+                date: day(),
+                description: "bad".into(),
+                lines: vec![
+                    LineDraft {
+                        target: Target::Customer("C-1".into()),
+                        currency: "USD".into(),
+                        amount: d("10.00"),
+                        document: None,
+                        kind: None,
+                    },
+                    LineDraft {
+                        target: Target::Account("2000".into()),
+                        currency: "USD".into(),
+                        amount: d("-9.99"),
+                        document: None,
+                        kind: None,
+                    },
+                ],
+            })
+            .unwrap_err();
+        assert!(
+            matches!(&err, LedgerError::Unbalanced { currency, difference } if currency == "USD" && difference.to_string() == "0.01"),
+            "{err}"
+        );
+        assert_eq!(dump(&l), before);
+    }
+
+    #[test]
+    fn voucher_checks_accounts_and_precision() {
+        let l = ledger();
+        let line = |target: Target, amount: &str| LineDraft {
+            target,
+            currency: "USD".into(),
+            amount: d(amount),
+            document: None,
+            kind: None,
+        };
+        let post = |lines| {
+            l.post_voucher(&VoucherDraft {
+                sequence: "opening".into(),
+                date: day(),
+                description: "x".into(),
+                lines,
+            })
+        };
+        let e = post(vec![
+            line(Target::Account("9999".into()), "1"),
+            line(Target::Account("1000".into()), "-1"),
+        ])
+        .unwrap_err();
+        assert!(e.to_string().contains("general-ledger account '9999'"), "{e}");
+        let e = post(vec![
+            line(Target::Customer("C-404".into()), "1"),
+            line(Target::Account("1000".into()), "-1"),
+        ])
+        .unwrap_err();
+        assert!(e.to_string().contains("customer 'C-404' does not exist"), "{e}");
+        let e = post(vec![
+            line(Target::Account("1000".into()), "1.001"),
+            line(Target::Account("3999".into()), "-1.001"),
+        ])
+        .unwrap_err();
+        assert!(e.to_string().contains("more decimals"), "{e}");
+        assert!(dump(&l).lines().all(|r| !r.contains("OPN-")));
+    }
+
+    #[test]
+    fn over_settlement_is_refused_and_writes_nothing() {
+        let l = ledger();
+        let inv = opening(&l, "C-1", "100.00", "INV-1");
+        let pay = opening(&l, "C-1", "-30.00", "PAY-1");
+        let before = dump(&l);
+        let e = l
+            .settle(Side::Customer, inv, pay, Some(d("30.01")), day())
+            .unwrap_err();
+        assert!(e.to_string().contains("more than is open"), "{e}");
+        assert_eq!(dump(&l), before);
+        let e = l.settle(Side::Customer, inv, inv, None, day()).unwrap_err();
+        assert!(e.to_string().contains("not an open debit and an open credit"));
+        assert_eq!(
+            l.settle(Side::Customer, inv, pay, None, day())
+                .unwrap()
+                .to_string(),
+            "30.00"
+        );
+        let open = l.open_transactions(Side::Customer, "C-1", None).unwrap();
+        assert_eq!(open.len(), 1);
+        assert_eq!(open[0].open.to_string(), "70.00");
+        let b = l.balances(Side::Customer, "C-1").unwrap();
+        assert_eq!(b[0].balance.to_string(), "70.00");
+        // A fully settled credit cannot be settled again.
+        assert!(l.settle(Side::Customer, inv, pay, None, day()).is_err());
+    }
+
+    #[test]
+    fn settle_open_debits_nets_oldest_first() {
+        let l = ledger();
+        opening(&l, "C-1", "-40.00", "PAY-1");
+        opening(&l, "C-1", "25.00", "INV-1");
+        opening(&l, "C-1", "-20.00", "CN-1");
+        let settled = l
+            .settle_open_debits(Side::Customer, "C-1", "USD", day())
+            .unwrap();
+        assert_eq!(settled.to_string(), "25.00");
+        let b = &l.balances(Side::Customer, "C-1").unwrap()[0];
+        assert_eq!(b.open_debit, Decimal::ZERO);
+        assert_eq!(b.open_credit.to_string(), "-35.00");
+        assert_eq!(b.balance.to_string(), "-35.00");
+    }
+
+    #[test]
+    fn one_time_vendors_take_numbers_and_defaults() {
+        let l = ledger();
+        let v = l
+            .create_vendor(&NewVendor {
+                name: "One".into(),
+                currency: "USD".into(),
+                one_time: true,
+                created_for: Some("C-1".into()),
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(v.account, "OTV-0001");
+        assert_eq!(v.group, "ONETIME");
+        l.link_vendor("C-1", Some(&v.account)).unwrap();
+        assert_eq!(
+            l.customer("C-1").unwrap().unwrap().vendor_account.as_deref(),
+            Some("OTV-0001")
+        );
+        assert!(l.create_vendor(&NewVendor {
+            account: Some("OTV-0001".into()),
+            name: "dup".into(),
+            currency: "USD".into(),
+            ..Default::default()
+        })
+        .is_err());
+        assert_eq!(l.take_journal().vendors_created, vec!["OTV-0001".to_string()]);
+    }
+}

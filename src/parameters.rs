@@ -1,0 +1,705 @@
+//! Company parameters: one YAML file per company, validated on load.
+//!
+//! All YAML handling of the parameters lives here (and in [`crate::fixtures`] for fixture ledgers)
+//! so that `serde_yaml` could be swapped for a fork in one place. Decimal values are read from their
+//! text ([`crate::money::exact`]), never through `f64`. Every error names the file, the line and
+//! column where known, and the key path (`accounts.bank`).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use crate::money::{self, Currency, MAX_DECIMALS, Rounding};
+
+/// An error in a company parameter file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct ParametersError {
+    /// The file the error is in.
+    pub file: PathBuf,
+    /// 1-based line, when known.
+    pub line: Option<usize>,
+    /// 1-based column, when known.
+    pub column: Option<usize>,
+    /// The key path, e.g. `accounts.bank` (empty for the whole file).
+    pub path: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for ParametersError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+            if let Some(column) = self.column {
+                write!(f, ":{column}")?;
+            }
+        }
+        if self.path.is_empty() {
+            write!(f, ": {}", self.message)
+        } else {
+            write!(f, ": {}: {}", self.path, self.message)
+        }
+    }
+}
+
+/// Company identification.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct CompanyInfo {
+    /// Short company id, e.g. `CONTOSO`.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+}
+
+/// A currency's settings in the parameters.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct CurrencySettings {
+    /// Number of decimals (0 to 6).
+    pub decimals: u32,
+    /// Rounding rule; default half away from zero.
+    #[serde(default)]
+    pub rounding: Rounding,
+}
+
+/// General-ledger posting accounts.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct PostingAccounts {
+    /// Receivables summary account (customer sub-ledger total).
+    pub receivables: String,
+    /// Payables summary account (vendor sub-ledger total).
+    pub payables: String,
+    /// Bank account that pays vendor invoices.
+    pub bank: String,
+    /// Counter account for opening balances loaded from fixtures.
+    pub opening_balance: String,
+}
+
+impl PostingAccounts {
+    /// All accounts with a short name for each.
+    pub fn all(&self) -> [(&str, &str); 4] {
+        [
+            (self.receivables.as_str(), "Receivables summary"),
+            (self.payables.as_str(), "Payables summary"),
+            (self.bank.as_str(), "Bank"),
+            (self.opening_balance.as_str(), "Opening balances"),
+        ]
+    }
+}
+
+/// A number sequence: numbers are `prefix` followed by the counter padded to `width` digits.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct SequenceSettings {
+    /// Text before the number, e.g. `RMB-`.
+    pub prefix: String,
+    /// Minimum number of digits (1 to 18), zero-padded.
+    pub width: u32,
+}
+
+/// Settings for vendors created automatically for customers without a vendor account.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct OneTimeVendorSettings {
+    /// Vendor group of one-time vendors.
+    pub group: String,
+    /// Number sequence of one-time vendor accounts.
+    pub sequence: SequenceSettings,
+    /// Link the new vendor back to the customer so the next run reuses it (default true).
+    #[serde(default = "yes")]
+    pub link_to_customer: bool,
+    /// Default payment terms of new one-time vendors.
+    #[serde(default)]
+    pub payment_terms: Option<String>,
+    /// Default method of payment of new one-time vendors.
+    #[serde(default)]
+    pub method_of_payment: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Voucher number sequences.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct VoucherSequences {
+    /// Reimbursement vouchers (vendor invoices posted by a run).
+    pub reimbursement: SequenceSettings,
+    /// Vendor invoice numbers.
+    pub vendor_invoice: SequenceSettings,
+    /// Payment vouchers.
+    pub payment: SequenceSettings,
+    /// Opening-balance vouchers written when a fixture is loaded.
+    pub opening: SequenceSettings,
+}
+
+impl VoucherSequences {
+    /// Every sequence with its name in the database.
+    pub fn all(&self) -> [(&'static str, &SequenceSettings); 4] {
+        [
+            ("reimbursement", &self.reimbursement),
+            ("vendor_invoice", &self.vendor_invoice),
+            ("payment", &self.payment),
+            ("opening", &self.opening),
+        ]
+    }
+}
+
+/// How open debits (unpaid invoices beside the credits) count for reimbursement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OpenDebits {
+    /// Open debits are settled against the credits first; the remaining credit is reimbursed.
+    #[default]
+    Net,
+    /// A customer with any open debit is not reimbursed.
+    Skip,
+    /// Every open credit is reimbursed in full; the open debits stay open.
+    Ignore,
+}
+
+impl OpenDebits {
+    /// The parameter's text (`net`, `skip`, `ignore`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OpenDebits::Net => "net",
+            OpenDebits::Skip => "skip",
+            OpenDebits::Ignore => "ignore",
+        }
+    }
+}
+
+/// Limits of the rule scripts' sandbox. Every limit is explicit so that debug and release builds
+/// behave the same.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ScriptLimits {
+    /// Operations one hook call (or one script) may execute.
+    pub max_operations: u64,
+    /// Nesting of function calls.
+    pub max_call_levels: usize,
+    /// Nesting of expressions.
+    pub max_expr_depth: usize,
+    /// Length of a string, in bytes.
+    pub max_string_size: usize,
+    /// Length of an array.
+    pub max_array_size: usize,
+    /// Entries of an object map.
+    pub max_map_size: usize,
+    /// Modules a script may import.
+    pub max_modules: usize,
+}
+
+impl Default for ScriptLimits {
+    fn default() -> Self {
+        ScriptLimits {
+            max_operations: 1_000_000,
+            max_call_levels: 32,
+            max_expr_depth: 64,
+            max_string_size: 64 * 1024,
+            max_array_size: 100_000,
+            max_map_size: 10_000,
+            max_modules: 16,
+        }
+    }
+}
+
+/// The company parameters, as written in the company YAML.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Parameters {
+    /// Company id and name.
+    pub company: CompanyInfo,
+    /// The accounting currency; the minimum reimbursement is in it.
+    pub accounting_currency: String,
+    /// Currencies the company uses, by code.
+    pub currencies: BTreeMap<String, CurrencySettings>,
+    /// Exchange rates to the accounting currency: 1 unit of the currency = rate units of the
+    /// accounting currency. Required for every currency but the accounting currency.
+    #[serde(default, deserialize_with = "rates")]
+    pub exchange_rates: BTreeMap<String, Decimal>,
+    /// Credits below this amount (accounting currency) are not reimbursed; zero or more.
+    #[serde(deserialize_with = "money::exact::deserialize")]
+    pub minimum_reimbursement: Decimal,
+    /// How open debits count (`net`, `skip`, `ignore`); default `net`.
+    #[serde(default)]
+    pub open_debits: OpenDebits,
+    /// General-ledger posting accounts.
+    pub accounts: PostingAccounts,
+    /// One-time vendor settings.
+    pub one_time_vendor: OneTimeVendorSettings,
+    /// Voucher number sequences.
+    pub sequences: VoucherSequences,
+    /// The company database, relative to the YAML file.
+    pub database: PathBuf,
+    /// The rule file, relative to the YAML file.
+    pub rules: PathBuf,
+    /// Sandbox limits of rule scripts (defaults apply when absent).
+    #[serde(default)]
+    pub limits: ScriptLimits,
+}
+
+fn rates<'de, D: serde::Deserializer<'de>>(d: D) -> Result<BTreeMap<String, Decimal>, D::Error> {
+    let raw = BTreeMap::<String, money::exact::ExactDecimal>::deserialize(d)?;
+    Ok(raw.into_iter().map(|(k, v)| (k, v.0)).collect())
+}
+
+/// Overrides of company parameters, as a fixture's `parameters:` section gives them: the same
+/// top-level keys as the company YAML, each optional; a key given replaces the company's value.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ParameterOverrides {
+    /// See [`Parameters::company`].
+    pub company: Option<CompanyInfo>,
+    /// See [`Parameters::accounting_currency`].
+    pub accounting_currency: Option<String>,
+    /// See [`Parameters::currencies`].
+    pub currencies: Option<BTreeMap<String, CurrencySettings>>,
+    /// See [`Parameters::exchange_rates`].
+    #[serde(default, deserialize_with = "optional_rates")]
+    pub exchange_rates: Option<BTreeMap<String, Decimal>>,
+    /// See [`Parameters::minimum_reimbursement`].
+    #[serde(default, deserialize_with = "money::exact::deserialize_option")]
+    pub minimum_reimbursement: Option<Decimal>,
+    /// See [`Parameters::open_debits`].
+    pub open_debits: Option<OpenDebits>,
+    /// See [`Parameters::accounts`].
+    pub accounts: Option<PostingAccounts>,
+    /// See [`Parameters::one_time_vendor`].
+    pub one_time_vendor: Option<OneTimeVendorSettings>,
+    /// See [`Parameters::sequences`].
+    pub sequences: Option<VoucherSequences>,
+    /// See [`Parameters::limits`].
+    pub limits: Option<ScriptLimits>,
+}
+
+fn optional_rates<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<BTreeMap<String, Decimal>>, D::Error> {
+    rates(d).map(Some)
+}
+
+impl ParameterOverrides {
+    /// True when no key is overridden.
+    pub fn is_empty(&self) -> bool {
+        *self == ParameterOverrides::default()
+    }
+
+    /// Applies the overrides to `params` (which must then be validated again).
+    pub fn apply(&self, params: &mut Parameters) {
+        let o = self.clone();
+        macro_rules! take {
+            ($($field:ident),*) => { $( if let Some(v) = o.$field { params.$field = v; } )* };
+        }
+        take!(
+            company,
+            accounting_currency,
+            currencies,
+            exchange_rates,
+            minimum_reimbursement,
+            open_debits,
+            accounts,
+            one_time_vendor,
+            sequences,
+            limits
+        );
+    }
+}
+
+/// A company: its validated parameters and where they came from.
+#[derive(Debug, Clone)]
+pub struct Company {
+    /// The validated parameters.
+    pub params: Parameters,
+    /// The YAML file they were read from.
+    pub file: PathBuf,
+    /// The database path, resolved against the YAML file's folder.
+    pub database_path: PathBuf,
+    /// The rule file path, resolved against the YAML file's folder.
+    pub rules_path: PathBuf,
+    /// SHA-256 of the parameters (hex), recorded with each run.
+    pub hash: String,
+}
+
+impl Company {
+    /// Reads and validates a company YAML file.
+    pub fn load(file: &Path) -> Result<Company, ParametersError> {
+        let text = std::fs::read_to_string(file).map_err(|e| ParametersError {
+            file: file.to_path_buf(),
+            line: None,
+            column: None,
+            path: String::new(),
+            message: format!("cannot read the company parameters: {e}"),
+        })?;
+        Company::from_yaml(file, &text)
+    }
+
+    /// Parses and validates company parameters from YAML text; `file` names it in errors and
+    /// anchors the relative database and rules paths.
+    pub fn from_yaml(file: &Path, text: &str) -> Result<Company, ParametersError> {
+        let params: Parameters = parse_yaml(file, text)?;
+        Company::from_parameters(file, params, Some(text))
+    }
+
+    /// Validates parameters (e.g. after overrides) and resolves their paths against `file`.
+    pub fn from_parameters(
+        file: &Path,
+        params: Parameters,
+        text: Option<&str>,
+    ) -> Result<Company, ParametersError> {
+        if let Err((path, message)) = validate(&params) {
+            let (line, column) = text.and_then(|t| locate(t, &path)).unzip();
+            return Err(ParametersError {
+                file: file.to_path_buf(),
+                line,
+                column,
+                path,
+                message,
+            });
+        }
+        let base = file.parent().unwrap_or(Path::new("."));
+        let base = if base.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            base
+        };
+        Ok(Company {
+            database_path: base.join(&params.database),
+            rules_path: base.join(&params.rules),
+            hash: hash_parameters(&params),
+            file: file.to_path_buf(),
+            params,
+        })
+    }
+
+    /// The currency with this code, if the company uses it.
+    pub fn currency(&self, code: &str) -> Option<Currency> {
+        self.params.currency(code)
+    }
+}
+
+impl Parameters {
+    /// The currency with this code, if the company uses it.
+    pub fn currency(&self, code: &str) -> Option<Currency> {
+        self.currencies.get(code).map(|s| Currency {
+            code: code.to_string(),
+            decimals: s.decimals,
+            rounding: s.rounding,
+        })
+    }
+
+    /// The accounting currency.
+    pub fn accounting(&self) -> Currency {
+        self.currency(&self.accounting_currency)
+            .unwrap_or_else(|| Currency::new(&self.accounting_currency, 2))
+    }
+
+    /// Converts `amount` in `currency` to the accounting currency, unrounded.
+    pub fn to_accounting(&self, amount: Decimal, currency: &str) -> Option<Decimal> {
+        if currency == self.accounting_currency {
+            return Some(amount);
+        }
+        self.exchange_rates
+            .get(currency)
+            .and_then(|rate| amount.checked_mul(*rate))
+    }
+}
+
+/// Parses YAML into `T`, with errors that carry the file, line, column and key path.
+pub(crate) fn parse_yaml<T: serde::de::DeserializeOwned>(
+    file: &Path,
+    text: &str,
+) -> Result<T, ParametersError> {
+    let deserializer = serde_yaml::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(deserializer).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        let location = inner.location();
+        let mut message = inner.to_string();
+        // serde_yaml appends " at line L column C"; we show the position in front instead.
+        if let Some(pos) = message.find(" at line ") {
+            message.truncate(pos);
+        }
+        ParametersError {
+            file: file.to_path_buf(),
+            line: location.as_ref().map(|l| l.line()),
+            column: location.as_ref().map(|l| l.column()),
+            path: if path == "." { String::new() } else { path },
+            message,
+        }
+    })
+}
+
+fn validate(p: &Parameters) -> Result<(), (String, String)> {
+    let err = |path: &str, message: String| Err((path.to_string(), message));
+    if p.company.id.trim().is_empty() {
+        return err("company.id", "must not be empty".into());
+    }
+    if p.currencies.is_empty() {
+        return err("currencies", "at least one currency is required".into());
+    }
+    for (code, settings) in &p.currencies {
+        if code.trim().is_empty() || code.contains(char::is_whitespace) {
+            return err("currencies", format!("'{code}' is not a currency code"));
+        }
+        if settings.decimals > MAX_DECIMALS {
+            return err(
+                &format!("currencies.{code}.decimals"),
+                format!("{} is more than {MAX_DECIMALS}", settings.decimals),
+            );
+        }
+    }
+    let Some(accounting) = p.currency(&p.accounting_currency) else {
+        return err(
+            "accounting_currency",
+            format!(
+                "unknown currency '{}' (not in currencies: {})",
+                p.accounting_currency,
+                p.currencies.keys().cloned().collect::<Vec<_>>().join(", ")
+            ),
+        );
+    };
+    for (code, rate) in &p.exchange_rates {
+        let path = format!("exchange_rates.{code}");
+        if !p.currencies.contains_key(code) {
+            return err(&path, format!("unknown currency '{code}'"));
+        }
+        if *rate <= Decimal::ZERO {
+            return err(&path, format!("rate {rate} must be positive"));
+        }
+        if *code == p.accounting_currency && *rate != Decimal::ONE {
+            return err(&path, "the accounting currency's rate must be 1".into());
+        }
+    }
+    for code in p.currencies.keys() {
+        if *code != p.accounting_currency && !p.exchange_rates.contains_key(code) {
+            return err(
+                "exchange_rates",
+                format!("missing the rate of {code} to {}", p.accounting_currency),
+            );
+        }
+    }
+    if p.minimum_reimbursement < Decimal::ZERO {
+        return err(
+            "minimum_reimbursement",
+            format!("{} must not be negative", p.minimum_reimbursement),
+        );
+    }
+    if let Err(e) = accounting.check(p.minimum_reimbursement) {
+        return err("minimum_reimbursement", e.to_string());
+    }
+    let accounts = p.accounts.all();
+    for (i, (account, _)) in accounts.iter().enumerate() {
+        let names = ["receivables", "payables", "bank", "opening_balance"];
+        if account.trim().is_empty() {
+            return err(&format!("accounts.{}", names[i]), "must not be empty".into());
+        }
+        if accounts[..i].iter().any(|(other, _)| other == account) {
+            return err(
+                &format!("accounts.{}", names[i]),
+                format!("account '{account}' is used twice"),
+            );
+        }
+    }
+    let mut sequences: Vec<(String, &SequenceSettings)> = p
+        .sequences
+        .all()
+        .iter()
+        .map(|(n, s)| (format!("sequences.{n}"), *s))
+        .collect();
+    sequences.push(("one_time_vendor.sequence".into(), &p.one_time_vendor.sequence));
+    for (path, seq) in sequences {
+        if seq.width == 0 || seq.width > 18 {
+            return err(
+                &format!("{path}.width"),
+                format!("{} is not between 1 and 18", seq.width),
+            );
+        }
+    }
+    if p.one_time_vendor.group.trim().is_empty() {
+        return err("one_time_vendor.group", "must not be empty".into());
+    }
+    let l = &p.limits;
+    if l.max_operations == 0 || l.max_call_levels == 0 || l.max_expr_depth == 0 {
+        return err("limits", "limits must be greater than zero".into());
+    }
+    Ok(())
+}
+
+/// Finds the line and column of a key path (`a.b.c`) in YAML text, by indentation. Best effort:
+/// used to point validation errors (which serde does not locate) at the right line.
+fn locate(text: &str, path: &str) -> Option<(usize, usize)> {
+    let mut found = None;
+    let mut min_indent = 0usize;
+    let mut start = 0usize;
+    let lines: Vec<&str> = text.lines().collect();
+    for segment in path.split('.') {
+        let mut hit = None;
+        for (i, line) in lines.iter().enumerate().skip(start) {
+            let indent = line.len() - line.trim_start().len();
+            let trimmed = line.trim_start().trim_start_matches("- ");
+            if i > start && indent < min_indent && !line.trim().is_empty() && found.is_some() {
+                break;
+            }
+            let key = trimmed.trim_start_matches(['"', '\'']);
+            if key.starts_with(segment)
+                && key[segment.len()..]
+                    .trim_start_matches(['"', '\''])
+                    .starts_with(':')
+            {
+                hit = Some((i, indent));
+                break;
+            }
+        }
+        let (i, indent) = hit?;
+        found = Some((i + 1, indent + 1));
+        min_indent = indent + 1;
+        start = i + 1;
+    }
+    found
+}
+
+fn hash_parameters(p: &Parameters) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(format!("{p:?}").as_bytes());
+    hex(&hasher.finalize())
+}
+
+/// Lower-case hex of bytes.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) const SAMPLE: &str = r#"
+company: { id: TEST, name: Test Company }
+accounting_currency: USD
+currencies:
+  USD: { decimals: 2 }
+  EUR: { decimals: 2, rounding: half_even }
+exchange_rates:
+  EUR: 1.0850
+minimum_reimbursement: 25.00
+accounts:
+  receivables: "1200"
+  payables: "2000"
+  bank: "1000"
+  opening_balance: "3999"
+one_time_vendor:
+  group: ONETIME
+  sequence: { prefix: OTV-, width: 5 }
+sequences:
+  reimbursement: { prefix: RMB-, width: 6 }
+  vendor_invoice: { prefix: VI-, width: 6 }
+  payment: { prefix: PAY-, width: 6 }
+  opening: { prefix: OPN-, width: 6 }
+database: test.db
+rules: rules/reimburse.rhai
+"#;
+
+    fn load(text: &str) -> Result<Company, ParametersError> {
+        Company::from_yaml(Path::new("dir/company.yaml"), text)
+    }
+
+    #[test]
+    fn sample_loads_exactly() {
+        let c = load(SAMPLE).unwrap();
+        assert_eq!(c.params.minimum_reimbursement.to_string(), "25.00");
+        assert_eq!(c.params.exchange_rates["EUR"].to_string(), "1.0850");
+        assert_eq!(c.params.accounts.receivables, "1200");
+        assert_eq!(c.params.open_debits, OpenDebits::Net);
+        assert!(c.params.one_time_vendor.link_to_customer);
+        assert_eq!(c.database_path, Path::new("dir/test.db"));
+        assert_eq!(c.rules_path, Path::new("dir/rules/reimburse.rhai"));
+        assert_eq!(c.currency("EUR").unwrap().rounding, Rounding::HalfEven);
+        let str_min = SAMPLE.replace("25.00", "\"0.10\"");
+        let c = load(&str_min).unwrap();
+        assert_eq!(c.params.minimum_reimbursement.to_string(), "0.10");
+    }
+
+    #[test]
+    fn unknown_key_names_file_line_and_path() {
+        let text = SAMPLE.replace("  bank: \"1000\"", "  bank: \"1000\"\n  bnak: \"1001\"");
+        let e = load(&text).unwrap_err();
+        assert_eq!(e.path, "accounts.bnak");
+        assert!(e.message.contains("unknown field `bnak`"), "{e}");
+        assert_eq!(e.line, Some(14));
+        assert!(e.to_string().starts_with("dir/company.yaml:14:"), "{e}");
+    }
+
+    #[test]
+    fn missing_key_is_an_error() {
+        let text = SAMPLE.replace("  payables: \"2000\"\n", "");
+        let e = load(&text).unwrap_err();
+        assert!(e.message.contains("missing field `payables`"), "{e}");
+        assert_eq!(e.path, "accounts");
+    }
+
+    #[test]
+    fn wrong_type_is_an_error_with_path() {
+        let text = SAMPLE.replace("width: 6 }\n  vendor", "width: six }\n  vendor");
+        let e = load(&text).unwrap_err();
+        assert_eq!(e.path, "sequences.reimbursement.width");
+        assert!(e.line.is_some());
+        let text = SAMPLE.replace("25.00", "lots");
+        let e = load(&text).unwrap_err();
+        assert_eq!(e.path, "minimum_reimbursement");
+        assert!(e.message.contains("decimal number"), "{e}");
+    }
+
+    #[test]
+    fn negative_minimum_is_refused_with_its_line() {
+        let e = load(&SAMPLE.replace("25.00", "-1.00")).unwrap_err();
+        assert_eq!(e.path, "minimum_reimbursement");
+        assert!(e.message.contains("must not be negative"));
+        assert_eq!(e.line, Some(9));
+        let e = load(&SAMPLE.replace("25.00", "25.001")).unwrap_err();
+        assert!(e.message.contains("more decimals"), "{e}");
+    }
+
+    #[test]
+    fn unknown_currencies_are_refused() {
+        let e = load(&SAMPLE.replace("accounting_currency: USD", "accounting_currency: GBP"))
+            .unwrap_err();
+        assert_eq!(e.path, "accounting_currency");
+        assert!(e.message.contains("unknown currency 'GBP'"));
+        let e = load(&SAMPLE.replace("  EUR: 1.0850", "  EUR: 1.0850\n  CHF: 1.1")).unwrap_err();
+        assert_eq!(e.path, "exchange_rates.CHF");
+        let e = load(&SAMPLE.replace("  EUR: 1.0850", "")).unwrap_err();
+        assert!(e.message.contains("missing the rate of EUR"), "{e}");
+    }
+
+    #[test]
+    fn overrides_replace_keys() {
+        let mut c = load(SAMPLE).unwrap();
+        let o: ParameterOverrides =
+            serde_yaml::from_str("minimum_reimbursement: 0.10\nopen_debits: skip").unwrap();
+        o.apply(&mut c.params);
+        assert_eq!(c.params.minimum_reimbursement.to_string(), "0.10");
+        assert_eq!(c.params.open_debits, OpenDebits::Skip);
+        assert!(serde_yaml::from_str::<ParameterOverrides>("database: x.db").is_err());
+    }
+
+    #[test]
+    fn conversion_to_accounting_currency() {
+        let c = load(SAMPLE).unwrap();
+        let d = |s: &str| money::parse_decimal(s).unwrap();
+        assert_eq!(
+            c.params.to_accounting(d("-100.00"), "EUR"),
+            Some(d("-108.500000"))
+        );
+        assert_eq!(c.params.to_accounting(d("5"), "USD"), Some(d("5")));
+        assert_eq!(c.params.to_accounting(d("5"), "XXX"), None);
+    }
+}

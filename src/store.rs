@@ -1,0 +1,520 @@
+//! The company database: SQLite file, schema, migrations and transactions.
+//!
+//! Money is stored as INTEGER minor units of its currency (the currency's decimals are recorded in
+//! the `currencies` table), so SQL sums are exact. The file carries an application id and a schema
+//! version (`PRAGMA user_version`); a file that is not a company database, or comes from a newer
+//! schema, is refused. Write transactions are always `BEGIN IMMEDIATE`, so two writers never
+//! deadlock half-way: the second waits up to the busy timeout, then gets [`StoreError::Busy`].
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, ErrorCode, OpenFlags};
+
+/// `PRAGMA application_id` of company databases ("RMBS").
+pub const APPLICATION_ID: i32 = 0x524d_4253;
+
+/// How long a writer waits for another one before giving up.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The schema migrations, in order; the schema version is the number applied.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE currencies (
+    code      TEXT PRIMARY KEY,
+    decimals  INTEGER NOT NULL CHECK (decimals BETWEEN 0 AND 6)
+) STRICT;
+
+CREATE TABLE gl_accounts (
+    account   TEXT PRIMARY KEY,
+    name      TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE number_sequences (
+    name      TEXT PRIMARY KEY,
+    prefix    TEXT NOT NULL,
+    width     INTEGER NOT NULL,
+    next      INTEGER NOT NULL DEFAULT 1
+) STRICT;
+
+CREATE TABLE vendors (
+    account            TEXT PRIMARY KEY,
+    name               TEXT NOT NULL,
+    address            TEXT,
+    vendor_group       TEXT NOT NULL,
+    currency           TEXT NOT NULL REFERENCES currencies(code),
+    one_time           INTEGER NOT NULL DEFAULT 0,
+    created_for        TEXT,
+    blocked            INTEGER NOT NULL DEFAULT 0,
+    payment_terms      TEXT,
+    method_of_payment  TEXT,
+    tax_id             TEXT
+) STRICT;
+
+CREATE TABLE customers (
+    account         TEXT PRIMARY KEY,
+    name            TEXT NOT NULL,
+    address         TEXT,
+    currency        TEXT NOT NULL REFERENCES currencies(code),
+    customer_group  TEXT NOT NULL,
+    vendor_account  TEXT,
+    payment_hold    INTEGER NOT NULL DEFAULT 0,
+    tax_id          TEXT
+) STRICT;
+CREATE INDEX customers_group ON customers(customer_group);
+
+CREATE TABLE runs (
+    id               INTEGER PRIMARY KEY,
+    kind             TEXT NOT NULL,
+    started_at       TEXT NOT NULL,
+    finished_at      TEXT,
+    user_name        TEXT NOT NULL,
+    posting_date     TEXT NOT NULL,
+    selection        TEXT NOT NULL,
+    rules_path       TEXT,
+    rules_hash       TEXT,
+    parameters_hash  TEXT NOT NULL,
+    considered       INTEGER NOT NULL DEFAULT 0,
+    reimbursed       INTEGER NOT NULL DEFAULT 0,
+    skipped          INTEGER NOT NULL DEFAULT 0,
+    failed           INTEGER NOT NULL DEFAULT 0
+) STRICT;
+
+CREATE TABLE vouchers (
+    id           INTEGER PRIMARY KEY,
+    number       TEXT NOT NULL UNIQUE,
+    date         TEXT NOT NULL,
+    description  TEXT NOT NULL,
+    run_id       INTEGER REFERENCES runs(id)
+) STRICT;
+CREATE INDEX vouchers_date ON vouchers(date);
+
+CREATE TABLE voucher_lines (
+    id            INTEGER PRIMARY KEY,
+    voucher_id    INTEGER NOT NULL REFERENCES vouchers(id),
+    account       TEXT NOT NULL REFERENCES gl_accounts(account),
+    currency      TEXT NOT NULL REFERENCES currencies(code),
+    amount_minor  INTEGER NOT NULL,
+    customer      TEXT REFERENCES customers(account),
+    vendor        TEXT REFERENCES vendors(account)
+) STRICT;
+CREATE INDEX voucher_lines_voucher ON voucher_lines(voucher_id);
+
+CREATE TABLE customer_transactions (
+    id            INTEGER PRIMARY KEY,
+    account       TEXT NOT NULL REFERENCES customers(account),
+    voucher_id    INTEGER NOT NULL REFERENCES vouchers(id),
+    date          TEXT NOT NULL,
+    document      TEXT NOT NULL,
+    type          TEXT NOT NULL,
+    currency      TEXT NOT NULL REFERENCES currencies(code),
+    amount_minor  INTEGER NOT NULL CHECK (amount_minor <> 0),
+    open_minor    INTEGER NOT NULL,
+    CHECK ((amount_minor > 0 AND open_minor BETWEEN 0 AND amount_minor)
+        OR (amount_minor < 0 AND open_minor BETWEEN amount_minor AND 0))
+) STRICT;
+CREATE INDEX customer_transactions_account ON customer_transactions(account, currency);
+CREATE INDEX customer_transactions_open ON customer_transactions(account) WHERE open_minor <> 0;
+
+CREATE TABLE vendor_transactions (
+    id            INTEGER PRIMARY KEY,
+    account       TEXT NOT NULL REFERENCES vendors(account),
+    voucher_id    INTEGER NOT NULL REFERENCES vouchers(id),
+    date          TEXT NOT NULL,
+    document      TEXT NOT NULL,
+    type          TEXT NOT NULL,
+    currency      TEXT NOT NULL REFERENCES currencies(code),
+    amount_minor  INTEGER NOT NULL CHECK (amount_minor <> 0),
+    open_minor    INTEGER NOT NULL,
+    CHECK ((amount_minor > 0 AND open_minor BETWEEN 0 AND amount_minor)
+        OR (amount_minor < 0 AND open_minor BETWEEN amount_minor AND 0))
+) STRICT;
+CREATE INDEX vendor_transactions_account ON vendor_transactions(account, currency);
+
+CREATE TABLE customer_settlements (
+    id            INTEGER PRIMARY KEY,
+    debit_id      INTEGER NOT NULL REFERENCES customer_transactions(id),
+    credit_id     INTEGER NOT NULL REFERENCES customer_transactions(id),
+    amount_minor  INTEGER NOT NULL CHECK (amount_minor > 0),
+    date          TEXT NOT NULL,
+    run_id        INTEGER REFERENCES runs(id)
+) STRICT;
+
+CREATE TABLE vendor_settlements (
+    id            INTEGER PRIMARY KEY,
+    debit_id      INTEGER NOT NULL REFERENCES vendor_transactions(id),
+    credit_id     INTEGER NOT NULL REFERENCES vendor_transactions(id),
+    amount_minor  INTEGER NOT NULL CHECK (amount_minor > 0),
+    date          TEXT NOT NULL,
+    run_id        INTEGER REFERENCES runs(id)
+) STRICT;
+
+CREATE TABLE reimbursements (
+    id                  INTEGER PRIMARY KEY,
+    run_id              INTEGER NOT NULL REFERENCES runs(id),
+    customer            TEXT NOT NULL REFERENCES customers(account),
+    vendor              TEXT NOT NULL REFERENCES vendors(account),
+    one_time_vendor     INTEGER NOT NULL,
+    currency            TEXT NOT NULL REFERENCES currencies(code),
+    amount_minor        INTEGER NOT NULL CHECK (amount_minor > 0),
+    date                TEXT NOT NULL,
+    voucher_id          INTEGER NOT NULL REFERENCES vouchers(id),
+    vendor_invoice      TEXT NOT NULL,
+    customer_txn_id     INTEGER NOT NULL UNIQUE REFERENCES customer_transactions(id),
+    vendor_txn_id       INTEGER NOT NULL UNIQUE REFERENCES vendor_transactions(id),
+    status              TEXT NOT NULL CHECK (status IN ('open', 'paid')),
+    payment_voucher_id  INTEGER REFERENCES vouchers(id),
+    paid_date           TEXT
+) STRICT;
+CREATE INDEX reimbursements_customer ON reimbursements(customer);
+CREATE INDEX reimbursements_status ON reimbursements(status);
+"#];
+
+/// The schema version this build writes and reads.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// An error opening or using the company database.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database file does not exist.
+    #[error("{0}: no company database here (create it with `reimburse init`)")]
+    Missing(PathBuf),
+    /// `init` would overwrite an existing database.
+    #[error("{0}: a database already exists (use --force to replace it)")]
+    Exists(PathBuf),
+    /// The file is not a company database of this tool.
+    #[error("{path}: not a reimburse company database ({reason})")]
+    NotCompanyDatabase {
+        /// The file.
+        path: PathBuf,
+        /// Why it was refused.
+        reason: String,
+    },
+    /// The database was written by a newer version of the tool.
+    #[error(
+        "{path}: the database has schema version {found}, newer than this build knows ({known}); upgrade reimburse"
+    )]
+    NewerSchema {
+        /// The file.
+        path: PathBuf,
+        /// The database's schema version.
+        found: i64,
+        /// The newest version this build knows.
+        known: i64,
+    },
+    /// Another process holds the database.
+    #[error("{0}: database busy: another run or session is writing to it; try again when it ends")]
+    Busy(PathBuf),
+    /// The database cannot be written.
+    #[error("{0}: the database is read-only")]
+    ReadOnly(PathBuf),
+    /// Any other SQLite or file error.
+    #[error("{path}: {source}")]
+    Sqlite {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        source: rusqlite::Error,
+    },
+    /// A file operation failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+}
+
+impl StoreError {
+    /// Classifies a SQLite error for the database at `path`.
+    pub fn sqlite(path: &Path, source: rusqlite::Error) -> StoreError {
+        match source.sqlite_error_code() {
+            Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked) => {
+                StoreError::Busy(path.to_path_buf())
+            }
+            Some(ErrorCode::ReadOnly) => StoreError::ReadOnly(path.to_path_buf()),
+            Some(ErrorCode::NotADatabase) => StoreError::NotCompanyDatabase {
+                path: path.to_path_buf(),
+                reason: "not an SQLite file".into(),
+            },
+            _ => StoreError::Sqlite {
+                path: path.to_path_buf(),
+                source,
+            },
+        }
+    }
+}
+
+/// An open company database.
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens an existing company database, migrating an older schema.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        if !path.exists() {
+            return Err(StoreError::Missing(path.to_path_buf()));
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| StoreError::sqlite(path, e))?;
+        let store = Store {
+            conn,
+            path: path.to_path_buf(),
+        };
+        store.configure()?;
+        store.check_identity()?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// Creates a new, empty company database at `path` (the file must not exist).
+    pub fn create(path: &Path) -> Result<Store, StoreError> {
+        if path.exists() {
+            return Err(StoreError::Exists(path.to_path_buf()));
+        }
+        let conn = Connection::open(path).map_err(|e| StoreError::sqlite(path, e))?;
+        let store = Store {
+            conn,
+            path: path.to_path_buf(),
+        };
+        store.configure()?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// A new company database in memory (for fixture tests).
+    pub fn in_memory() -> Result<Store, StoreError> {
+        let path = PathBuf::from(":memory:");
+        let conn = Connection::open_in_memory().map_err(|e| StoreError::sqlite(&path, e))?;
+        let store = Store { conn, path };
+        store.configure()?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    fn configure(&self) -> Result<(), StoreError> {
+        let err = |e| StoreError::sqlite(&self.path, e);
+        self.conn.busy_timeout(BUSY_TIMEOUT).map_err(err)?;
+        self.conn
+            .execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
+            .map_err(err)?;
+        if self.path != Path::new(":memory:") {
+            // Reading the journal mode is the first real read: a non-SQLite file fails here.
+            let mode: String = self
+                .conn
+                .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+                .map_err(err)?;
+            if mode != "wal" && mode != "memory" {
+                // A read-only file cannot switch to WAL; the next write will say read-only.
+            }
+        }
+        self.conn.set_prepared_statement_cache_capacity(64);
+        Ok(())
+    }
+
+    fn pragma_i64(&self, name: &str) -> Result<i64, StoreError> {
+        self.conn
+            .query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))
+            .map_err(|e| StoreError::sqlite(&self.path, e))
+    }
+
+    fn check_identity(&self) -> Result<(), StoreError> {
+        let app_id = self.pragma_i64("application_id")?;
+        let version = self.pragma_i64("user_version")?;
+        if app_id == i64::from(APPLICATION_ID) {
+            if version > SCHEMA_VERSION {
+                return Err(StoreError::NewerSchema {
+                    path: self.path.clone(),
+                    found: version,
+                    known: SCHEMA_VERSION,
+                });
+            }
+            return Ok(());
+        }
+        let tables = self.pragma_count_tables()?;
+        Err(StoreError::NotCompanyDatabase {
+            path: self.path.clone(),
+            reason: if tables == 0 {
+                "an empty SQLite file".into()
+            } else {
+                format!("an SQLite file of another application, with {tables} tables")
+            },
+        })
+    }
+
+    fn pragma_count_tables(&self) -> Result<i64, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table'",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(|e| StoreError::sqlite(&self.path, e))
+    }
+
+    fn migrate(&self) -> Result<(), StoreError> {
+        let version = self.pragma_i64("user_version")?;
+        if version >= SCHEMA_VERSION {
+            return Ok(());
+        }
+        self.begin()?;
+        let result = (|| {
+            for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+                self.conn.execute_batch(sql)?;
+                self.conn
+                    .execute_batch(&format!("PRAGMA user_version = {}", i + 1))?;
+            }
+            self.conn
+                .execute_batch(&format!("PRAGMA application_id = {APPLICATION_ID}"))
+        })();
+        match result {
+            Ok(()) => self.commit(),
+            Err(e) => {
+                self.rollback();
+                Err(StoreError::sqlite(&self.path, e))
+            }
+        }
+    }
+
+    /// The SQLite connection (for the ledger's queries).
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// The database file (`:memory:` for an in-memory database).
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The schema version of the open database.
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        self.pragma_i64("user_version")
+    }
+
+    /// Starts a write transaction (`BEGIN IMMEDIATE`): waits up to the busy timeout for another
+    /// writer, then fails with [`StoreError::Busy`].
+    pub fn begin(&self) -> Result<(), StoreError> {
+        self.conn
+            .execute_batch("BEGIN IMMEDIATE")
+            .map_err(|e| StoreError::sqlite(&self.path, e))
+    }
+
+    /// Commits the open transaction.
+    pub fn commit(&self) -> Result<(), StoreError> {
+        self.conn
+            .execute_batch("COMMIT")
+            .map_err(|e| StoreError::sqlite(&self.path, e))
+    }
+
+    /// Rolls back the open transaction (does nothing when none is open).
+    pub fn rollback(&self) {
+        if !self.conn.is_autocommit() {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+    }
+
+    /// True while a transaction is open.
+    pub fn in_transaction(&self) -> bool {
+        !self.conn.is_autocommit()
+    }
+
+    /// Sets a savepoint inside the open transaction.
+    pub fn savepoint(&self, name: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute_batch(&format!("SAVEPOINT {name}"))
+            .map_err(|e| StoreError::sqlite(&self.path, e))
+    }
+
+    /// Releases (keeps) the work since the savepoint.
+    pub fn release(&self, name: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute_batch(&format!("RELEASE {name}"))
+            .map_err(|e| StoreError::sqlite(&self.path, e))
+    }
+
+    /// Undoes the work since the savepoint, and releases it.
+    pub fn rollback_to(&self, name: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute_batch(&format!("ROLLBACK TO {name}; RELEASE {name}"))
+            .map_err(|e| StoreError::sqlite(&self.path, e))
+    }
+
+    /// Runs SQLite's integrity check; returns its messages (`["ok"]` when sound).
+    pub fn integrity_check(&self) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("PRAGMA integrity_check")
+            .map_err(|e| StoreError::sqlite(&self.path, e))?;
+        let rows = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| StoreError::sqlite(&self.path, e))?;
+        Ok(rows)
+    }
+
+    /// Writes a consistent copy of the database to `target` (`VACUUM INTO`).
+    pub fn backup_to(&self, target: &Path) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "VACUUM INTO ?1",
+                [target.to_string_lossy().as_ref() as &str],
+            )
+            .map(|_| ())
+            .map_err(|e| StoreError::sqlite(&self.path, e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn create_then_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.db");
+        drop(Store::create(&path).unwrap());
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+        assert!(matches!(Store::create(&path), Err(StoreError::Exists(_))));
+    }
+
+    #[test]
+    fn newer_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.db");
+        let store = Store::create(&path).unwrap();
+        store
+            .conn()
+            .execute_batch(&format!("PRAGMA user_version = {}", SCHEMA_VERSION + 1))
+            .unwrap();
+        drop(store);
+        let err = Store::open(&path).unwrap_err();
+        assert!(matches!(err, StoreError::NewerSchema { found, .. } if found == SCHEMA_VERSION + 1));
+        assert!(err.to_string().contains("newer than this build knows"));
+    }
+
+    #[test]
+    fn foreign_files_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = dir.path().join("notes.db");
+        std::fs::write(&text, "this is not a database, just some text ".repeat(50)).unwrap();
+        let err = Store::open(&text).unwrap_err();
+        assert!(err.to_string().contains("not a reimburse company database"), "{err}");
+
+        let other = dir.path().join("other.db");
+        let conn = Connection::open(&other).unwrap();
+        conn.execute_batch("CREATE TABLE t(x)").unwrap();
+        drop(conn);
+        let err = Store::open(&other).unwrap_err();
+        assert!(err.to_string().contains("another application"), "{err}");
+
+        let missing = dir.path().join("missing.db");
+        assert!(matches!(Store::open(&missing), Err(StoreError::Missing(_))));
+    }
+}
