@@ -174,6 +174,8 @@ pub struct Transaction {
 /// An account's balance in one currency.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Balance {
+    /// The customer or vendor account.
+    pub account: String,
     /// Currency.
     pub currency: String,
     /// Sum of all transactions (negative: credit balance).
@@ -187,8 +189,6 @@ pub struct Balance {
 /// A balance with the account it belongs to (for listings).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AccountBalance {
-    /// Account number.
-    pub account: String,
     /// Account name.
     pub name: String,
     /// The balance.
@@ -349,6 +349,11 @@ impl Ledger {
         };
         ledger.sync_setup()?;
         Ok(ledger)
+    }
+
+    /// Opens the company's database (from its parameters) as a ledger.
+    pub fn open(company: &crate::parameters::Company) -> Res<Ledger> {
+        Ledger::new(Store::open(&company.database_path)?, company.params.clone())
     }
 
     fn sync_setup(&self) -> Res<()> {
@@ -527,6 +532,46 @@ impl Ledger {
             ))
             .and_then(|mut s| {
                 s.query_map([], Self::customer_from_row)?
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .map_err(|e| self.sql_err(e))
+    }
+
+    /// Up to `limit` customers with accounts after `after`, in account order, optionally only
+    /// those in `groups` (for streaming through all customers with flat memory).
+    pub fn customers_page(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+        groups: Option<&[String]>,
+    ) -> Res<Vec<Customer>> {
+        let mut sql = format!(
+            "SELECT {} FROM customers WHERE account > ?1",
+            Self::CUSTOMER_COLUMNS
+        );
+        let mut args: Vec<&dyn rusqlite::ToSql> = Vec::new();
+        let after = after.unwrap_or("");
+        args.push(&after);
+        if let Some(groups) = groups {
+            let list = (0..groups.len())
+                .map(|i| format!("?{}", i + 3))
+                .collect::<Vec<_>>()
+                .join(",");
+            sql.push_str(&format!(" AND customer_group IN ({list})"));
+        }
+        sql.push_str(" ORDER BY account LIMIT ?2");
+        let limit = limit as i64;
+        args.push(&limit);
+        if let Some(groups) = groups {
+            for g in groups {
+                args.push(g);
+            }
+        }
+        self.store
+            .conn()
+            .prepare_cached(&sql)
+            .and_then(|mut s| {
+                s.query_map(args.as_slice(), Self::customer_from_row)?
                     .collect::<Result<Vec<_>, _>>()
             })
             .map_err(|e| self.sql_err(e))
@@ -758,6 +803,7 @@ impl Ledger {
         rows.into_iter()
             .map(|(currency, bal, deb, cred)| {
                 Ok(Balance {
+                    account: account.to_string(),
                     balance: self.amount(&currency, bal)?,
                     open_debit: self.amount(&currency, deb)?,
                     open_credit: self.amount(&currency, cred)?,
@@ -802,9 +848,9 @@ impl Ledger {
         rows.into_iter()
             .map(|(account, name, currency, bal, deb, cred)| {
                 Ok(AccountBalance {
-                    account,
                     name,
                     balance: Balance {
+                        account: account.clone(),
                         balance: self.amount(&currency, bal)?,
                         open_debit: self.amount(&currency, deb)?,
                         open_credit: self.amount(&currency, cred)?,

@@ -15,9 +15,9 @@ use sha2::{Digest, Sha256};
 
 use crate::money::{self, Currency, MAX_DECIMALS, Rounding};
 
-/// An error in a company parameter file.
+/// An error in a YAML file (company parameters or fixture ledger).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub struct ParametersError {
+pub struct YamlError {
     /// The file the error is in.
     pub file: PathBuf,
     /// 1-based line, when known.
@@ -30,7 +30,7 @@ pub struct ParametersError {
     pub message: String,
 }
 
-impl fmt::Display for ParametersError {
+impl fmt::Display for YamlError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.file.display())?;
         if let Some(line) = self.line {
@@ -331,8 +331,8 @@ pub struct Company {
 
 impl Company {
     /// Reads and validates a company YAML file.
-    pub fn load(file: &Path) -> Result<Company, ParametersError> {
-        let text = std::fs::read_to_string(file).map_err(|e| ParametersError {
+    pub fn load(file: &Path) -> Result<Company, YamlError> {
+        let text = std::fs::read_to_string(file).map_err(|e| YamlError {
             file: file.to_path_buf(),
             line: None,
             column: None,
@@ -344,7 +344,7 @@ impl Company {
 
     /// Parses and validates company parameters from YAML text; `file` names it in errors and
     /// anchors the relative database and rules paths.
-    pub fn from_yaml(file: &Path, text: &str) -> Result<Company, ParametersError> {
+    pub fn from_yaml(file: &Path, text: &str) -> Result<Company, YamlError> {
         let params: Parameters = parse_yaml(file, text)?;
         Company::from_parameters(file, params, Some(text))
     }
@@ -354,10 +354,10 @@ impl Company {
         file: &Path,
         params: Parameters,
         text: Option<&str>,
-    ) -> Result<Company, ParametersError> {
+    ) -> Result<Company, YamlError> {
         if let Err((path, message)) = validate(&params) {
             let (line, column) = text.and_then(|t| locate(t, &path)).unzip();
-            return Err(ParametersError {
+            return Err(YamlError {
                 file: file.to_path_buf(),
                 line,
                 column,
@@ -417,7 +417,7 @@ impl Parameters {
 pub(crate) fn parse_yaml<T: serde::de::DeserializeOwned>(
     file: &Path,
     text: &str,
-) -> Result<T, ParametersError> {
+) -> Result<T, YamlError> {
     let deserializer = serde_yaml::Deserializer::from_str(text);
     serde_path_to_error::deserialize(deserializer).map_err(|err| {
         let path = err.path().to_string();
@@ -428,7 +428,7 @@ pub(crate) fn parse_yaml<T: serde::de::DeserializeOwned>(
         if let Some(pos) = message.find(" at line ") {
             message.truncate(pos);
         }
-        ParametersError {
+        YamlError {
             file: file.to_path_buf(),
             line: location.as_ref().map(|l| l.line()),
             column: location.as_ref().map(|l| l.column()),
@@ -608,7 +608,7 @@ database: test.db
 rules: rules/reimburse.rhai
 "#;
 
-    fn load(text: &str) -> Result<Company, ParametersError> {
+    fn load(text: &str) -> Result<Company, YamlError> {
         Company::from_yaml(Path::new("dir/company.yaml"), text)
     }
 

@@ -1,0 +1,513 @@
+//! The command line: argument parsing (clap) and the one user-facing rendering of results and
+//! errors. Every command calls the library's public API; nothing here touches the books directly.
+//!
+//! Output: tables for people, `--json` for programs (one JSON document; amounts are strings holding
+//! exact decimals). Errors: one line `error: …` on standard error and exit code 1; usage errors
+//! exit with 2 (clap).
+
+use std::ffi::OsString;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use chrono::NaiveDate;
+use clap::{Args, Parser, Subcommand};
+use comfy_table::{CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
+use rust_decimal::Decimal;
+use serde_json::json;
+
+use crate::Error;
+use crate::fixtures::{self, LedgerData};
+use crate::ledger::{Ledger, Side};
+use crate::parameters::Company;
+use crate::process::{self, ReimbursementFilter, RunOptions, Selection};
+use crate::scripting::{Echo, Session};
+
+/// `reimburse`: customer reimbursement as editable rules over an exact ledger.
+#[derive(Debug, Parser)]
+#[command(name = "reimburse", version, about, propagate_version = true)]
+pub struct Cli {
+    /// The company parameter file (YAML).
+    #[arg(long, global = true, env = "REIMBURSE_COMPANY", default_value = "company.yaml")]
+    pub company: PathBuf,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create the company database (empty, or loaded from a fixture ledger).
+    Init {
+        /// A fixture ledger (YAML) to load: customers, vendors, open transactions.
+        #[arg(long)]
+        fixture: Option<PathBuf>,
+        /// Replace an existing database.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Customer and vendor balances per currency.
+    Balances {
+        /// Only customers.
+        #[arg(long)]
+        customers: bool,
+        /// Only vendors.
+        #[arg(long)]
+        vendors: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The trial balance of the general ledger (zero in every currency for sound books).
+    TrialBalance {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run the reimbursement: post vendor invoices for qualifying customer credits.
+    Run(RunArgs),
+    /// The reimbursement page: list reimbursements.
+    Reimbursements {
+        /// Which reimbursements.
+        #[command(flatten)]
+        filter: FilterArgs,
+        /// Only `open` or `paid`.
+        #[arg(long, value_parser = ["open", "paid"])]
+        status: Option<String>,
+        /// Print JSON.
+        #[arg(long, conflicts_with = "csv")]
+        json: bool,
+        /// Print CSV.
+        #[arg(long)]
+        csv: bool,
+    },
+    /// Pay open reimbursement invoices (payables against the bank) and mark them paid.
+    Pay {
+        /// Which reimbursements.
+        #[command(flatten)]
+        filter: FilterArgs,
+        /// Payment date (default today).
+        #[arg(long)]
+        date: Option<NaiveDate>,
+        /// Show the payments without writing them.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The runs recorded in the database (audit trail).
+    Runs {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the functions and types that rule scripts can use.
+    Api {
+        /// Print Markdown.
+        #[arg(long)]
+        markdown: bool,
+    },
+}
+
+/// Arguments of `run`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("selection").args(["customers", "groups", "where_"])))]
+pub struct RunArgs {
+    /// Only these customers (comma-separated accounts).
+    #[arg(long, value_delimiter = ',')]
+    pub customers: Vec<String>,
+    /// Only customers in these groups (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub groups: Vec<String>,
+    /// Only customers for which this Rhai expression is true, e.g. 'customer.group == "RETAIL"'.
+    #[arg(long = "where", id = "where_")]
+    pub where_: Option<String>,
+    /// Posting date (default today).
+    #[arg(long)]
+    pub date: Option<NaiveDate>,
+    /// The rule file (default: `rules` in the company parameters).
+    #[arg(long)]
+    pub rules: Option<PathBuf>,
+    /// Show the proposal without writing anything.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Skip a customer whose rules fail (its work undone) instead of stopping the run.
+    #[arg(long)]
+    pub keep_going: bool,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Filters shared by `reimbursements` and `pay`.
+#[derive(Debug, Args)]
+pub struct FilterArgs {
+    /// Only this customer.
+    #[arg(long)]
+    pub customer: Option<String>,
+    /// Only this vendor.
+    #[arg(long)]
+    pub vendor: Option<String>,
+    /// Only this run.
+    #[arg(long)]
+    pub run: Option<i64>,
+    /// From this date.
+    #[arg(long)]
+    pub from: Option<NaiveDate>,
+    /// To this date.
+    #[arg(long)]
+    pub to: Option<NaiveDate>,
+}
+
+impl FilterArgs {
+    fn filter(&self, status: Option<String>) -> ReimbursementFilter {
+        ReimbursementFilter {
+            status,
+            customer: self.customer.clone(),
+            vendor: self.vendor.clone(),
+            run: self.run,
+            from: self.from,
+            to: self.to,
+        }
+    }
+}
+
+/// Runs the command line; returns the process exit code.
+pub fn main<I: IntoIterator<Item = OsString>>(args: I) -> ExitCode {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    match execute(&cli, &mut out) {
+        Ok(()) => ExitCode::SUCCESS,
+        // A closed pipe (`reimburse … | head`) is not an error of ours.
+        Err(Error::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            let _ = out.flush();
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn today() -> NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+fn user() -> String {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+fn open_ledger(company: &Company) -> Result<Ledger, Error> {
+    Ok(Ledger::open(company)?)
+}
+
+/// Executes a parsed command, writing results to `out`.
+pub fn execute(cli: &Cli, out: &mut dyn Write) -> Result<(), Error> {
+    if let Command::Api { markdown } = &cli.command {
+        return api(&cli.company, *markdown, out);
+    }
+    let company = Company::load(&cli.company)?;
+    match &cli.command {
+        Command::Init { fixture, force } => init(&company, fixture.as_deref(), *force, out),
+        Command::Balances { customers, vendors, json } => {
+            let ledger = open_ledger(&company)?;
+            let both = !customers && !vendors;
+            balances(&ledger, both || *customers, both || *vendors, *json, out)
+        }
+        Command::TrialBalance { json } => trial_balance(&open_ledger(&company)?, *json, out),
+        Command::Run(args) => run(&company, args, out),
+        Command::Reimbursements { filter, status, json, csv } => {
+            let ledger = open_ledger(&company)?;
+            let rows = process::reimbursements(&ledger, &filter.filter(status.clone()))?;
+            reimbursement_page(&rows, *json, *csv, out)
+        }
+        Command::Pay { filter, date, dry_run, json } => {
+            let ledger = open_ledger(&company)?;
+            let report = process::pay(&ledger, &filter.filter(None), date.unwrap_or_else(today), *dry_run, &user())?;
+            if *json {
+                return write_json(out, &serde_json::to_value(&report)?);
+            }
+            let mut t = table(&["reimbursement", "customer", "vendor", "invoice", "currency", "amount", "payment voucher"]);
+            for p in &report.payments {
+                t.add_row(vec![p.reimbursement.to_string(), p.customer.clone(), p.vendor.clone(), p.vendor_invoice.clone(), p.currency.clone(), p.amount.to_string(), p.voucher.clone()]);
+            }
+            right_align(&mut t, &[5]);
+            writeln!(out, "{t}")?;
+            let verb = if *dry_run { "would pay (dry run, nothing written)" } else { "paid" };
+            writeln!(out, "{} {verb}{}", plural(report.payments.len(), "invoice"), totals_text(&report.totals))?;
+            Ok(())
+        }
+        Command::Runs { json } => {
+            let ledger = open_ledger(&company)?;
+            let runs = process::runs(&ledger)?;
+            if *json {
+                return write_json(out, &json!({ "runs": runs }));
+            }
+            let mut t = table(&["run", "kind", "started", "user", "date", "selection", "considered", "done", "skipped", "failed", "rules hash"]);
+            for r in runs {
+                t.add_row(vec![r.id.to_string(), r.kind, r.started_at, r.user, r.posting_date, r.selection, r.considered.to_string(), r.reimbursed.to_string(), r.skipped.to_string(), r.failed.to_string(), r.rules_hash.map(|h| h[..12].to_string()).unwrap_or_default()]);
+            }
+            writeln!(out, "{t}")?;
+            Ok(())
+        }
+        Command::Api { .. } => unreachable!("handled above"),
+    }
+}
+
+fn init(company: &Company, fixture: Option<&Path>, force: bool, out: &mut dyn Write) -> Result<(), Error> {
+    let data: Option<LedgerData> = match fixture {
+        Some(f) => Some(fixtures::read_ledger_data(f)?),
+        None => None,
+    };
+    let report = fixtures::init_company(company, fixture.zip(data.as_ref()), force)?;
+    writeln!(out, "created {}", report.database.display())?;
+    if fixture.is_some() {
+        let l = &report.loaded;
+        writeln!(
+            out,
+            "loaded {}, {}, {}, {}",
+            plural(l.customers, "customer"),
+            plural(l.vendors, "vendor"),
+            plural(l.transactions, "transaction"),
+            plural(l.settlements, "settlement")
+        )?;
+    }
+    if report.ignored_overrides {
+        writeln!(out, "note: the fixture's `parameters:` overrides were not stored; {} is the company's parameters (overrides apply when the fixture runs as a test)", company.file.display())?;
+    }
+    Ok(())
+}
+
+fn balances(ledger: &Ledger, customers: bool, vendors: bool, json: bool, out: &mut dyn Write) -> Result<(), Error> {
+    let sides: Vec<Side> = [(customers, Side::Customer), (vendors, Side::Vendor)]
+        .into_iter()
+        .filter_map(|(on, s)| on.then_some(s))
+        .collect();
+    if json {
+        let mut doc = serde_json::Map::new();
+        for side in &sides {
+            let rows: Vec<_> = ledger
+                .all_balances(*side)?
+                .into_iter()
+                .map(|b| json!({
+                    "account": b.balance.account,
+                    "name": b.name,
+                    "currency": b.balance.currency,
+                    "balance": b.balance.balance.to_string(),
+                    "open_debit": b.balance.open_debit.to_string(),
+                    "open_credit": b.balance.open_credit.to_string(),
+                }))
+                .collect();
+            doc.insert(format!("{}s", side.name()), rows.into());
+        }
+        return write_json(out, &doc.into());
+    }
+    for side in sides {
+        let rows = ledger.all_balances(side)?;
+        writeln!(out, "{} balances", if side == Side::Customer { "Customer" } else { "Vendor" })?;
+        let mut t = table(&["account", "name", "currency", "balance", "open debit", "open credit"]);
+        for b in rows {
+            t.add_row(vec![b.balance.account, b.name, b.balance.currency, b.balance.balance.to_string(), b.balance.open_debit.to_string(), b.balance.open_credit.to_string()]);
+        }
+        right_align(&mut t, &[3, 4, 5]);
+        writeln!(out, "{t}")?;
+    }
+    Ok(())
+}
+
+fn trial_balance(ledger: &Ledger, json: bool, out: &mut dyn Write) -> Result<(), Error> {
+    let rows = ledger.trial_balance()?;
+    let totals = ledger.trial_balance_totals()?;
+    if json {
+        let rows: Vec<_> = rows
+            .iter()
+            .map(|r| json!({"account": r.account, "name": r.name, "currency": r.currency, "balance": r.balance.to_string()}))
+            .collect();
+        let totals: serde_json::Map<_, _> = totals.iter().map(|(c, t)| (c.clone(), t.to_string().into())).collect();
+        return write_json(out, &json!({"accounts": rows, "totals": totals}));
+    }
+    let mut t = table(&["account", "name", "currency", "balance"]);
+    for r in rows {
+        t.add_row(vec![r.account, r.name, r.currency, r.balance.to_string()]);
+    }
+    for (currency, total) in &totals {
+        t.add_row(vec!["".into(), "Total".into(), currency.clone(), total.to_string()]);
+    }
+    right_align(&mut t, &[3]);
+    writeln!(out, "{t}")?;
+    Ok(())
+}
+
+fn run(company: &Company, args: &RunArgs, out: &mut dyn Write) -> Result<(), Error> {
+    let selection = if !args.customers.is_empty() {
+        Selection::Customers(args.customers.clone())
+    } else if !args.groups.is_empty() {
+        Selection::Groups(args.groups.clone())
+    } else if let Some(expr) = &args.where_ {
+        Selection::Where(expr.clone())
+    } else {
+        Selection::All
+    };
+    let options = RunOptions {
+        selection,
+        date: args.date.unwrap_or_else(today),
+        rules: args.rules.clone().unwrap_or_else(|| company.rules_path.clone()),
+        dry_run: args.dry_run,
+        keep_going: args.keep_going,
+        user: user(),
+    };
+    let ledger = open_ledger(company)?;
+    let session = Session::new(ledger, options.date, if args.json { Echo::Collect } else { Echo::Stderr });
+    let bar = progress_bar(args.json);
+    let mut progress = |done: u64, total: u64| {
+        if let Some(bar) = &bar {
+            bar.set_length(total);
+            bar.set_position(done);
+        }
+    };
+    let report = process::run_with_progress(&session, &options, &mut progress);
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let report = report?;
+    if args.json {
+        return write_json(out, &serde_json::to_value(&report)?);
+    }
+    let mut t = table(&["customer", "vendor", "one-time vendor", "currency", "amount", "voucher", "vendor invoice"]);
+    for r in &report.reimbursements {
+        t.add_row(vec![r.customer.clone(), r.vendor.clone(), if r.one_time_vendor { "created".into() } else { "".into() }, r.currency.clone(), r.amount.to_string(), r.voucher.clone(), r.vendor_invoice.clone()]);
+    }
+    right_align(&mut t, &[4]);
+    writeln!(out, "{t}")?;
+    if !report.skipped.is_empty() {
+        writeln!(out, "Skipped:")?;
+        let mut s = table(&["customer", "currency", "balance", "reason"]);
+        for k in &report.skipped {
+            s.add_row(vec![k.customer.clone(), k.currency.clone(), k.balance.to_string(), k.reason.clone()]);
+        }
+        right_align(&mut s, &[2]);
+        writeln!(out, "{s}")?;
+    }
+    for f in &report.failed {
+        writeln!(out, "failed: {}: {}", f.customer, f.error)?;
+    }
+    let verb = if report.dry_run { "would be made (dry run, nothing written)" } else { "made" };
+    writeln!(
+        out,
+        "run {}: {} considered, {} {verb}{}, {} skipped{}",
+        report.run,
+        plural(report.considered as usize, "customer"),
+        plural(report.reimbursements.len(), "reimbursement"),
+        totals_text(&report.totals),
+        report.skipped.len(),
+        if report.failed.is_empty() { String::new() } else { format!(", {} failed", report.failed.len()) }
+    )?;
+    Ok(())
+}
+
+fn reimbursement_page(rows: &[process::Reimbursement], json: bool, csv: bool, out: &mut dyn Write) -> Result<(), Error> {
+    if json {
+        return write_json(out, &json!({ "reimbursements": rows }));
+    }
+    let headers = ["id", "run", "date", "customer", "vendor", "one_time_vendor", "currency", "amount", "voucher", "vendor_invoice", "status", "payment_voucher", "paid_date"];
+    let cells = |r: &process::Reimbursement| -> Vec<String> {
+        vec![r.id.to_string(), r.run.to_string(), r.date.to_string(), r.customer.clone(), r.vendor.clone(), r.one_time_vendor.to_string(), r.currency.clone(), r.amount.to_string(), r.voucher.clone(), r.vendor_invoice.clone(), r.status.clone(), r.payment_voucher.clone().unwrap_or_default(), r.paid_date.map(|d| d.to_string()).unwrap_or_default()]
+    };
+    if csv {
+        writeln!(out, "{}", headers.join(","))?;
+        for r in rows {
+            let line: Vec<String> = cells(r).into_iter().map(|c| csv_field(&c)).collect();
+            writeln!(out, "{}", line.join(","))?;
+        }
+        return Ok(());
+    }
+    let mut t = table(&headers);
+    for r in rows {
+        t.add_row(cells(r));
+    }
+    right_align(&mut t, &[7]);
+    writeln!(out, "{t}")?;
+    writeln!(out, "{}", plural(rows.len(), "reimbursement"))?;
+    Ok(())
+}
+
+fn api(company_file: &Path, markdown: bool, out: &mut dyn Write) -> Result<(), Error> {
+    // The API does not depend on a company: list it from an in-memory ledger with the company's
+    // parameters when there are some, else with built-in sample parameters.
+    let params = match Company::load(company_file) {
+        Ok(c) => c.params,
+        Err(_) => Company::from_yaml(Path::new("(built-in)"), crate::SAMPLE_PARAMETERS)?.params,
+    };
+    let ledger = Ledger::new(crate::store::Store::in_memory()?, params)?;
+    let docs = Session::new(ledger, today(), Echo::Collect).api();
+    for d in docs {
+        if markdown {
+            writeln!(out, "### `{}`\n\n{}\n", d.signature, d.doc)?;
+        } else {
+            writeln!(out, "{}\n    {}", d.signature, d.doc.replace('\n', "\n    "))?;
+        }
+    }
+    Ok(())
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+fn write_json(out: &mut dyn Write, value: &serde_json::Value) -> Result<(), Error> {
+    serde_json::to_writer_pretty(&mut *out, value)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+fn table(headers: &[&str]) -> Table {
+    let mut t = Table::new();
+    t.load_style(UTF8_FULL_CONDENSED).set_header(headers.to_vec());
+    t
+}
+
+fn right_align(t: &mut Table, columns: &[usize]) {
+    for c in columns {
+        if let Some(col) = t.column_mut(*c) {
+            col.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
+}
+
+fn totals_text(totals: &std::collections::BTreeMap<String, Decimal>) -> String {
+    if totals.is_empty() {
+        return String::new();
+    }
+    let parts: Vec<String> = totals.iter().map(|(c, t)| format!("{t} {c}")).collect();
+    format!(" ({})", parts.join(", "))
+}
+
+fn progress_bar(quiet: bool) -> Option<indicatif::ProgressBar> {
+    if quiet || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} customers {per_sec} {eta}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    Some(bar)
+}
+

@@ -1,0 +1,1273 @@
+//! The reimbursement process: the run (rule hooks driven per customer and currency, checked by the
+//! engine), the reimbursement page, and payment.
+//!
+//! # The run, in order
+//! Customers are taken in account order (all, a list, groups, or those a `--where` expression
+//! selects). For each customer, each currency in which it has open credits is a *candidate*, in
+//! currency-code order. For each candidate the engine calls the rule hooks:
+//! 1. `eligible(customer, credit)` → `true`, or `false` / a reason text to skip;
+//! 2. `vendor_for(customer, credit)` → a vendor account, or `()` for a one-time vendor;
+//! 3. `create_one_time_vendor(customer, credit)` → the new vendor; called at most once per customer
+//!    and run (a second currency reuses the vendor);
+//! 4. `post_reimbursement(customer, credit, vendor)` → posts the vendor invoice and settles the
+//!    customer's reimbursement transaction against its open credits.
+//!
+//! Any hook may call `skip(reason)`. After the hooks the engine checks their work (see
+//! [`RunError::Refused`]): exactly one vendor invoice, to the chosen vendor, in the credit's
+//! currency, for a positive amount, whose customer transaction is fully settled against open
+//! credits (so it can never exceed the credit there is, and the same credit can never be reimbursed
+//! twice). The whole run is one `BEGIN IMMEDIATE` transaction: any error rolls it all back; a dry
+//! run takes the same path and rolls back at the end. With `keep_going`, a failing customer's work
+//! is undone (savepoint) and the run goes on.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use chrono::NaiveDate;
+use rhai::{CallFnOptions, Dynamic, Engine, Scope};
+use rusqlite::params;
+use rust_decimal::Decimal;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::ledger::{
+    Balance, Customer, Journal, Ledger, LedgerError, LineDraft, PostedVoucher, Side, Target,
+    Vendor, VoucherDraft,
+};
+use crate::parameters::hex;
+use crate::scripting::{CompileError, ScriptFault, Session, compile_text, position};
+use crate::store::StoreError;
+
+/// The hooks a rule file must define, with their number of parameters.
+pub const HOOKS: &[(&str, usize)] = &[
+    ("eligible", 2),
+    ("vendor_for", 2),
+    ("create_one_time_vendor", 2),
+    ("post_reimbursement", 3),
+];
+
+/// Which customers a run takes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Selection {
+    /// All customers.
+    All,
+    /// These customer accounts.
+    Customers(Vec<String>),
+    /// Customers in these groups.
+    Groups(Vec<String>),
+    /// Customers for which this Rhai expression over `customer` is true.
+    Where(String),
+}
+
+impl fmt::Display for Selection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Selection::All => f.write_str("all customers"),
+            Selection::Customers(list) => write!(f, "customers {}", list.join(",")),
+            Selection::Groups(list) => write!(f, "groups {}", list.join(",")),
+            Selection::Where(expr) => write!(f, "where {expr}"),
+        }
+    }
+}
+
+/// How to run.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Which customers.
+    pub selection: Selection,
+    /// Posting date.
+    pub date: NaiveDate,
+    /// The rule file.
+    pub rules: PathBuf,
+    /// Roll back at the end (a proposal).
+    pub dry_run: bool,
+    /// Skip a failing customer (its work undone) instead of rolling back the run.
+    pub keep_going: bool,
+    /// Who runs it (recorded).
+    pub user: String,
+}
+
+/// A reimbursement, as the run reports it and the reimbursement page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reimbursement {
+    /// Row id (0 in a dry run's report after rollback).
+    pub id: i64,
+    /// The run that made it.
+    pub run: i64,
+    /// Customer account.
+    pub customer: String,
+    /// Vendor account that received the credit.
+    pub vendor: String,
+    /// True when the vendor is a one-time vendor created for it by the run.
+    pub one_time_vendor: bool,
+    /// Currency.
+    pub currency: String,
+    /// Amount reimbursed (positive).
+    #[serde(serialize_with = "as_text")]
+    pub amount: Decimal,
+    /// Posting date.
+    pub date: NaiveDate,
+    /// Voucher number.
+    pub voucher: String,
+    /// Vendor invoice number.
+    pub vendor_invoice: String,
+    /// `open` or `paid` (`proposed` in a dry run).
+    pub status: String,
+    /// Payment voucher, once paid.
+    pub payment_voucher: Option<String>,
+    /// Payment date, once paid.
+    pub paid_date: Option<NaiveDate>,
+}
+
+/// Serializes a decimal as its exact text.
+pub fn as_text<S: serde::Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&d.to_string())
+}
+
+/// A candidate the rules did not reimburse.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Skipped {
+    /// Customer account.
+    pub customer: String,
+    /// Currency of the credit.
+    pub currency: String,
+    /// Credit balance.
+    #[serde(serialize_with = "as_text")]
+    pub balance: Decimal,
+    /// The reason the rules gave.
+    pub reason: String,
+}
+
+/// A customer whose processing failed under `keep_going` (its work was undone).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Failed {
+    /// Customer account.
+    pub customer: String,
+    /// The error.
+    pub error: String,
+}
+
+/// What a run did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RunReport {
+    /// The run's id (a dry run's id is not kept).
+    pub run: i64,
+    /// True for a dry run: nothing was written.
+    pub dry_run: bool,
+    /// Posting date.
+    pub date: NaiveDate,
+    /// The selection.
+    pub selection: String,
+    /// The rule file.
+    pub rules: PathBuf,
+    /// SHA-256 of the rule file.
+    pub rules_hash: String,
+    /// SHA-256 of the parameters.
+    pub parameters_hash: String,
+    /// Customers considered.
+    pub considered: u64,
+    /// The reimbursements made (or proposed).
+    pub reimbursements: Vec<Reimbursement>,
+    /// Candidates skipped, with the rules' reasons.
+    pub skipped: Vec<Skipped>,
+    /// Customers that failed (with `keep_going`).
+    pub failed: Vec<Failed>,
+    /// Total reimbursed per currency.
+    #[serde(serialize_with = "totals_as_text")]
+    pub totals: BTreeMap<String, Decimal>,
+    /// What the rules printed or logged.
+    pub output: Vec<String>,
+}
+
+fn totals_as_text<S: serde::Serializer>(
+    totals: &BTreeMap<String, Decimal>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut map = s.serialize_map(Some(totals.len()))?;
+    for (k, v) in totals {
+        map.serialize_entry(k, &v.to_string())?;
+    }
+    map.end()
+}
+
+/// A hook failed or its work was refused by the engine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HookError {
+    /// The rule file.
+    pub file: PathBuf,
+    /// The hook.
+    pub hook: String,
+    /// The customer.
+    pub customer: String,
+    /// The credit's currency.
+    pub currency: String,
+    /// Script position, when the error was raised in the script.
+    pub line: Option<usize>,
+    /// Script column.
+    pub column: Option<usize>,
+    /// What went wrong.
+    pub message: String,
+    /// True when the engine refused the hook's work (an accounting rule), false for a script error.
+    pub refused: bool,
+}
+
+impl fmt::Display for HookError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}{}: hook {}, customer {} ({}): {}{}",
+            self.file.display(),
+            position(self.line, self.column),
+            self.hook,
+            self.customer,
+            self.currency,
+            if self.refused { "refused by the engine: " } else { "" },
+            self.message
+        )
+    }
+}
+
+/// Why a run stopped. Whatever the error, nothing of the run was written.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The rule file does not compile.
+    #[error(transparent)]
+    Compile(#[from] CompileError),
+    /// The rule file lacks a hook.
+    #[error("{}: the rules must define `fn {hook}` with {arity} parameters", file.display())]
+    MissingHook {
+        /// The rule file.
+        file: PathBuf,
+        /// The hook.
+        hook: String,
+        /// Its number of parameters.
+        arity: usize,
+    },
+    /// A hook failed or its work was refused.
+    #[error("{0}")]
+    Hook(Box<HookError>),
+    /// The selection is invalid.
+    #[error("{0}")]
+    Selection(String),
+    /// A ledger error outside the hooks.
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+}
+
+impl From<StoreError> for RunError {
+    fn from(e: StoreError) -> Self {
+        RunError::Ledger(LedgerError::Store(e))
+    }
+}
+
+/// SHA-256 (hex) of a text.
+pub fn sha256(text: &str) -> String {
+    hex(&Sha256::digest(text.as_bytes()))
+}
+
+/// The compiled rules and the engine that runs them.
+pub struct Rules {
+    engine: Engine,
+    ast: rhai::AST,
+    file: PathBuf,
+    hash: String,
+}
+
+impl fmt::Debug for Rules {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Rules").field("file", &self.file).finish()
+    }
+}
+
+impl Rules {
+    /// Compiles the rule file once for a session and checks that every hook is defined.
+    pub fn load(session: &Rc<Session>, file: &Path) -> Result<Rules, RunError> {
+        let text = std::fs::read_to_string(file).map_err(|e| CompileError {
+            file: file.to_path_buf(),
+            line: None,
+            column: None,
+            message: format!("cannot read the rule file: {e}"),
+        })?;
+        let dir = file.parent().filter(|d| !d.as_os_str().is_empty());
+        let (engine, _) = session.engine(Some(dir.unwrap_or(Path::new("."))));
+        let ast = compile_text(&engine, file, &text)?;
+        for (hook, arity) in HOOKS {
+            if !ast
+                .iter_functions()
+                .any(|f| f.name == *hook && f.params.len() == *arity)
+            {
+                return Err(RunError::MissingHook {
+                    file: file.to_path_buf(),
+                    hook: hook.to_string(),
+                    arity: *arity,
+                });
+            }
+        }
+        Ok(Rules {
+            engine,
+            ast,
+            file: file.to_path_buf(),
+            hash: sha256(&text),
+        })
+    }
+
+    /// The engine (with the session's API).
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// The compiled rules.
+    pub fn ast(&self) -> &rhai::AST {
+        &self.ast
+    }
+
+    /// The rule file.
+    pub fn file(&self) -> &Path {
+        &self.file
+    }
+
+    fn call(
+        &self,
+        hook: &str,
+        customer: &Customer,
+        credit: &Balance,
+        args: Vec<Dynamic>,
+    ) -> Result<Hooked, Box<HookError>> {
+        let mut scope = Scope::new();
+        let options = CallFnOptions::new().eval_ast(false).rewind_scope(true);
+        let result: Result<Dynamic, _> =
+            self.engine
+                .call_fn_with_options(options, &mut scope, &self.ast, hook, args);
+        match result {
+            Ok(value) => Ok(Hooked::Value(value)),
+            Err(e) => {
+                let fault = ScriptFault::from_error(&e);
+                if let Some(reason) = fault.skip {
+                    return Ok(Hooked::Skip(reason));
+                }
+                Err(Box::new(HookError {
+                    file: self.file.clone(),
+                    hook: hook.to_string(),
+                    customer: customer.account.clone(),
+                    currency: credit.currency.clone(),
+                    line: fault.line,
+                    column: fault.column,
+                    message: fault.message,
+                    refused: false,
+                }))
+            }
+        }
+    }
+
+    fn refuse(&self, hook: &str, customer: &Customer, credit: &Balance, message: String) -> Box<HookError> {
+        Box::new(HookError {
+            file: self.file.clone(),
+            hook: hook.to_string(),
+            customer: customer.account.clone(),
+            currency: credit.currency.clone(),
+            line: None,
+            column: None,
+            message,
+            refused: true,
+        })
+    }
+}
+
+enum Hooked {
+    Value(Dynamic),
+    Skip(String),
+}
+
+enum Outcome {
+    Reimbursed(Reimbursement),
+    Skipped(String),
+}
+
+/// Runs the reimbursement process. Atomic: on error nothing is written.
+pub fn run(session: &Rc<Session>, options: &RunOptions) -> Result<RunReport, RunError> {
+    run_with_progress(session, options, &mut |_, _| {})
+}
+
+/// Like [`run`], calling `progress(done, total)` as customers are processed.
+pub fn run_with_progress(
+    session: &Rc<Session>,
+    options: &RunOptions,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<RunReport, RunError> {
+    session.set_date(options.date);
+    let rules = Rules::load(session, &options.rules)?;
+    let ledger = session.ledger();
+    let store = ledger.store();
+    let filter = match &options.selection {
+        Selection::Where(expr) => Some(rules.engine.compile_expression(expr).map_err(|e| {
+            RunError::Selection(format!("--where: {} at column {}", e.err_type(), e.position().position().unwrap_or(0)))
+        })?),
+        _ => None,
+    };
+    if let Selection::Customers(list) = &options.selection {
+        for account in list {
+            if ledger.customer(account)?.is_none() {
+                return Err(RunError::Selection(format!("unknown customer '{account}'")));
+            }
+        }
+    }
+    store.begin()?;
+    let result = run_in_transaction(session, &rules, options, filter.as_ref(), progress);
+    match result {
+        Ok(report) if !options.dry_run => {
+            store.commit()?;
+            ledger.set_run(None);
+            Ok(report)
+        }
+        Ok(mut report) => {
+            store.rollback();
+            ledger.set_run(None);
+            for r in &mut report.reimbursements {
+                r.status = "proposed".into();
+                r.id = 0;
+            }
+            Ok(report)
+        }
+        Err(e) => {
+            store.rollback();
+            ledger.set_run(None);
+            ledger.take_journal();
+            Err(e)
+        }
+    }
+}
+
+fn now_text() -> String {
+    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+fn run_in_transaction(
+    session: &Rc<Session>,
+    rules: &Rules,
+    options: &RunOptions,
+    filter: Option<&rhai::AST>,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<RunReport, RunError> {
+    let ledger = session.ledger();
+    let store = ledger.store();
+    let conn = store.conn();
+    let sql = |e| RunError::from(StoreError::sqlite(store.path(), e));
+    let params_hash = sha256(&format!("{:?}", ledger.params()));
+    let run_id: i64 = conn
+        .query_row(
+            "INSERT INTO runs(kind, started_at, user_name, posting_date, selection, rules_path,
+                 rules_hash, parameters_hash) VALUES ('reimbursement', ?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             RETURNING id",
+            params![
+                now_text(),
+                options.user,
+                options.date.to_string(),
+                options.selection.to_string(),
+                rules.file.to_string_lossy(),
+                rules.hash,
+                params_hash
+            ],
+            |r| r.get(0),
+        )
+        .map_err(sql)?;
+    ledger.set_run(Some(run_id));
+    ledger.take_journal();
+    session.take_output();
+
+    let mut report = RunReport {
+        run: run_id,
+        dry_run: options.dry_run,
+        date: options.date,
+        selection: options.selection.to_string(),
+        rules: rules.file.clone(),
+        rules_hash: rules.hash.clone(),
+        parameters_hash: params_hash,
+        considered: 0,
+        reimbursements: Vec::new(),
+        skipped: Vec::new(),
+        failed: Vec::new(),
+        totals: BTreeMap::new(),
+        output: Vec::new(),
+    };
+
+    let total = count_selection(ledger, &options.selection)?;
+    let mut done = 0u64;
+    let mut pager = CustomerPager::new(&options.selection);
+    while let Some(batch) = pager.next(ledger)? {
+        for customer in batch {
+            done += 1;
+            if done % 256 == 0 {
+                progress(done, total);
+            }
+            if let Some(ast) = filter
+                && !selected_by(rules, ast, &customer)?
+            {
+                continue;
+            }
+            report.considered += 1;
+            let candidates: Vec<Balance> = ledger
+                .balances(Side::Customer, &customer.account)?
+                .into_iter()
+                .filter(|b| b.open_credit < Decimal::ZERO)
+                .collect();
+            if candidates.is_empty() {
+                continue;
+            }
+            store.savepoint("customer")?;
+            match process_customer(session, rules, run_id, &customer, candidates) {
+                Ok((made, skipped)) => {
+                    store.release("customer")?;
+                    report.reimbursements.extend(made);
+                    report.skipped.extend(skipped);
+                }
+                Err(e) if options.keep_going => {
+                    store.rollback_to("customer")?;
+                    ledger.take_journal();
+                    report.failed.push(Failed {
+                        customer: customer.account.clone(),
+                        error: e.to_string(),
+                    });
+                }
+                Err(e) => return Err(RunError::Hook(e)),
+            }
+        }
+    }
+    progress(total, total);
+    for r in &report.reimbursements {
+        *report.totals.entry(r.currency.clone()).or_insert(Decimal::ZERO) += r.amount;
+    }
+    conn.execute(
+        "UPDATE runs SET finished_at = ?2, considered = ?3, reimbursed = ?4, skipped = ?5,
+             failed = ?6 WHERE id = ?1",
+        params![
+            run_id,
+            now_text(),
+            report.considered as i64,
+            report.reimbursements.len() as i64,
+            report.skipped.len() as i64,
+            report.failed.len() as i64
+        ],
+    )
+    .map_err(sql)?;
+    report.output = session.take_output();
+    Ok(report)
+}
+
+fn selected_by(rules: &Rules, ast: &rhai::AST, customer: &Customer) -> Result<bool, RunError> {
+    let mut scope = Scope::new();
+    scope.push_constant("customer", customer.clone());
+    let value = rules
+        .engine
+        .eval_ast_with_scope::<Dynamic>(&mut scope, ast)
+        .map_err(|e| {
+            let f = ScriptFault::from_error(&e);
+            RunError::Selection(format!("--where, customer {}: {}", customer.account, f.message))
+        })?;
+    value.as_bool().map_err(|t| {
+        RunError::Selection(format!(
+            "--where must give true or false, not {t} (customer {})",
+            customer.account
+        ))
+    })
+}
+
+fn process_customer(
+    session: &Rc<Session>,
+    rules: &Rules,
+    run_id: i64,
+    customer: &Customer,
+    candidates: Vec<Balance>,
+) -> Result<(Vec<Reimbursement>, Vec<Skipped>), Box<HookError>> {
+    let ledger = session.ledger();
+    let store = ledger.store();
+    let mut one_time_vendor: Option<Vendor> = None;
+    let mut made = Vec::new();
+    let mut skipped = Vec::new();
+    let store_err = |credit: &Balance, e: StoreError| {
+        rules.refuse("(engine)", customer, credit, e.to_string())
+    };
+    for credit in candidates {
+        store.savepoint("credit").map_err(|e| store_err(&credit, e))?;
+        // Re-read the customer: an earlier currency's hooks may have linked a vendor.
+        let current = ledger
+            .customer(&customer.account)
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| customer.clone());
+        let had_vendor = one_time_vendor.is_some();
+        let outcome = process_credit(session, rules, run_id, &current, &credit, &mut one_time_vendor);
+        match outcome {
+            Ok(Outcome::Reimbursed(r)) => {
+                store.release("credit").map_err(|e| store_err(&credit, e))?;
+                made.push(r);
+            }
+            Ok(Outcome::Skipped(reason)) => {
+                store.rollback_to("credit").map_err(|e| store_err(&credit, e))?;
+                ledger.take_journal();
+                if !had_vendor {
+                    one_time_vendor = None;
+                }
+                skipped.push(Skipped {
+                    customer: customer.account.clone(),
+                    currency: credit.currency.clone(),
+                    balance: credit.balance,
+                    reason,
+                });
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok((made, skipped))
+}
+
+fn process_credit(
+    session: &Rc<Session>,
+    rules: &Rules,
+    run_id: i64,
+    customer: &Customer,
+    credit: &Balance,
+    one_time_vendor: &mut Option<Vendor>,
+) -> Result<Outcome, Box<HookError>> {
+    let ledger = session.ledger();
+    ledger.take_journal();
+    let c = || Dynamic::from(customer.clone());
+    let b = || Dynamic::from(credit.clone());
+    let refuse = |hook: &str, message: String| rules.refuse(hook, customer, credit, message);
+
+    // 1. Eligibility.
+    let value = match rules.call("eligible", customer, credit, vec![c(), b()])? {
+        Hooked::Skip(reason) => return Ok(Outcome::Skipped(reason)),
+        Hooked::Value(v) => v,
+    };
+    if let Ok(yes) = value.as_bool() {
+        if !yes {
+            return Ok(Outcome::Skipped("not eligible".into()));
+        }
+    } else if value.is_string() {
+        return Ok(Outcome::Skipped(value.to_string()));
+    } else {
+        return Err(refuse(
+            "eligible",
+            format!("must return true, false or a reason text, not {} ({})", value, value.type_name()),
+        ));
+    }
+    check_no_postings(ledger, "eligible", &refuse)?;
+
+    // 2. Vendor mapping.
+    let value = match rules.call("vendor_for", customer, credit, vec![c(), b()])? {
+        Hooked::Skip(reason) => return Ok(Outcome::Skipped(reason)),
+        Hooked::Value(v) => v,
+    };
+    let chosen: Option<String> = if value.is_unit() {
+        None
+    } else if value.is_string() {
+        Some(value.to_string())
+    } else if let Some(v) = value.clone().try_cast::<Vendor>() {
+        Some(v.account)
+    } else {
+        return Err(refuse(
+            "vendor_for",
+            format!("must return a vendor account, a Vendor or () for a one-time vendor, not {} ({})", value, value.type_name()),
+        ));
+    };
+    check_no_postings(ledger, "vendor_for", &refuse)?;
+    let (vendor, created) = match chosen {
+        Some(account) => {
+            let vendor = ledger
+                .vendor(&account)
+                .map_err(|e| refuse("vendor_for", e.to_string()))?
+                .ok_or_else(|| refuse("vendor_for", format!("vendor '{account}' does not exist")))?;
+            let created = one_time_vendor.as_ref().is_some_and(|v| v.account == vendor.account);
+            (vendor, created)
+        }
+        None => match one_time_vendor {
+            Some(v) => (v.clone(), true),
+            None => {
+                // 3. One-time vendor creation, at most once per customer and run.
+                let value = match rules.call("create_one_time_vendor", customer, credit, vec![c(), b()])? {
+                    Hooked::Skip(reason) => return Ok(Outcome::Skipped(reason)),
+                    Hooked::Value(v) => v,
+                };
+                let journal = ledger.take_journal();
+                let Some(vendor) = value.clone().try_cast::<Vendor>() else {
+                    return Err(refuse(
+                        "create_one_time_vendor",
+                        format!("must return the new Vendor (from create_vendor), not {} ({})", value, value.type_name()),
+                    ));
+                };
+                if journal.vendors_created != [vendor.account.clone()] {
+                    return Err(refuse(
+                        "create_one_time_vendor",
+                        format!(
+                            "must create exactly one vendor and return it (created: {})",
+                            if journal.vendors_created.is_empty() { "none".to_string() } else { journal.vendors_created.join(", ") }
+                        ),
+                    ));
+                }
+                if !journal.vouchers.is_empty() || !journal.settlements.is_empty() {
+                    return Err(refuse("create_one_time_vendor", "must not post or settle".into()));
+                }
+                // Read back what was stored (the hook's value could be stale).
+                let stored = ledger
+                    .require_vendor(&vendor.account)
+                    .map_err(|e| refuse("create_one_time_vendor", e.to_string()))?;
+                *one_time_vendor = Some(stored.clone());
+                (stored, true)
+            }
+        },
+    };
+    if vendor.blocked {
+        return Err(refuse("vendor_for", format!("vendor '{}' is blocked; skip this customer in the rules or unblock the vendor", vendor.account)));
+    }
+
+    // 4. Posting.
+    let before = ledger.take_journal();
+    if !before.vouchers.is_empty() {
+        return Err(refuse("vendor_for", "hooks before post_reimbursement must not post".into()));
+    }
+    match rules.call("post_reimbursement", customer, credit, vec![c(), b(), Dynamic::from(vendor.clone())])? {
+        Hooked::Skip(reason) => return Ok(Outcome::Skipped(reason)),
+        Hooked::Value(_) => {}
+    }
+    let journal = ledger.take_journal();
+    let posted = check_posting(ledger, customer, credit, &vendor, &journal)
+        .map_err(|m| refuse("post_reimbursement", m))?;
+    let (voucher, amount, customer_txn, vendor_txn, invoice) = posted;
+    let id = record(ledger, run_id, customer, &vendor, created, credit, amount, &voucher, customer_txn, vendor_txn, &invoice, session.date())
+        .map_err(|e| refuse("post_reimbursement", e.to_string()))?;
+    Ok(Outcome::Reimbursed(Reimbursement {
+        id,
+        run: run_id,
+        customer: customer.account.clone(),
+        vendor: vendor.account.clone(),
+        one_time_vendor: created,
+        currency: credit.currency.clone(),
+        amount,
+        date: voucher.date,
+        voucher: voucher.number.clone(),
+        vendor_invoice: invoice,
+        status: "open".into(),
+        payment_voucher: None,
+        paid_date: None,
+    }))
+}
+
+fn check_no_postings(
+    ledger: &Ledger,
+    hook: &str,
+    refuse: &dyn Fn(&str, String) -> Box<HookError>,
+) -> Result<(), Box<HookError>> {
+    let journal = ledger.take_journal();
+    if journal != Journal::default() {
+        return Err(refuse(hook, "must only decide: it may not post, settle, create or link vendors".into()));
+    }
+    Ok(())
+}
+
+type Checked = (PostedVoucher, Decimal, i64, i64, String);
+
+/// The engine's check of what `post_reimbursement` did.
+fn check_posting(
+    ledger: &Ledger,
+    customer: &Customer,
+    credit: &Balance,
+    vendor: &Vendor,
+    journal: &Journal,
+) -> Result<Checked, String> {
+    if !journal.vendors_created.is_empty() {
+        return Err("must not create vendors".into());
+    }
+    for v in &journal.vouchers {
+        for (_, currency, amount) in &v.lines {
+            if *currency != credit.currency {
+                return Err(format!(
+                    "voucher {} posts {amount} {currency}, but the credit is in {}",
+                    v.number, credit.currency
+                ));
+            }
+        }
+    }
+    for (side, debit, credit_id, _) in &journal.settlements {
+        if *side == Side::Vendor {
+            return Err("must not settle vendor transactions".into());
+        }
+        for id in [debit, credit_id] {
+            let t = ledger.transaction(Side::Customer, *id).map_err(|e| e.to_string())?;
+            if t.account != customer.account {
+                return Err(format!("settled a transaction of another customer ({})", t.account));
+            }
+        }
+    }
+    let mut invoices = Vec::new();
+    for v in &journal.vouchers {
+        for id in &v.customer_transactions {
+            let t = ledger.transaction(Side::Customer, *id).map_err(|e| e.to_string())?;
+            if t.account != customer.account {
+                return Err(format!("voucher {} posts to another customer ({})", v.number, t.account));
+            }
+        }
+        if !v.vendor_transactions.is_empty() || !v.customer_transactions.is_empty() {
+            invoices.push(v);
+        }
+    }
+    let voucher = match invoices.as_slice() {
+        [one] => (*one).clone(),
+        [] => return Err("posted no vendor invoice (call post_vendor_invoice)".into()),
+        many => {
+            return Err(format!(
+                "posted {} vouchers on the customer or vendor; a reimbursement is exactly one vendor invoice",
+                many.len()
+            ));
+        }
+    };
+    let ([customer_txn], [vendor_txn]) = (
+        voucher.customer_transactions.as_slice(),
+        voucher.vendor_transactions.as_slice(),
+    ) else {
+        return Err(format!(
+            "voucher {} must have exactly one customer line and one vendor line",
+            voucher.number
+        ));
+    };
+    let ct = ledger.transaction(Side::Customer, *customer_txn).map_err(|e| e.to_string())?;
+    let vt = ledger.transaction(Side::Vendor, *vendor_txn).map_err(|e| e.to_string())?;
+    if vt.account != vendor.account {
+        return Err(format!(
+            "the invoice went to vendor {}, but vendor_for chose {}",
+            vt.account, vendor.account
+        ));
+    }
+    if ct.amount <= Decimal::ZERO || vt.amount != -ct.amount {
+        return Err(format!(
+            "a reimbursement debits the customer and credits the vendor by the same positive amount (customer {}, vendor {})",
+            ct.amount, vt.amount
+        ));
+    }
+    if !ct.open.is_zero() {
+        return Err(format!(
+            "the reimbursement of {} {} is not covered by the customer's open credits ({} left unsettled): a reimbursement cannot exceed the credit there is (open credit was {})",
+            ct.amount, ct.currency, ct.open, -credit.open_credit
+        ));
+    }
+    if ct.amount > -credit.open_credit {
+        return Err(format!(
+            "{} is more than the open credit of {}",
+            ct.amount, -credit.open_credit
+        ));
+    }
+    Ok((voucher, ct.amount, ct.id, vt.id, vt.document))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn record(
+    ledger: &Ledger,
+    run_id: i64,
+    customer: &Customer,
+    vendor: &Vendor,
+    one_time: bool,
+    credit: &Balance,
+    amount: Decimal,
+    voucher: &PostedVoucher,
+    customer_txn: i64,
+    vendor_txn: i64,
+    invoice: &str,
+    date: NaiveDate,
+) -> Result<i64, LedgerError> {
+    let minor = ledger.currency(&credit.currency)?.to_minor(amount)?;
+    ledger
+        .store()
+        .conn()
+        .prepare_cached(
+            "INSERT INTO reimbursements(run_id, customer, vendor, one_time_vendor, currency,
+                 amount_minor, date, voucher_id, vendor_invoice, customer_txn_id, vendor_txn_id, status)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'open') RETURNING id",
+        )
+        .and_then(|mut s| {
+            s.query_row(
+                params![
+                    run_id,
+                    customer.account,
+                    vendor.account,
+                    one_time,
+                    credit.currency,
+                    minor,
+                    date.to_string(),
+                    voucher.id,
+                    invoice,
+                    customer_txn,
+                    vendor_txn
+                ],
+                |r| r.get(0),
+            )
+        })
+        .map_err(|e| LedgerError::Store(StoreError::sqlite(ledger.store().path(), e)))
+}
+
+fn count_selection(ledger: &Ledger, selection: &Selection) -> Result<u64, RunError> {
+    let conn = ledger.store().conn();
+    let n: i64 = match selection {
+        Selection::Customers(list) => list.len() as i64,
+        Selection::Groups(groups) => {
+            let placeholders = vec!["?"; groups.len()].join(",");
+            conn.query_row(
+                &format!("SELECT count(*) FROM customers WHERE customer_group IN ({placeholders})"),
+                rusqlite::params_from_iter(groups.iter()),
+                |r| r.get(0),
+            )
+            .map_err(|e| StoreError::sqlite(ledger.store().path(), e))?
+        }
+        _ => conn
+            .query_row("SELECT count(*) FROM customers", [], |r| r.get(0))
+            .map_err(|e| StoreError::sqlite(ledger.store().path(), e))?,
+    };
+    Ok(n.max(0) as u64)
+}
+
+/// Streams the selected customers in account order, a page at a time (memory stays flat).
+struct CustomerPager<'a> {
+    selection: &'a Selection,
+    after: Option<String>,
+    list_pos: usize,
+    done: bool,
+}
+
+const PAGE: usize = 1000;
+
+impl<'a> CustomerPager<'a> {
+    fn new(selection: &'a Selection) -> Self {
+        CustomerPager {
+            selection,
+            after: None,
+            list_pos: 0,
+            done: false,
+        }
+    }
+
+    fn next(&mut self, ledger: &Ledger) -> Result<Option<Vec<Customer>>, RunError> {
+        if self.done {
+            return Ok(None);
+        }
+        let page = match self.selection {
+            Selection::Customers(list) => {
+                let mut sorted: Vec<&String> = list.iter().collect();
+                sorted.sort();
+                sorted.dedup();
+                let page: Vec<Customer> = sorted
+                    .iter()
+                    .skip(self.list_pos)
+                    .take(PAGE)
+                    .map(|a| ledger.require_customer(a))
+                    .collect::<Result<_, _>>()?;
+                self.list_pos += page.len();
+                page
+            }
+            Selection::Groups(groups) => ledger.customers_page(self.after.as_deref(), PAGE, Some(groups))?,
+            Selection::All | Selection::Where(_) => ledger.customers_page(self.after.as_deref(), PAGE, None)?,
+        };
+        if page.len() < PAGE {
+            self.done = true;
+        }
+        self.after = page.last().map(|c| c.account.clone());
+        Ok(if page.is_empty() { None } else { Some(page) })
+    }
+}
+
+// ----- the reimbursement page -----
+
+/// Filters of the reimbursement page.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReimbursementFilter {
+    /// `open` or `paid`.
+    pub status: Option<String>,
+    /// Customer account.
+    pub customer: Option<String>,
+    /// Vendor account.
+    pub vendor: Option<String>,
+    /// Run id.
+    pub run: Option<i64>,
+    /// From this date (inclusive).
+    pub from: Option<NaiveDate>,
+    /// To this date (inclusive).
+    pub to: Option<NaiveDate>,
+}
+
+/// Lists reimbursements, oldest first.
+pub fn reimbursements(ledger: &Ledger, filter: &ReimbursementFilter) -> Result<Vec<Reimbursement>, LedgerError> {
+    let mut sql = String::from(
+        "SELECT r.id, r.run_id, r.customer, r.vendor, r.one_time_vendor, r.currency, r.amount_minor,
+                r.date, v.number, r.vendor_invoice, r.status, p.number, r.paid_date
+         FROM reimbursements r JOIN vouchers v ON v.id = r.voucher_id
+         LEFT JOIN vouchers p ON p.id = r.payment_voucher_id WHERE 1 = 1",
+    );
+    let mut args: Vec<Box<dyn rusqlite::ToSql>> = Vec::new();
+    let mut add = |clause: &str, value: Box<dyn rusqlite::ToSql>| {
+        args.push(value);
+        sql.push_str(&format!(" AND {clause} ?{}", args.len()));
+    };
+    if let Some(s) = &filter.status {
+        if s != "open" && s != "paid" {
+            return Err(LedgerError::Invalid(format!("status must be open or paid, not '{s}'")));
+        }
+        add("r.status =", Box::new(s.clone()));
+    }
+    if let Some(c) = &filter.customer {
+        add("r.customer =", Box::new(c.clone()));
+    }
+    if let Some(v) = &filter.vendor {
+        add("r.vendor =", Box::new(v.clone()));
+    }
+    if let Some(r) = filter.run {
+        add("r.run_id =", Box::new(r));
+    }
+    if let Some(d) = filter.from {
+        add("r.date >=", Box::new(d.to_string()));
+    }
+    if let Some(d) = filter.to {
+        add("r.date <=", Box::new(d.to_string()));
+    }
+    sql.push_str(" ORDER BY r.id");
+    let store = ledger.store();
+    let mut stmt = store
+        .conn()
+        .prepare(&sql)
+        .map_err(|e| LedgerError::Store(StoreError::sqlite(store.path(), e)))?;
+    let rows = stmt
+        .query_map(rusqlite::params_from_iter(args.iter().map(|a| a.as_ref())), |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, bool>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, i64>(6)?,
+                r.get::<_, String>(7)?,
+                r.get::<_, String>(8)?,
+                r.get::<_, String>(9)?,
+                r.get::<_, String>(10)?,
+                r.get::<_, Option<String>>(11)?,
+                r.get::<_, Option<String>>(12)?,
+            ))
+        })
+        .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| LedgerError::Store(StoreError::sqlite(store.path(), e)))?;
+    let date = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default();
+    rows.into_iter()
+        .map(|(id, run, customer, vendor, one_time, currency, minor, d, voucher, invoice, status, pv, pd)| {
+            Ok(Reimbursement {
+                id,
+                run,
+                customer,
+                vendor,
+                one_time_vendor: one_time,
+                amount: ledger.currency(&currency)?.from_minor(minor),
+                currency,
+                date: date(&d),
+                voucher,
+                vendor_invoice: invoice,
+                status,
+                payment_voucher: pv,
+                paid_date: pd.as_deref().map(date),
+            })
+        })
+        .collect()
+}
+
+// ----- payment -----
+
+/// A payment made (or proposed) by [`pay`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Payment {
+    /// The reimbursement paid.
+    pub reimbursement: i64,
+    /// Customer account.
+    pub customer: String,
+    /// Vendor account.
+    pub vendor: String,
+    /// Currency.
+    pub currency: String,
+    /// Amount paid.
+    #[serde(serialize_with = "as_text")]
+    pub amount: Decimal,
+    /// Vendor invoice paid.
+    pub vendor_invoice: String,
+    /// Payment voucher.
+    pub voucher: String,
+}
+
+/// What `pay` did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PayReport {
+    /// The payment run's id.
+    pub run: i64,
+    /// True for a dry run.
+    pub dry_run: bool,
+    /// Payment date.
+    pub date: NaiveDate,
+    /// The payments.
+    pub payments: Vec<Payment>,
+    /// Total paid per currency.
+    #[serde(serialize_with = "totals_as_text")]
+    pub totals: BTreeMap<String, Decimal>,
+}
+
+/// The accounts-payable step: pays the open reimbursement invoices that match `filter` (its status
+/// is ignored): debit the payables summary account (the vendor), credit the bank, settle the vendor
+/// invoice and mark the reimbursement paid. Atomic; a dry run rolls back.
+pub fn pay(
+    ledger: &Ledger,
+    filter: &ReimbursementFilter,
+    date: NaiveDate,
+    dry_run: bool,
+    user: &str,
+) -> Result<PayReport, RunError> {
+    let store = ledger.store();
+    let mut filter = filter.clone();
+    filter.status = Some("open".into());
+    store.begin()?;
+    let result = (|| -> Result<PayReport, RunError> {
+        let open = reimbursements(ledger, &filter)?;
+        let conn = store.conn();
+        let sql = |e| RunError::from(StoreError::sqlite(store.path(), e));
+        let run_id: i64 = conn
+            .query_row(
+                "INSERT INTO runs(kind, started_at, user_name, posting_date, selection, parameters_hash)
+                 VALUES ('payment', ?1, ?2, ?3, ?4, ?5) RETURNING id",
+                params![now_text(), user, date.to_string(), format!("{filter:?}"), sha256(&format!("{:?}", ledger.params()))],
+                |r| r.get(0),
+            )
+            .map_err(sql)?;
+        ledger.set_run(Some(run_id));
+        let mut report = PayReport { run: run_id, dry_run, date, payments: Vec::new(), totals: BTreeMap::new() };
+        for r in open {
+            let (vendor_txn,): (i64,) = conn
+                .query_row("SELECT vendor_txn_id FROM reimbursements WHERE id = ?1", [r.id], |row| Ok((row.get(0)?,)))
+                .map_err(sql)?;
+            let invoice = ledger.transaction(Side::Vendor, vendor_txn)?;
+            let amount = -invoice.open;
+            if amount <= Decimal::ZERO {
+                continue;
+            }
+            let posted = ledger
+                .post_voucher(&VoucherDraft {
+                    sequence: "payment".into(),
+                    date,
+                    description: format!("Payment of {} to vendor {} (reimbursement of {})", r.vendor_invoice, r.vendor, r.customer),
+                    lines: vec![
+                        LineDraft { target: Target::Vendor(r.vendor.clone()), currency: r.currency.clone(), amount, document: Some(r.vendor_invoice.clone()), kind: Some("payment".into()) },
+                        LineDraft { target: Target::Account(ledger.params().accounts.bank.clone()), currency: r.currency.clone(), amount: -amount, document: None, kind: None },
+                    ],
+                })
+                .map_err(|e| LedgerError::Invalid(format!("reimbursement {} ({} → {}): {e}", r.id, r.customer, r.vendor)))?;
+            ledger.settle(Side::Vendor, posted.vendor_transactions[0], vendor_txn, Some(amount), date)?;
+            conn.execute(
+                "UPDATE reimbursements SET status = 'paid', payment_voucher_id = ?2, paid_date = ?3 WHERE id = ?1",
+                params![r.id, posted.id, date.to_string()],
+            )
+            .map_err(sql)?;
+            *report.totals.entry(r.currency.clone()).or_insert(Decimal::ZERO) += amount;
+            report.payments.push(Payment {
+                reimbursement: r.id,
+                customer: r.customer,
+                vendor: r.vendor,
+                currency: r.currency,
+                amount,
+                vendor_invoice: r.vendor_invoice,
+                voucher: posted.number,
+            });
+        }
+        conn.execute(
+            "UPDATE runs SET finished_at = ?2, reimbursed = ?3 WHERE id = ?1",
+            params![run_id, now_text(), report.payments.len() as i64],
+        )
+        .map_err(sql)?;
+        Ok(report)
+    })();
+    ledger.set_run(None);
+    ledger.take_journal();
+    match result {
+        Ok(report) => {
+            if dry_run {
+                store.rollback();
+            } else {
+                store.commit()?;
+            }
+            Ok(report)
+        }
+        Err(e) => {
+            store.rollback();
+            Err(e)
+        }
+    }
+}
+
+/// The runs recorded in the database (audit), newest first.
+pub fn runs(ledger: &Ledger) -> Result<Vec<RunRecord>, LedgerError> {
+    let store = ledger.store();
+    let mut stmt = store
+        .conn()
+        .prepare(
+            "SELECT id, kind, started_at, finished_at, user_name, posting_date, selection,
+                    rules_path, rules_hash, parameters_hash, considered, reimbursed, skipped, failed
+             FROM runs ORDER BY id DESC",
+        )
+        .map_err(|e| LedgerError::Store(StoreError::sqlite(store.path(), e)))?;
+    stmt.query_map([], |r| {
+        Ok(RunRecord {
+            id: r.get(0)?,
+            kind: r.get(1)?,
+            started_at: r.get(2)?,
+            finished_at: r.get(3)?,
+            user: r.get(4)?,
+            posting_date: r.get(5)?,
+            selection: r.get(6)?,
+            rules_path: r.get(7)?,
+            rules_hash: r.get(8)?,
+            parameters_hash: r.get(9)?,
+            considered: r.get(10)?,
+            reimbursed: r.get(11)?,
+            skipped: r.get(12)?,
+            failed: r.get(13)?,
+        })
+    })
+    .and_then(|rows| rows.collect())
+    .map_err(|e| LedgerError::Store(StoreError::sqlite(store.path(), e)))
+}
+
+/// A recorded run (audit trail).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RunRecord {
+    /// Run id.
+    pub id: i64,
+    /// `reimbursement` or `payment`.
+    pub kind: String,
+    /// Start time (UTC).
+    pub started_at: String,
+    /// End time (UTC).
+    pub finished_at: Option<String>,
+    /// Who ran it.
+    pub user: String,
+    /// Posting date.
+    pub posting_date: String,
+    /// Selection.
+    pub selection: String,
+    /// Rule file.
+    pub rules_path: Option<String>,
+    /// Rule file hash.
+    pub rules_hash: Option<String>,
+    /// Parameters hash.
+    pub parameters_hash: String,
+    /// Customers considered.
+    pub considered: i64,
+    /// Reimbursements (or payments) made.
+    pub reimbursed: i64,
+    /// Candidates skipped.
+    pub skipped: i64,
+    /// Customers failed.
+    pub failed: i64,
+}
+

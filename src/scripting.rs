@@ -1,0 +1,912 @@
+//! The Rhai scripting engine: a hardened sandbox with the ledger API registered in it.
+//!
+//! One function builds every engine ([`Session::engine`]): rule runs, `script`, the REPL and the
+//! `--where` selection all get the same sandbox and the same API. Scripts see exact decimals only
+//! (`decimal` + `no_float`: `10.50` is a `Decimal`), have no file, network or process access,
+//! resolve `import` only inside the rules folder, and run under explicit limits (operations, call
+//! depth, expression depth, string/array/map sizes, modules) taken from the parameters, so debug and
+//! release builds behave the same. `print`, `debug` and `log` go to the session's output.
+//!
+//! Every API function is registered through [`Api::add`], which records its signature and doc
+//! text beside the registration; [`Session::api`] lists them (this feeds `reimburse api`).
+
+use std::cell::{Cell, RefCell};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use chrono::NaiveDate;
+use rhai::{
+    Array, Dynamic, Engine, EvalAltResult, FuncRegistration, Map, ModuleResolver, Position,
+    RhaiNativeFunc, Scope, Shared, Module, Variant, module_resolvers::FileModuleResolver,
+};
+use rust_decimal::Decimal;
+
+use crate::ledger::{
+    Balance, Customer, Ledger, LedgerError, LineDraft, NewVendor, PostedVoucher, Side, Target,
+    Transaction, TrialBalanceRow, Vendor, VoucherDraft,
+};
+use crate::parameters::{Parameters, ScriptLimits};
+
+/// The result type of registered functions.
+pub type RhaiResult<T> = Result<T, Box<EvalAltResult>>;
+
+/// A runtime error raised by an API function (position filled in by Rhai at the call site).
+pub fn runtime_error(message: impl fmt::Display) -> Box<EvalAltResult> {
+    EvalAltResult::ErrorRuntime(message.to_string().into(), Position::NONE).into()
+}
+
+fn ledger_error(e: LedgerError) -> Box<EvalAltResult> {
+    runtime_error(e)
+}
+
+/// Thrown by `skip(reason)`: the engine skips the current customer and currency with that reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skip(pub String);
+
+/// The parameters as scripts see them: read-only (no setters exist).
+#[derive(Debug, Clone)]
+pub struct ParamsView(pub Rc<Parameters>);
+
+/// A documented API entry: what scripts can call.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ApiDoc {
+    /// Function name (for a property: `Type.property`).
+    pub name: String,
+    /// Signature, e.g. `customer(account: String) -> Customer`.
+    pub signature: String,
+    /// Documentation text.
+    pub doc: String,
+}
+
+/// Where a session's output (`print`, `debug`, `log`) goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Echo {
+    /// Only collected (see [`Session::take_output`]).
+    Collect,
+    /// Collected and written to standard error at once.
+    Stderr,
+}
+
+/// A scripting session: the ledger, the posting date and the output of scripts.
+pub struct Session {
+    ledger: Ledger,
+    params: Rc<Parameters>,
+    date: Cell<NaiveDate>,
+    output: RefCell<Vec<String>>,
+    echo: Echo,
+    args: RefCell<Map>,
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session")
+            .field("ledger", &self.ledger)
+            .field("date", &self.date.get())
+            .finish()
+    }
+}
+
+impl Session {
+    /// A session over a ledger, posting on `date`.
+    pub fn new(ledger: Ledger, date: NaiveDate, echo: Echo) -> Rc<Session> {
+        let params = Rc::new(ledger.params().clone());
+        Rc::new(Session {
+            ledger,
+            params,
+            date: Cell::new(date),
+            output: RefCell::new(Vec::new()),
+            echo,
+            args: RefCell::new(Map::new()),
+        })
+    }
+
+    /// The ledger.
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+
+    /// The posting date used by postings and settlements made from scripts.
+    pub fn date(&self) -> NaiveDate {
+        self.date.get()
+    }
+
+    /// Changes the posting date.
+    pub fn set_date(&self, date: NaiveDate) {
+        self.date.set(date);
+    }
+
+    /// Sets the `args()` map that scripts see (from `--arg key=value`).
+    pub fn set_args(&self, args: Vec<(String, String)>) {
+        let mut map = Map::new();
+        for (k, v) in args {
+            map.insert(k.into(), v.into());
+        }
+        *self.args.borrow_mut() = map;
+    }
+
+    /// Records a line of script output.
+    pub fn emit(&self, line: &str) {
+        if self.echo == Echo::Stderr {
+            eprintln!("{line}");
+        }
+        self.output.borrow_mut().push(line.to_string());
+    }
+
+    /// Takes the output collected so far.
+    pub fn take_output(&self) -> Vec<String> {
+        std::mem::take(&mut *self.output.borrow_mut())
+    }
+
+    /// Builds a hardened engine with the whole ledger API; `import` resolves inside `rules_dir`
+    /// only (no imports at all without one). Returns the engine and its API listing.
+    pub fn engine(self: &Rc<Self>, rules_dir: Option<&Path>) -> (Engine, Vec<ApiDoc>) {
+        let mut engine = Engine::new();
+        harden(&mut engine, &self.params.limits, rules_dir);
+        let out = Rc::clone(self);
+        engine.on_print(move |s| out.emit(s));
+        let out = Rc::clone(self);
+        engine.on_debug(move |s, src, pos| {
+            let at = match (src, pos.line()) {
+                (Some(src), Some(line)) => format!("{src}:{line}: "),
+                (None, Some(line)) => format!("line {line}: "),
+                _ => String::new(),
+            };
+            out.emit(&format!("{at}{s}"));
+        });
+        let mut api = Api {
+            engine: &mut engine,
+            docs: Vec::new(),
+        };
+        register_types(&mut api);
+        register_functions(&mut api, self);
+        let mut docs = api.docs;
+        docs.sort_by(|a, b| a.name.cmp(&b.name).then(a.signature.cmp(&b.signature)));
+        (engine, docs)
+    }
+
+    /// The API that scripts can use, with signatures and documentation.
+    pub fn api(self: &Rc<Self>) -> Vec<ApiDoc> {
+        self.engine(None).1
+    }
+}
+
+/// Applies the sandbox to an engine: limits, no `eval`, imports confined to `rules_dir`.
+pub fn harden(engine: &mut Engine, limits: &ScriptLimits, rules_dir: Option<&Path>) {
+    engine
+        .set_max_operations(limits.max_operations)
+        .set_max_call_levels(limits.max_call_levels)
+        .set_max_expr_depths(limits.max_expr_depth, limits.max_expr_depth)
+        .set_max_string_size(limits.max_string_size)
+        .set_max_array_size(limits.max_array_size)
+        .set_max_map_size(limits.max_map_size)
+        .set_max_modules(limits.max_modules)
+        .set_max_variables(10_000)
+        .set_max_functions(10_000)
+        .set_fail_on_invalid_map_property(true);
+    engine.disable_symbol("eval");
+    engine.set_module_resolver(ConfinedResolver::new(rules_dir));
+}
+
+/// Resolves `import "name"` to `name.rhai` inside one folder, refusing anything that escapes it.
+struct ConfinedResolver {
+    root: Option<PathBuf>,
+    inner: Option<FileModuleResolver>,
+}
+
+impl ConfinedResolver {
+    fn new(root: Option<&Path>) -> Self {
+        let root = root.and_then(|r| r.canonicalize().ok());
+        let inner = root.as_ref().map(|r| {
+            let mut f = FileModuleResolver::new_with_path(r.clone());
+            f.enable_cache(true);
+            f
+        });
+        ConfinedResolver { root, inner }
+    }
+}
+
+impl ModuleResolver for ConfinedResolver {
+    fn resolve(
+        &self,
+        engine: &Engine,
+        source: Option<&str>,
+        path: &str,
+        pos: Position,
+    ) -> Result<Shared<Module>, Box<EvalAltResult>> {
+        let refuse = |why: &str| -> Box<EvalAltResult> {
+            EvalAltResult::ErrorModuleNotFound(format!("{path} ({why})"), pos).into()
+        };
+        let (Some(root), Some(inner)) = (&self.root, &self.inner) else {
+            return Err(refuse("imports are only allowed from the rules folder"));
+        };
+        let relative = Path::new(path);
+        if relative.is_absolute()
+            || relative
+                .components()
+                .any(|c| !matches!(c, std::path::Component::Normal(_)))
+        {
+            return Err(refuse("only module names inside the rules folder may be imported"));
+        }
+        let file = root.join(format!("{path}.rhai"));
+        match file.canonicalize() {
+            Ok(real) if real.starts_with(root) => {
+                // Resolve by the absolute path so the file resolver does not re-anchor it.
+                inner.resolve(engine, source, &real.with_extension("").to_string_lossy(), pos)
+            }
+            Ok(_) => Err(refuse("outside the rules folder")),
+            Err(_) => Err(refuse("no such module in the rules folder")),
+        }
+    }
+}
+
+/// Registers functions and records their documentation.
+pub struct Api<'e> {
+    engine: &'e mut Engine,
+    docs: Vec<ApiDoc>,
+}
+
+impl Api<'_> {
+    /// Registers `f` as `name` with parameter descriptions (`"account: String"`), the return type
+    /// and its documentation, and records them for the API listing.
+    pub fn add<A: 'static, const N: usize, const X: bool, R, const F: bool, FUNC>(
+        &mut self,
+        name: &str,
+        params: &[&str],
+        returns: &str,
+        doc: &str,
+        f: FUNC,
+    ) where
+        R: Variant + Clone,
+        FUNC: RhaiNativeFunc<A, N, X, R, F> + 'static,
+    {
+        let mut info: Vec<&str> = params.to_vec();
+        info.push(returns);
+        let comment = doc
+            .lines()
+            .map(|l| format!("/// {l}"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        FuncRegistration::new(name)
+            .with_params_info(info)
+            .with_comments([comment])
+            .register_into_engine(self.engine, f);
+        self.docs.push(ApiDoc {
+            name: name.to_string(),
+            signature: format!("{name}({}) -> {returns}", params.join(", ")),
+            doc: doc.to_string(),
+        });
+    }
+
+    /// Registers a read-only property `prop` of type `T` (named `type_name` in docs).
+    pub fn getter<T: Variant + Clone, R: Variant + Clone>(
+        &mut self,
+        type_name: &str,
+        prop: &str,
+        returns: &str,
+        doc: &str,
+        f: impl Fn(&mut T) -> R + 'static,
+    ) {
+        let comment = format!("/// {doc}");
+        FuncRegistration::new_getter(prop)
+            .with_params_info([format!("{}: &mut {type_name}", type_name.to_lowercase()), returns.into()])
+            .with_comments([comment])
+            .register_into_engine(self.engine, f);
+        self.docs.push(ApiDoc {
+            name: format!("{type_name}.{prop}"),
+            signature: format!("{type_name}.{prop} -> {returns}"),
+            doc: doc.to_string(),
+        });
+    }
+
+    fn type_doc(&mut self, name: &str, doc: &str) {
+        self.docs.push(ApiDoc {
+            name: name.to_string(),
+            signature: format!("type {name}"),
+            doc: doc.to_string(),
+        });
+    }
+}
+
+fn opt(s: &Option<String>) -> Dynamic {
+    s.clone().map_or(Dynamic::UNIT, Dynamic::from)
+}
+
+fn register_types(api: &mut Api) {
+    api.engine.register_type_with_name::<Customer>("Customer");
+    api.engine.register_type_with_name::<Vendor>("Vendor");
+    api.engine.register_type_with_name::<Transaction>("Transaction");
+    api.engine.register_type_with_name::<Balance>("Balance");
+    api.engine.register_type_with_name::<PostedVoucher>("Voucher");
+    api.engine.register_type_with_name::<ParamsView>("Parameters");
+    api.engine.register_type_with_name::<TrialBalanceRow>("TrialBalanceRow");
+
+    api.type_doc("Customer", "A customer account (read-only; change it with API functions).");
+    api.getter("Customer", "account", "String", "Account number, e.g. `C-001`.", |c: &mut Customer| c.account.clone());
+    api.getter("Customer", "name", "String", "Name.", |c: &mut Customer| c.name.clone());
+    api.getter("Customer", "address", "String or ()", "Postal address, or `()` when none.", |c: &mut Customer| opt(&c.address));
+    api.getter("Customer", "currency", "String", "The customer's currency.", |c: &mut Customer| c.currency.clone());
+    api.getter("Customer", "group", "String", "Customer group, e.g. `RETAIL`.", |c: &mut Customer| c.group.clone());
+    api.getter("Customer", "vendor_account", "String or ()", "The vendor account that receives the customer's credit, or `()` when none.", |c: &mut Customer| opt(&c.vendor_account));
+    api.getter("Customer", "payment_hold", "bool", "True when the account is on hold for payments.", |c: &mut Customer| c.payment_hold);
+    api.getter("Customer", "tax_id", "String or ()", "Tax id, or `()` when none.", |c: &mut Customer| opt(&c.tax_id));
+
+    api.type_doc("Vendor", "A vendor account.");
+    api.getter("Vendor", "account", "String", "Account number, e.g. `V-100`.", |v: &mut Vendor| v.account.clone());
+    api.getter("Vendor", "name", "String", "Name.", |v: &mut Vendor| v.name.clone());
+    api.getter("Vendor", "address", "String or ()", "Postal address, or `()`.", |v: &mut Vendor| opt(&v.address));
+    api.getter("Vendor", "group", "String", "Vendor group.", |v: &mut Vendor| v.group.clone());
+    api.getter("Vendor", "currency", "String", "The vendor's currency.", |v: &mut Vendor| v.currency.clone());
+    api.getter("Vendor", "one_time", "bool", "True for a one-time vendor created automatically.", |v: &mut Vendor| v.one_time);
+    api.getter("Vendor", "created_for", "String or ()", "The customer the vendor was created for, or `()`.", |v: &mut Vendor| opt(&v.created_for));
+    api.getter("Vendor", "blocked", "bool", "True when the vendor is blocked for postings.", |v: &mut Vendor| v.blocked);
+    api.getter("Vendor", "payment_terms", "String or ()", "Payment terms, or `()`.", |v: &mut Vendor| opt(&v.payment_terms));
+    api.getter("Vendor", "method_of_payment", "String or ()", "Method of payment, or `()`.", |v: &mut Vendor| opt(&v.method_of_payment));
+    api.getter("Vendor", "tax_id", "String or ()", "Tax id, or `()`.", |v: &mut Vendor| opt(&v.tax_id));
+
+    api.type_doc("Transaction", "A customer or vendor transaction. Amounts are signed: debit +, credit −.");
+    api.getter("Transaction", "id", "int", "Row id: pass it to `settle`.", |t: &mut Transaction| t.id);
+    api.getter("Transaction", "account", "String", "The customer or vendor account.", |t: &mut Transaction| t.account.clone());
+    api.getter("Transaction", "voucher", "String", "Voucher number.", |t: &mut Transaction| t.voucher.clone());
+    api.getter("Transaction", "date", "String", "Date (YYYY-MM-DD).", |t: &mut Transaction| t.date.to_string());
+    api.getter("Transaction", "document", "String", "Document number.", |t: &mut Transaction| t.document.clone());
+    api.getter("Transaction", "type", "String", "Type: invoice, payment, credit_note, reimbursement, …", |t: &mut Transaction| t.kind.clone());
+    api.getter("Transaction", "currency", "String", "Currency.", |t: &mut Transaction| t.currency.clone());
+    api.getter("Transaction", "amount", "Decimal", "Signed amount.", |t: &mut Transaction| t.amount);
+    api.getter("Transaction", "open", "Decimal", "Open (unsettled) part, same sign as the amount.", |t: &mut Transaction| t.open);
+    api.getter("Transaction", "is_credit", "bool", "True for a credit (negative amount).", |t: &mut Transaction| t.amount.is_sign_negative());
+
+    api.type_doc("Balance", "An account's balance in one currency. The `credit` given to the rule hooks is a Balance.");
+    api.getter("Balance", "account", "String", "The customer or vendor account.", |b: &mut Balance| b.account.clone());
+    api.getter("Balance", "currency", "String", "Currency.", |b: &mut Balance| b.currency.clone());
+    api.getter("Balance", "balance", "Decimal", "Sum of all transactions; negative is a credit balance.", |b: &mut Balance| b.balance);
+    api.getter("Balance", "open_debit", "Decimal", "Open debits (unpaid invoices), 0 or more.", |b: &mut Balance| b.open_debit);
+    api.getter("Balance", "open_credit", "Decimal", "Open credits (payments, credit notes), 0 or less.", |b: &mut Balance| b.open_credit);
+
+    api.type_doc("Voucher", "A posted voucher.");
+    api.getter("Voucher", "number", "String", "Voucher number, e.g. `RMB-000001`.", |v: &mut PostedVoucher| v.number.clone());
+    api.getter("Voucher", "date", "String", "Posting date.", |v: &mut PostedVoucher| v.date.to_string());
+    api.getter("Voucher", "description", "String", "Description.", |v: &mut PostedVoucher| v.description.clone());
+    api.getter("Voucher", "customer_transactions", "Array of int", "Ids of the customer transactions it created.", |v: &mut PostedVoucher| v.customer_transactions.iter().map(|i| Dynamic::from(*i)).collect::<Array>());
+    api.getter("Voucher", "vendor_transactions", "Array of int", "Ids of the vendor transactions it created.", |v: &mut PostedVoucher| v.vendor_transactions.iter().map(|i| Dynamic::from(*i)).collect::<Array>());
+    api.getter("Voucher", "lines", "Array of maps", "General-ledger lines: #{account, currency, amount}.", |v: &mut PostedVoucher| {
+        v.lines.iter().map(|(a, c, amt)| {
+            let mut m = Map::new();
+            m.insert("account".into(), a.clone().into());
+            m.insert("currency".into(), c.clone().into());
+            m.insert("amount".into(), Dynamic::from(*amt));
+            Dynamic::from(m)
+        }).collect::<Array>()
+    });
+
+    api.type_doc("TrialBalanceRow", "A general-ledger account's balance in one currency.");
+    api.getter("TrialBalanceRow", "account", "String", "General-ledger account.", |r: &mut TrialBalanceRow| r.account.clone());
+    api.getter("TrialBalanceRow", "name", "String", "Account name.", |r: &mut TrialBalanceRow| r.name.clone());
+    api.getter("TrialBalanceRow", "currency", "String", "Currency.", |r: &mut TrialBalanceRow| r.currency.clone());
+    api.getter("TrialBalanceRow", "balance", "Decimal", "Balance (debit +).", |r: &mut TrialBalanceRow| r.balance);
+
+    api.type_doc("Parameters", "The company parameters, read-only: `params().minimum_reimbursement`.");
+    api.getter("Parameters", "company_id", "String", "Company id.", |p: &mut ParamsView| p.0.company.id.clone());
+    api.getter("Parameters", "company_name", "String", "Company name.", |p: &mut ParamsView| p.0.company.name.clone());
+    api.getter("Parameters", "accounting_currency", "String", "The accounting currency.", |p: &mut ParamsView| p.0.accounting_currency.clone());
+    api.getter("Parameters", "minimum_reimbursement", "Decimal", "Smallest credit reimbursed, in the accounting currency.", |p: &mut ParamsView| p.0.minimum_reimbursement);
+    api.getter("Parameters", "open_debits", "String", "How open debits count: `net`, `skip` or `ignore`.", |p: &mut ParamsView| p.0.open_debits.as_str().to_string());
+    api.getter("Parameters", "link_one_time_vendor", "bool", "Link a new one-time vendor back to its customer.", |p: &mut ParamsView| p.0.one_time_vendor.link_to_customer);
+    api.getter("Parameters", "one_time_vendor_group", "String", "Vendor group of one-time vendors.", |p: &mut ParamsView| p.0.one_time_vendor.group.clone());
+    api.getter("Parameters", "receivables_account", "String", "Receivables summary account.", |p: &mut ParamsView| p.0.accounts.receivables.clone());
+    api.getter("Parameters", "payables_account", "String", "Payables summary account.", |p: &mut ParamsView| p.0.accounts.payables.clone());
+    api.getter("Parameters", "bank_account", "String", "Bank account for payments.", |p: &mut ParamsView| p.0.accounts.bank.clone());
+    api.getter("Parameters", "currencies", "Array of String", "The company's currency codes.", |p: &mut ParamsView| p.0.currencies.keys().map(|c| Dynamic::from(c.clone())).collect::<Array>());
+
+    // Readable printing of the domain types.
+    macro_rules! printable {
+        ($t:ty, $f:expr) => {
+            api.engine.register_fn("to_string", $f);
+            api.engine.register_fn("to_debug", $f);
+        };
+    }
+    printable!(Customer, |c: &mut Customer| format!(
+        "Customer {} \"{}\" {} group {}{}{}",
+        c.account,
+        c.name,
+        c.currency,
+        c.group,
+        c.vendor_account.as_ref().map(|v| format!(" vendor {v}")).unwrap_or_default(),
+        if c.payment_hold { " (payment hold)" } else { "" }
+    ));
+    printable!(Vendor, |v: &mut Vendor| format!(
+        "Vendor {} \"{}\" {} group {}{}{}",
+        v.account,
+        v.name,
+        v.currency,
+        v.group,
+        if v.one_time { " (one-time)" } else { "" },
+        if v.blocked { " (blocked)" } else { "" }
+    ));
+    printable!(Transaction, |t: &mut Transaction| format!(
+        "#{} {} {} {} {} {} {} open {}",
+        t.id, t.account, t.date, t.kind, t.document, t.currency, t.amount, t.open
+    ));
+    printable!(Balance, |b: &mut Balance| format!(
+        "{} {} balance {} (open debit {}, open credit {})",
+        b.account, b.currency, b.balance, b.open_debit, b.open_credit
+    ));
+    printable!(PostedVoucher, |v: &mut PostedVoucher| format!(
+        "Voucher {} {} \"{}\" {}",
+        v.number,
+        v.date,
+        v.description,
+        v.lines
+            .iter()
+            .map(|(a, c, amt)| format!("[{a} {c} {amt}]"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    ));
+    printable!(TrialBalanceRow, |r: &mut TrialBalanceRow| format!(
+        "{} {} {} {}",
+        r.account, r.name, r.currency, r.balance
+    ));
+    printable!(ParamsView, |p: &mut ParamsView| format!(
+        "Parameters of {} ({}): minimum {} {}, open debits {}",
+        p.0.company.id,
+        p.0.company.name,
+        p.0.minimum_reimbursement,
+        p.0.accounting_currency,
+        p.0.open_debits.as_str()
+    ));
+}
+
+/// Reads a decimal from a script value: a decimal or an integer.
+pub fn decimal_arg(what: &str, value: &Dynamic) -> RhaiResult<Decimal> {
+    if let Some(d) = value.clone().try_cast::<Decimal>() {
+        return Ok(d);
+    }
+    if let Ok(i) = value.as_int() {
+        return Ok(Decimal::from(i));
+    }
+    Err(runtime_error(format!(
+        "{what} must be a decimal amount such as 12.50, not {} ({})",
+        value,
+        value.type_name()
+    )))
+}
+
+/// Reads fields from an object map, refusing keys that are not expected.
+struct MapArgs<'m> {
+    what: &'static str,
+    map: &'m Map,
+}
+
+impl<'m> MapArgs<'m> {
+    fn new(what: &'static str, map: &'m Map, allowed: &[&str]) -> RhaiResult<Self> {
+        for key in map.keys() {
+            if !allowed.contains(&key.as_str()) {
+                return Err(runtime_error(format!(
+                    "{what}: unknown field '{key}' (expected: {})",
+                    allowed.join(", ")
+                )));
+            }
+        }
+        Ok(MapArgs { what, map })
+    }
+
+    fn string(&self, key: &str) -> RhaiResult<Option<String>> {
+        match self.map.get(key) {
+            None => Ok(None),
+            Some(v) if v.is_unit() => Ok(None),
+            Some(v) if v.is_string() => Ok(Some(v.to_string())),
+            Some(v) => Err(runtime_error(format!(
+                "{}: '{key}' must be a string, not {}",
+                self.what,
+                v.type_name()
+            ))),
+        }
+    }
+
+    fn required(&self, key: &str) -> RhaiResult<String> {
+        self.string(key)?
+            .ok_or_else(|| runtime_error(format!("{}: '{key}' is required", self.what)))
+    }
+
+    fn bool(&self, key: &str) -> RhaiResult<Option<bool>> {
+        match self.map.get(key) {
+            None => Ok(None),
+            Some(v) => v.as_bool().map(Some).map_err(|t| {
+                runtime_error(format!("{}: '{key}' must be true or false, not {t}", self.what))
+            }),
+        }
+    }
+
+    fn decimal(&self, key: &str) -> RhaiResult<Decimal> {
+        let v = self
+            .map
+            .get(key)
+            .ok_or_else(|| runtime_error(format!("{}: '{key}' is required", self.what)))?;
+        decimal_arg(&format!("{}: '{key}'", self.what), v)
+    }
+
+    fn date(&self, key: &str, default: NaiveDate) -> RhaiResult<NaiveDate> {
+        match self.string(key)? {
+            None => Ok(default),
+            Some(s) => parse_date(&s),
+        }
+    }
+}
+
+/// Parses a `YYYY-MM-DD` date from a script.
+pub fn parse_date(s: &str) -> RhaiResult<NaiveDate> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| runtime_error(format!("'{s}' is not a date (YYYY-MM-DD)")))
+}
+
+fn array<T: Variant + Clone>(items: Vec<T>) -> Array {
+    items.into_iter().map(Dynamic::from).collect()
+}
+
+fn register_functions(api: &mut Api, session: &Rc<Session>) {
+    // Each closure holds its own handle on the session.
+    macro_rules! s {
+        () => {
+            Rc::clone(session)
+        };
+    }
+
+    let s = s!();
+    api.add("customer", &["account: String"], "Customer",
+        "The customer with this account; an error when there is none.",
+        move |account: &str| -> RhaiResult<Customer> { s.ledger.require_customer(account).map_err(ledger_error) });
+    let s = s!();
+    api.add("find_customer", &["account: String"], "Customer or ()",
+        "The customer with this account, or `()` when there is none.",
+        move |account: &str| -> RhaiResult<Dynamic> {
+            Ok(s.ledger.customer(account).map_err(ledger_error)?.map_or(Dynamic::UNIT, Dynamic::from))
+        });
+    let s = s!();
+    api.add("customers", &[], "Array of Customer",
+        "All customers, ordered by account (loads them all: use for small companies and the REPL).",
+        move || -> RhaiResult<Array> { Ok(array(s.ledger.customers().map_err(ledger_error)?)) });
+    let s = s!();
+    api.add("vendor", &["account: String"], "Vendor",
+        "The vendor with this account; an error when there is none.",
+        move |account: &str| -> RhaiResult<Vendor> { s.ledger.require_vendor(account).map_err(ledger_error) });
+    let s = s!();
+    api.add("find_vendor", &["account: String"], "Vendor or ()",
+        "The vendor with this account, or `()` when there is none.",
+        move |account: &str| -> RhaiResult<Dynamic> {
+            Ok(s.ledger.vendor(account).map_err(ledger_error)?.map_or(Dynamic::UNIT, Dynamic::from))
+        });
+    let s = s!();
+    api.add("vendors", &[], "Array of Vendor", "All vendors, ordered by account.",
+        move || -> RhaiResult<Array> { Ok(array(s.ledger.vendors().map_err(ledger_error)?)) });
+
+    let s = s!();
+    api.add("balances", &["customer: String"], "Array of Balance",
+        "The customer's balance in each currency it has transactions in.",
+        move |account: &str| -> RhaiResult<Array> {
+            Ok(array(s.ledger.balances(Side::Customer, account).map_err(ledger_error)?))
+        });
+    let s = s!();
+    api.add("balances", &["customer: Customer"], "Array of Balance",
+        "The customer's balance in each currency it has transactions in.",
+        move |c: Customer| -> RhaiResult<Array> {
+            Ok(array(s.ledger.balances(Side::Customer, &c.account).map_err(ledger_error)?))
+        });
+    let s = s!();
+    api.add("credit_balances", &["customer: Customer"], "Array of Balance",
+        "The customer's balances that are credits (balance below zero), one per currency.",
+        move |c: Customer| -> RhaiResult<Array> {
+            let all = s.ledger.balances(Side::Customer, &c.account).map_err(ledger_error)?;
+            Ok(array(all.into_iter().filter(|b| b.balance < Decimal::ZERO).collect()))
+        });
+    let s = s!();
+    api.add("credit_balances", &["customer: String"], "Array of Balance",
+        "The customer's balances that are credits (balance below zero), one per currency.",
+        move |account: &str| -> RhaiResult<Array> {
+            let all = s.ledger.balances(Side::Customer, account).map_err(ledger_error)?;
+            Ok(array(all.into_iter().filter(|b| b.balance < Decimal::ZERO).collect()))
+        });
+    let s = s!();
+    api.add("vendor_balances", &["vendor: String"], "Array of Balance",
+        "The vendor's balance in each currency (negative: we owe the vendor).",
+        move |account: &str| -> RhaiResult<Array> {
+            Ok(array(s.ledger.balances(Side::Vendor, account).map_err(ledger_error)?))
+        });
+    let s = s!();
+    api.add("open_transactions", &["customer: String"], "Array of Transaction",
+        "The customer's open transactions, oldest first.",
+        move |account: &str| -> RhaiResult<Array> {
+            Ok(array(s.ledger.open_transactions(Side::Customer, account, None).map_err(ledger_error)?))
+        });
+    let s = s!();
+    api.add("open_transactions", &["customer: String", "currency: String"], "Array of Transaction",
+        "The customer's open transactions in one currency, oldest first.",
+        move |account: &str, currency: &str| -> RhaiResult<Array> {
+            Ok(array(s.ledger.open_transactions(Side::Customer, account, Some(currency)).map_err(ledger_error)?))
+        });
+    let s = s!();
+    api.add("transactions", &["customer: String"], "Array of Transaction",
+        "All of the customer's transactions, open or settled, oldest first.",
+        move |account: &str| -> RhaiResult<Array> {
+            Ok(array(s.ledger.transactions(Side::Customer, account).map_err(ledger_error)?))
+        });
+    let s = s!();
+    api.add("vendor_open_transactions", &["vendor: String"], "Array of Transaction",
+        "The vendor's open transactions, oldest first.",
+        move |account: &str| -> RhaiResult<Array> {
+            Ok(array(s.ledger.open_transactions(Side::Vendor, account, None).map_err(ledger_error)?))
+        });
+
+    let s = s!();
+    api.add("to_accounting", &["amount: Decimal", "currency: String"], "Decimal",
+        "Converts an amount to the accounting currency at the parameters' exchange rate (unrounded).",
+        move |amount: Decimal, currency: &str| -> RhaiResult<Decimal> {
+            s.params.to_accounting(amount, currency)
+                .ok_or_else(|| runtime_error(format!("no exchange rate for '{currency}'")))
+        });
+    let s = s!();
+    api.add("round_money", &["amount: Decimal", "currency: String"], "Decimal",
+        "Rounds to the currency's decimals with its rounding rule (half away from zero unless the parameters say otherwise). Use this, not `round`, which is banker's rounding.",
+        move |amount: Decimal, currency: &str| -> RhaiResult<Decimal> {
+            Ok(s.ledger.currency(currency).map_err(ledger_error)?.round(amount))
+        });
+    let s = s!();
+    api.add("params", &[], "Parameters",
+        "The company parameters (read-only).",
+        move || -> ParamsView { ParamsView(Rc::clone(&s.params)) });
+    let s = s!();
+    api.add("exchange_rate", &["currency: String"], "Decimal",
+        "The rate of a currency to the accounting currency (1 for the accounting currency).",
+        move |currency: &str| -> RhaiResult<Decimal> {
+            s.params.to_accounting(Decimal::ONE, currency)
+                .ok_or_else(|| runtime_error(format!("no exchange rate for '{currency}'")))
+        });
+    let s = s!();
+    api.add("posting_date", &[], "String", "The date postings are made on (YYYY-MM-DD).",
+        move || -> String { s.date().to_string() });
+    let s = s!();
+    api.add("args", &[], "Map", "The `--arg key=value` arguments given to `reimburse script`.",
+        move || -> Map { s.args.borrow().clone() });
+    let s = s!();
+    api.add("log", &["message: any"], "()", "Writes a line to the run's output.",
+        move |message: Dynamic| { s.emit(&message.to_string()) });
+    api.add("skip", &["reason: String"], "never returns",
+        "Stops the current hook: the engine skips this customer and currency with the reason, and undoes what the hooks did for it.",
+        |reason: &str| -> RhaiResult<()> {
+            Err(EvalAltResult::ErrorRuntime(Dynamic::from(Skip(reason.to_string())), Position::NONE).into())
+        });
+
+    let s = s!();
+    api.add("create_vendor", &["fields: Map"], "Vendor",
+        "Creates a vendor. Fields: name and currency (required); account (default: next number of the one-time vendor sequence), address, group, one_time (bool), created_for (customer account), payment_terms, method_of_payment, tax_id.",
+        move |fields: Map| -> RhaiResult<Vendor> {
+            let m = MapArgs::new("create_vendor", &fields, &["account", "name", "address", "group", "currency", "one_time", "created_for", "payment_terms", "method_of_payment", "tax_id"])?;
+            let v = NewVendor {
+                account: m.string("account")?,
+                name: m.required("name")?,
+                address: m.string("address")?,
+                group: m.string("group")?,
+                currency: m.required("currency")?,
+                one_time: m.bool("one_time")?.unwrap_or(false),
+                created_for: m.string("created_for")?,
+                payment_terms: m.string("payment_terms")?,
+                method_of_payment: m.string("method_of_payment")?,
+                tax_id: m.string("tax_id")?,
+            };
+            s.ledger.create_vendor(&v).map_err(ledger_error)
+        });
+    let s = s!();
+    api.add("link_vendor", &["customer: String", "vendor: String"], "()",
+        "Makes `vendor` the customer's vendor account (used by the next runs).",
+        move |customer: &str, vendor: &str| -> RhaiResult<()> {
+            s.ledger.link_vendor(customer, Some(vendor)).map_err(ledger_error)
+        });
+    let s = s!();
+    api.add("next_number", &["sequence: String"], "String",
+        "Takes the next number of a number sequence (reimbursement, vendor_invoice, payment, opening, one_time_vendor).",
+        move |sequence: &str| -> RhaiResult<String> { s.ledger.next_number(sequence).map_err(ledger_error) });
+    let s = s!();
+    api.add("post_voucher", &["voucher: Map"], "Voucher",
+        "Posts a balanced voucher. Fields: sequence, description, date (default: posting date), lines: array of #{account | customer | vendor, currency, amount, document, type}. Refused unless the lines sum to zero per currency and every account exists.",
+        move |voucher: Map| -> RhaiResult<PostedVoucher> {
+            let m = MapArgs::new("post_voucher", &voucher, &["sequence", "description", "date", "lines"])?;
+            let lines = voucher.get("lines").and_then(|l| l.clone().try_cast::<Array>())
+                .ok_or_else(|| runtime_error("post_voucher: 'lines' must be an array of maps"))?;
+            let mut drafts = Vec::with_capacity(lines.len());
+            for (i, line) in lines.into_iter().enumerate() {
+                let map = line.try_cast::<Map>().ok_or_else(|| runtime_error(format!("post_voucher: line {i} must be a map")))?;
+                let l = MapArgs::new("post_voucher line", &map, &["account", "customer", "vendor", "currency", "amount", "document", "type"])?;
+                let target = match (l.string("account")?, l.string("customer")?, l.string("vendor")?) {
+                    (Some(a), None, None) => Target::Account(a),
+                    (None, Some(c), None) => Target::Customer(c),
+                    (None, None, Some(v)) => Target::Vendor(v),
+                    _ => return Err(runtime_error(format!("post_voucher: line {i} needs exactly one of account, customer, vendor"))),
+                };
+                drafts.push(LineDraft { target, currency: l.required("currency")?, amount: l.decimal("amount")?, document: l.string("document")?, kind: l.string("type")? });
+            }
+            s.ledger.post_voucher(&VoucherDraft {
+                sequence: m.required("sequence")?,
+                date: m.date("date", s.date())?,
+                description: m.string("description")?.unwrap_or_default(),
+                lines: drafts,
+            }).map_err(ledger_error)
+        });
+    let s = s!();
+    api.add("post_vendor_invoice", &["invoice: Map"], "Voucher",
+        "Posts a reimbursement: a vendor invoice of `amount` to `vendor` and a reimbursement transaction of +amount on `customer`, in `currency` (receivables summary debit, payables summary credit). Fields: customer, vendor, currency, amount (positive), description, date. The invoice number comes from the vendor_invoice sequence, the voucher number from the reimbursement sequence. Settle the customer transaction against the open credits afterwards.",
+        move |invoice: Map| -> RhaiResult<PostedVoucher> {
+            let m = MapArgs::new("post_vendor_invoice", &invoice, &["customer", "vendor", "currency", "amount", "description", "date"])?;
+            let customer = m.required("customer")?;
+            let vendor = m.required("vendor")?;
+            let currency = m.required("currency")?;
+            let amount = m.decimal("amount")?;
+            if amount <= Decimal::ZERO {
+                return Err(runtime_error(format!("post_vendor_invoice: the amount must be positive, not {amount}")));
+            }
+            let number = s.ledger.next_number("vendor_invoice").map_err(ledger_error)?;
+            s.ledger.post_voucher(&VoucherDraft {
+                sequence: "reimbursement".into(),
+                date: m.date("date", s.date())?,
+                description: m.string("description")?.unwrap_or_else(|| format!("Reimbursement of customer {customer}")),
+                lines: vec![
+                    LineDraft { target: Target::Customer(customer), currency: currency.clone(), amount, document: Some(number.clone()), kind: Some("reimbursement".into()) },
+                    LineDraft { target: Target::Vendor(vendor), currency, amount: -amount, document: Some(number), kind: Some("invoice".into()) },
+                ],
+            }).map_err(ledger_error)
+        });
+    let s = s!();
+    api.add("settle", &["first: int", "second: int"], "Decimal",
+        "Settles two customer transactions (an open debit and an open credit of one customer and currency) as far as both are open; returns the amount settled.",
+        move |a: i64, b: i64| -> RhaiResult<Decimal> {
+            s.ledger.settle(Side::Customer, a, b, None, s.date()).map_err(ledger_error)
+        });
+    let s = s!();
+    api.add("settle", &["first: int", "second: int", "amount: Decimal"], "Decimal",
+        "Settles `amount` of two customer transactions against each other; never more than either has open.",
+        move |a: i64, b: i64, amount: Dynamic| -> RhaiResult<Decimal> {
+            let amount = decimal_arg("settle: amount", &amount)?;
+            s.ledger.settle(Side::Customer, a, b, Some(amount), s.date()).map_err(ledger_error)
+        });
+    let s = s!();
+    api.add("settle_against_open", &["transaction: int"], "Decimal",
+        "Settles a customer transaction against the customer's open transactions of the opposite sign in its currency, oldest first; returns the amount settled.",
+        move |id: i64| -> RhaiResult<Decimal> {
+            s.ledger.settle_against_open(Side::Customer, id, s.date()).map_err(ledger_error)
+        });
+    let s = s!();
+    api.add("settle_open_debits", &["customer: String", "currency: String"], "Decimal",
+        "Settles the customer's open debits against its open credits in one currency, oldest first (the `net` policy); returns the amount settled.",
+        move |customer: &str, currency: &str| -> RhaiResult<Decimal> {
+            s.ledger.settle_open_debits(Side::Customer, customer, currency, s.date()).map_err(ledger_error)
+        });
+    let s = s!();
+    api.add("settle_vendor", &["first: int", "second: int"], "Decimal",
+        "Settles two vendor transactions (an open debit and an open credit of one vendor and currency) as far as both are open.",
+        move |a: i64, b: i64| -> RhaiResult<Decimal> {
+            s.ledger.settle(Side::Vendor, a, b, None, s.date()).map_err(ledger_error)
+        });
+    let s = s!();
+    api.add("trial_balance", &[], "Array of TrialBalanceRow",
+        "The trial balance: each general-ledger account's balance per currency.",
+        move || -> RhaiResult<Array> { Ok(array(s.ledger.trial_balance().map_err(ledger_error)?)) });
+}
+
+/// Where a script error happened and what it says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScriptFault {
+    /// 1-based line, when known.
+    pub line: Option<usize>,
+    /// 1-based column, when known.
+    pub column: Option<usize>,
+    /// The script functions the error passed through, outermost first.
+    pub functions: Vec<String>,
+    /// The innermost message.
+    pub message: String,
+    /// The value of `skip(reason)`, when the error is a skip.
+    pub skip: Option<String>,
+}
+
+impl ScriptFault {
+    /// Unwraps nested function-call errors down to the real position and message.
+    pub fn from_error(err: &EvalAltResult) -> ScriptFault {
+        let mut functions = Vec::new();
+        let mut current = err;
+        loop {
+            match current {
+                EvalAltResult::ErrorInFunctionCall(name, _, inner, _) => {
+                    functions.push(name.clone());
+                    current = inner;
+                }
+                EvalAltResult::ErrorInModule(_, inner, _) => current = inner,
+                _ => break,
+            }
+        }
+        let skip = match current {
+            EvalAltResult::ErrorRuntime(value, _) => {
+                value.clone().try_cast::<Skip>().map(|s| s.0)
+            }
+            _ => None,
+        };
+        let pos = current.position();
+        let message = match current {
+            EvalAltResult::ErrorRuntime(value, _) if value.is_string() => value.to_string(),
+            EvalAltResult::ErrorTooManyOperations(_) => {
+                "too many operations: the script ran past its operations limit (an endless loop?)"
+                    .to_string()
+            }
+            EvalAltResult::ErrorStackOverflow(_) => {
+                "call stack overflow: too deep recursion".to_string()
+            }
+            other => {
+                let text = other.to_string();
+                // Rhai appends " (line L, position C)"; the position is reported separately.
+                match text.rfind(" (line ") {
+                    Some(i) => text[..i].to_string(),
+                    None => text,
+                }
+            }
+        };
+        ScriptFault {
+            line: pos.line(),
+            column: pos.position(),
+            functions,
+            message,
+            skip,
+        }
+    }
+}
+
+/// Compiles a script file with the engine, for errors naming the file.
+pub fn compile_file(engine: &Engine, file: &Path) -> Result<rhai::AST, CompileError> {
+    let text = std::fs::read_to_string(file).map_err(|e| CompileError {
+        file: file.to_path_buf(),
+        line: None,
+        column: None,
+        message: format!("cannot read: {e}"),
+    })?;
+    compile_text(engine, file, &text)
+}
+
+/// Compiles script text; `file` names it in errors.
+pub fn compile_text(engine: &Engine, file: &Path, text: &str) -> Result<rhai::AST, CompileError> {
+    let mut ast = engine.compile(text).map_err(|e| {
+        let pos = e.position();
+        CompileError {
+            file: file.to_path_buf(),
+            line: pos.line(),
+            column: pos.position(),
+            message: e.err_type().to_string(),
+        }
+    })?;
+    ast.set_source(file.to_string_lossy().as_ref());
+    Ok(ast)
+}
+
+/// A script that does not compile.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}{}: syntax error: {message}", file.display(), position(*line, *column))]
+pub struct CompileError {
+    /// The script file.
+    pub file: PathBuf,
+    /// 1-based line.
+    pub line: Option<usize>,
+    /// 1-based column.
+    pub column: Option<usize>,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Formats `:line:column` (or nothing when unknown).
+pub fn position(line: Option<usize>, column: Option<usize>) -> String {
+    match (line, column) {
+        (Some(l), Some(c)) => format!(":{l}:{c}"),
+        (Some(l), None) => format!(":{l}"),
+        _ => String::new(),
+    }
+}
+
+/// Runs a whole script (top-level statements) in a scope; returns its value.
+pub fn eval(engine: &Engine, scope: &mut Scope, ast: &rhai::AST) -> Result<Dynamic, ScriptFault> {
+    engine
+        .eval_ast_with_scope::<Dynamic>(scope, ast)
+        .map_err(|e| ScriptFault::from_error(&e))
+}
