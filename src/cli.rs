@@ -17,19 +17,20 @@ use rust_decimal::Decimal;
 use serde_json::json;
 
 use crate::Error;
-use crate::fixtures::{self, LedgerData};
+use crate::fixtures::{self, Fixture};
 use crate::ledger::{Ledger, Side};
 use crate::parameters::Company;
 use crate::process::{self, ReimbursementFilter, RunOptions, Selection};
 use crate::scripting::{Echo, Session};
+use crate::testing;
 
 /// `reimburse`: customer reimbursement as editable rules over an exact ledger.
 #[derive(Debug, Parser)]
 #[command(name = "reimburse", version, about, propagate_version = true)]
 pub struct Cli {
-    /// The company parameter file (YAML).
-    #[arg(long, global = true, env = "REIMBURSE_COMPANY", default_value = "company.yaml")]
-    pub company: PathBuf,
+    /// The company parameter file (YAML) [default: company.yaml].
+    #[arg(long, global = true, env = "REIMBURSE_COMPANY")]
+    pub company: Option<PathBuf>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -99,6 +100,17 @@ pub enum Command {
     },
     /// The runs recorded in the database (audit trail).
     Runs {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Test the rules against fixture ledgers (each in a fresh in-memory database).
+    Test {
+        /// Fixture files or folders [default: tests/fixtures].
+        paths: Vec<PathBuf>,
+        /// The rule file to test (default: `rules` in the company parameters).
+        #[arg(long)]
+        rules: Option<PathBuf>,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -188,6 +200,8 @@ pub fn main<I: IntoIterator<Item = OsString>>(args: I) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         // A closed pipe (`reimburse … | head`) is not an error of ours.
         Err(Error::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        // The failures were printed with the results.
+        Err(Error::TestsFailed(_)) => ExitCode::FAILURE,
         Err(e) => {
             let _ = out.flush();
             eprintln!("error: {e}");
@@ -212,10 +226,21 @@ fn open_ledger(company: &Company) -> Result<Ledger, Error> {
 
 /// Executes a parsed command, writing results to `out`.
 pub fn execute(cli: &Cli, out: &mut dyn Write) -> Result<(), Error> {
-    if let Command::Api { markdown } = &cli.command {
-        return api(&cli.company, *markdown, out);
+    let company_file = cli.company.clone().unwrap_or_else(|| PathBuf::from("company.yaml"));
+    match &cli.command {
+        Command::Api { markdown } => return api(&company_file, *markdown, out),
+        Command::Test { paths, rules, json } => {
+            // Without a company file, fixtures run on the built-in sample parameters.
+            let company = if cli.company.is_none() && !company_file.exists() {
+                crate::sample_company()?
+            } else {
+                Company::load(&company_file)?
+            };
+            return test(&company, paths, rules.as_deref(), *json, out);
+        }
+        _ => {}
     }
-    let company = Company::load(&cli.company)?;
+    let company = Company::load(&company_file)?;
     match &cli.command {
         Command::Init { fixture, force } => init(&company, fixture.as_deref(), *force, out),
         Command::Balances { customers, vendors, json } => {
@@ -259,13 +284,13 @@ pub fn execute(cli: &Cli, out: &mut dyn Write) -> Result<(), Error> {
             writeln!(out, "{t}")?;
             Ok(())
         }
-        Command::Api { .. } => unreachable!("handled above"),
+        Command::Api { .. } | Command::Test { .. } => unreachable!("handled above"),
     }
 }
 
 fn init(company: &Company, fixture: Option<&Path>, force: bool, out: &mut dyn Write) -> Result<(), Error> {
-    let data: Option<LedgerData> = match fixture {
-        Some(f) => Some(fixtures::read_ledger_data(f)?),
+    let data: Option<Fixture> = match fixture {
+        Some(f) => Some(fixtures::read_fixture(f)?),
         None => None,
     };
     let report = fixtures::init_company(company, fixture.zip(data.as_ref()), force)?;
@@ -445,7 +470,7 @@ fn api(company_file: &Path, markdown: bool, out: &mut dyn Write) -> Result<(), E
     // parameters when there are some, else with built-in sample parameters.
     let params = match Company::load(company_file) {
         Ok(c) => c.params,
-        Err(_) => Company::from_yaml(Path::new("(built-in)"), crate::SAMPLE_PARAMETERS)?.params,
+        Err(_) => crate::sample_company()?.params,
     };
     let ledger = Ledger::new(crate::store::Store::in_memory()?, params)?;
     let docs = Session::new(ledger, today(), Echo::Collect).api();
@@ -455,6 +480,38 @@ fn api(company_file: &Path, markdown: bool, out: &mut dyn Write) -> Result<(), E
         } else {
             writeln!(out, "{}\n    {}", d.signature, d.doc.replace('\n', "\n    "))?;
         }
+    }
+    Ok(())
+}
+
+fn test(company: &Company, paths: &[PathBuf], rules: Option<&Path>, json: bool, out: &mut dyn Write) -> Result<(), Error> {
+    let paths = if paths.is_empty() { vec![PathBuf::from("tests/fixtures")] } else { paths.to_vec() };
+    let files = testing::find_fixtures(&paths).map_err(|e| Error::Usage(e.to_string()))?;
+    if files.is_empty() {
+        return Err(Error::Usage(format!("no fixtures (*.yaml) found in {}", paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "))));
+    }
+    let rules = rules.map(Path::to_path_buf).unwrap_or_else(|| company.rules_path.clone());
+    let start = std::time::Instant::now();
+    let mut failed = 0;
+    let mut results = Vec::new();
+    for file in &files {
+        let result = testing::run_fixture(company, &rules, file);
+        if !result.passed {
+            failed += 1;
+        }
+        if !json {
+            writeln!(out, "{result}")?;
+        }
+        results.push(result);
+    }
+    let passed = results.len() - failed;
+    if json {
+        write_json(out, &json!({"rules": rules, "passed": passed, "failed": failed, "fixtures": results}))?;
+    } else {
+        writeln!(out, "\n{passed} passed, {failed} failed ({} fixtures in {:.0} ms, rules {})", results.len(), start.elapsed().as_secs_f64() * 1000.0, rules.display())?;
+    }
+    if failed > 0 {
+        return Err(Error::TestsFailed(failed));
     }
     Ok(())
 }

@@ -19,6 +19,7 @@ use crate::ledger::{Customer, Ledger, LedgerError, LineDraft, Side, Target, Vend
 use crate::money;
 use crate::parameters::{Company, ParameterOverrides, YamlError, parse_yaml};
 use crate::store::{Store, StoreError};
+use crate::testing::{Expect, RunStep, Step};
 
 /// A customer in a fixture.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -132,10 +133,23 @@ pub struct FixtureSettlement {
     pub date: Option<NaiveDate>,
 }
 
-/// The ledger part of a fixture file: what is loaded into the database.
+/// A fixture file: the ledger loaded into the database and, for `reimburse test`, what a run
+/// should do (`run:` and `expect:`, or several `steps:`).
 #[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
-pub struct LedgerData {
+pub struct Fixture {
+    /// What the fixture shows (free text, for people).
+    #[serde(default)]
+    pub description: Option<String>,
+    /// How to run (one step; default: all customers, today).
+    #[serde(default)]
+    pub run: Option<RunStep>,
+    /// What must hold after the run.
+    #[serde(default)]
+    pub expect: Option<Expect>,
+    /// Several steps in order (instead of `run:` and `expect:`).
+    #[serde(default)]
+    pub steps: Option<Vec<Step>>,
     /// Overrides of the company parameters (applied when the fixture runs as a test).
     #[serde(default)]
     pub parameters: ParameterOverrides,
@@ -154,6 +168,20 @@ pub struct LedgerData {
     /// Settlements already made between the transactions above.
     #[serde(default)]
     pub settlements: Vec<FixtureSettlement>,
+}
+
+impl Fixture {
+    /// The steps to run as a test: `steps:`, or one run step from `run:` and `expect:`.
+    pub fn steps(&self) -> Vec<Step> {
+        match &self.steps {
+            Some(steps) => steps.clone(),
+            None => vec![Step {
+                run: Some(self.run.clone().unwrap_or_default()),
+                pay: None,
+                expect: self.expect.clone().unwrap_or_default(),
+            }],
+        }
+    }
 }
 
 /// An error loading a fixture: the file, the entry and the reason.
@@ -193,10 +221,23 @@ pub fn parse<T: serde::de::DeserializeOwned>(file: &Path, text: &str) -> Result<
     Ok(parse_yaml(file, text)?)
 }
 
-/// Reads a fixture's ledger data from a file.
-pub fn read_ledger_data(file: &Path) -> Result<LedgerData, FixtureError> {
+/// Parses a fixture, refusing `steps:` beside `run:`/`expect:`.
+pub fn parse_fixture(file: &Path, text: &str) -> Result<Fixture, FixtureError> {
+    let fixture: Fixture = parse(file, text)?;
+    if fixture.steps.is_some() && (fixture.run.is_some() || fixture.expect.is_some()) {
+        return Err(FixtureError::entry(
+            file,
+            "steps",
+            "give either `steps:` or `run:`/`expect:`, not both",
+        ));
+    }
+    Ok(fixture)
+}
+
+/// Reads a fixture file.
+pub fn read_fixture(file: &Path) -> Result<Fixture, FixtureError> {
     let text = read(file)?;
-    parse(file, &text)
+    parse_fixture(file, &text)
 }
 
 /// Reads a fixture file's text.
@@ -227,7 +268,7 @@ pub struct LoadReport {
 
 /// Loads fixture data into the ledger, all or nothing (inside one transaction that this function
 /// opens, or inside the caller's when one is open).
-pub fn load(ledger: &Ledger, file: &Path, data: &LedgerData) -> Result<LoadReport, FixtureError> {
+pub fn load(ledger: &Ledger, file: &Path, data: &Fixture) -> Result<LoadReport, FixtureError> {
     let own = !ledger.store().in_transaction();
     if own {
         ledger.store().begin()?;
@@ -258,7 +299,7 @@ const TYPES: &[(&str, Option<bool>)] = &[
     ("adjustment", None),
 ];
 
-fn load_inner(ledger: &Ledger, file: &Path, data: &LedgerData) -> Result<LoadReport, FixtureError> {
+fn load_inner(ledger: &Ledger, file: &Path, data: &Fixture) -> Result<LoadReport, FixtureError> {
     let params = ledger.params();
     let accounting = params.accounting_currency.clone();
     let known_currency = |entry: &str, c: &Option<String>| -> Result<String, FixtureError> {
@@ -502,7 +543,7 @@ fn load_inner(ledger: &Ledger, file: &Path, data: &LedgerData) -> Result<LoadRep
 /// for a real company); the report says when there were some.
 pub fn init_company(
     company: &Company,
-    fixture: Option<(&Path, &LedgerData)>,
+    fixture: Option<(&Path, &Fixture)>,
     force: bool,
 ) -> Result<InitReport, FixtureError> {
     let target = &company.database_path;
@@ -604,7 +645,7 @@ settlements:
     #[test]
     fn loads_and_trial_balance_is_zero() {
         let l = ledger();
-        let data: LedgerData = parse(file(), GOOD).unwrap();
+        let data: Fixture = parse(file(), GOOD).unwrap();
         let r = load(&l, file(), &data).unwrap();
         assert_eq!(
             r,
@@ -628,7 +669,7 @@ settlements:
 
     fn refused(text: &str) -> String {
         let l = ledger();
-        let err = parse::<LedgerData>(file(), text)
+        let err = parse::<Fixture>(file(), text)
             .and_then(|data| load(&l, file(), &data).map(|_| ()))
             .unwrap_err()
             .to_string();

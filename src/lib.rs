@@ -15,6 +15,7 @@ pub mod parameters;
 pub mod process;
 pub mod scripting;
 pub mod store;
+pub mod testing;
 
 /// Any error of the library, as the command line reports it.
 #[derive(Debug, thiserror::Error)]
@@ -40,17 +41,22 @@ pub enum Error {
     /// JSON output failed.
     #[error("cannot write JSON: {0}")]
     Json(#[from] serde_json::Error),
+    /// Some fixtures failed (`reimburse test`).
+    #[error("{0} fixture(s) failed")]
+    TestsFailed(usize),
     /// Invalid use.
     #[error("{0}")]
     Usage(String),
 }
 
-/// Parameters used when no company is at hand (e.g. to list the scripting API).
+/// Built-in parameters used when no company file is at hand: to list the scripting API, or to run
+/// fixtures with `reimburse test` outside a company folder (fixtures override what they need).
 pub const SAMPLE_PARAMETERS: &str = r#"
 company: { id: SAMPLE, name: Sample company }
 accounting_currency: USD
-currencies: { USD: { decimals: 2 } }
-minimum_reimbursement: 0
+currencies: { USD: { decimals: 2 }, EUR: { decimals: 2 } }
+exchange_rates: { EUR: 1.0850 }
+minimum_reimbursement: 25.00
 accounts: { receivables: "1200", payables: "2000", bank: "1000", opening_balance: "3999" }
 one_time_vendor: { group: ONETIME, sequence: { prefix: OTV-, width: 6 } }
 sequences:
@@ -61,3 +67,8 @@ sequences:
 database: sample.db
 rules: rules/reimburse.rhai
 "#;
+
+/// The built-in sample company ([`SAMPLE_PARAMETERS`]), anchored in the current folder.
+pub fn sample_company() -> Result<parameters::Company, parameters::YamlError> {
+    parameters::Company::from_yaml(std::path::Path::new("company.yaml"), SAMPLE_PARAMETERS)
+}

@@ -432,7 +432,7 @@ pub(crate) fn parse_yaml<T: serde::de::DeserializeOwned>(
             file: file.to_path_buf(),
             line: location.as_ref().map(|l| l.line()),
             column: location.as_ref().map(|l| l.column()),
-            path: if path == "." { String::new() } else { path },
+            path: if path == "." || path == "?" { String::new() } else { path },
             message,
         }
     })
