@@ -226,7 +226,10 @@ fn open_ledger(company: &Company) -> Result<Ledger, Error> {
 
 /// Executes a parsed command, writing results to `out`.
 pub fn execute(cli: &Cli, out: &mut dyn Write) -> Result<(), Error> {
-    let company_file = cli.company.clone().unwrap_or_else(|| PathBuf::from("company.yaml"));
+    let company_file = cli
+        .company
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("company.yaml"));
     match &cli.command {
         Command::Api { markdown } => return api(&company_file, *markdown, out),
         Command::Test { paths, rules, json } => {
@@ -243,32 +246,77 @@ pub fn execute(cli: &Cli, out: &mut dyn Write) -> Result<(), Error> {
     let company = Company::load(&company_file)?;
     match &cli.command {
         Command::Init { fixture, force } => init(&company, fixture.as_deref(), *force, out),
-        Command::Balances { customers, vendors, json } => {
+        Command::Balances {
+            customers,
+            vendors,
+            json,
+        } => {
             let ledger = open_ledger(&company)?;
             let both = !customers && !vendors;
             balances(&ledger, both || *customers, both || *vendors, *json, out)
         }
         Command::TrialBalance { json } => trial_balance(&open_ledger(&company)?, *json, out),
         Command::Run(args) => run(&company, args, out),
-        Command::Reimbursements { filter, status, json, csv } => {
+        Command::Reimbursements {
+            filter,
+            status,
+            json,
+            csv,
+        } => {
             let ledger = open_ledger(&company)?;
             let rows = process::reimbursements(&ledger, &filter.filter(status.clone()))?;
             reimbursement_page(&rows, *json, *csv, out)
         }
-        Command::Pay { filter, date, dry_run, json } => {
+        Command::Pay {
+            filter,
+            date,
+            dry_run,
+            json,
+        } => {
             let ledger = open_ledger(&company)?;
-            let report = process::pay(&ledger, &filter.filter(None), date.unwrap_or_else(today), *dry_run, &user())?;
+            let report = process::pay(
+                &ledger,
+                &filter.filter(None),
+                date.unwrap_or_else(today),
+                *dry_run,
+                &user(),
+            )?;
             if *json {
                 return write_json(out, &serde_json::to_value(&report)?);
             }
-            let mut t = table(&["reimbursement", "customer", "vendor", "invoice", "currency", "amount", "payment voucher"]);
+            let mut t = table(&[
+                "reimbursement",
+                "customer",
+                "vendor",
+                "invoice",
+                "currency",
+                "amount",
+                "payment voucher",
+            ]);
             for p in &report.payments {
-                t.add_row(vec![p.reimbursement.to_string(), p.customer.clone(), p.vendor.clone(), p.vendor_invoice.clone(), p.currency.clone(), p.amount.to_string(), p.voucher.clone()]);
+                t.add_row(vec![
+                    p.reimbursement.to_string(),
+                    p.customer.clone(),
+                    p.vendor.clone(),
+                    p.vendor_invoice.clone(),
+                    p.currency.clone(),
+                    p.amount.to_string(),
+                    p.voucher.clone(),
+                ]);
             }
             right_align(&mut t, &[5]);
             writeln!(out, "{t}")?;
-            let verb = if *dry_run { "would pay (dry run, nothing written)" } else { "paid" };
-            writeln!(out, "{} {verb}{}", plural(report.payments.len(), "invoice"), totals_text(&report.totals))?;
+            let verb = if *dry_run {
+                "would pay (dry run, nothing written)"
+            } else {
+                "paid"
+            };
+            writeln!(
+                out,
+                "{} {verb}{}",
+                plural(report.payments.len(), "invoice"),
+                totals_text(&report.totals)
+            )?;
             Ok(())
         }
         Command::Runs { json } => {
@@ -277,9 +325,35 @@ pub fn execute(cli: &Cli, out: &mut dyn Write) -> Result<(), Error> {
             if *json {
                 return write_json(out, &json!({ "runs": runs }));
             }
-            let mut t = table(&["run", "kind", "started", "user", "date", "selection", "considered", "done", "skipped", "failed", "rules hash"]);
+            let mut t = table(&[
+                "run",
+                "kind",
+                "started",
+                "user",
+                "date",
+                "selection",
+                "considered",
+                "done",
+                "skipped",
+                "failed",
+                "rules hash",
+            ]);
             for r in runs {
-                t.add_row(vec![r.id.to_string(), r.kind, r.started_at, r.user, r.posting_date, r.selection, r.considered.to_string(), r.reimbursed.to_string(), r.skipped.to_string(), r.failed.to_string(), r.rules_hash.map(|h| h[..12].to_string()).unwrap_or_default()]);
+                t.add_row(vec![
+                    r.id.to_string(),
+                    r.kind,
+                    r.started_at,
+                    r.user,
+                    r.posting_date,
+                    r.selection,
+                    r.considered.to_string(),
+                    r.reimbursed.to_string(),
+                    r.skipped.to_string(),
+                    r.failed.to_string(),
+                    r.rules_hash
+                        .map(|h| h[..12].to_string())
+                        .unwrap_or_default(),
+                ]);
             }
             writeln!(out, "{t}")?;
             Ok(())
@@ -288,7 +362,12 @@ pub fn execute(cli: &Cli, out: &mut dyn Write) -> Result<(), Error> {
     }
 }
 
-fn init(company: &Company, fixture: Option<&Path>, force: bool, out: &mut dyn Write) -> Result<(), Error> {
+fn init(
+    company: &Company,
+    fixture: Option<&Path>,
+    force: bool,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
     let data: Option<Fixture> = match fixture {
         Some(f) => Some(fixtures::read_fixture(f)?),
         None => None,
@@ -307,12 +386,22 @@ fn init(company: &Company, fixture: Option<&Path>, force: bool, out: &mut dyn Wr
         )?;
     }
     if report.ignored_overrides {
-        writeln!(out, "note: the fixture's `parameters:` overrides were not stored; {} is the company's parameters (overrides apply when the fixture runs as a test)", company.file.display())?;
+        writeln!(
+            out,
+            "note: the fixture's `parameters:` overrides were not stored; {} is the company's parameters (overrides apply when the fixture runs as a test)",
+            company.file.display()
+        )?;
     }
     Ok(())
 }
 
-fn balances(ledger: &Ledger, customers: bool, vendors: bool, json: bool, out: &mut dyn Write) -> Result<(), Error> {
+fn balances(
+    ledger: &Ledger,
+    customers: bool,
+    vendors: bool,
+    json: bool,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
     let sides: Vec<Side> = [(customers, Side::Customer), (vendors, Side::Vendor)]
         .into_iter()
         .filter_map(|(on, s)| on.then_some(s))
@@ -323,14 +412,16 @@ fn balances(ledger: &Ledger, customers: bool, vendors: bool, json: bool, out: &m
             let rows: Vec<_> = ledger
                 .all_balances(*side)?
                 .into_iter()
-                .map(|b| json!({
-                    "account": b.balance.account,
-                    "name": b.name,
-                    "currency": b.balance.currency,
-                    "balance": b.balance.balance.to_string(),
-                    "open_debit": b.balance.open_debit.to_string(),
-                    "open_credit": b.balance.open_credit.to_string(),
-                }))
+                .map(|b| {
+                    json!({
+                        "account": b.balance.account,
+                        "name": b.name,
+                        "currency": b.balance.currency,
+                        "balance": b.balance.balance.to_string(),
+                        "open_debit": b.balance.open_debit.to_string(),
+                        "open_credit": b.balance.open_credit.to_string(),
+                    })
+                })
                 .collect();
             doc.insert(format!("{}s", side.name()), rows.into());
         }
@@ -338,10 +429,32 @@ fn balances(ledger: &Ledger, customers: bool, vendors: bool, json: bool, out: &m
     }
     for side in sides {
         let rows = ledger.all_balances(side)?;
-        writeln!(out, "{} balances", if side == Side::Customer { "Customer" } else { "Vendor" })?;
-        let mut t = table(&["account", "name", "currency", "balance", "open debit", "open credit"]);
+        writeln!(
+            out,
+            "{} balances",
+            if side == Side::Customer {
+                "Customer"
+            } else {
+                "Vendor"
+            }
+        )?;
+        let mut t = table(&[
+            "account",
+            "name",
+            "currency",
+            "balance",
+            "open debit",
+            "open credit",
+        ]);
         for b in rows {
-            t.add_row(vec![b.balance.account, b.name, b.balance.currency, b.balance.balance.to_string(), b.balance.open_debit.to_string(), b.balance.open_credit.to_string()]);
+            t.add_row(vec![
+                b.balance.account,
+                b.name,
+                b.balance.currency,
+                b.balance.balance.to_string(),
+                b.balance.open_debit.to_string(),
+                b.balance.open_credit.to_string(),
+            ]);
         }
         right_align(&mut t, &[3, 4, 5]);
         writeln!(out, "{t}")?;
@@ -357,7 +470,10 @@ fn trial_balance(ledger: &Ledger, json: bool, out: &mut dyn Write) -> Result<(),
             .iter()
             .map(|r| json!({"account": r.account, "name": r.name, "currency": r.currency, "balance": r.balance.to_string()}))
             .collect();
-        let totals: serde_json::Map<_, _> = totals.iter().map(|(c, t)| (c.clone(), t.to_string().into())).collect();
+        let totals: serde_json::Map<_, _> = totals
+            .iter()
+            .map(|(c, t)| (c.clone(), t.to_string().into()))
+            .collect();
         return write_json(out, &json!({"accounts": rows, "totals": totals}));
     }
     let mut t = table(&["account", "name", "currency", "balance"]);
@@ -365,7 +481,12 @@ fn trial_balance(ledger: &Ledger, json: bool, out: &mut dyn Write) -> Result<(),
         t.add_row(vec![r.account, r.name, r.currency, r.balance.to_string()]);
     }
     for (currency, total) in &totals {
-        t.add_row(vec!["".into(), "Total".into(), currency.clone(), total.to_string()]);
+        t.add_row(vec![
+            "".into(),
+            "Total".into(),
+            currency.clone(),
+            total.to_string(),
+        ]);
     }
     right_align(&mut t, &[3]);
     writeln!(out, "{t}")?;
@@ -385,13 +506,24 @@ fn run(company: &Company, args: &RunArgs, out: &mut dyn Write) -> Result<(), Err
     let options = RunOptions {
         selection,
         date: args.date.unwrap_or_else(today),
-        rules: args.rules.clone().unwrap_or_else(|| company.rules_path.clone()),
+        rules: args
+            .rules
+            .clone()
+            .unwrap_or_else(|| company.rules_path.clone()),
         dry_run: args.dry_run,
         keep_going: args.keep_going,
         user: user(),
     };
     let ledger = open_ledger(company)?;
-    let session = Session::new(ledger, options.date, if args.json { Echo::Collect } else { Echo::Stderr });
+    let session = Session::new(
+        ledger,
+        options.date,
+        if args.json {
+            Echo::Collect
+        } else {
+            Echo::Stderr
+        },
+    );
     let bar = progress_bar(args.json);
     let mut progress = |done: u64, total: u64| {
         if let Some(bar) = &bar {
@@ -407,9 +539,29 @@ fn run(company: &Company, args: &RunArgs, out: &mut dyn Write) -> Result<(), Err
     if args.json {
         return write_json(out, &serde_json::to_value(&report)?);
     }
-    let mut t = table(&["customer", "vendor", "one-time vendor", "currency", "amount", "voucher", "vendor invoice"]);
+    let mut t = table(&[
+        "customer",
+        "vendor",
+        "one-time vendor",
+        "currency",
+        "amount",
+        "voucher",
+        "vendor invoice",
+    ]);
     for r in &report.reimbursements {
-        t.add_row(vec![r.customer.clone(), r.vendor.clone(), if r.one_time_vendor { "created".into() } else { "".into() }, r.currency.clone(), r.amount.to_string(), r.voucher.clone(), r.vendor_invoice.clone()]);
+        t.add_row(vec![
+            r.customer.clone(),
+            r.vendor.clone(),
+            if r.one_time_vendor {
+                "created".into()
+            } else {
+                "".into()
+            },
+            r.currency.clone(),
+            r.amount.to_string(),
+            r.voucher.clone(),
+            r.vendor_invoice.clone(),
+        ]);
     }
     right_align(&mut t, &[4]);
     writeln!(out, "{t}")?;
@@ -417,7 +569,12 @@ fn run(company: &Company, args: &RunArgs, out: &mut dyn Write) -> Result<(), Err
         writeln!(out, "Skipped:")?;
         let mut s = table(&["customer", "currency", "balance", "reason"]);
         for k in &report.skipped {
-            s.add_row(vec![k.customer.clone(), k.currency.clone(), k.balance.to_string(), k.reason.clone()]);
+            s.add_row(vec![
+                k.customer.clone(),
+                k.currency.clone(),
+                k.balance.to_string(),
+                k.reason.clone(),
+            ]);
         }
         right_align(&mut s, &[2]);
         writeln!(out, "{s}")?;
@@ -425,7 +582,11 @@ fn run(company: &Company, args: &RunArgs, out: &mut dyn Write) -> Result<(), Err
     for f in &report.failed {
         writeln!(out, "failed: {}: {}", f.customer, f.error)?;
     }
-    let verb = if report.dry_run { "would be made (dry run, nothing written)" } else { "made" };
+    let verb = if report.dry_run {
+        "would be made (dry run, nothing written)"
+    } else {
+        "made"
+    };
     writeln!(
         out,
         "run {}: {} considered, {} {verb}{}, {} skipped{}",
@@ -434,18 +595,55 @@ fn run(company: &Company, args: &RunArgs, out: &mut dyn Write) -> Result<(), Err
         plural(report.reimbursements.len(), "reimbursement"),
         totals_text(&report.totals),
         report.skipped.len(),
-        if report.failed.is_empty() { String::new() } else { format!(", {} failed", report.failed.len()) }
+        if report.failed.is_empty() {
+            String::new()
+        } else {
+            format!(", {} failed", report.failed.len())
+        }
     )?;
     Ok(())
 }
 
-fn reimbursement_page(rows: &[process::Reimbursement], json: bool, csv: bool, out: &mut dyn Write) -> Result<(), Error> {
+fn reimbursement_page(
+    rows: &[process::Reimbursement],
+    json: bool,
+    csv: bool,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
     if json {
         return write_json(out, &json!({ "reimbursements": rows }));
     }
-    let headers = ["id", "run", "date", "customer", "vendor", "one_time_vendor", "currency", "amount", "voucher", "vendor_invoice", "status", "payment_voucher", "paid_date"];
+    let headers = [
+        "id",
+        "run",
+        "date",
+        "customer",
+        "vendor",
+        "one_time_vendor",
+        "currency",
+        "amount",
+        "voucher",
+        "vendor_invoice",
+        "status",
+        "payment_voucher",
+        "paid_date",
+    ];
     let cells = |r: &process::Reimbursement| -> Vec<String> {
-        vec![r.id.to_string(), r.run.to_string(), r.date.to_string(), r.customer.clone(), r.vendor.clone(), r.one_time_vendor.to_string(), r.currency.clone(), r.amount.to_string(), r.voucher.clone(), r.vendor_invoice.clone(), r.status.clone(), r.payment_voucher.clone().unwrap_or_default(), r.paid_date.map(|d| d.to_string()).unwrap_or_default()]
+        vec![
+            r.id.to_string(),
+            r.run.to_string(),
+            r.date.to_string(),
+            r.customer.clone(),
+            r.vendor.clone(),
+            r.one_time_vendor.to_string(),
+            r.currency.clone(),
+            r.amount.to_string(),
+            r.voucher.clone(),
+            r.vendor_invoice.clone(),
+            r.status.clone(),
+            r.payment_voucher.clone().unwrap_or_default(),
+            r.paid_date.map(|d| d.to_string()).unwrap_or_default(),
+        ]
     };
     if csv {
         writeln!(out, "{}", headers.join(","))?;
@@ -478,19 +676,43 @@ fn api(company_file: &Path, markdown: bool, out: &mut dyn Write) -> Result<(), E
         if markdown {
             writeln!(out, "### `{}`\n\n{}\n", d.signature, d.doc)?;
         } else {
-            writeln!(out, "{}\n    {}", d.signature, d.doc.replace('\n', "\n    "))?;
+            writeln!(
+                out,
+                "{}\n    {}",
+                d.signature,
+                d.doc.replace('\n', "\n    ")
+            )?;
         }
     }
     Ok(())
 }
 
-fn test(company: &Company, paths: &[PathBuf], rules: Option<&Path>, json: bool, out: &mut dyn Write) -> Result<(), Error> {
-    let paths = if paths.is_empty() { vec![PathBuf::from("tests/fixtures")] } else { paths.to_vec() };
+fn test(
+    company: &Company,
+    paths: &[PathBuf],
+    rules: Option<&Path>,
+    json: bool,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
+    let paths = if paths.is_empty() {
+        vec![PathBuf::from("tests/fixtures")]
+    } else {
+        paths.to_vec()
+    };
     let files = testing::find_fixtures(&paths).map_err(|e| Error::Usage(e.to_string()))?;
     if files.is_empty() {
-        return Err(Error::Usage(format!("no fixtures (*.yaml) found in {}", paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "))));
+        return Err(Error::Usage(format!(
+            "no fixtures (*.yaml) found in {}",
+            paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
     }
-    let rules = rules.map(Path::to_path_buf).unwrap_or_else(|| company.rules_path.clone());
+    let rules = rules
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| company.rules_path.clone());
     let start = std::time::Instant::now();
     let mut failed = 0;
     let mut results = Vec::new();
@@ -506,9 +728,18 @@ fn test(company: &Company, paths: &[PathBuf], rules: Option<&Path>, json: bool, 
     }
     let passed = results.len() - failed;
     if json {
-        write_json(out, &json!({"rules": rules, "passed": passed, "failed": failed, "fixtures": results}))?;
+        write_json(
+            out,
+            &json!({"rules": rules, "passed": passed, "failed": failed, "fixtures": results}),
+        )?;
     } else {
-        writeln!(out, "\n{passed} passed, {failed} failed ({} fixtures in {:.0} ms, rules {})", results.len(), start.elapsed().as_secs_f64() * 1000.0, rules.display())?;
+        writeln!(
+            out,
+            "\n{passed} passed, {failed} failed ({} fixtures in {:.0} ms, rules {})",
+            results.len(),
+            start.elapsed().as_secs_f64() * 1000.0,
+            rules.display()
+        )?;
     }
     if failed > 0 {
         return Err(Error::TestsFailed(failed));
@@ -532,7 +763,8 @@ fn write_json(out: &mut dyn Write, value: &serde_json::Value) -> Result<(), Erro
 
 fn table(headers: &[&str]) -> Table {
     let mut t = Table::new();
-    t.load_style(UTF8_FULL_CONDENSED).set_header(headers.to_vec());
+    t.load_style(UTF8_FULL_CONDENSED)
+        .set_header(headers.to_vec());
     t
 }
 
@@ -545,7 +777,11 @@ fn right_align(t: &mut Table, columns: &[usize]) {
 }
 
 fn plural(n: usize, word: &str) -> String {
-    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
 }
 
 fn totals_text(totals: &std::collections::BTreeMap<String, Decimal>) -> String {
@@ -567,4 +803,3 @@ fn progress_bar(quiet: bool) -> Option<indicatif::ProgressBar> {
     );
     Some(bar)
 }
-

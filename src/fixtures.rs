@@ -305,7 +305,11 @@ fn load_inner(ledger: &Ledger, file: &Path, data: &Fixture) -> Result<LoadReport
     let known_currency = |entry: &str, c: &Option<String>| -> Result<String, FixtureError> {
         let code = c.clone().unwrap_or_else(|| accounting.clone());
         if params.currency(&code).is_none() {
-            return Err(FixtureError::entry(file, entry, format!("unknown currency '{code}'")));
+            return Err(FixtureError::entry(
+                file,
+                entry,
+                format!("unknown currency '{code}'"),
+            ));
         }
         Ok(code)
     };
@@ -315,9 +319,17 @@ fn load_inner(ledger: &Ledger, file: &Path, data: &Fixture) -> Result<LoadReport
     for (i, v) in data.vendors.iter().enumerate() {
         let entry = format!("vendors[{i}] ({})", v.account);
         if v.account.trim().is_empty() || v.name.trim().is_empty() {
-            return Err(FixtureError::entry(file, &entry, "account and name are required"));
+            return Err(FixtureError::entry(
+                file,
+                &entry,
+                "account and name are required",
+            ));
         }
-        if ledger.vendor(&v.account).map_err(|e| ledger_err(&entry, e))?.is_some() {
+        if ledger
+            .vendor(&v.account)
+            .map_err(|e| ledger_err(&entry, e))?
+            .is_some()
+        {
             return Err(FixtureError::entry(file, &entry, "vendor listed twice"));
         }
         let vendor = Vendor {
@@ -333,7 +345,9 @@ fn load_inner(ledger: &Ledger, file: &Path, data: &Fixture) -> Result<LoadReport
             method_of_payment: v.method_of_payment.clone(),
             tax_id: v.tax_id.clone(),
         };
-        ledger.insert_vendor(&vendor).map_err(|e| ledger_err(&entry, e))?;
+        ledger
+            .insert_vendor(&vendor)
+            .map_err(|e| ledger_err(&entry, e))?;
         report.vendors += 1;
     }
     for (i, c) in data.customers.iter().enumerate() {
@@ -349,12 +363,17 @@ fn load_inner(ledger: &Ledger, file: &Path, data: &Fixture) -> Result<LoadReport
             payment_hold: c.payment_hold,
             tax_id: c.tax_id.clone(),
         };
-        ledger.create_customer(&customer).map_err(|e| ledger_err(&entry, e))?;
+        ledger
+            .create_customer(&customer)
+            .map_err(|e| ledger_err(&entry, e))?;
         report.customers += 1;
     }
     for (i, v) in data.vendors.iter().enumerate() {
         if let Some(c) = &v.created_for
-            && ledger.customer(c).map_err(|e| ledger_err("vendors", e))?.is_none()
+            && ledger
+                .customer(c)
+                .map_err(|e| ledger_err("vendors", e))?
+                .is_none()
         {
             return Err(FixtureError::entry(
                 file,
@@ -368,7 +387,11 @@ fn load_inner(ledger: &Ledger, file: &Path, data: &Fixture) -> Result<LoadReport
     let mut documents: HashMap<(Side, String, String), Vec<i64>> = HashMap::new();
     let lists = [
         (Side::Customer, "transactions", &data.transactions),
-        (Side::Vendor, "vendor_transactions", &data.vendor_transactions),
+        (
+            Side::Vendor,
+            "vendor_transactions",
+            &data.vendor_transactions,
+        ),
     ];
     for (side, list_name, list) in lists {
         for (i, t) in list.iter().enumerate() {
@@ -391,10 +414,14 @@ fn load_inner(ledger: &Ledger, file: &Path, data: &Fixture) -> Result<LoadReport
                 return Err(FixtureError::entry(
                     file,
                     &entry,
-                    format!("a {} transaction cannot name a {}", side.name(), match side {
-                        Side::Customer => "vendor",
-                        Side::Vendor => "customer",
-                    }),
+                    format!(
+                        "a {} transaction cannot name a {}",
+                        side.name(),
+                        match side {
+                            Side::Customer => "vendor",
+                            Side::Vendor => "customer",
+                        }
+                    ),
                 ));
             }
             let account_currency = match side {
@@ -430,7 +457,11 @@ fn load_inner(ledger: &Ledger, file: &Path, data: &Fixture) -> Result<LoadReport
             }
             // Customer side: invoice +, payment −. Vendor side is the mirror image.
             if let Some(positive) = sign {
-                let positive = if side == Side::Customer { *positive } else { !positive };
+                let positive = if side == Side::Customer {
+                    *positive
+                } else {
+                    !positive
+                };
                 if t.amount.is_sign_positive() != positive {
                     return Err(FixtureError::entry(
                         file,
@@ -449,7 +480,8 @@ fn load_inner(ledger: &Ledger, file: &Path, data: &Fixture) -> Result<LoadReport
             let c = params.currency(&currency).ok_or_else(|| {
                 FixtureError::entry(file, &entry, format!("unknown currency '{currency}'"))
             })?;
-            c.check(t.amount).map_err(|e| FixtureError::entry(file, &entry, e))?;
+            c.check(t.amount)
+                .map_err(|e| FixtureError::entry(file, &entry, e))?;
             let target = match side {
                 Side::Customer => Target::Customer(party.clone()),
                 Side::Vendor => Target::Vendor(party.clone()),
@@ -503,7 +535,10 @@ fn load_inner(ledger: &Ledger, file: &Path, data: &Fixture) -> Result<LoadReport
         };
         let entry = format!("settlements[{i}] ({} {party})", side.name());
         let find = |doc: &str| -> Result<i64, FixtureError> {
-            match documents.get(&(side, party.clone(), doc.to_string())).map(Vec::as_slice) {
+            match documents
+                .get(&(side, party.clone(), doc.to_string()))
+                .map(Vec::as_slice)
+            {
                 Some([id]) => Ok(*id),
                 Some(_) => Err(FixtureError::entry(
                     file,
@@ -513,7 +548,10 @@ fn load_inner(ledger: &Ledger, file: &Path, data: &Fixture) -> Result<LoadReport
                 None => Err(FixtureError::entry(
                     file,
                     &entry,
-                    format!("no transaction with document '{doc}' on {} {party}", side.name()),
+                    format!(
+                        "no transaction with document '{doc}' on {} {party}",
+                        side.name()
+                    ),
                 )),
             }
         };
@@ -522,8 +560,12 @@ fn load_inner(ledger: &Ledger, file: &Path, data: &Fixture) -> Result<LoadReport
         let date = match s.date {
             Some(d) => d,
             None => {
-                let a = ledger.transaction(side, debit).map_err(|e| ledger_err(&entry, e))?;
-                let b = ledger.transaction(side, credit).map_err(|e| ledger_err(&entry, e))?;
+                let a = ledger
+                    .transaction(side, debit)
+                    .map_err(|e| ledger_err(&entry, e))?;
+                let b = ledger
+                    .transaction(side, credit)
+                    .map_err(|e| ledger_err(&entry, e))?;
                 a.date.max(b.date)
             }
         };
@@ -664,7 +706,10 @@ settlements:
         assert_eq!(b[0].open_debit.to_string(), "0.00");
         assert_eq!(b[0].open_credit.to_string(), "-50.00");
         let b = l.balances(Side::Customer, "C-002").unwrap();
-        assert_eq!((b[0].currency.as_str(), b[0].balance.to_string()), ("EUR", "-20.10".into()));
+        assert_eq!(
+            (b[0].currency.as_str(), b[0].balance.to_string()),
+            ("EUR", "-20.10".into())
+        );
     }
 
     fn refused(text: &str) -> String {
@@ -685,15 +730,27 @@ settlements:
     #[test]
     fn bad_entries_are_refused_with_file_entry_and_reason() {
         let e = refused(&GOOD.replace("customer: C-002, date", "customer: C-009, date"));
-        assert_eq!(e, "f.yaml: transactions[2] (customer C-009): unknown customer 'C-009'");
+        assert_eq!(
+            e,
+            "f.yaml: transactions[2] (customer C-009): unknown customer 'C-009'"
+        );
         let e = refused(&GOOD.replace("type: credit_note", "type: gift"));
-        assert!(e.starts_with("f.yaml: transactions[2] (customer C-002): unknown type 'gift'"), "{e}");
+        assert!(
+            e.starts_with("f.yaml: transactions[2] (customer C-002): unknown type 'gift'"),
+            "{e}"
+        );
         let e = refused(&GOOD.replace("-20.10", "-20.105"));
-        assert!(e.contains("transactions[2]") && e.contains("more decimals"), "{e}");
+        assert!(
+            e.contains("transactions[2]") && e.contains("more decimals"),
+            "{e}"
+        );
         let e = refused(&GOOD.replace("currency: EUR, group", "currency: GBP, group"));
         assert_eq!(e, "f.yaml: customers[1] (C-002): unknown currency 'GBP'");
         let e = refused(&GOOD.replace("amount: -150.00", "amount: 150.00"));
-        assert!(e.contains("a payment on a customer must be negative"), "{e}");
+        assert!(
+            e.contains("a payment on a customer must be negative"),
+            "{e}"
+        );
         let e = refused(&GOOD.replace("credit: PAY-7", "credit: PAY-8"));
         assert!(e.contains("no transaction with document 'PAY-8'"), "{e}");
         let e = refused(&GOOD.replace("customers:", "customerz:"));

@@ -400,9 +400,9 @@ impl Ledger {
                 .all()
                 .iter()
                 .any(|(a, _)| !accounts.contains_key(*a))
-            || wanted_sequences.iter().any(|(name, s)| {
-                sequences.get(*name) != Some(&(s.prefix.clone(), s.width))
-            });
+            || wanted_sequences
+                .iter()
+                .any(|(name, s)| sequences.get(*name) != Some(&(s.prefix.clone(), s.width)));
         if !needs_write {
             return Ok(());
         }
@@ -516,10 +516,11 @@ impl Ledger {
 
     /// A customer that must exist.
     pub fn require_customer(&self, account: &str) -> Res<Customer> {
-        self.customer(account)?.ok_or_else(|| LedgerError::NotFound {
-            what: "customer",
-            key: account.to_string(),
-        })
+        self.customer(account)?
+            .ok_or_else(|| LedgerError::NotFound {
+                what: "customer",
+                key: account.to_string(),
+            })
     }
 
     /// All customers, ordered by account.
@@ -622,10 +623,10 @@ impl Ledger {
             .prepare_cached("UPDATE customers SET vendor_account = ?2 WHERE account = ?1")
             .and_then(|mut s| s.execute(params![customer, vendor]))
             .map_err(|e| self.sql_err(e))?;
-        self.journal.borrow_mut().links.push((
-            customer.to_string(),
-            vendor.unwrap_or_default().to_string(),
-        ));
+        self.journal
+            .borrow_mut()
+            .links
+            .push((customer.to_string(), vendor.unwrap_or_default().to_string()));
         Ok(())
     }
 
@@ -796,8 +797,10 @@ impl Ledger {
             .conn()
             .prepare_cached(&sql)
             .and_then(|mut s| {
-                s.query_map([account], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
-                    .collect::<Result<_, _>>()
+                s.query_map([account], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                })?
+                .collect::<Result<_, _>>()
             })
             .map_err(|e| self.sql_err(e))?;
         rows.into_iter()
@@ -879,7 +882,12 @@ impl Ledger {
         })
     }
 
-    fn transactions_where(&self, side: Side, filter: &str, args: &[&dyn rusqlite::ToSql]) -> Res<Vec<Transaction>> {
+    fn transactions_where(
+        &self,
+        side: Side,
+        filter: &str,
+        args: &[&dyn rusqlite::ToSql],
+    ) -> Res<Vec<Transaction>> {
         let sql = format!(
             "SELECT t.id, t.account, v.number, t.date, t.document, t.type, t.currency,
                     t.amount_minor, t.open_minor
@@ -910,7 +918,9 @@ impl Ledger {
                 "t.account = ?1 AND t.currency = ?2 AND t.open_minor <> 0",
                 &[&account, &c],
             ),
-            None => self.transactions_where(side, "t.account = ?1 AND t.open_minor <> 0", &[&account]),
+            None => {
+                self.transactions_where(side, "t.account = ?1 AND t.open_minor <> 0", &[&account])
+            }
         }
     }
 
@@ -941,7 +951,10 @@ impl Ledger {
                 "UPDATE number_sequences SET next = next + 1 WHERE name = ?1
                  RETURNING prefix, width, next - 1",
             )
-            .and_then(|mut s| s.query_row([sequence], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).optional())
+            .and_then(|mut s| {
+                s.query_row([sequence], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                    .optional()
+            })
             .map_err(|e| self.sql_err(e))?;
         let (prefix, width, n) = row.ok_or_else(|| LedgerError::NotFound {
             what: "number sequence",
@@ -968,13 +981,15 @@ impl Ledger {
         for line in &draft.lines {
             let currency = self.currency(&line.currency)?;
             if line.amount.is_zero() {
-                return Err(LedgerError::Invalid("a voucher line must not be zero".into()));
+                return Err(LedgerError::Invalid(
+                    "a voucher line must not be zero".into(),
+                ));
             }
             let minor = currency.to_minor(line.amount)?;
             let sum = sums.entry(line.currency.as_str()).or_default();
-            *sum = sum.checked_add(minor).ok_or_else(|| {
-                LedgerError::Invalid("voucher amounts are too large".into())
-            })?;
+            *sum = sum
+                .checked_add(minor)
+                .ok_or_else(|| LedgerError::Invalid("voucher amounts are too large".into()))?;
             let (account, customer, vendor) = match &line.target {
                 Target::Account(a) => {
                     self.require_account(a)?;
@@ -982,7 +997,11 @@ impl Ledger {
                 }
                 Target::Customer(c) => {
                     self.require_customer(c)?;
-                    (self.params.accounts.receivables.clone(), Some(c.clone()), None)
+                    (
+                        self.params.accounts.receivables.clone(),
+                        Some(c.clone()),
+                        None,
+                    )
                 }
                 Target::Vendor(v) => {
                     if self.require_vendor(v)?.blocked {
@@ -1139,8 +1158,10 @@ impl Ledger {
                 "UPDATE {} SET open_minor = open_minor + ?2 WHERE id = ?1",
                 side.transactions()
             );
-            conn.prepare_cached(&update)?.execute(params![debit.id, -minor])?;
-            conn.prepare_cached(&update)?.execute(params![credit.id, minor])?;
+            conn.prepare_cached(&update)?
+                .execute(params![debit.id, -minor])?;
+            conn.prepare_cached(&update)?
+                .execute(params![credit.id, minor])?;
             conn.prepare_cached(&format!(
                 "INSERT INTO {}(debit_id, credit_id, amount_minor, date, run_id) VALUES (?1, ?2, ?3, ?4, ?5)",
                 side.settlements()
@@ -1418,13 +1439,19 @@ rules: reimburse.rhai
             line(Target::Account("1000".into()), "-1"),
         ])
         .unwrap_err();
-        assert!(e.to_string().contains("general-ledger account '9999'"), "{e}");
+        assert!(
+            e.to_string().contains("general-ledger account '9999'"),
+            "{e}"
+        );
         let e = post(vec![
             line(Target::Customer("C-404".into()), "1"),
             line(Target::Account("1000".into()), "-1"),
         ])
         .unwrap_err();
-        assert!(e.to_string().contains("customer 'C-404' does not exist"), "{e}");
+        assert!(
+            e.to_string().contains("customer 'C-404' does not exist"),
+            "{e}"
+        );
         let e = post(vec![
             line(Target::Account("1000".into()), "1.001"),
             line(Target::Account("3999".into()), "-1.001"),
@@ -1446,7 +1473,10 @@ rules: reimburse.rhai
         assert!(e.to_string().contains("more than is open"), "{e}");
         assert_eq!(dump(&l), before);
         let e = l.settle(Side::Customer, inv, inv, None, day()).unwrap_err();
-        assert!(e.to_string().contains("not an open debit and an open credit"));
+        assert!(
+            e.to_string()
+                .contains("not an open debit and an open credit")
+        );
         assert_eq!(
             l.settle(Side::Customer, inv, pay, None, day())
                 .unwrap()
@@ -1494,16 +1524,25 @@ rules: reimburse.rhai
         assert_eq!(v.group, "ONETIME");
         l.link_vendor("C-1", Some(&v.account)).unwrap();
         assert_eq!(
-            l.customer("C-1").unwrap().unwrap().vendor_account.as_deref(),
+            l.customer("C-1")
+                .unwrap()
+                .unwrap()
+                .vendor_account
+                .as_deref(),
             Some("OTV-0001")
         );
-        assert!(l.create_vendor(&NewVendor {
-            account: Some("OTV-0001".into()),
-            name: "dup".into(),
-            currency: "USD".into(),
-            ..Default::default()
-        })
-        .is_err());
-        assert_eq!(l.take_journal().vendors_created, vec!["OTV-0001".to_string()]);
+        assert!(
+            l.create_vendor(&NewVendor {
+                account: Some("OTV-0001".into()),
+                name: "dup".into(),
+                currency: "USD".into(),
+                ..Default::default()
+            })
+            .is_err()
+        );
+        assert_eq!(
+            l.take_journal().vendors_created,
+            vec!["OTV-0001".to_string()]
+        );
     }
 }

@@ -302,10 +302,9 @@ mod tests {
             #[serde(deserialize_with = "exact::deserialize")]
             long: Decimal,
         }
-        let t: T = serde_yaml::from_str(
-            "a: 0.10\nb: \"12.30\"\nc: 25\nlong: 1234567890.123456789012",
-        )
-        .unwrap();
+        let t: T =
+            serde_yaml::from_str("a: 0.10\nb: \"12.30\"\nc: 25\nlong: 1234567890.123456789012")
+                .unwrap();
         assert_eq!(t.a.to_string(), "0.10");
         assert_eq!(t.b.to_string(), "12.30");
         assert_eq!(t.c.to_string(), "25");

@@ -432,7 +432,11 @@ pub(crate) fn parse_yaml<T: serde::de::DeserializeOwned>(
             file: file.to_path_buf(),
             line: location.as_ref().map(|l| l.line()),
             column: location.as_ref().map(|l| l.column()),
-            path: if path == "." || path == "?" { String::new() } else { path },
+            path: if path == "." || path == "?" {
+                String::new()
+            } else {
+                path
+            },
             message,
         }
     })
@@ -500,7 +504,10 @@ fn validate(p: &Parameters) -> Result<(), (String, String)> {
     for (i, (account, _)) in accounts.iter().enumerate() {
         let names = ["receivables", "payables", "bank", "opening_balance"];
         if account.trim().is_empty() {
-            return err(&format!("accounts.{}", names[i]), "must not be empty".into());
+            return err(
+                &format!("accounts.{}", names[i]),
+                "must not be empty".into(),
+            );
         }
         if accounts[..i].iter().any(|(other, _)| other == account) {
             return err(
@@ -515,7 +522,10 @@ fn validate(p: &Parameters) -> Result<(), (String, String)> {
         .iter()
         .map(|(n, s)| (format!("sequences.{n}"), *s))
         .collect();
-    sequences.push(("one_time_vendor.sequence".into(), &p.one_time_vendor.sequence));
+    sequences.push((
+        "one_time_vendor.sequence".into(),
+        &p.one_time_vendor.sequence,
+    ));
     for (path, seq) in sequences {
         if seq.width == 0 || seq.width > 18 {
             return err(

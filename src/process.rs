@@ -225,7 +225,11 @@ impl fmt::Display for HookError {
             self.hook,
             self.customer,
             self.currency,
-            if self.refused { "refused by the engine: " } else { "" },
+            if self.refused {
+                "refused by the engine: "
+            } else {
+                ""
+            },
             self.message
         )
     }
@@ -339,9 +343,9 @@ impl Rules {
     ) -> Result<Hooked, Box<HookError>> {
         let mut scope = Scope::new();
         let options = CallFnOptions::new().eval_ast(false).rewind_scope(true);
-        let result: Result<Dynamic, _> =
-            self.engine
-                .call_fn_with_options(options, &mut scope, &self.ast, hook, args);
+        let result: Result<Dynamic, _> = self
+            .engine
+            .call_fn_with_options(options, &mut scope, &self.ast, hook, args);
         match result {
             Ok(value) => Ok(Hooked::Value(value)),
             Err(e) => {
@@ -363,7 +367,13 @@ impl Rules {
         }
     }
 
-    fn refuse(&self, hook: &str, customer: &Customer, credit: &Balance, message: String) -> Box<HookError> {
+    fn refuse(
+        &self,
+        hook: &str,
+        customer: &Customer,
+        credit: &Balance,
+        message: String,
+    ) -> Box<HookError> {
         Box::new(HookError {
             file: self.file.clone(),
             hook: hook.to_string(),
@@ -404,7 +414,11 @@ pub fn run_with_progress(
     let store = ledger.store();
     let filter = match &options.selection {
         Selection::Where(expr) => Some(rules.engine.compile_expression(expr).map_err(|e| {
-            RunError::Selection(format!("--where: {} at column {}", e.err_type(), e.position().position().unwrap_or(0)))
+            RunError::Selection(format!(
+                "--where: {} at column {}",
+                e.err_type(),
+                e.position().position().unwrap_or(0)
+            ))
         })?),
         _ => None,
     };
@@ -500,7 +514,7 @@ fn run_in_transaction(
     while let Some(batch) = pager.next(ledger)? {
         for customer in batch {
             done += 1;
-            if done % 256 == 0 {
+            if done.is_multiple_of(256) {
                 progress(done, total);
             }
             if let Some(ast) = filter
@@ -538,7 +552,10 @@ fn run_in_transaction(
     }
     progress(total, total);
     for r in &report.reimbursements {
-        *report.totals.entry(r.currency.clone()).or_insert(Decimal::ZERO) += r.amount;
+        *report
+            .totals
+            .entry(r.currency.clone())
+            .or_insert(Decimal::ZERO) += r.amount;
     }
     conn.execute(
         "UPDATE runs SET finished_at = ?2, considered = ?3, reimbursed = ?4, skipped = ?5,
@@ -565,7 +582,10 @@ fn selected_by(rules: &Rules, ast: &rhai::AST, customer: &Customer) -> Result<bo
         .eval_ast_with_scope::<Dynamic>(&mut scope, ast)
         .map_err(|e| {
             let f = ScriptFault::from_error(&e);
-            RunError::Selection(format!("--where, customer {}: {}", customer.account, f.message))
+            RunError::Selection(format!(
+                "--where, customer {}: {}",
+                customer.account, f.message
+            ))
         })?;
     value.as_bool().map_err(|t| {
         RunError::Selection(format!(
@@ -587,11 +607,12 @@ fn process_customer(
     let mut one_time_vendor: Option<Vendor> = None;
     let mut made = Vec::new();
     let mut skipped = Vec::new();
-    let store_err = |credit: &Balance, e: StoreError| {
-        rules.refuse("(engine)", customer, credit, e.to_string())
-    };
+    let store_err =
+        |credit: &Balance, e: StoreError| rules.refuse("(engine)", customer, credit, e.to_string());
     for credit in candidates {
-        store.savepoint("credit").map_err(|e| store_err(&credit, e))?;
+        store
+            .savepoint("credit")
+            .map_err(|e| store_err(&credit, e))?;
         // Re-read the customer: an earlier currency's hooks may have linked a vendor.
         let current = ledger
             .customer(&customer.account)
@@ -599,14 +620,23 @@ fn process_customer(
             .flatten()
             .unwrap_or_else(|| customer.clone());
         let had_vendor = one_time_vendor.is_some();
-        let outcome = process_credit(session, rules, run_id, &current, &credit, &mut one_time_vendor);
+        let outcome = process_credit(
+            session,
+            rules,
+            run_id,
+            &current,
+            &credit,
+            &mut one_time_vendor,
+        );
         match outcome {
             Ok(Outcome::Reimbursed(r)) => {
                 store.release("credit").map_err(|e| store_err(&credit, e))?;
                 made.push(r);
             }
             Ok(Outcome::Skipped(reason)) => {
-                store.rollback_to("credit").map_err(|e| store_err(&credit, e))?;
+                store
+                    .rollback_to("credit")
+                    .map_err(|e| store_err(&credit, e))?;
                 ledger.take_journal();
                 if !had_vendor {
                     one_time_vendor = None;
@@ -652,7 +682,11 @@ fn process_credit(
     } else {
         return Err(refuse(
             "eligible",
-            format!("must return true, false or a reason text, not {} ({})", value, value.type_name()),
+            format!(
+                "must return true, false or a reason text, not {} ({})",
+                value,
+                value.type_name()
+            ),
         ));
     }
     check_no_postings(ledger, "eligible", &refuse)?;
@@ -671,7 +705,11 @@ fn process_credit(
     } else {
         return Err(refuse(
             "vendor_for",
-            format!("must return a vendor account, a Vendor or () for a one-time vendor, not {} ({})", value, value.type_name()),
+            format!(
+                "must return a vendor account, a Vendor or () for a one-time vendor, not {} ({})",
+                value,
+                value.type_name()
+            ),
         ));
     };
     check_no_postings(ledger, "vendor_for", &refuse)?;
@@ -680,23 +718,32 @@ fn process_credit(
             let vendor = ledger
                 .vendor(&account)
                 .map_err(|e| refuse("vendor_for", e.to_string()))?
-                .ok_or_else(|| refuse("vendor_for", format!("vendor '{account}' does not exist")))?;
-            let created = one_time_vendor.as_ref().is_some_and(|v| v.account == vendor.account);
+                .ok_or_else(|| {
+                    refuse("vendor_for", format!("vendor '{account}' does not exist"))
+                })?;
+            let created = one_time_vendor
+                .as_ref()
+                .is_some_and(|v| v.account == vendor.account);
             (vendor, created)
         }
         None => match one_time_vendor {
             Some(v) => (v.clone(), true),
             None => {
                 // 3. One-time vendor creation, at most once per customer and run.
-                let value = match rules.call("create_one_time_vendor", customer, credit, vec![c(), b()])? {
-                    Hooked::Skip(reason) => return Ok(Outcome::Skipped(reason)),
-                    Hooked::Value(v) => v,
-                };
+                let value =
+                    match rules.call("create_one_time_vendor", customer, credit, vec![c(), b()])? {
+                        Hooked::Skip(reason) => return Ok(Outcome::Skipped(reason)),
+                        Hooked::Value(v) => v,
+                    };
                 let journal = ledger.take_journal();
                 let Some(vendor) = value.clone().try_cast::<Vendor>() else {
                     return Err(refuse(
                         "create_one_time_vendor",
-                        format!("must return the new Vendor (from create_vendor), not {} ({})", value, value.type_name()),
+                        format!(
+                            "must return the new Vendor (from create_vendor), not {} ({})",
+                            value,
+                            value.type_name()
+                        ),
                     ));
                 };
                 if journal.vendors_created != [vendor.account.clone()] {
@@ -704,12 +751,19 @@ fn process_credit(
                         "create_one_time_vendor",
                         format!(
                             "must create exactly one vendor and return it (created: {})",
-                            if journal.vendors_created.is_empty() { "none".to_string() } else { journal.vendors_created.join(", ") }
+                            if journal.vendors_created.is_empty() {
+                                "none".to_string()
+                            } else {
+                                journal.vendors_created.join(", ")
+                            }
                         ),
                     ));
                 }
                 if !journal.vouchers.is_empty() || !journal.settlements.is_empty() {
-                    return Err(refuse("create_one_time_vendor", "must not post or settle".into()));
+                    return Err(refuse(
+                        "create_one_time_vendor",
+                        "must not post or settle".into(),
+                    ));
                 }
                 // Read back what was stored (the hook's value could be stale).
                 let stored = ledger
@@ -721,15 +775,29 @@ fn process_credit(
         },
     };
     if vendor.blocked {
-        return Err(refuse("vendor_for", format!("vendor '{}' is blocked; skip this customer in the rules or unblock the vendor", vendor.account)));
+        return Err(refuse(
+            "vendor_for",
+            format!(
+                "vendor '{}' is blocked; skip this customer in the rules or unblock the vendor",
+                vendor.account
+            ),
+        ));
     }
 
     // 4. Posting.
     let before = ledger.take_journal();
     if !before.vouchers.is_empty() {
-        return Err(refuse("vendor_for", "hooks before post_reimbursement must not post".into()));
+        return Err(refuse(
+            "vendor_for",
+            "hooks before post_reimbursement must not post".into(),
+        ));
     }
-    match rules.call("post_reimbursement", customer, credit, vec![c(), b(), Dynamic::from(vendor.clone())])? {
+    match rules.call(
+        "post_reimbursement",
+        customer,
+        credit,
+        vec![c(), b(), Dynamic::from(vendor.clone())],
+    )? {
         Hooked::Skip(reason) => return Ok(Outcome::Skipped(reason)),
         Hooked::Value(_) => {}
     }
@@ -737,8 +805,21 @@ fn process_credit(
     let posted = check_posting(ledger, customer, credit, &vendor, &journal)
         .map_err(|m| refuse("post_reimbursement", m))?;
     let (voucher, amount, customer_txn, vendor_txn, invoice) = posted;
-    let id = record(ledger, run_id, customer, &vendor, created, credit, amount, &voucher, customer_txn, vendor_txn, &invoice, session.date())
-        .map_err(|e| refuse("post_reimbursement", e.to_string()))?;
+    let id = record(
+        ledger,
+        run_id,
+        customer,
+        &vendor,
+        created,
+        credit,
+        amount,
+        &voucher,
+        customer_txn,
+        vendor_txn,
+        &invoice,
+        session.date(),
+    )
+    .map_err(|e| refuse("post_reimbursement", e.to_string()))?;
     Ok(Outcome::Reimbursed(Reimbursement {
         id,
         run: run_id,
@@ -763,7 +844,10 @@ fn check_no_postings(
 ) -> Result<(), Box<HookError>> {
     let journal = ledger.take_journal();
     if journal != Journal::default() {
-        return Err(refuse(hook, "must only decide: it may not post, settle, create or link vendors".into()));
+        return Err(refuse(
+            hook,
+            "must only decide: it may not post, settle, create or link vendors".into(),
+        ));
     }
     Ok(())
 }
@@ -796,18 +880,28 @@ fn check_posting(
             return Err("must not settle vendor transactions".into());
         }
         for id in [debit, credit_id] {
-            let t = ledger.transaction(Side::Customer, *id).map_err(|e| e.to_string())?;
+            let t = ledger
+                .transaction(Side::Customer, *id)
+                .map_err(|e| e.to_string())?;
             if t.account != customer.account {
-                return Err(format!("settled a transaction of another customer ({})", t.account));
+                return Err(format!(
+                    "settled a transaction of another customer ({})",
+                    t.account
+                ));
             }
         }
     }
     let mut invoices = Vec::new();
     for v in &journal.vouchers {
         for id in &v.customer_transactions {
-            let t = ledger.transaction(Side::Customer, *id).map_err(|e| e.to_string())?;
+            let t = ledger
+                .transaction(Side::Customer, *id)
+                .map_err(|e| e.to_string())?;
             if t.account != customer.account {
-                return Err(format!("voucher {} posts to another customer ({})", v.number, t.account));
+                return Err(format!(
+                    "voucher {} posts to another customer ({})",
+                    v.number, t.account
+                ));
             }
         }
         if !v.vendor_transactions.is_empty() || !v.customer_transactions.is_empty() {
@@ -833,8 +927,12 @@ fn check_posting(
             voucher.number
         ));
     };
-    let ct = ledger.transaction(Side::Customer, *customer_txn).map_err(|e| e.to_string())?;
-    let vt = ledger.transaction(Side::Vendor, *vendor_txn).map_err(|e| e.to_string())?;
+    let ct = ledger
+        .transaction(Side::Customer, *customer_txn)
+        .map_err(|e| e.to_string())?;
+    let vt = ledger
+        .transaction(Side::Vendor, *vendor_txn)
+        .map_err(|e| e.to_string())?;
     if vt.account != vendor.account {
         return Err(format!(
             "the invoice went to vendor {}, but vendor_for chose {}",
@@ -965,8 +1063,12 @@ impl<'a> CustomerPager<'a> {
                 self.list_pos += page.len();
                 page
             }
-            Selection::Groups(groups) => ledger.customers_page(self.after.as_deref(), PAGE, Some(groups))?,
-            Selection::All | Selection::Where(_) => ledger.customers_page(self.after.as_deref(), PAGE, None)?,
+            Selection::Groups(groups) => {
+                ledger.customers_page(self.after.as_deref(), PAGE, Some(groups))?
+            }
+            Selection::All | Selection::Where(_) => {
+                ledger.customers_page(self.after.as_deref(), PAGE, None)?
+            }
         };
         if page.len() < PAGE {
             self.done = true;
@@ -996,7 +1098,10 @@ pub struct ReimbursementFilter {
 }
 
 /// Lists reimbursements, oldest first.
-pub fn reimbursements(ledger: &Ledger, filter: &ReimbursementFilter) -> Result<Vec<Reimbursement>, LedgerError> {
+pub fn reimbursements(
+    ledger: &Ledger,
+    filter: &ReimbursementFilter,
+) -> Result<Vec<Reimbursement>, LedgerError> {
     let mut sql = String::from(
         "SELECT r.id, r.run_id, r.customer, r.vendor, r.one_time_vendor, r.currency, r.amount_minor,
                 r.date, v.number, r.vendor_invoice, r.status, p.number, r.paid_date
@@ -1010,7 +1115,9 @@ pub fn reimbursements(ledger: &Ledger, filter: &ReimbursementFilter) -> Result<V
     };
     if let Some(s) = &filter.status {
         if s != "open" && s != "paid" {
-            return Err(LedgerError::Invalid(format!("status must be open or paid, not '{s}'")));
+            return Err(LedgerError::Invalid(format!(
+                "status must be open or paid, not '{s}'"
+            )));
         }
         add("r.status =", Box::new(s.clone()));
     }
@@ -1036,44 +1143,63 @@ pub fn reimbursements(ledger: &Ledger, filter: &ReimbursementFilter) -> Result<V
         .prepare(&sql)
         .map_err(|e| LedgerError::Store(StoreError::sqlite(store.path(), e)))?;
     let rows = stmt
-        .query_map(rusqlite::params_from_iter(args.iter().map(|a| a.as_ref())), |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, bool>(4)?,
-                r.get::<_, String>(5)?,
-                r.get::<_, i64>(6)?,
-                r.get::<_, String>(7)?,
-                r.get::<_, String>(8)?,
-                r.get::<_, String>(9)?,
-                r.get::<_, String>(10)?,
-                r.get::<_, Option<String>>(11)?,
-                r.get::<_, Option<String>>(12)?,
-            ))
-        })
+        .query_map(
+            rusqlite::params_from_iter(args.iter().map(|a| a.as_ref())),
+            |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, bool>(4)?,
+                    r.get::<_, String>(5)?,
+                    r.get::<_, i64>(6)?,
+                    r.get::<_, String>(7)?,
+                    r.get::<_, String>(8)?,
+                    r.get::<_, String>(9)?,
+                    r.get::<_, String>(10)?,
+                    r.get::<_, Option<String>>(11)?,
+                    r.get::<_, Option<String>>(12)?,
+                ))
+            },
+        )
         .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
         .map_err(|e| LedgerError::Store(StoreError::sqlite(store.path(), e)))?;
     let date = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default();
     rows.into_iter()
-        .map(|(id, run, customer, vendor, one_time, currency, minor, d, voucher, invoice, status, pv, pd)| {
-            Ok(Reimbursement {
+        .map(
+            |(
                 id,
                 run,
                 customer,
                 vendor,
-                one_time_vendor: one_time,
-                amount: ledger.currency(&currency)?.from_minor(minor),
+                one_time,
                 currency,
-                date: date(&d),
+                minor,
+                d,
                 voucher,
-                vendor_invoice: invoice,
+                invoice,
                 status,
-                payment_voucher: pv,
-                paid_date: pd.as_deref().map(date),
-            })
-        })
+                pv,
+                pd,
+            )| {
+                Ok(Reimbursement {
+                    id,
+                    run,
+                    customer,
+                    vendor,
+                    one_time_vendor: one_time,
+                    amount: ledger.currency(&currency)?.from_minor(minor),
+                    currency,
+                    date: date(&d),
+                    voucher,
+                    vendor_invoice: invoice,
+                    status,
+                    payment_voucher: pv,
+                    paid_date: pd.as_deref().map(date),
+                })
+            },
+        )
         .collect()
 }
 
@@ -1142,10 +1268,20 @@ pub fn pay(
             )
             .map_err(sql)?;
         ledger.set_run(Some(run_id));
-        let mut report = PayReport { run: run_id, dry_run, date, payments: Vec::new(), totals: BTreeMap::new() };
+        let mut report = PayReport {
+            run: run_id,
+            dry_run,
+            date,
+            payments: Vec::new(),
+            totals: BTreeMap::new(),
+        };
         for r in open {
             let (vendor_txn,): (i64,) = conn
-                .query_row("SELECT vendor_txn_id FROM reimbursements WHERE id = ?1", [r.id], |row| Ok((row.get(0)?,)))
+                .query_row(
+                    "SELECT vendor_txn_id FROM reimbursements WHERE id = ?1",
+                    [r.id],
+                    |row| Ok((row.get(0)?,)),
+                )
                 .map_err(sql)?;
             let invoice = ledger.transaction(Side::Vendor, vendor_txn)?;
             let amount = -invoice.open;
@@ -1156,20 +1292,49 @@ pub fn pay(
                 .post_voucher(&VoucherDraft {
                     sequence: "payment".into(),
                     date,
-                    description: format!("Payment of {} to vendor {} (reimbursement of {})", r.vendor_invoice, r.vendor, r.customer),
+                    description: format!(
+                        "Payment of {} to vendor {} (reimbursement of {})",
+                        r.vendor_invoice, r.vendor, r.customer
+                    ),
                     lines: vec![
-                        LineDraft { target: Target::Vendor(r.vendor.clone()), currency: r.currency.clone(), amount, document: Some(r.vendor_invoice.clone()), kind: Some("payment".into()) },
-                        LineDraft { target: Target::Account(ledger.params().accounts.bank.clone()), currency: r.currency.clone(), amount: -amount, document: None, kind: None },
+                        LineDraft {
+                            target: Target::Vendor(r.vendor.clone()),
+                            currency: r.currency.clone(),
+                            amount,
+                            document: Some(r.vendor_invoice.clone()),
+                            kind: Some("payment".into()),
+                        },
+                        LineDraft {
+                            target: Target::Account(ledger.params().accounts.bank.clone()),
+                            currency: r.currency.clone(),
+                            amount: -amount,
+                            document: None,
+                            kind: None,
+                        },
                     ],
                 })
-                .map_err(|e| LedgerError::Invalid(format!("reimbursement {} ({} → {}): {e}", r.id, r.customer, r.vendor)))?;
-            ledger.settle(Side::Vendor, posted.vendor_transactions[0], vendor_txn, Some(amount), date)?;
+                .map_err(|e| {
+                    LedgerError::Invalid(format!(
+                        "reimbursement {} ({} → {}): {e}",
+                        r.id, r.customer, r.vendor
+                    ))
+                })?;
+            ledger.settle(
+                Side::Vendor,
+                posted.vendor_transactions[0],
+                vendor_txn,
+                Some(amount),
+                date,
+            )?;
             conn.execute(
                 "UPDATE reimbursements SET status = 'paid', payment_voucher_id = ?2, paid_date = ?3 WHERE id = ?1",
                 params![r.id, posted.id, date.to_string()],
             )
             .map_err(sql)?;
-            *report.totals.entry(r.currency.clone()).or_insert(Decimal::ZERO) += amount;
+            *report
+                .totals
+                .entry(r.currency.clone())
+                .or_insert(Decimal::ZERO) += amount;
             report.payments.push(Payment {
                 reimbursement: r.id,
                 customer: r.customer,
@@ -1270,4 +1435,3 @@ pub struct RunRecord {
     /// Customers failed.
     pub failed: i64,
 }
-

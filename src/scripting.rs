@@ -17,8 +17,8 @@ use std::rc::Rc;
 
 use chrono::NaiveDate;
 use rhai::{
-    Array, Dynamic, Engine, EvalAltResult, FuncRegistration, Map, ModuleResolver, Position,
-    RhaiNativeFunc, Scope, Shared, Module, Variant, module_resolvers::FileModuleResolver,
+    Array, Dynamic, Engine, EvalAltResult, FuncRegistration, Map, Module, ModuleResolver, Position,
+    RhaiNativeFunc, Scope, Shared, Variant, module_resolvers::FileModuleResolver,
 };
 use rust_decimal::Decimal;
 
@@ -226,13 +226,20 @@ impl ModuleResolver for ConfinedResolver {
                 .components()
                 .any(|c| !matches!(c, std::path::Component::Normal(_)))
         {
-            return Err(refuse("only module names inside the rules folder may be imported"));
+            return Err(refuse(
+                "only module names inside the rules folder may be imported",
+            ));
         }
         let file = root.join(format!("{path}.rhai"));
         match file.canonicalize() {
             Ok(real) if real.starts_with(root) => {
                 // Resolve by the absolute path so the file resolver does not re-anchor it.
-                inner.resolve(engine, source, &real.with_extension("").to_string_lossy(), pos)
+                inner.resolve(
+                    engine,
+                    source,
+                    &real.with_extension("").to_string_lossy(),
+                    pos,
+                )
             }
             Ok(_) => Err(refuse("outside the rules folder")),
             Err(_) => Err(refuse("no such module in the rules folder")),
@@ -289,7 +296,10 @@ impl Api<'_> {
     ) {
         let comment = format!("/// {doc}");
         FuncRegistration::new_getter(prop)
-            .with_params_info([format!("{}: &mut {type_name}", type_name.to_lowercase()), returns.into()])
+            .with_params_info([
+                format!("{}: &mut {type_name}", type_name.to_lowercase()),
+                returns.into(),
+            ])
             .with_comments([comment])
             .register_into_engine(self.engine, f);
         self.docs.push(ApiDoc {
@@ -315,88 +325,447 @@ fn opt(s: &Option<String>) -> Dynamic {
 fn register_types(api: &mut Api) {
     api.engine.register_type_with_name::<Customer>("Customer");
     api.engine.register_type_with_name::<Vendor>("Vendor");
-    api.engine.register_type_with_name::<Transaction>("Transaction");
+    api.engine
+        .register_type_with_name::<Transaction>("Transaction");
     api.engine.register_type_with_name::<Balance>("Balance");
-    api.engine.register_type_with_name::<PostedVoucher>("Voucher");
-    api.engine.register_type_with_name::<ParamsView>("Parameters");
-    api.engine.register_type_with_name::<TrialBalanceRow>("TrialBalanceRow");
+    api.engine
+        .register_type_with_name::<PostedVoucher>("Voucher");
+    api.engine
+        .register_type_with_name::<ParamsView>("Parameters");
+    api.engine
+        .register_type_with_name::<TrialBalanceRow>("TrialBalanceRow");
 
-    api.type_doc("Customer", "A customer account (read-only; change it with API functions).");
-    api.getter("Customer", "account", "String", "Account number, e.g. `C-001`.", |c: &mut Customer| c.account.clone());
-    api.getter("Customer", "name", "String", "Name.", |c: &mut Customer| c.name.clone());
-    api.getter("Customer", "address", "String or ()", "Postal address, or `()` when none.", |c: &mut Customer| opt(&c.address));
-    api.getter("Customer", "currency", "String", "The customer's currency.", |c: &mut Customer| c.currency.clone());
-    api.getter("Customer", "group", "String", "Customer group, e.g. `RETAIL`.", |c: &mut Customer| c.group.clone());
-    api.getter("Customer", "vendor_account", "String or ()", "The vendor account that receives the customer's credit, or `()` when none.", |c: &mut Customer| opt(&c.vendor_account));
-    api.getter("Customer", "payment_hold", "bool", "True when the account is on hold for payments.", |c: &mut Customer| c.payment_hold);
-    api.getter("Customer", "tax_id", "String or ()", "Tax id, or `()` when none.", |c: &mut Customer| opt(&c.tax_id));
+    api.type_doc(
+        "Customer",
+        "A customer account (read-only; change it with API functions).",
+    );
+    api.getter(
+        "Customer",
+        "account",
+        "String",
+        "Account number, e.g. `C-001`.",
+        |c: &mut Customer| c.account.clone(),
+    );
+    api.getter("Customer", "name", "String", "Name.", |c: &mut Customer| {
+        c.name.clone()
+    });
+    api.getter(
+        "Customer",
+        "address",
+        "String or ()",
+        "Postal address, or `()` when none.",
+        |c: &mut Customer| opt(&c.address),
+    );
+    api.getter(
+        "Customer",
+        "currency",
+        "String",
+        "The customer's currency.",
+        |c: &mut Customer| c.currency.clone(),
+    );
+    api.getter(
+        "Customer",
+        "group",
+        "String",
+        "Customer group, e.g. `RETAIL`.",
+        |c: &mut Customer| c.group.clone(),
+    );
+    api.getter(
+        "Customer",
+        "vendor_account",
+        "String or ()",
+        "The vendor account that receives the customer's credit, or `()` when none.",
+        |c: &mut Customer| opt(&c.vendor_account),
+    );
+    api.getter(
+        "Customer",
+        "payment_hold",
+        "bool",
+        "True when the account is on hold for payments.",
+        |c: &mut Customer| c.payment_hold,
+    );
+    api.getter(
+        "Customer",
+        "tax_id",
+        "String or ()",
+        "Tax id, or `()` when none.",
+        |c: &mut Customer| opt(&c.tax_id),
+    );
 
     api.type_doc("Vendor", "A vendor account.");
-    api.getter("Vendor", "account", "String", "Account number, e.g. `V-100`.", |v: &mut Vendor| v.account.clone());
-    api.getter("Vendor", "name", "String", "Name.", |v: &mut Vendor| v.name.clone());
-    api.getter("Vendor", "address", "String or ()", "Postal address, or `()`.", |v: &mut Vendor| opt(&v.address));
-    api.getter("Vendor", "group", "String", "Vendor group.", |v: &mut Vendor| v.group.clone());
-    api.getter("Vendor", "currency", "String", "The vendor's currency.", |v: &mut Vendor| v.currency.clone());
-    api.getter("Vendor", "one_time", "bool", "True for a one-time vendor created automatically.", |v: &mut Vendor| v.one_time);
-    api.getter("Vendor", "created_for", "String or ()", "The customer the vendor was created for, or `()`.", |v: &mut Vendor| opt(&v.created_for));
-    api.getter("Vendor", "blocked", "bool", "True when the vendor is blocked for postings.", |v: &mut Vendor| v.blocked);
-    api.getter("Vendor", "payment_terms", "String or ()", "Payment terms, or `()`.", |v: &mut Vendor| opt(&v.payment_terms));
-    api.getter("Vendor", "method_of_payment", "String or ()", "Method of payment, or `()`.", |v: &mut Vendor| opt(&v.method_of_payment));
-    api.getter("Vendor", "tax_id", "String or ()", "Tax id, or `()`.", |v: &mut Vendor| opt(&v.tax_id));
+    api.getter(
+        "Vendor",
+        "account",
+        "String",
+        "Account number, e.g. `V-100`.",
+        |v: &mut Vendor| v.account.clone(),
+    );
+    api.getter("Vendor", "name", "String", "Name.", |v: &mut Vendor| {
+        v.name.clone()
+    });
+    api.getter(
+        "Vendor",
+        "address",
+        "String or ()",
+        "Postal address, or `()`.",
+        |v: &mut Vendor| opt(&v.address),
+    );
+    api.getter(
+        "Vendor",
+        "group",
+        "String",
+        "Vendor group.",
+        |v: &mut Vendor| v.group.clone(),
+    );
+    api.getter(
+        "Vendor",
+        "currency",
+        "String",
+        "The vendor's currency.",
+        |v: &mut Vendor| v.currency.clone(),
+    );
+    api.getter(
+        "Vendor",
+        "one_time",
+        "bool",
+        "True for a one-time vendor created automatically.",
+        |v: &mut Vendor| v.one_time,
+    );
+    api.getter(
+        "Vendor",
+        "created_for",
+        "String or ()",
+        "The customer the vendor was created for, or `()`.",
+        |v: &mut Vendor| opt(&v.created_for),
+    );
+    api.getter(
+        "Vendor",
+        "blocked",
+        "bool",
+        "True when the vendor is blocked for postings.",
+        |v: &mut Vendor| v.blocked,
+    );
+    api.getter(
+        "Vendor",
+        "payment_terms",
+        "String or ()",
+        "Payment terms, or `()`.",
+        |v: &mut Vendor| opt(&v.payment_terms),
+    );
+    api.getter(
+        "Vendor",
+        "method_of_payment",
+        "String or ()",
+        "Method of payment, or `()`.",
+        |v: &mut Vendor| opt(&v.method_of_payment),
+    );
+    api.getter(
+        "Vendor",
+        "tax_id",
+        "String or ()",
+        "Tax id, or `()`.",
+        |v: &mut Vendor| opt(&v.tax_id),
+    );
 
-    api.type_doc("Transaction", "A customer or vendor transaction. Amounts are signed: debit +, credit −.");
-    api.getter("Transaction", "id", "int", "Row id: pass it to `settle`.", |t: &mut Transaction| t.id);
-    api.getter("Transaction", "account", "String", "The customer or vendor account.", |t: &mut Transaction| t.account.clone());
-    api.getter("Transaction", "voucher", "String", "Voucher number.", |t: &mut Transaction| t.voucher.clone());
-    api.getter("Transaction", "date", "String", "Date (YYYY-MM-DD).", |t: &mut Transaction| t.date.to_string());
-    api.getter("Transaction", "document", "String", "Document number.", |t: &mut Transaction| t.document.clone());
-    api.getter("Transaction", "type", "String", "Type: invoice, payment, credit_note, reimbursement, …", |t: &mut Transaction| t.kind.clone());
-    api.getter("Transaction", "currency", "String", "Currency.", |t: &mut Transaction| t.currency.clone());
-    api.getter("Transaction", "amount", "Decimal", "Signed amount.", |t: &mut Transaction| t.amount);
-    api.getter("Transaction", "open", "Decimal", "Open (unsettled) part, same sign as the amount.", |t: &mut Transaction| t.open);
-    api.getter("Transaction", "is_credit", "bool", "True for a credit (negative amount).", |t: &mut Transaction| t.amount.is_sign_negative());
+    api.type_doc(
+        "Transaction",
+        "A customer or vendor transaction. Amounts are signed: debit +, credit −.",
+    );
+    api.getter(
+        "Transaction",
+        "id",
+        "int",
+        "Row id: pass it to `settle`.",
+        |t: &mut Transaction| t.id,
+    );
+    api.getter(
+        "Transaction",
+        "account",
+        "String",
+        "The customer or vendor account.",
+        |t: &mut Transaction| t.account.clone(),
+    );
+    api.getter(
+        "Transaction",
+        "voucher",
+        "String",
+        "Voucher number.",
+        |t: &mut Transaction| t.voucher.clone(),
+    );
+    api.getter(
+        "Transaction",
+        "date",
+        "String",
+        "Date (YYYY-MM-DD).",
+        |t: &mut Transaction| t.date.to_string(),
+    );
+    api.getter(
+        "Transaction",
+        "document",
+        "String",
+        "Document number.",
+        |t: &mut Transaction| t.document.clone(),
+    );
+    api.getter(
+        "Transaction",
+        "type",
+        "String",
+        "Type: invoice, payment, credit_note, reimbursement, …",
+        |t: &mut Transaction| t.kind.clone(),
+    );
+    api.getter(
+        "Transaction",
+        "currency",
+        "String",
+        "Currency.",
+        |t: &mut Transaction| t.currency.clone(),
+    );
+    api.getter(
+        "Transaction",
+        "amount",
+        "Decimal",
+        "Signed amount.",
+        |t: &mut Transaction| t.amount,
+    );
+    api.getter(
+        "Transaction",
+        "open",
+        "Decimal",
+        "Open (unsettled) part, same sign as the amount.",
+        |t: &mut Transaction| t.open,
+    );
+    api.getter(
+        "Transaction",
+        "is_credit",
+        "bool",
+        "True for a credit (negative amount).",
+        |t: &mut Transaction| t.amount.is_sign_negative(),
+    );
 
-    api.type_doc("Balance", "An account's balance in one currency. The `credit` given to the rule hooks is a Balance.");
-    api.getter("Balance", "account", "String", "The customer or vendor account.", |b: &mut Balance| b.account.clone());
-    api.getter("Balance", "currency", "String", "Currency.", |b: &mut Balance| b.currency.clone());
-    api.getter("Balance", "balance", "Decimal", "Sum of all transactions; negative is a credit balance.", |b: &mut Balance| b.balance);
-    api.getter("Balance", "open_debit", "Decimal", "Open debits (unpaid invoices), 0 or more.", |b: &mut Balance| b.open_debit);
-    api.getter("Balance", "open_credit", "Decimal", "Open credits (payments, credit notes), 0 or less.", |b: &mut Balance| b.open_credit);
+    api.type_doc(
+        "Balance",
+        "An account's balance in one currency. The `credit` given to the rule hooks is a Balance.",
+    );
+    api.getter(
+        "Balance",
+        "account",
+        "String",
+        "The customer or vendor account.",
+        |b: &mut Balance| b.account.clone(),
+    );
+    api.getter(
+        "Balance",
+        "currency",
+        "String",
+        "Currency.",
+        |b: &mut Balance| b.currency.clone(),
+    );
+    api.getter(
+        "Balance",
+        "balance",
+        "Decimal",
+        "Sum of all transactions; negative is a credit balance.",
+        |b: &mut Balance| b.balance,
+    );
+    api.getter(
+        "Balance",
+        "open_debit",
+        "Decimal",
+        "Open debits (unpaid invoices), 0 or more.",
+        |b: &mut Balance| b.open_debit,
+    );
+    api.getter(
+        "Balance",
+        "open_credit",
+        "Decimal",
+        "Open credits (payments, credit notes), 0 or less.",
+        |b: &mut Balance| b.open_credit,
+    );
 
     api.type_doc("Voucher", "A posted voucher.");
-    api.getter("Voucher", "number", "String", "Voucher number, e.g. `RMB-000001`.", |v: &mut PostedVoucher| v.number.clone());
-    api.getter("Voucher", "date", "String", "Posting date.", |v: &mut PostedVoucher| v.date.to_string());
-    api.getter("Voucher", "description", "String", "Description.", |v: &mut PostedVoucher| v.description.clone());
-    api.getter("Voucher", "customer_transactions", "Array of int", "Ids of the customer transactions it created.", |v: &mut PostedVoucher| v.customer_transactions.iter().map(|i| Dynamic::from(*i)).collect::<Array>());
-    api.getter("Voucher", "vendor_transactions", "Array of int", "Ids of the vendor transactions it created.", |v: &mut PostedVoucher| v.vendor_transactions.iter().map(|i| Dynamic::from(*i)).collect::<Array>());
-    api.getter("Voucher", "lines", "Array of maps", "General-ledger lines: #{account, currency, amount}.", |v: &mut PostedVoucher| {
-        v.lines.iter().map(|(a, c, amt)| {
-            let mut m = Map::new();
-            m.insert("account".into(), a.clone().into());
-            m.insert("currency".into(), c.clone().into());
-            m.insert("amount".into(), Dynamic::from(*amt));
-            Dynamic::from(m)
-        }).collect::<Array>()
-    });
+    api.getter(
+        "Voucher",
+        "number",
+        "String",
+        "Voucher number, e.g. `RMB-000001`.",
+        |v: &mut PostedVoucher| v.number.clone(),
+    );
+    api.getter(
+        "Voucher",
+        "date",
+        "String",
+        "Posting date.",
+        |v: &mut PostedVoucher| v.date.to_string(),
+    );
+    api.getter(
+        "Voucher",
+        "description",
+        "String",
+        "Description.",
+        |v: &mut PostedVoucher| v.description.clone(),
+    );
+    api.getter(
+        "Voucher",
+        "customer_transactions",
+        "Array of int",
+        "Ids of the customer transactions it created.",
+        |v: &mut PostedVoucher| {
+            v.customer_transactions
+                .iter()
+                .map(|i| Dynamic::from(*i))
+                .collect::<Array>()
+        },
+    );
+    api.getter(
+        "Voucher",
+        "vendor_transactions",
+        "Array of int",
+        "Ids of the vendor transactions it created.",
+        |v: &mut PostedVoucher| {
+            v.vendor_transactions
+                .iter()
+                .map(|i| Dynamic::from(*i))
+                .collect::<Array>()
+        },
+    );
+    api.getter(
+        "Voucher",
+        "lines",
+        "Array of maps",
+        "General-ledger lines: #{account, currency, amount}.",
+        |v: &mut PostedVoucher| {
+            v.lines
+                .iter()
+                .map(|(a, c, amt)| {
+                    let mut m = Map::new();
+                    m.insert("account".into(), a.clone().into());
+                    m.insert("currency".into(), c.clone().into());
+                    m.insert("amount".into(), Dynamic::from(*amt));
+                    Dynamic::from(m)
+                })
+                .collect::<Array>()
+        },
+    );
 
-    api.type_doc("TrialBalanceRow", "A general-ledger account's balance in one currency.");
-    api.getter("TrialBalanceRow", "account", "String", "General-ledger account.", |r: &mut TrialBalanceRow| r.account.clone());
-    api.getter("TrialBalanceRow", "name", "String", "Account name.", |r: &mut TrialBalanceRow| r.name.clone());
-    api.getter("TrialBalanceRow", "currency", "String", "Currency.", |r: &mut TrialBalanceRow| r.currency.clone());
-    api.getter("TrialBalanceRow", "balance", "Decimal", "Balance (debit +).", |r: &mut TrialBalanceRow| r.balance);
+    api.type_doc(
+        "TrialBalanceRow",
+        "A general-ledger account's balance in one currency.",
+    );
+    api.getter(
+        "TrialBalanceRow",
+        "account",
+        "String",
+        "General-ledger account.",
+        |r: &mut TrialBalanceRow| r.account.clone(),
+    );
+    api.getter(
+        "TrialBalanceRow",
+        "name",
+        "String",
+        "Account name.",
+        |r: &mut TrialBalanceRow| r.name.clone(),
+    );
+    api.getter(
+        "TrialBalanceRow",
+        "currency",
+        "String",
+        "Currency.",
+        |r: &mut TrialBalanceRow| r.currency.clone(),
+    );
+    api.getter(
+        "TrialBalanceRow",
+        "balance",
+        "Decimal",
+        "Balance (debit +).",
+        |r: &mut TrialBalanceRow| r.balance,
+    );
 
-    api.type_doc("Parameters", "The company parameters, read-only: `params().minimum_reimbursement`.");
-    api.getter("Parameters", "company_id", "String", "Company id.", |p: &mut ParamsView| p.0.company.id.clone());
-    api.getter("Parameters", "company_name", "String", "Company name.", |p: &mut ParamsView| p.0.company.name.clone());
-    api.getter("Parameters", "accounting_currency", "String", "The accounting currency.", |p: &mut ParamsView| p.0.accounting_currency.clone());
-    api.getter("Parameters", "minimum_reimbursement", "Decimal", "Smallest credit reimbursed, in the accounting currency.", |p: &mut ParamsView| p.0.minimum_reimbursement);
-    api.getter("Parameters", "open_debits", "String", "How open debits count: `net`, `skip` or `ignore`.", |p: &mut ParamsView| p.0.open_debits.as_str().to_string());
-    api.getter("Parameters", "link_one_time_vendor", "bool", "Link a new one-time vendor back to its customer.", |p: &mut ParamsView| p.0.one_time_vendor.link_to_customer);
-    api.getter("Parameters", "one_time_vendor_group", "String", "Vendor group of one-time vendors.", |p: &mut ParamsView| p.0.one_time_vendor.group.clone());
-    api.getter("Parameters", "receivables_account", "String", "Receivables summary account.", |p: &mut ParamsView| p.0.accounts.receivables.clone());
-    api.getter("Parameters", "payables_account", "String", "Payables summary account.", |p: &mut ParamsView| p.0.accounts.payables.clone());
-    api.getter("Parameters", "bank_account", "String", "Bank account for payments.", |p: &mut ParamsView| p.0.accounts.bank.clone());
-    api.getter("Parameters", "currencies", "Array of String", "The company's currency codes.", |p: &mut ParamsView| p.0.currencies.keys().map(|c| Dynamic::from(c.clone())).collect::<Array>());
+    api.type_doc(
+        "Parameters",
+        "The company parameters, read-only: `params().minimum_reimbursement`.",
+    );
+    api.getter(
+        "Parameters",
+        "company_id",
+        "String",
+        "Company id.",
+        |p: &mut ParamsView| p.0.company.id.clone(),
+    );
+    api.getter(
+        "Parameters",
+        "company_name",
+        "String",
+        "Company name.",
+        |p: &mut ParamsView| p.0.company.name.clone(),
+    );
+    api.getter(
+        "Parameters",
+        "accounting_currency",
+        "String",
+        "The accounting currency.",
+        |p: &mut ParamsView| p.0.accounting_currency.clone(),
+    );
+    api.getter(
+        "Parameters",
+        "minimum_reimbursement",
+        "Decimal",
+        "Smallest credit reimbursed, in the accounting currency.",
+        |p: &mut ParamsView| p.0.minimum_reimbursement,
+    );
+    api.getter(
+        "Parameters",
+        "open_debits",
+        "String",
+        "How open debits count: `net`, `skip` or `ignore`.",
+        |p: &mut ParamsView| p.0.open_debits.as_str().to_string(),
+    );
+    api.getter(
+        "Parameters",
+        "link_one_time_vendor",
+        "bool",
+        "Link a new one-time vendor back to its customer.",
+        |p: &mut ParamsView| p.0.one_time_vendor.link_to_customer,
+    );
+    api.getter(
+        "Parameters",
+        "one_time_vendor_group",
+        "String",
+        "Vendor group of one-time vendors.",
+        |p: &mut ParamsView| p.0.one_time_vendor.group.clone(),
+    );
+    api.getter(
+        "Parameters",
+        "receivables_account",
+        "String",
+        "Receivables summary account.",
+        |p: &mut ParamsView| p.0.accounts.receivables.clone(),
+    );
+    api.getter(
+        "Parameters",
+        "payables_account",
+        "String",
+        "Payables summary account.",
+        |p: &mut ParamsView| p.0.accounts.payables.clone(),
+    );
+    api.getter(
+        "Parameters",
+        "bank_account",
+        "String",
+        "Bank account for payments.",
+        |p: &mut ParamsView| p.0.accounts.bank.clone(),
+    );
+    api.getter(
+        "Parameters",
+        "currencies",
+        "Array of String",
+        "The company's currency codes.",
+        |p: &mut ParamsView| {
+            p.0.currencies
+                .keys()
+                .map(|c| Dynamic::from(c.clone()))
+                .collect::<Array>()
+        },
+    );
 
     // Readable printing of the domain types.
     macro_rules! printable {
@@ -411,8 +780,15 @@ fn register_types(api: &mut Api) {
         c.name,
         c.currency,
         c.group,
-        c.vendor_account.as_ref().map(|v| format!(" vendor {v}")).unwrap_or_default(),
-        if c.payment_hold { " (payment hold)" } else { "" }
+        c.vendor_account
+            .as_ref()
+            .map(|v| format!(" vendor {v}"))
+            .unwrap_or_default(),
+        if c.payment_hold {
+            " (payment hold)"
+        } else {
+            ""
+        }
     ));
     printable!(Vendor, |v: &mut Vendor| format!(
         "Vendor {} \"{}\" {} group {}{}{}",
@@ -512,7 +888,10 @@ impl<'m> MapArgs<'m> {
         match self.map.get(key) {
             None => Ok(None),
             Some(v) => v.as_bool().map(Some).map_err(|t| {
-                runtime_error(format!("{}: '{key}' must be true or false, not {t}", self.what))
+                runtime_error(format!(
+                    "{}: '{key}' must be true or false, not {t}",
+                    self.what
+                ))
             }),
         }
     }
@@ -552,89 +931,202 @@ fn register_functions(api: &mut Api, session: &Rc<Session>) {
     }
 
     let s = s!();
-    api.add("customer", &["account: String"], "Customer",
+    api.add(
+        "customer",
+        &["account: String"],
+        "Customer",
         "The customer with this account; an error when there is none.",
-        move |account: &str| -> RhaiResult<Customer> { s.ledger.require_customer(account).map_err(ledger_error) });
+        move |account: &str| -> RhaiResult<Customer> {
+            s.ledger.require_customer(account).map_err(ledger_error)
+        },
+    );
     let s = s!();
-    api.add("find_customer", &["account: String"], "Customer or ()",
+    api.add(
+        "find_customer",
+        &["account: String"],
+        "Customer or ()",
         "The customer with this account, or `()` when there is none.",
         move |account: &str| -> RhaiResult<Dynamic> {
-            Ok(s.ledger.customer(account).map_err(ledger_error)?.map_or(Dynamic::UNIT, Dynamic::from))
-        });
+            Ok(s.ledger
+                .customer(account)
+                .map_err(ledger_error)?
+                .map_or(Dynamic::UNIT, Dynamic::from))
+        },
+    );
     let s = s!();
-    api.add("customers", &[], "Array of Customer",
+    api.add(
+        "customers",
+        &[],
+        "Array of Customer",
         "All customers, ordered by account (loads them all: use for small companies and the REPL).",
-        move || -> RhaiResult<Array> { Ok(array(s.ledger.customers().map_err(ledger_error)?)) });
+        move || -> RhaiResult<Array> { Ok(array(s.ledger.customers().map_err(ledger_error)?)) },
+    );
     let s = s!();
-    api.add("vendor", &["account: String"], "Vendor",
+    api.add(
+        "vendor",
+        &["account: String"],
+        "Vendor",
         "The vendor with this account; an error when there is none.",
-        move |account: &str| -> RhaiResult<Vendor> { s.ledger.require_vendor(account).map_err(ledger_error) });
+        move |account: &str| -> RhaiResult<Vendor> {
+            s.ledger.require_vendor(account).map_err(ledger_error)
+        },
+    );
     let s = s!();
-    api.add("find_vendor", &["account: String"], "Vendor or ()",
+    api.add(
+        "find_vendor",
+        &["account: String"],
+        "Vendor or ()",
         "The vendor with this account, or `()` when there is none.",
         move |account: &str| -> RhaiResult<Dynamic> {
-            Ok(s.ledger.vendor(account).map_err(ledger_error)?.map_or(Dynamic::UNIT, Dynamic::from))
-        });
+            Ok(s.ledger
+                .vendor(account)
+                .map_err(ledger_error)?
+                .map_or(Dynamic::UNIT, Dynamic::from))
+        },
+    );
     let s = s!();
-    api.add("vendors", &[], "Array of Vendor", "All vendors, ordered by account.",
-        move || -> RhaiResult<Array> { Ok(array(s.ledger.vendors().map_err(ledger_error)?)) });
+    api.add(
+        "vendors",
+        &[],
+        "Array of Vendor",
+        "All vendors, ordered by account.",
+        move || -> RhaiResult<Array> { Ok(array(s.ledger.vendors().map_err(ledger_error)?)) },
+    );
 
     let s = s!();
-    api.add("balances", &["customer: String"], "Array of Balance",
+    api.add(
+        "balances",
+        &["customer: String"],
+        "Array of Balance",
         "The customer's balance in each currency it has transactions in.",
         move |account: &str| -> RhaiResult<Array> {
-            Ok(array(s.ledger.balances(Side::Customer, account).map_err(ledger_error)?))
-        });
+            Ok(array(
+                s.ledger
+                    .balances(Side::Customer, account)
+                    .map_err(ledger_error)?,
+            ))
+        },
+    );
     let s = s!();
-    api.add("balances", &["customer: Customer"], "Array of Balance",
+    api.add(
+        "balances",
+        &["customer: Customer"],
+        "Array of Balance",
         "The customer's balance in each currency it has transactions in.",
         move |c: Customer| -> RhaiResult<Array> {
-            Ok(array(s.ledger.balances(Side::Customer, &c.account).map_err(ledger_error)?))
-        });
+            Ok(array(
+                s.ledger
+                    .balances(Side::Customer, &c.account)
+                    .map_err(ledger_error)?,
+            ))
+        },
+    );
     let s = s!();
-    api.add("credit_balances", &["customer: Customer"], "Array of Balance",
+    api.add(
+        "credit_balances",
+        &["customer: Customer"],
+        "Array of Balance",
         "The customer's balances that are credits (balance below zero), one per currency.",
         move |c: Customer| -> RhaiResult<Array> {
-            let all = s.ledger.balances(Side::Customer, &c.account).map_err(ledger_error)?;
-            Ok(array(all.into_iter().filter(|b| b.balance < Decimal::ZERO).collect()))
-        });
+            let all = s
+                .ledger
+                .balances(Side::Customer, &c.account)
+                .map_err(ledger_error)?;
+            Ok(array(
+                all.into_iter()
+                    .filter(|b| b.balance < Decimal::ZERO)
+                    .collect(),
+            ))
+        },
+    );
     let s = s!();
-    api.add("credit_balances", &["customer: String"], "Array of Balance",
+    api.add(
+        "credit_balances",
+        &["customer: String"],
+        "Array of Balance",
         "The customer's balances that are credits (balance below zero), one per currency.",
         move |account: &str| -> RhaiResult<Array> {
-            let all = s.ledger.balances(Side::Customer, account).map_err(ledger_error)?;
-            Ok(array(all.into_iter().filter(|b| b.balance < Decimal::ZERO).collect()))
-        });
+            let all = s
+                .ledger
+                .balances(Side::Customer, account)
+                .map_err(ledger_error)?;
+            Ok(array(
+                all.into_iter()
+                    .filter(|b| b.balance < Decimal::ZERO)
+                    .collect(),
+            ))
+        },
+    );
     let s = s!();
-    api.add("vendor_balances", &["vendor: String"], "Array of Balance",
+    api.add(
+        "vendor_balances",
+        &["vendor: String"],
+        "Array of Balance",
         "The vendor's balance in each currency (negative: we owe the vendor).",
         move |account: &str| -> RhaiResult<Array> {
-            Ok(array(s.ledger.balances(Side::Vendor, account).map_err(ledger_error)?))
-        });
+            Ok(array(
+                s.ledger
+                    .balances(Side::Vendor, account)
+                    .map_err(ledger_error)?,
+            ))
+        },
+    );
     let s = s!();
-    api.add("open_transactions", &["customer: String"], "Array of Transaction",
+    api.add(
+        "open_transactions",
+        &["customer: String"],
+        "Array of Transaction",
         "The customer's open transactions, oldest first.",
         move |account: &str| -> RhaiResult<Array> {
-            Ok(array(s.ledger.open_transactions(Side::Customer, account, None).map_err(ledger_error)?))
-        });
+            Ok(array(
+                s.ledger
+                    .open_transactions(Side::Customer, account, None)
+                    .map_err(ledger_error)?,
+            ))
+        },
+    );
     let s = s!();
-    api.add("open_transactions", &["customer: String", "currency: String"], "Array of Transaction",
+    api.add(
+        "open_transactions",
+        &["customer: String", "currency: String"],
+        "Array of Transaction",
         "The customer's open transactions in one currency, oldest first.",
         move |account: &str, currency: &str| -> RhaiResult<Array> {
-            Ok(array(s.ledger.open_transactions(Side::Customer, account, Some(currency)).map_err(ledger_error)?))
-        });
+            Ok(array(
+                s.ledger
+                    .open_transactions(Side::Customer, account, Some(currency))
+                    .map_err(ledger_error)?,
+            ))
+        },
+    );
     let s = s!();
-    api.add("transactions", &["customer: String"], "Array of Transaction",
+    api.add(
+        "transactions",
+        &["customer: String"],
+        "Array of Transaction",
         "All of the customer's transactions, open or settled, oldest first.",
         move |account: &str| -> RhaiResult<Array> {
-            Ok(array(s.ledger.transactions(Side::Customer, account).map_err(ledger_error)?))
-        });
+            Ok(array(
+                s.ledger
+                    .transactions(Side::Customer, account)
+                    .map_err(ledger_error)?,
+            ))
+        },
+    );
     let s = s!();
-    api.add("vendor_open_transactions", &["vendor: String"], "Array of Transaction",
+    api.add(
+        "vendor_open_transactions",
+        &["vendor: String"],
+        "Array of Transaction",
         "The vendor's open transactions, oldest first.",
         move |account: &str| -> RhaiResult<Array> {
-            Ok(array(s.ledger.open_transactions(Side::Vendor, account, None).map_err(ledger_error)?))
-        });
+            Ok(array(
+                s.ledger
+                    .open_transactions(Side::Vendor, account, None)
+                    .map_err(ledger_error)?,
+            ))
+        },
+    );
 
     let s = s!();
     api.add("to_accounting", &["amount: Decimal", "currency: String"], "Decimal",
@@ -650,25 +1142,49 @@ fn register_functions(api: &mut Api, session: &Rc<Session>) {
             Ok(s.ledger.currency(currency).map_err(ledger_error)?.round(amount))
         });
     let s = s!();
-    api.add("params", &[], "Parameters",
+    api.add(
+        "params",
+        &[],
+        "Parameters",
         "The company parameters (read-only).",
-        move || -> ParamsView { ParamsView(Rc::clone(&s.params)) });
+        move || -> ParamsView { ParamsView(Rc::clone(&s.params)) },
+    );
     let s = s!();
-    api.add("exchange_rate", &["currency: String"], "Decimal",
+    api.add(
+        "exchange_rate",
+        &["currency: String"],
+        "Decimal",
         "The rate of a currency to the accounting currency (1 for the accounting currency).",
         move |currency: &str| -> RhaiResult<Decimal> {
-            s.params.to_accounting(Decimal::ONE, currency)
+            s.params
+                .to_accounting(Decimal::ONE, currency)
                 .ok_or_else(|| runtime_error(format!("no exchange rate for '{currency}'")))
-        });
+        },
+    );
     let s = s!();
-    api.add("posting_date", &[], "String", "The date postings are made on (YYYY-MM-DD).",
-        move || -> String { s.date().to_string() });
+    api.add(
+        "posting_date",
+        &[],
+        "String",
+        "The date postings are made on (YYYY-MM-DD).",
+        move || -> String { s.date().to_string() },
+    );
     let s = s!();
-    api.add("args", &[], "Map", "The `--arg key=value` arguments given to `reimburse script`.",
-        move || -> Map { s.args.borrow().clone() });
+    api.add(
+        "args",
+        &[],
+        "Map",
+        "The `--arg key=value` arguments given to `reimburse script`.",
+        move || -> Map { s.args.borrow().clone() },
+    );
     let s = s!();
-    api.add("log", &["message: any"], "()", "Writes a line to the run's output.",
-        move |message: Dynamic| { s.emit(&message.to_string()) });
+    api.add(
+        "log",
+        &["message: any"],
+        "()",
+        "Writes a line to the run's output.",
+        move |message: Dynamic| s.emit(&message.to_string()),
+    );
     api.add("skip", &["reason: String"], "never returns",
         "Stops the current hook: the engine skips this customer and currency with the reason, and undoes what the hooks did for it.",
         |reason: &str| -> RhaiResult<()> {
@@ -695,11 +1211,17 @@ fn register_functions(api: &mut Api, session: &Rc<Session>) {
             s.ledger.create_vendor(&v).map_err(ledger_error)
         });
     let s = s!();
-    api.add("link_vendor", &["customer: String", "vendor: String"], "()",
+    api.add(
+        "link_vendor",
+        &["customer: String", "vendor: String"],
+        "()",
         "Makes `vendor` the customer's vendor account (used by the next runs).",
         move |customer: &str, vendor: &str| -> RhaiResult<()> {
-            s.ledger.link_vendor(customer, Some(vendor)).map_err(ledger_error)
-        });
+            s.ledger
+                .link_vendor(customer, Some(vendor))
+                .map_err(ledger_error)
+        },
+    );
     let s = s!();
     api.add("next_number", &["sequence: String"], "String",
         "Takes the next number of a number sequence (reimbursement, vendor_invoice, payment, opening, one_time_vendor).",
@@ -785,9 +1307,13 @@ fn register_functions(api: &mut Api, session: &Rc<Session>) {
             s.ledger.settle(Side::Vendor, a, b, None, s.date()).map_err(ledger_error)
         });
     let s = s!();
-    api.add("trial_balance", &[], "Array of TrialBalanceRow",
+    api.add(
+        "trial_balance",
+        &[],
+        "Array of TrialBalanceRow",
         "The trial balance: each general-ledger account's balance per currency.",
-        move || -> RhaiResult<Array> { Ok(array(s.ledger.trial_balance().map_err(ledger_error)?)) });
+        move || -> RhaiResult<Array> { Ok(array(s.ledger.trial_balance().map_err(ledger_error)?)) },
+    );
 }
 
 /// Where a script error happened and what it says.
@@ -821,9 +1347,7 @@ impl ScriptFault {
             }
         }
         let skip = match current {
-            EvalAltResult::ErrorRuntime(value, _) => {
-                value.clone().try_cast::<Skip>().map(|s| s.0)
-            }
+            EvalAltResult::ErrorRuntime(value, _) => value.clone().try_cast::<Skip>().map(|s| s.0),
             _ => None,
         };
         let pos = current.position();

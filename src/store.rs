@@ -495,7 +495,9 @@ mod tests {
             .unwrap();
         drop(store);
         let err = Store::open(&path).unwrap_err();
-        assert!(matches!(err, StoreError::NewerSchema { found, .. } if found == SCHEMA_VERSION + 1));
+        assert!(
+            matches!(err, StoreError::NewerSchema { found, .. } if found == SCHEMA_VERSION + 1)
+        );
         assert!(err.to_string().contains("newer than this build knows"));
     }
 
@@ -505,7 +507,10 @@ mod tests {
         let text = dir.path().join("notes.db");
         std::fs::write(&text, "this is not a database, just some text ".repeat(50)).unwrap();
         let err = Store::open(&text).unwrap_err();
-        assert!(err.to_string().contains("not a reimburse company database"), "{err}");
+        assert!(
+            err.to_string().contains("not a reimburse company database"),
+            "{err}"
+        );
 
         let other = dir.path().join("other.db");
         let conn = Connection::open(&other).unwrap();

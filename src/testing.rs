@@ -218,10 +218,7 @@ fn collect(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), std::io::Error> {
     for p in entries {
         if p.is_dir() {
             collect(&p, found)?;
-        } else if p
-            .extension()
-            .is_some_and(|e| e == "yaml" || e == "yml")
-        {
+        } else if p.extension().is_some_and(|e| e == "yaml" || e == "yml") {
             found.push(p);
         }
     }
@@ -255,8 +252,8 @@ fn check_fixture(company: &Company, rules: &Path, file: &Path) -> Result<Vec<Str
     let fixture: Fixture = fixtures::read_fixture(file).map_err(|e| e.to_string())?;
     let mut params = company.params.clone();
     fixture.parameters.apply(&mut params);
-    let company = Company::from_parameters(file, params, None)
-        .map_err(|e| format!("parameters: {e}"))?;
+    let company =
+        Company::from_parameters(file, params, None).map_err(|e| format!("parameters: {e}"))?;
     let store = Store::in_memory().map_err(|e| e.to_string())?;
     let ledger = Ledger::new(store, company.params.clone()).map_err(|e| e.to_string())?;
     fixtures::load(&ledger, file, &fixture).map_err(|e| e.to_string())?;
@@ -283,7 +280,9 @@ fn check_fixture(company: &Company, rules: &Path, file: &Path) -> Result<Vec<Str
                     fail(format!("error should contain {want:?}, but was: {e}"));
                 }
             }
-            (Ok(_), Some(want)) => fail(format!("expected an error containing {want:?}, but the step succeeded")),
+            (Ok(_), Some(want)) => fail(format!(
+                "expected an error containing {want:?}, but the step succeeded"
+            )),
             (Ok(_), None) => {}
         }
         if let Ok(outcome) = &outcome {
@@ -330,7 +329,9 @@ fn check_fixture(company: &Company, rules: &Path, file: &Path) -> Result<Vec<Str
             Ok(totals) => {
                 for (currency, total) in totals {
                     if !total.is_zero() {
-                        fail(format!("the trial balance is {total} in {currency}, not zero"));
+                        fail(format!(
+                            "the trial balance is {total} in {currency}, not zero"
+                        ));
                     }
                 }
             }
@@ -349,7 +350,11 @@ fn today() -> NaiveDate {
     chrono::Local::now().date_naive()
 }
 
-fn execute_step(session: &std::rc::Rc<Session>, rules: &Path, step: &Step) -> Result<StepOutcome, String> {
+fn execute_step(
+    session: &std::rc::Rc<Session>,
+    rules: &Path,
+    step: &Step,
+) -> Result<StepOutcome, String> {
     match (&step.run, &step.pay) {
         (Some(run), None) => {
             let selection = match (&run.customers, &run.groups, &run.where_) {
@@ -367,7 +372,9 @@ fn execute_step(session: &std::rc::Rc<Session>, rules: &Path, step: &Step) -> Re
                 keep_going: run.keep_going,
                 user: "reimburse test".into(),
             };
-            process::run(session, &options).map(StepOutcome::Run).map_err(|e| e.to_string())
+            process::run(session, &options)
+                .map(StepOutcome::Run)
+                .map_err(|e| e.to_string())
         }
         (None, Some(pay)) => {
             let filter = ReimbursementFilter {
@@ -375,9 +382,15 @@ fn execute_step(session: &std::rc::Rc<Session>, rules: &Path, step: &Step) -> Re
                 vendor: pay.vendor.clone(),
                 ..Default::default()
             };
-            process::pay(session.ledger(), &filter, pay.date.unwrap_or_else(today), false, "reimburse test")
-                .map(StepOutcome::Pay)
-                .map_err(|e| e.to_string())
+            process::pay(
+                session.ledger(),
+                &filter,
+                pay.date.unwrap_or_else(today),
+                false,
+                "reimburse test",
+            )
+            .map(StepOutcome::Pay)
+            .map_err(|e| e.to_string())
         }
         _ => Err("a step is either `run:` or `pay:`".into()),
     }
@@ -413,7 +426,10 @@ fn compare_outcome(expect: &Expect, outcome: &StepOutcome, fail: &mut dyn FnMut(
                     if let Some(o) = e.one_time_vendor
                         && o != a.one_time_vendor
                     {
-                        diffs.push(format!("one_time_vendor {o} expected, got {}", a.one_time_vendor));
+                        diffs.push(format!(
+                            "one_time_vendor {o} expected, got {}",
+                            a.one_time_vendor
+                        ));
                     }
                     if let Some(amount) = e.amount
                         && amount != a.amount
@@ -440,23 +456,32 @@ fn compare_outcome(expect: &Expect, outcome: &StepOutcome, fail: &mut dyn FnMut(
                         a.currency,
                         a.amount,
                         a.vendor,
-                        if a.one_time_vendor { " (one-time vendor)" } else { "" }
+                        if a.one_time_vendor {
+                            " (one-time vendor)"
+                        } else {
+                            ""
+                        }
                     ));
                 }
             }
             if let Some(expected) = &expect.skipped {
-                let mut actual: Vec<Option<&process::Skipped>> = report.skipped.iter().map(Some).collect();
+                let mut actual: Vec<Option<&process::Skipped>> =
+                    report.skipped.iter().map(Some).collect();
                 for e in expected {
                     let slot = actual.iter_mut().find(|a| {
                         a.is_some_and(|a| {
-                            a.customer == e.customer && e.currency.as_ref().is_none_or(|c| *c == a.currency)
+                            a.customer == e.customer
+                                && e.currency.as_ref().is_none_or(|c| *c == a.currency)
                         })
                     });
                     match slot {
                         None => fail(format!(
                             "expected {} to be skipped{}, but it was not",
                             e.customer,
-                            e.reason.as_ref().map(|r| format!(" ({r})")).unwrap_or_default()
+                            e.reason
+                                .as_ref()
+                                .map(|r| format!(" ({r})"))
+                                .unwrap_or_default()
                         )),
                         Some(slot) => {
                             let a = slot.take().expect("found above");
@@ -472,7 +497,10 @@ fn compare_outcome(expect: &Expect, outcome: &StepOutcome, fail: &mut dyn FnMut(
                     }
                 }
                 for a in actual.into_iter().flatten() {
-                    fail(format!("unexpected skip: {} {} ({})", a.customer, a.currency, a.reason));
+                    fail(format!(
+                        "unexpected skip: {} {} ({})",
+                        a.customer, a.currency, a.reason
+                    ));
                 }
             }
             if expect.payments.is_some() {
@@ -481,10 +509,13 @@ fn compare_outcome(expect: &Expect, outcome: &StepOutcome, fail: &mut dyn FnMut(
         }
         StepOutcome::Pay(report) => {
             if expect.reimbursements.is_some() || expect.skipped.is_some() {
-                fail("`reimbursements` and `skipped` are checked after a run, not a pay step".into());
+                fail(
+                    "`reimbursements` and `skipped` are checked after a run, not a pay step".into(),
+                );
             }
             if let Some(expected) = &expect.payments {
-                let mut actual: Vec<Option<&process::Payment>> = report.payments.iter().map(Some).collect();
+                let mut actual: Vec<Option<&process::Payment>> =
+                    report.payments.iter().map(Some).collect();
                 for e in expected {
                     let slot = actual.iter_mut().find(|a| {
                         a.is_some_and(|a| {
@@ -509,7 +540,10 @@ fn compare_outcome(expect: &Expect, outcome: &StepOutcome, fail: &mut dyn FnMut(
                     }
                 }
                 for a in actual.into_iter().flatten() {
-                    fail(format!("unexpected payment: {} {} {} to {}", a.customer, a.currency, a.amount, a.vendor));
+                    fail(format!(
+                        "unexpected payment: {} {} {} to {}",
+                        a.customer, a.currency, a.amount, a.vendor
+                    ));
                 }
             }
         }
