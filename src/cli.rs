@@ -68,6 +68,23 @@ pub enum Command {
     },
     /// Run the reimbursement: post vendor invoices for qualifying customer credits.
     Run(RunArgs),
+    /// Write the general ledger, with the customer and vendor sub-ledgers, as a plain-text journal
+    /// for hledger/ledger or beancount.
+    Export {
+        /// Journal format.
+        #[arg(long, default_value = "ledger", value_parser = ["ledger", "hledger", "beancount"])]
+        format: String,
+        /// Only vouchers dated on or after this date.
+        #[arg(long)]
+        from: Option<NaiveDate>,
+        /// Only vouchers dated on or before this date.
+        #[arg(long)]
+        to: Option<NaiveDate>,
+        /// Write to this file (replaced only when the export is complete) instead of standard
+        /// output.
+        #[arg(short = 'o', long = "output")]
+        output: Option<PathBuf>,
+    },
     /// The reimbursement page: list reimbursements.
     Reimbursements {
         /// Which reimbursements.
@@ -114,6 +131,21 @@ pub enum Command {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Generate a synthetic company (YAML, rules and database) for benchmarks and load tests.
+    Generate {
+        /// Number of customers.
+        #[arg(long)]
+        customers: u64,
+        /// Random seed: the same seed gives the same company.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The folder to write the company into.
+        #[arg(long, default_value = "synthetic")]
+        out: PathBuf,
+        /// Replace an existing database there.
+        #[arg(long)]
+        force: bool,
     },
     /// List the functions and types that rule scripts can use.
     Api {
@@ -232,6 +264,28 @@ pub fn execute(cli: &Cli, out: &mut dyn Write) -> Result<(), Error> {
         .unwrap_or_else(|| PathBuf::from("company.yaml"));
     match &cli.command {
         Command::Api { markdown } => return api(&company_file, *markdown, out),
+        Command::Generate {
+            customers,
+            seed,
+            out: dir,
+            force,
+        } => {
+            let report = crate::generate::generate(&crate::generate::GenerateOptions {
+                customers: *customers,
+                seed: *seed,
+                dir: dir.clone(),
+                force: *force,
+            })?;
+            writeln!(
+                out,
+                "generated {} with {}, {}, {}",
+                report.company_file.display(),
+                plural(report.customers as usize, "customer"),
+                plural(report.vendors as usize, "vendor"),
+                plural(report.transactions as usize, "transaction")
+            )?;
+            return Ok(());
+        }
         Command::Test { paths, rules, json } => {
             // Without a company file, fixtures run on the built-in sample parameters.
             let company = if cli.company.is_none() && !company_file.exists() {
@@ -257,6 +311,12 @@ pub fn execute(cli: &Cli, out: &mut dyn Write) -> Result<(), Error> {
         }
         Command::TrialBalance { json } => trial_balance(&open_ledger(&company)?, *json, out),
         Command::Run(args) => run(&company, args, out),
+        Command::Export {
+            format,
+            from,
+            to,
+            output,
+        } => export(&company, format, *from, *to, output.as_deref(), out),
         Command::Reimbursements {
             filter,
             status,
@@ -358,7 +418,9 @@ pub fn execute(cli: &Cli, out: &mut dyn Write) -> Result<(), Error> {
             writeln!(out, "{t}")?;
             Ok(())
         }
-        Command::Api { .. } | Command::Test { .. } => unreachable!("handled above"),
+        Command::Api { .. } | Command::Test { .. } | Command::Generate { .. } => {
+            unreachable!("handled above")
+        }
     }
 }
 
@@ -490,6 +552,37 @@ fn trial_balance(ledger: &Ledger, json: bool, out: &mut dyn Write) -> Result<(),
     }
     right_align(&mut t, &[3]);
     writeln!(out, "{t}")?;
+    Ok(())
+}
+
+fn export(
+    company: &Company,
+    format: &str,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    output: Option<&Path>,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
+    let format: crate::export::Format = format.parse().map_err(Error::Usage)?;
+    let ledger = open_ledger(company)?;
+    let Some(path) = output else {
+        let mut w = std::io::BufWriter::new(out);
+        crate::export::write_journal(&ledger, format, from, to, &mut w)?;
+        return Ok(w.flush()?);
+    };
+    let s = crate::export::write_journal_file(&ledger, format, from, to, path)?;
+    let dates = match (s.first, s.last) {
+        (Some(first), Some(last)) => format!(", {first} to {last}"),
+        _ => String::new(),
+    };
+    writeln!(
+        out,
+        "exported {} ({}, {}{dates}) to {} ({format})",
+        plural(s.vouchers, "voucher"),
+        plural(s.lines, "line"),
+        plural(s.accounts, "account"),
+        path.display()
+    )?;
     Ok(())
 }
 

@@ -83,12 +83,6 @@ impl Side {
             Side::Vendor => "vendor_transactions",
         }
     }
-    fn settlements(self) -> &'static str {
-        match self {
-            Side::Customer => "customer_settlements",
-            Side::Vendor => "vendor_settlements",
-        }
-    }
     /// `customer` or `vendor`.
     pub fn name(self) -> &'static str {
         match self {
@@ -277,6 +271,24 @@ pub struct PostedVoucher {
     pub customer_transactions: Vec<i64>,
     /// Ids of the vendor transactions created, in line order.
     pub vendor_transactions: Vec<i64>,
+    /// The sub-ledger transactions created, in line order.
+    #[serde(skip)]
+    pub sub_ledger: Vec<SubLedgerLine>,
+}
+
+/// A customer or vendor transaction created by a voucher.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubLedgerLine {
+    /// Customer or vendor.
+    pub side: Side,
+    /// The customer or vendor account.
+    pub account: String,
+    /// The transaction's id.
+    pub id: i64,
+    /// Its amount.
+    pub amount: Decimal,
+    /// Its document number.
+    pub document: String,
 }
 
 /// A row of the trial balance.
@@ -300,10 +312,25 @@ pub struct Journal {
     pub vouchers: Vec<PostedVoucher>,
     /// Vendors created.
     pub vendors_created: Vec<String>,
-    /// Settlements made: (side, debit id, credit id, amount).
-    pub settlements: Vec<(Side, i64, i64, Decimal)>,
+    /// Settlements made.
+    pub settlements: Vec<SettlementRecord>,
     /// Customers whose vendor link changed.
     pub links: Vec<(String, String)>,
+}
+
+/// A settlement as the journal records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettlementRecord {
+    /// Customer or vendor sub-ledger.
+    pub side: Side,
+    /// The account both transactions belong to.
+    pub account: String,
+    /// The debit transaction.
+    pub debit: i64,
+    /// The credit transaction.
+    pub credit: i64,
+    /// Amount settled, in minor units.
+    pub minor: i64,
 }
 
 /// The ledger of one company: its database and parameters.
@@ -325,6 +352,48 @@ impl std::fmt::Debug for Ledger {
 }
 
 type Res<T> = Result<T, LedgerError>;
+
+/// Which transactions a query selects.
+#[derive(Debug, Clone, Copy)]
+enum TxFilter {
+    Account,
+    Open,
+    OpenInCurrency,
+    Id,
+}
+
+macro_rules! transactions_query {
+    ($table:literal, $filter:literal) => {
+        concat!(
+            "SELECT t.id, t.account, v.number, t.date, t.document, t.type, t.currency, \
+             t.amount_minor, t.open_minor FROM ",
+            $table,
+            " t JOIN vouchers v ON v.id = t.voucher_id WHERE ",
+            $filter,
+            " ORDER BY t.date, t.id"
+        )
+    };
+}
+
+/// The SQL of a transaction query, fixed at compile time (no formatting on the hot path).
+fn transactions_sql(side: Side, filter: TxFilter) -> &'static str {
+    macro_rules! both {
+        ($filter:literal) => {
+            match side {
+                Side::Customer => transactions_query!("customer_transactions", $filter),
+                Side::Vendor => transactions_query!("vendor_transactions", $filter),
+            }
+        };
+    }
+    match filter {
+        TxFilter::Account => both!("t.account = ?1"),
+        TxFilter::Open => both!("t.account = ?1 AND t.open_minor <> 0"),
+        TxFilter::OpenInCurrency => {
+            both!("t.account = ?1 AND t.currency = ?2 AND t.open_minor <> 0")
+        }
+        TxFilter::Id => both!("t.id = ?1"),
+    }
+}
 
 fn date_text(date: NaiveDate) -> String {
     date.format("%Y-%m-%d").to_string()
@@ -816,6 +885,50 @@ impl Ledger {
             .collect()
     }
 
+    /// The customer balances of every account from `first` to `last` (inclusive), per account:
+    /// one query for a whole page of customers.
+    pub fn customer_balances_between(
+        &self,
+        first: &str,
+        last: &str,
+    ) -> Res<HashMap<String, Vec<Balance>>> {
+        let mut out: HashMap<String, Vec<Balance>> = HashMap::new();
+        let mut stmt = self
+            .store
+            .conn()
+            .prepare_cached(
+                "SELECT account, currency, SUM(amount_minor),
+                        SUM(CASE WHEN open_minor > 0 THEN open_minor ELSE 0 END),
+                        SUM(CASE WHEN open_minor < 0 THEN open_minor ELSE 0 END)
+                 FROM customer_transactions WHERE account BETWEEN ?1 AND ?2
+                 GROUP BY account, currency ORDER BY account, currency",
+            )
+            .map_err(|e| self.sql_err(e))?;
+        let mut rows = stmt.query([first, last]).map_err(|e| self.sql_err(e))?;
+        while let Some(r) = rows.next().map_err(|e| self.sql_err(e))? {
+            let get = |i| r.get::<_, i64>(i);
+            let (account, currency): (String, String) = (
+                r.get(0).map_err(|e| self.sql_err(e))?,
+                r.get(1).map_err(|e| self.sql_err(e))?,
+            );
+            let (bal, deb, cred) = (get(2), get(3), get(4));
+            let (bal, deb, cred) = (
+                bal.map_err(|e| self.sql_err(e))?,
+                deb.map_err(|e| self.sql_err(e))?,
+                cred.map_err(|e| self.sql_err(e))?,
+            );
+            let balance = Balance {
+                balance: self.amount(&currency, bal)?,
+                open_debit: self.amount(&currency, deb)?,
+                open_credit: self.amount(&currency, cred)?,
+                account: account.clone(),
+                currency,
+            };
+            out.entry(account).or_default().push(balance);
+        }
+        Ok(out)
+    }
+
     /// Every account's balance per currency, ordered by account and currency.
     pub fn all_balances(&self, side: Side) -> Res<Vec<AccountBalance>> {
         let (parties, key) = match side {
@@ -885,19 +998,12 @@ impl Ledger {
     fn transactions_where(
         &self,
         side: Side,
-        filter: &str,
+        filter: TxFilter,
         args: &[&dyn rusqlite::ToSql],
     ) -> Res<Vec<Transaction>> {
-        let sql = format!(
-            "SELECT t.id, t.account, v.number, t.date, t.document, t.type, t.currency,
-                    t.amount_minor, t.open_minor
-             FROM {} t JOIN vouchers v ON v.id = t.voucher_id
-             WHERE {filter} ORDER BY t.date, t.id",
-            side.transactions()
-        );
         self.store
             .conn()
-            .prepare_cached(&sql)
+            .prepare_cached(transactions_sql(side, filter))
             .and_then(|mut s| {
                 s.query_map(args, |r| self.transaction_from_row(side, r))?
                     .collect::<Result<Vec<_>, _>>()
@@ -913,25 +1019,19 @@ impl Ledger {
         currency: Option<&str>,
     ) -> Res<Vec<Transaction>> {
         match currency {
-            Some(c) => self.transactions_where(
-                side,
-                "t.account = ?1 AND t.currency = ?2 AND t.open_minor <> 0",
-                &[&account, &c],
-            ),
-            None => {
-                self.transactions_where(side, "t.account = ?1 AND t.open_minor <> 0", &[&account])
-            }
+            Some(c) => self.transactions_where(side, TxFilter::OpenInCurrency, &[&account, &c]),
+            None => self.transactions_where(side, TxFilter::Open, &[&account]),
         }
     }
 
     /// All of an account's transactions, oldest first.
     pub fn transactions(&self, side: Side, account: &str) -> Res<Vec<Transaction>> {
-        self.transactions_where(side, "t.account = ?1", &[&account])
+        self.transactions_where(side, TxFilter::Account, &[&account])
     }
 
     /// One transaction by id.
     pub fn transaction(&self, side: Side, id: i64) -> Res<Transaction> {
-        self.transactions_where(side, "t.id = ?1", &[&id])?
+        self.transactions_where(side, TxFilter::Id, &[&id])?
             .pop()
             .ok_or_else(|| LedgerError::NotFound {
                 what: "transaction",
@@ -1041,6 +1141,7 @@ impl Ledger {
                 lines: Vec::with_capacity(checked.len()),
                 customer_transactions: Vec::new(),
                 vendor_transactions: Vec::new(),
+                sub_ledger: Vec::new(),
             };
             for (line, account, customer, vendor, minor) in &checked {
                 conn.prepare_cached(
@@ -1079,6 +1180,13 @@ impl Ledger {
                         Side::Customer => posted.customer_transactions.push(id),
                         Side::Vendor => posted.vendor_transactions.push(id),
                     }
+                    posted.sub_ledger.push(SubLedgerLine {
+                        side,
+                        account: party.to_string(),
+                        id,
+                        amount: line.amount,
+                        document: line.document.clone().unwrap_or_else(|| number.clone()),
+                    });
                 }
             }
             Ok(posted)
@@ -1103,6 +1211,35 @@ impl Ledger {
 
     // ----- settlement -----
 
+    /// The account, currency and open minor units of one transaction (a lean read for settling).
+    fn open_state(&self, side: Side, id: i64) -> Res<(String, String, i64)> {
+        let sql = match side {
+            Side::Customer => {
+                "SELECT account, currency, open_minor FROM customer_transactions WHERE id = ?1"
+            }
+            Side::Vendor => {
+                "SELECT account, currency, open_minor FROM vendor_transactions WHERE id = ?1"
+            }
+        };
+        self.store
+            .conn()
+            .prepare_cached(sql)
+            .and_then(|mut s| {
+                s.query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                    .optional()
+            })
+            .map_err(|e| self.sql_err(e))?
+            .ok_or_else(|| LedgerError::NotFound {
+                what: "transaction",
+                key: format!("{} #{id}", side.name()),
+            })
+    }
+
+    /// The open amount (in minor units) of one transaction.
+    pub fn open_minor(&self, side: Side, id: i64) -> Res<i64> {
+        Ok(self.open_state(side, id)?.2)
+    }
+
     /// Settles two open transactions of one account against each other: one debit, one credit,
     /// same account, same currency. `amount` (positive) defaults to the most that can be settled;
     /// it may not exceed either open remainder. Returns the amount settled.
@@ -1114,90 +1251,160 @@ impl Ledger {
         amount: Option<Decimal>,
         date: NaiveDate,
     ) -> Res<Decimal> {
-        let a = self.transaction(side, first)?;
-        let b = self.transaction(side, second)?;
-        if a.account != b.account {
+        let (a_account, a_currency, a_open) = self.open_state(side, first)?;
+        let (b_account, b_currency, b_open) = self.open_state(side, second)?;
+        if a_account != b_account {
             return Err(LedgerError::Settlement(format!(
-                "transactions #{} and #{} belong to different accounts ({} and {})",
-                a.id, b.id, a.account, b.account
+                "transactions #{first} and #{second} belong to different accounts ({a_account} and {b_account})"
             )));
         }
-        if a.currency != b.currency {
+        if a_currency != b_currency {
             return Err(LedgerError::Settlement(format!(
-                "transactions #{} ({}) and #{} ({}) are in different currencies",
-                a.id, a.currency, b.id, b.currency
+                "transactions #{first} ({a_currency}) and #{second} ({b_currency}) are in different currencies"
             )));
         }
-        let (debit, credit) = if a.open > Decimal::ZERO && b.open < Decimal::ZERO {
-            (a, b)
-        } else if b.open > Decimal::ZERO && a.open < Decimal::ZERO {
-            (b, a)
+        let currency = self.currency(&a_currency)?;
+        let ((debit, debit_open), (credit, credit_open)) = if a_open > 0 && b_open < 0 {
+            ((first, a_open), (second, b_open))
+        } else if b_open > 0 && a_open < 0 {
+            ((second, b_open), (first, a_open))
         } else {
             return Err(LedgerError::Settlement(format!(
-                "transactions #{} (open {}) and #{} (open {}) are not an open debit and an open credit",
-                a.id, a.open, b.id, b.open
+                "transactions #{first} (open {}) and #{second} (open {}) are not an open debit and an open credit",
+                currency.from_minor(a_open),
+                currency.from_minor(b_open)
             )));
         };
-        let most = debit.open.min(-credit.open);
-        let amount = amount.unwrap_or(most);
-        if amount <= Decimal::ZERO {
-            return Err(LedgerError::Settlement(format!(
-                "the amount to settle must be positive, not {amount}"
-            )));
-        }
-        if amount > most {
-            return Err(LedgerError::Settlement(format!(
-                "{amount} {} is more than is open (debit #{} open {}, credit #{} open {})",
-                debit.currency, debit.id, debit.open, credit.id, credit.open
-            )));
-        }
-        let minor = self.currency(&debit.currency)?.to_minor(amount)?;
+        let most = debit_open.min(-credit_open);
+        let minor = match amount {
+            None => most,
+            Some(amount) => {
+                if amount <= Decimal::ZERO {
+                    return Err(LedgerError::Settlement(format!(
+                        "the amount to settle must be positive, not {amount}"
+                    )));
+                }
+                let minor = currency.to_minor(amount)?;
+                if minor > most {
+                    return Err(LedgerError::Settlement(format!(
+                        "{amount} {} is more than is open (debit #{debit} open {}, credit #{credit} open {})",
+                        currency.code,
+                        currency.from_minor(debit_open),
+                        currency.from_minor(credit_open)
+                    )));
+                }
+                minor
+            }
+        };
+        self.apply_settlement(side, &a_account, debit, credit, minor, date)?;
+        Ok(currency.from_minor(minor))
+    }
+
+    /// Writes a checked settlement: both open amounts move toward zero by `minor`.
+    fn apply_settlement(
+        &self,
+        side: Side,
+        account: &str,
+        debit: i64,
+        credit: i64,
+        minor: i64,
+        date: NaiveDate,
+    ) -> Res<()> {
         let conn = self.store.conn();
+        let (update, insert) = match side {
+            Side::Customer => (
+                "UPDATE customer_transactions SET open_minor = open_minor + ?2 WHERE id = ?1",
+                "INSERT INTO customer_settlements(debit_id, credit_id, amount_minor, date, run_id) VALUES (?1, ?2, ?3, ?4, ?5)",
+            ),
+            Side::Vendor => (
+                "UPDATE vendor_transactions SET open_minor = open_minor + ?2 WHERE id = ?1",
+                "INSERT INTO vendor_settlements(debit_id, credit_id, amount_minor, date, run_id) VALUES (?1, ?2, ?3, ?4, ?5)",
+            ),
+        };
         let result = (|| -> rusqlite::Result<()> {
-            let update = format!(
-                "UPDATE {} SET open_minor = open_minor + ?2 WHERE id = ?1",
-                side.transactions()
-            );
-            conn.prepare_cached(&update)?
-                .execute(params![debit.id, -minor])?;
-            conn.prepare_cached(&update)?
-                .execute(params![credit.id, minor])?;
-            conn.prepare_cached(&format!(
-                "INSERT INTO {}(debit_id, credit_id, amount_minor, date, run_id) VALUES (?1, ?2, ?3, ?4, ?5)",
-                side.settlements()
-            ))?
-            .execute(params![debit.id, credit.id, minor, date_text(date), self.run_id.get()])?;
+            conn.prepare_cached(update)?
+                .execute(params![debit, -minor])?;
+            conn.prepare_cached(update)?
+                .execute(params![credit, minor])?;
+            conn.prepare_cached(insert)?.execute(params![
+                debit,
+                credit,
+                minor,
+                date_text(date),
+                self.run_id.get()
+            ])?;
             Ok(())
         })();
         result.map_err(|e| self.sql_err(e))?;
         self.journal
             .borrow_mut()
             .settlements
-            .push((side, debit.id, credit.id, amount));
-        Ok(amount)
+            .push(SettlementRecord {
+                side,
+                account: account.to_string(),
+                debit,
+                credit,
+                minor,
+            });
+        Ok(())
+    }
+
+    /// The open transactions (id, open minor units) of an account in one currency, oldest first.
+    fn open_ids(&self, side: Side, account: &str, currency: &str) -> Res<Vec<(i64, i64)>> {
+        let sql = match side {
+            Side::Customer => {
+                "SELECT id, open_minor FROM customer_transactions WHERE account = ?1 AND currency = ?2 AND open_minor <> 0 ORDER BY date, id"
+            }
+            Side::Vendor => {
+                "SELECT id, open_minor FROM vendor_transactions WHERE account = ?1 AND currency = ?2 AND open_minor <> 0 ORDER BY date, id"
+            }
+        };
+        self.store
+            .conn()
+            .prepare_cached(sql)
+            .and_then(|mut s| {
+                s.query_map([account, currency], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .map_err(|e| self.sql_err(e))
     }
 
     /// Settles one transaction against the open transactions of the opposite sign on the same
     /// account and currency, oldest first, until it is settled or nothing is left. Returns the
     /// amount settled.
     pub fn settle_against_open(&self, side: Side, id: i64, date: NaiveDate) -> Res<Decimal> {
-        let txn = self.transaction(side, id)?;
-        let mut settled = Decimal::ZERO;
-        if txn.open.is_zero() {
-            return Ok(settled);
+        let (account, currency, open) = self.open_state(side, id)?;
+        let c = self.currency(&currency)?;
+        if open == 0 {
+            return Ok(c.from_minor(0));
         }
-        for other in self.open_transactions(side, &txn.account, Some(&txn.currency))? {
-            if other.id == txn.id || other.open.is_sign_positive() == txn.open.is_sign_positive() {
-                continue;
-            }
-            let remaining = txn.open.abs() - settled;
-            if remaining.is_zero() {
+        let others = self.open_ids(side, &account, &currency)?;
+        Ok(c.from_minor(self.settle_with(side, &account, (id, open), &others, date)?))
+    }
+
+    /// Settles `(id, open)` against `others` (oldest first) as far as it goes; minor units settled.
+    fn settle_with(
+        &self,
+        side: Side,
+        account: &str,
+        (id, open): (i64, i64),
+        others: &[(i64, i64)],
+        date: NaiveDate,
+    ) -> Res<i64> {
+        let mut remaining = open.abs();
+        for &(other, other_open) in others {
+            if remaining == 0 {
                 break;
             }
-            let amount = remaining.min(other.open.abs());
-            settled += self.settle(side, txn.id, other.id, Some(amount), date)?;
+            if other == id || (other_open > 0) == (open > 0) {
+                continue;
+            }
+            let minor = remaining.min(other_open.abs());
+            let (debit, credit) = if open > 0 { (id, other) } else { (other, id) };
+            self.apply_settlement(side, account, debit, credit, minor, date)?;
+            remaining -= minor;
         }
-        Ok(settled)
+        Ok(open.abs() - remaining)
     }
 
     /// Settles an account's open debits against its open credits in one currency, oldest first
@@ -1209,13 +1416,33 @@ impl Ledger {
         currency: &str,
         date: NaiveDate,
     ) -> Res<Decimal> {
-        let mut settled = Decimal::ZERO;
-        for debit in self.open_transactions(side, account, Some(currency))? {
-            if debit.open > Decimal::ZERO {
-                settled += self.settle_against_open(side, debit.id, date)?;
+        let c = self.currency(currency)?;
+        let mut open = self.open_ids(side, account, currency)?;
+        let mut settled = 0;
+        for i in 0..open.len() {
+            let (id, debit_open) = open[i];
+            if debit_open <= 0 {
+                continue;
             }
+            // Settle this debit against the credits still open, in order.
+            let mut remaining = debit_open;
+            for j in 0..open.len() {
+                let (credit, credit_open) = open[j];
+                if remaining == 0 {
+                    break;
+                }
+                if credit_open >= 0 {
+                    continue;
+                }
+                let minor = remaining.min(-credit_open);
+                self.apply_settlement(side, account, id, credit, minor, date)?;
+                open[j].1 += minor;
+                remaining -= minor;
+                settled += minor;
+            }
+            open[i].1 = remaining;
         }
-        Ok(settled)
+        Ok(c.from_minor(settled))
     }
 
     // ----- reports -----

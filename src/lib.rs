@@ -8,7 +8,9 @@
 #![warn(missing_docs)]
 
 pub mod cli;
+pub mod export;
 pub mod fixtures;
+pub mod generate;
 pub mod ledger;
 pub mod money;
 pub mod parameters;
@@ -35,12 +37,18 @@ pub enum Error {
     /// A run failed (nothing was written).
     #[error(transparent)]
     Run(#[from] process::RunError),
+    /// The journal export failed (see [`export::ExportError`]).
+    #[error(transparent)]
+    Export(export::ExportError),
     /// Writing output failed.
     #[error("cannot write output: {0}")]
     Io(#[from] std::io::Error),
     /// JSON output failed.
     #[error("cannot write JSON: {0}")]
     Json(#[from] serde_json::Error),
+    /// Generating a synthetic company failed.
+    #[error(transparent)]
+    Generate(#[from] generate::GenerateError),
     /// Some fixtures failed (`reimburse test`).
     #[error("{0} fixture(s) failed")]
     TestsFailed(usize),

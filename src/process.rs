@@ -512,6 +512,13 @@ fn run_in_transaction(
     let mut done = 0u64;
     let mut pager = CustomerPager::new(&options.selection);
     while let Some(batch) = pager.next(ledger)? {
+        // One query for the balances of the whole page (hooks only change their own customer).
+        let mut balances = match (batch.first(), batch.last()) {
+            (Some(first), Some(last)) => {
+                ledger.customer_balances_between(&first.account, &last.account)?
+            }
+            _ => Default::default(),
+        };
         for customer in batch {
             done += 1;
             if done.is_multiple_of(256) {
@@ -523,8 +530,9 @@ fn run_in_transaction(
                 continue;
             }
             report.considered += 1;
-            let candidates: Vec<Balance> = ledger
-                .balances(Side::Customer, &customer.account)?
+            let candidates: Vec<Balance> = balances
+                .remove(&customer.account)
+                .unwrap_or_default()
                 .into_iter()
                 .filter(|b| b.open_credit < Decimal::ZERO)
                 .collect();
@@ -605,6 +613,7 @@ fn process_customer(
     let ledger = session.ledger();
     let store = ledger.store();
     let mut one_time_vendor: Option<Vendor> = None;
+    let mut current = customer.clone();
     let mut made = Vec::new();
     let mut skipped = Vec::new();
     let store_err =
@@ -613,12 +622,6 @@ fn process_customer(
         store
             .savepoint("credit")
             .map_err(|e| store_err(&credit, e))?;
-        // Re-read the customer: an earlier currency's hooks may have linked a vendor.
-        let current = ledger
-            .customer(&customer.account)
-            .ok()
-            .flatten()
-            .unwrap_or_else(|| customer.clone());
         let had_vendor = one_time_vendor.is_some();
         let outcome = process_credit(
             session,
@@ -628,6 +631,14 @@ fn process_customer(
             &credit,
             &mut one_time_vendor,
         );
+        // An earlier currency's hooks may have linked a vendor: the next currency sees it.
+        if let Ok(Outcome::Reimbursed(_)) = &outcome
+            && one_time_vendor.is_some()
+            && !had_vendor
+            && let Ok(Some(c)) = ledger.customer(&customer.account)
+        {
+            current = c;
+        }
         match outcome {
             Ok(Outcome::Reimbursed(r)) => {
                 store.release("credit").map_err(|e| store_err(&credit, e))?;
@@ -854,7 +865,8 @@ fn check_no_postings(
 
 type Checked = (PostedVoucher, Decimal, i64, i64, String);
 
-/// The engine's check of what `post_reimbursement` did.
+/// The engine's check of what `post_reimbursement` did, from the journal of its writes (the
+/// ledger primitives already refused anything unbalanced, over-settled or cross-account).
 fn check_posting(
     ledger: &Ledger,
     customer: &Customer,
@@ -864,6 +876,9 @@ fn check_posting(
 ) -> Result<Checked, String> {
     if !journal.vendors_created.is_empty() {
         return Err("must not create vendors".into());
+    }
+    if !journal.links.is_empty() {
+        return Err("must not link vendors".into());
     }
     for v in &journal.vouchers {
         for (_, currency, amount) in &v.lines {
@@ -875,36 +890,28 @@ fn check_posting(
             }
         }
     }
-    for (side, debit, credit_id, _) in &journal.settlements {
-        if *side == Side::Vendor {
+    for s in &journal.settlements {
+        if s.side == Side::Vendor {
             return Err("must not settle vendor transactions".into());
         }
-        for id in [debit, credit_id] {
-            let t = ledger
-                .transaction(Side::Customer, *id)
-                .map_err(|e| e.to_string())?;
-            if t.account != customer.account {
-                return Err(format!(
-                    "settled a transaction of another customer ({})",
-                    t.account
-                ));
-            }
+        if s.account != customer.account {
+            return Err(format!(
+                "settled transactions of another customer ({})",
+                s.account
+            ));
         }
     }
     let mut invoices = Vec::new();
     for v in &journal.vouchers {
-        for id in &v.customer_transactions {
-            let t = ledger
-                .transaction(Side::Customer, *id)
-                .map_err(|e| e.to_string())?;
-            if t.account != customer.account {
+        for line in &v.sub_ledger {
+            if line.side == Side::Customer && line.account != customer.account {
                 return Err(format!(
                     "voucher {} posts to another customer ({})",
-                    v.number, t.account
+                    v.number, line.account
                 ));
             }
         }
-        if !v.vendor_transactions.is_empty() || !v.customer_transactions.is_empty() {
+        if !v.sub_ledger.is_empty() {
             invoices.push(v);
         }
     }
@@ -918,21 +925,22 @@ fn check_posting(
             ));
         }
     };
-    let ([customer_txn], [vendor_txn]) = (
-        voucher.customer_transactions.as_slice(),
-        voucher.vendor_transactions.as_slice(),
-    ) else {
+    let customer_lines: Vec<_> = voucher
+        .sub_ledger
+        .iter()
+        .filter(|l| l.side == Side::Customer)
+        .collect();
+    let vendor_lines: Vec<_> = voucher
+        .sub_ledger
+        .iter()
+        .filter(|l| l.side == Side::Vendor)
+        .collect();
+    let ([ct], [vt]) = (customer_lines.as_slice(), vendor_lines.as_slice()) else {
         return Err(format!(
             "voucher {} must have exactly one customer line and one vendor line",
             voucher.number
         ));
     };
-    let ct = ledger
-        .transaction(Side::Customer, *customer_txn)
-        .map_err(|e| e.to_string())?;
-    let vt = ledger
-        .transaction(Side::Vendor, *vendor_txn)
-        .map_err(|e| e.to_string())?;
     if vt.account != vendor.account {
         return Err(format!(
             "the invoice went to vendor {}, but vendor_for chose {}",
@@ -945,10 +953,19 @@ fn check_posting(
             ct.amount, vt.amount
         ));
     }
-    if !ct.open.is_zero() {
+    let open = ledger
+        .open_minor(Side::Customer, ct.id)
+        .map_err(|e| e.to_string())?;
+    if open != 0 {
+        let currency = ledger
+            .currency(&credit.currency)
+            .map_err(|e| e.to_string())?;
         return Err(format!(
             "the reimbursement of {} {} is not covered by the customer's open credits ({} left unsettled): a reimbursement cannot exceed the credit there is (open credit was {})",
-            ct.amount, ct.currency, ct.open, -credit.open_credit
+            ct.amount,
+            credit.currency,
+            currency.from_minor(open),
+            -credit.open_credit
         ));
     }
     if ct.amount > -credit.open_credit {
@@ -957,7 +974,13 @@ fn check_posting(
             ct.amount, -credit.open_credit
         ));
     }
-    Ok((voucher, ct.amount, ct.id, vt.id, vt.document))
+    Ok((
+        voucher.clone(),
+        ct.amount,
+        ct.id,
+        vt.id,
+        vt.document.clone(),
+    ))
 }
 
 #[allow(clippy::too_many_arguments)]

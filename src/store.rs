@@ -113,7 +113,6 @@ CREATE TABLE customer_transactions (
         OR (amount_minor < 0 AND open_minor BETWEEN amount_minor AND 0))
 ) STRICT;
 CREATE INDEX customer_transactions_account ON customer_transactions(account, currency);
-CREATE INDEX customer_transactions_open ON customer_transactions(account) WHERE open_minor <> 0;
 
 CREATE TABLE vendor_transactions (
     id            INTEGER PRIMARY KEY,
@@ -302,7 +301,10 @@ impl Store {
         let err = |e| StoreError::sqlite(&self.path, e);
         self.conn.busy_timeout(BUSY_TIMEOUT).map_err(err)?;
         self.conn
-            .execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
+            .execute_batch(
+                "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
+                 PRAGMA temp_store = MEMORY; PRAGMA cache_size = -32768;",
+            )
             .map_err(err)?;
         if self.path != Path::new(":memory:") {
             // Reading the journal mode is the first real read: a non-SQLite file fails here.
@@ -314,6 +316,14 @@ impl Store {
                 // A read-only file cannot switch to WAL; the next write will say read-only.
             }
         }
+        // Query-planner stability: without it, SQLite (built with STAT4) re-prepares a cached
+        // statement whenever a bound value could change the plan, i.e. on every call.
+        self.conn
+            .set_db_config(
+                rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+                true,
+            )
+            .map_err(err)?;
         self.conn.set_prepared_statement_cache_capacity(64);
         Ok(())
     }
@@ -426,23 +436,26 @@ impl Store {
 
     /// Sets a savepoint inside the open transaction.
     pub fn savepoint(&self, name: &str) -> Result<(), StoreError> {
+        self.cached(&format!("SAVEPOINT {name}"))
+    }
+
+    fn cached(&self, sql: &str) -> Result<(), StoreError> {
         self.conn
-            .execute_batch(&format!("SAVEPOINT {name}"))
+            .prepare_cached(sql)
+            .and_then(|mut s| s.execute([]))
+            .map(|_| ())
             .map_err(|e| StoreError::sqlite(&self.path, e))
     }
 
     /// Releases (keeps) the work since the savepoint.
     pub fn release(&self, name: &str) -> Result<(), StoreError> {
-        self.conn
-            .execute_batch(&format!("RELEASE {name}"))
-            .map_err(|e| StoreError::sqlite(&self.path, e))
+        self.cached(&format!("RELEASE {name}"))
     }
 
     /// Undoes the work since the savepoint, and releases it.
     pub fn rollback_to(&self, name: &str) -> Result<(), StoreError> {
-        self.conn
-            .execute_batch(&format!("ROLLBACK TO {name}; RELEASE {name}"))
-            .map_err(|e| StoreError::sqlite(&self.path, e))
+        self.cached(&format!("ROLLBACK TO {name}"))?;
+        self.cached(&format!("RELEASE {name}"))
     }
 
     /// Runs SQLite's integrity check; returns its messages (`["ok"]` when sound).

@@ -30,7 +30,10 @@ fn failed(results: &[FixtureResult]) -> Vec<String> {
 /// A copy of the default rules with `from` replaced by `to` (which must occur).
 fn wrong_rules(dir: &Path, from: &str, to: &str) -> PathBuf {
     let text = std::fs::read_to_string(root().join("rules/reimburse.rhai")).unwrap();
-    assert!(text.contains(from), "the default rules no longer contain {from:?}");
+    assert!(
+        text.contains(from),
+        "the default rules no longer contain {from:?}"
+    );
     let path = dir.join("wrong.rhai");
     std::fs::write(&path, text.replace(from, to)).unwrap();
     path
@@ -40,34 +43,58 @@ fn wrong_rules(dir: &Path, from: &str, to: &str) -> PathBuf {
 fn shipped_fixtures_pass_with_the_default_rules() {
     let results = run_with(&root().join("rules/reimburse.rhai"));
     assert!(results.len() >= 20, "only {} fixtures", results.len());
-    let report: Vec<String> = results.iter().filter(|r| !r.passed).map(|r| r.to_string()).collect();
-    assert!(report.is_empty(), "failing fixtures:\n{}", report.join("\n"));
+    let report: Vec<String> = results
+        .iter()
+        .filter(|r| !r.passed)
+        .map(|r| r.to_string())
+        .collect();
+    assert!(
+        report.is_empty(),
+        "failing fixtures:\n{}",
+        report.join("\n")
+    );
 }
 
 #[test]
 fn ignoring_the_minimum_fails_the_minimum_fixtures_with_a_diff() {
     let dir = tempfile::tempdir().unwrap();
-    let rules = wrong_rules(
-        dir.path(),
-        "< params().minimum_reimbursement",
-        "< 0",
-    );
+    let rules = wrong_rules(dir.path(), "< params().minimum_reimbursement", "< 0");
     let results = run_with(&rules);
     let failed = failed(&results);
-    for name in ["below_minimum", "exactly_minimum", "foreign_currency_minimum_converted", "zero_decimal_currency"] {
-        assert!(failed.contains(&name.to_string()), "{name} should fail, failed: {failed:?}");
+    for name in [
+        "below_minimum",
+        "exactly_minimum",
+        "foreign_currency_minimum_converted",
+        "zero_decimal_currency",
+    ] {
+        assert!(
+            failed.contains(&name.to_string()),
+            "{name} should fail, failed: {failed:?}"
+        );
     }
-    let below = results.iter().find(|r| r.file.ends_with("below_minimum.yaml")).unwrap();
+    let below = results
+        .iter()
+        .find(|r| r.file.ends_with("below_minimum.yaml"))
+        .unwrap();
     assert!(
-        below.failures.iter().any(|f| f == "unexpected reimbursement: C-003 USD 10.00 to vendor V-1"),
+        below
+            .failures
+            .iter()
+            .any(|f| f == "unexpected reimbursement: C-003 USD 10.00 to vendor V-1"),
         "{below}"
     );
     assert!(
-        below.failures.iter().any(|f| f == "expected C-003 to be skipped (below minimum), but it was not"),
+        below
+            .failures
+            .iter()
+            .any(|f| f == "expected C-003 to be skipped (below minimum), but it was not"),
         "{below}"
     );
     assert!(
-        below.failures.iter().any(|f| f.starts_with("customer C-003 balance in USD: expected -10.00, got 0.00")),
+        below
+            .failures
+            .iter()
+            .any(|f| f.starts_with("customer C-003 balance in USD: expected -10.00, got 0.00")),
         "{below}"
     );
 }
@@ -81,11 +108,27 @@ fn never_creating_one_time_vendors_fails_the_one_time_vendor_fixtures() {
         "if account == () {\n        skip(\"no vendor account\");\n    }",
     );
     let failed = failed(&run_with(&rules));
-    for name in ["one_time_vendor_created", "two_currencies_one_vendor", "several_overpayments_one_time_vendor", "minimum_zero", "run_pay_run"] {
-        assert!(failed.contains(&name.to_string()), "{name} should fail, failed: {failed:?}");
+    for name in [
+        "one_time_vendor_created",
+        "two_currencies_one_vendor",
+        "several_overpayments_one_time_vendor",
+        "minimum_zero",
+        "run_pay_run",
+    ] {
+        assert!(
+            failed.contains(&name.to_string()),
+            "{name} should fail, failed: {failed:?}"
+        );
     }
-    for name in ["reimburse_to_vendor_account", "below_minimum", "vendor_blocked"] {
-        assert!(!failed.contains(&name.to_string()), "{name} does not depend on one-time vendors");
+    for name in [
+        "reimburse_to_vendor_account",
+        "below_minimum",
+        "vendor_blocked",
+    ] {
+        assert!(
+            !failed.contains(&name.to_string()),
+            "{name} does not depend on one-time vendors"
+        );
     }
 }
 
@@ -99,8 +142,15 @@ fn the_cli_runs_the_same_suite_and_exits_non_zero_on_failure() {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&ok.stdout);
-    assert!(ok.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&ok.stderr));
-    assert!(stdout.contains(&format!("{} passed, 0 failed", fixtures().len())), "{stdout}");
+    assert!(
+        ok.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(
+        stdout.contains(&format!("{} passed, 0 failed", fixtures().len())),
+        "{stdout}"
+    );
 
     let dir = tempfile::tempdir().unwrap();
     let rules = wrong_rules(dir.path(), "< params().minimum_reimbursement", "< 0");
@@ -113,22 +163,39 @@ fn the_cli_runs_the_same_suite_and_exits_non_zero_on_failure() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&bad.stdout);
     assert_eq!(bad.status.code(), Some(1), "{stdout}");
-    assert!(stdout.contains("FAIL tests/fixtures/below_minimum.yaml"), "{stdout}");
-    assert!(stdout.contains("    unexpected reimbursement: C-003 USD 10.00 to vendor V-1"), "{stdout}");
+    assert!(
+        stdout.contains("FAIL tests/fixtures/below_minimum.yaml"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("    unexpected reimbursement: C-003 USD 10.00 to vendor V-1"),
+        "{stdout}"
+    );
 }
 
 #[test]
 fn an_unreadable_fixture_fails_alone() {
     let dir = tempfile::tempdir().unwrap();
     let broken = dir.path().join("broken.yaml");
-    std::fs::write(&broken, "customers:\n  - { account: C-1, name: X, currency: GBP }\n").unwrap();
+    std::fs::write(
+        &broken,
+        "customers:\n  - { account: C-1, name: X, currency: GBP }\n",
+    )
+    .unwrap();
     let good = root().join("tests/fixtures/below_minimum.yaml");
     let company = reimburse::sample_company().unwrap();
-    let results = run_fixtures(&company, &root().join("rules/reimburse.rhai"), &[broken.clone(), good]);
+    let results = run_fixtures(
+        &company,
+        &root().join("rules/reimburse.rhai"),
+        &[broken.clone(), good],
+    );
     assert!(!results[0].passed);
     assert_eq!(
         results[0].failures,
-        vec![format!("{}: customers[0] (C-1): unknown currency 'GBP'", broken.display())]
+        vec![format!(
+            "{}: customers[0] (C-1): unknown currency 'GBP'",
+            broken.display()
+        )]
     );
     assert!(results[1].passed, "{}", results[1]);
 }
