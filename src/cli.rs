@@ -658,7 +658,20 @@ fn run(company: &Company, args: &RunArgs, out: &mut dyn Write) -> Result<(), Err
     }
     right_align(&mut t, &[4]);
     writeln!(out, "{t}")?;
-    if !report.skipped.is_empty() {
+    if report.skipped.len() > 50 {
+        // Too many to read one by one: how many per reason (`--json` lists them all).
+        let mut by_reason: std::collections::BTreeMap<&str, usize> = Default::default();
+        for k in &report.skipped {
+            *by_reason.entry(k.reason.as_str()).or_default() += 1;
+        }
+        writeln!(out, "Skipped, by reason (--json lists each credit):")?;
+        let mut s = table(&["reason", "credits"]);
+        for (reason, n) in by_reason {
+            s.add_row(vec![reason.to_string(), n.to_string()]);
+        }
+        right_align(&mut s, &[1]);
+        writeln!(out, "{s}")?;
+    } else if !report.skipped.is_empty() {
         writeln!(out, "Skipped:")?;
         let mut s = table(&["customer", "currency", "balance", "reason"]);
         for k in &report.skipped {

@@ -169,7 +169,13 @@ pub struct RunReport {
     pub parameters_hash: String,
     /// Customers considered.
     pub considered: u64,
-    /// The reimbursements made (or proposed).
+    /// Number of reimbursements made (or proposed).
+    pub reimbursed_count: u64,
+    /// Number of credits skipped.
+    pub skipped_count: u64,
+    /// Number of customers failed (with `keep_going`).
+    pub failed_count: u64,
+    /// The reimbursements made (or proposed); empty from [`run_observed`].
     pub reimbursements: Vec<Reimbursement>,
     /// Candidates skipped, with the rules' reasons.
     pub skipped: Vec<Skipped>,
@@ -397,6 +403,44 @@ enum Outcome {
     Skipped(String),
 }
 
+/// Receives a run's results as they are made, so that a run over millions of customers need not
+/// hold them all in memory. Rows of a customer arrive once its work is final (after its
+/// savepoint); in a dry run their status is `proposed`. Nothing received is written unless the
+/// run returns `Ok` (and is not a dry run).
+pub trait RunObserver {
+    /// `done` of `total` selected customers processed.
+    fn progress(&mut self, _done: u64, _total: u64) {}
+    /// A reimbursement made (or proposed).
+    fn reimbursement(&mut self, _row: &Reimbursement) {}
+    /// A credit the rules skipped.
+    fn skipped(&mut self, _row: &Skipped) {}
+    /// A customer that failed under `keep_going`.
+    fn failed(&mut self, _row: &Failed) {}
+}
+
+/// Collects every row into the report (what [`run`] uses).
+struct Collect<'a> {
+    reimbursements: Vec<Reimbursement>,
+    skipped: Vec<Skipped>,
+    failed: Vec<Failed>,
+    progress: &'a mut dyn FnMut(u64, u64),
+}
+
+impl RunObserver for Collect<'_> {
+    fn progress(&mut self, done: u64, total: u64) {
+        (self.progress)(done, total);
+    }
+    fn reimbursement(&mut self, row: &Reimbursement) {
+        self.reimbursements.push(row.clone());
+    }
+    fn skipped(&mut self, row: &Skipped) {
+        self.skipped.push(row.clone());
+    }
+    fn failed(&mut self, row: &Failed) {
+        self.failed.push(row.clone());
+    }
+}
+
 /// Runs the reimbursement process. Atomic: on error nothing is written.
 pub fn run(session: &Rc<Session>, options: &RunOptions) -> Result<RunReport, RunError> {
     run_with_progress(session, options, &mut |_, _| {})
@@ -407,6 +451,26 @@ pub fn run_with_progress(
     session: &Rc<Session>,
     options: &RunOptions,
     progress: &mut dyn FnMut(u64, u64),
+) -> Result<RunReport, RunError> {
+    let mut collect = Collect {
+        reimbursements: Vec::new(),
+        skipped: Vec::new(),
+        failed: Vec::new(),
+        progress,
+    };
+    let mut report = run_observed(session, options, &mut collect)?;
+    report.reimbursements = collect.reimbursements;
+    report.skipped = collect.skipped;
+    report.failed = collect.failed;
+    Ok(report)
+}
+
+/// Runs the reimbursement process, handing each row to `observer` instead of keeping it: the
+/// returned report has the counts and totals but empty row lists. Atomic like [`run`].
+pub fn run_observed(
+    session: &Rc<Session>,
+    options: &RunOptions,
+    observer: &mut dyn RunObserver,
 ) -> Result<RunReport, RunError> {
     session.set_date(options.date);
     let rules = Rules::load(session, &options.rules)?;
@@ -430,20 +494,16 @@ pub fn run_with_progress(
         }
     }
     store.begin()?;
-    let result = run_in_transaction(session, &rules, options, filter.as_ref(), progress);
+    let result = run_in_transaction(session, &rules, options, filter.as_ref(), observer);
     match result {
         Ok(report) if !options.dry_run => {
             store.commit()?;
             ledger.set_run(None);
             Ok(report)
         }
-        Ok(mut report) => {
+        Ok(report) => {
             store.rollback();
             ledger.set_run(None);
-            for r in &mut report.reimbursements {
-                r.status = "proposed".into();
-                r.id = 0;
-            }
             Ok(report)
         }
         Err(e) => {
@@ -464,7 +524,7 @@ fn run_in_transaction(
     rules: &Rules,
     options: &RunOptions,
     filter: Option<&rhai::AST>,
-    progress: &mut dyn FnMut(u64, u64),
+    observer: &mut dyn RunObserver,
 ) -> Result<RunReport, RunError> {
     let ledger = session.ledger();
     let store = ledger.store();
@@ -501,6 +561,9 @@ fn run_in_transaction(
         rules_hash: rules.hash.clone(),
         parameters_hash: params_hash,
         considered: 0,
+        reimbursed_count: 0,
+        skipped_count: 0,
+        failed_count: 0,
         reimbursements: Vec::new(),
         skipped: Vec::new(),
         failed: Vec::new(),
@@ -522,7 +585,7 @@ fn run_in_transaction(
         for customer in batch {
             done += 1;
             if done.is_multiple_of(256) {
-                progress(done, total);
+                observer.progress(done, total);
             }
             if let Some(ast) = filter
                 && !selected_by(rules, ast, &customer)?
@@ -543,13 +606,25 @@ fn run_in_transaction(
             match process_customer(session, rules, run_id, &customer, candidates) {
                 Ok((made, skipped)) => {
                     store.release("customer")?;
-                    report.reimbursements.extend(made);
-                    report.skipped.extend(skipped);
+                    for mut r in made {
+                        if options.dry_run {
+                            r.status = "proposed".into();
+                            r.id = 0;
+                        }
+                        *report.totals.entry(r.currency.clone()).or_insert(Decimal::ZERO) += r.amount;
+                        report.reimbursed_count += 1;
+                        observer.reimbursement(&r);
+                    }
+                    for k in skipped {
+                        report.skipped_count += 1;
+                        observer.skipped(&k);
+                    }
                 }
                 Err(e) if options.keep_going => {
                     store.rollback_to("customer")?;
                     ledger.take_journal();
-                    report.failed.push(Failed {
+                    report.failed_count += 1;
+                    observer.failed(&Failed {
                         customer: customer.account.clone(),
                         error: e.to_string(),
                     });
@@ -558,13 +633,7 @@ fn run_in_transaction(
             }
         }
     }
-    progress(total, total);
-    for r in &report.reimbursements {
-        *report
-            .totals
-            .entry(r.currency.clone())
-            .or_insert(Decimal::ZERO) += r.amount;
-    }
+    observer.progress(total, total);
     conn.execute(
         "UPDATE runs SET finished_at = ?2, considered = ?3, reimbursed = ?4, skipped = ?5,
              failed = ?6 WHERE id = ?1",
@@ -572,9 +641,9 @@ fn run_in_transaction(
             run_id,
             now_text(),
             report.considered as i64,
-            report.reimbursements.len() as i64,
-            report.skipped.len() as i64,
-            report.failed.len() as i64
+            report.reimbursed_count as i64,
+            report.skipped_count as i64,
+            report.failed_count as i64
         ],
     )
     .map_err(sql)?;

@@ -1,0 +1,299 @@
+//! The performance benchmark: `cargo run --release --example bench -- [--sizes 10000,100000,1000000]`.
+//!
+//! For each size N it generates a synthetic company (`reimburse generate`, same seed each time),
+//! then times in this one process:
+//! - the reimbursement run with the default rules: a dry run, then the real (committed) run;
+//! - a hand-written baseline on a copy of the same database: plain Rust over the same ledger
+//!   primitives, with the default rules' eligibility and vendor logic hard-coded (no scripting),
+//!   doing the same reads and writes;
+//! - `pay` over all the invoices the run made.
+//!
+//! It prints customers per second, microseconds per customer (to see that cost grows linearly),
+//! the engine/baseline ratio and the peak resident memory of each phase (Linux: VmHWM, reset
+//! between phases through /proc/self/clear_refs). It also checks that engine and baseline made the
+//! same reimbursements (count and totals per currency).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use chrono::NaiveDate;
+use rusqlite::params;
+use rust_decimal::Decimal;
+
+use reimburse::generate::{GenerateOptions, generate};
+use reimburse::ledger::{Ledger, LineDraft, NewVendor, Side, Target, Vendor, VoucherDraft};
+use reimburse::parameters::{Company, OpenDebits};
+use reimburse::process::{self, ReimbursementFilter, RunObserver, RunOptions, Selection};
+use reimburse::scripting::{Echo, Session};
+
+type Res<T> = Result<T, Box<dyn std::error::Error>>;
+
+fn main() -> Res<()> {
+    let mut sizes = vec![10_000u64, 100_000, 1_000_000];
+    let mut dir = std::env::temp_dir().join("reimburse-bench");
+    let mut seed = 1u64;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--sizes" => {
+                sizes = args
+                    .next()
+                    .ok_or("--sizes needs a list")?
+                    .split(',')
+                    .map(|s| s.trim().replace('_', "").parse())
+                    .collect::<Result<_, _>>()?
+            }
+            "--dir" => dir = PathBuf::from(args.next().ok_or("--dir needs a folder")?),
+            "--seed" => seed = args.next().ok_or("--seed needs a number")?.parse()?,
+            other => return Err(format!("unknown argument {other}; use --sizes, --dir, --seed").into()),
+        }
+    }
+    println!(
+        "reimburse benchmark ({} cores, {}), seed {seed}",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        if cfg!(debug_assertions) { "DEBUG build: use --release" } else { "release build" }
+    );
+    let date = NaiveDate::from_ymd_opt(2026, 11, 30).ok_or("date")?;
+    let mut rows = Vec::new();
+    for n in sizes {
+        rows.push(bench_size(n, seed, &dir, date)?);
+    }
+    println!("\nsummary");
+    println!(
+        "{:>10} {:>12} {:>12} {:>12} {:>9} {:>10} {:>10}",
+        "customers", "run (s)", "baseline (s)", "µs/customer", "ratio", "run RSS", "pay (s)"
+    );
+    for r in rows {
+        println!(
+            "{:>10} {:>12.2} {:>12.2} {:>12.2} {:>8.2}x {:>7} MB {:>10.2}",
+            r.n,
+            r.run,
+            r.baseline,
+            r.run * 1e6 / r.n as f64,
+            r.run / r.baseline,
+            r.run_rss_mb,
+            r.pay
+        );
+    }
+    Ok(())
+}
+
+struct SizeResult {
+    n: u64,
+    run: f64,
+    baseline: f64,
+    run_rss_mb: u64,
+    pay: f64,
+}
+
+/// Peak resident memory since the last reset, in MB (0 where /proc is not available).
+fn peak_rss_mb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse::<u64>().ok()))
+        })
+        .map_or(0, |kb| kb / 1024)
+}
+
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// Counts rows and sums totals without keeping them (flat memory).
+#[derive(Default)]
+struct Count {
+    reimbursed: u64,
+    totals: BTreeMap<String, Decimal>,
+}
+
+impl RunObserver for Count {
+    fn reimbursement(&mut self, row: &process::Reimbursement) {
+        self.reimbursed += 1;
+        *self.totals.entry(row.currency.clone()).or_default() += row.amount;
+    }
+}
+
+fn phase<T>(name: &str, n: u64, f: impl FnOnce() -> Res<T>) -> Res<(T, f64, u64)> {
+    reset_peak_rss();
+    let start = Instant::now();
+    let value = f()?;
+    let secs = start.elapsed().as_secs_f64();
+    let rss = peak_rss_mb();
+    println!(
+        "  {name:<22} {secs:>8.2} s {:>12.0} customers/s {:>8.2} µs/customer   peak RSS {rss} MB",
+        n as f64 / secs,
+        secs * 1e6 / n as f64
+    );
+    Ok((value, secs, rss))
+}
+
+fn bench_size(n: u64, seed: u64, base: &Path, date: NaiveDate) -> Res<SizeResult> {
+    println!("\n{n} customers");
+    let engine_dir = base.join(format!("{n}-engine"));
+    let baseline_dir = base.join(format!("{n}-baseline"));
+    let start = Instant::now();
+    let report = generate(&GenerateOptions { customers: n, seed, dir: engine_dir.clone(), force: true })?;
+    println!(
+        "  generated {} customers, {} vendors, {} transactions in {:.1} s",
+        report.customers,
+        report.vendors,
+        report.transactions,
+        start.elapsed().as_secs_f64()
+    );
+    // The baseline works on a copy of the same database.
+    let _ = std::fs::remove_dir_all(&baseline_dir);
+    std::fs::create_dir_all(baseline_dir.join("rules"))?;
+    for file in ["company.yaml", "company.db", "rules/reimburse.rhai"] {
+        std::fs::copy(engine_dir.join(file), baseline_dir.join(file))?;
+    }
+    let company = Company::load(&engine_dir.join("company.yaml"))?;
+    let options = |dry_run| RunOptions {
+        selection: Selection::All,
+        date,
+        rules: company.rules_path.clone(),
+        dry_run,
+        keep_going: false,
+        user: "bench".into(),
+    };
+
+    let session = Session::new(Ledger::open(&company)?, date, Echo::Collect);
+    let (dry, _, _) = phase("engine dry run", n, || {
+        let mut count = Count::default();
+        process::run_observed(&session, &options(true), &mut count)?;
+        Ok(count)
+    })?;
+    let (real, run_secs, run_rss) = phase("engine run (committed)", n, || {
+        let mut count = Count::default();
+        process::run_observed(&session, &options(false), &mut count)?;
+        Ok(count)
+    })?;
+    if dry.reimbursed != real.reimbursed || dry.totals != real.totals {
+        return Err("the dry run and the run differ".into());
+    }
+
+    let baseline_company = Company::load(&baseline_dir.join("company.yaml"))?;
+    let baseline_ledger = Ledger::open(&baseline_company)?;
+    let (base, base_secs, _) = phase("baseline (no scripts)", n, || baseline_run(&baseline_ledger, date))?;
+    if base.reimbursed != real.reimbursed || base.totals != real.totals {
+        return Err(format!(
+            "engine and baseline differ: {} vs {} reimbursements, {:?} vs {:?}",
+            real.reimbursed, base.reimbursed, real.totals, base.totals
+        )
+        .into());
+    }
+    println!(
+        "  engine/baseline        {:>8.2}x  ({} reimbursements, totals {})",
+        run_secs / base_secs,
+        real.reimbursed,
+        real.totals.iter().map(|(c, t)| format!("{t} {c}")).collect::<Vec<_>>().join(", ")
+    );
+    let ledger = session.ledger();
+    let (paid, pay_secs, _) = phase("pay (all invoices)", n, || {
+        Ok(process::pay(ledger, &ReimbursementFilter::default(), date, false, "bench")?)
+    })?;
+    println!("  paid {} invoices", paid.payments.len());
+    Ok(SizeResult { n, run: run_secs, baseline: base_secs, run_rss_mb: run_rss, pay: pay_secs })
+}
+
+/// The default rules, hard-coded in Rust over the same ledger primitives and the same SQL.
+fn baseline_run(ledger: &Ledger, date: NaiveDate) -> Res<Count> {
+    let params = ledger.params().clone();
+    let store = ledger.store();
+    let conn = store.conn();
+    store.begin()?;
+    let run_id: i64 = conn.query_row(
+        "INSERT INTO runs(kind, started_at, user_name, posting_date, selection, parameters_hash)
+         VALUES ('baseline', datetime('now'), 'bench', ?1, 'all customers', '') RETURNING id",
+        [date.to_string()],
+        |r| r.get(0),
+    )?;
+    ledger.set_run(Some(run_id));
+    let mut count = Count::default();
+    let mut after: Option<String> = None;
+    loop {
+        let page = ledger.customers_page(after.as_deref(), 1000, None)?;
+        let (Some(first), Some(last)) = (page.first(), page.last()) else { break };
+        let mut balances = ledger.customer_balances_between(&first.account, &last.account)?;
+        after = Some(last.account.clone());
+        for customer in &page {
+            let mut one_time: Option<Vendor> = None;
+            for credit in balances.remove(&customer.account).unwrap_or_default() {
+                if credit.open_credit >= Decimal::ZERO || customer.payment_hold {
+                    continue;
+                }
+                if params.open_debits == OpenDebits::Skip && credit.open_debit > Decimal::ZERO {
+                    continue;
+                }
+                let amount = if params.open_debits == OpenDebits::Ignore { -credit.open_credit } else { -credit.balance };
+                if amount <= Decimal::ZERO {
+                    continue;
+                }
+                let converted = params.to_accounting(amount, &credit.currency).ok_or("rate")?;
+                if converted < params.minimum_reimbursement {
+                    continue;
+                }
+                let (vendor, created) = match &customer.vendor_account {
+                    Some(account) => match ledger.vendor(account)? {
+                        Some(v) if !v.blocked => (v, false),
+                        _ => continue,
+                    },
+                    None => match &one_time {
+                        Some(v) => (v.clone(), true),
+                        None => {
+                            let v = ledger.create_vendor(&NewVendor {
+                                name: customer.name.clone(),
+                                address: customer.address.clone(),
+                                currency: customer.currency.clone(),
+                                one_time: true,
+                                created_for: Some(customer.account.clone()),
+                                tax_id: customer.tax_id.clone(),
+                                ..Default::default()
+                            })?;
+                            if params.one_time_vendor.link_to_customer {
+                                ledger.link_vendor(&customer.account, Some(&v.account))?;
+                            }
+                            one_time = Some(v.clone());
+                            (v, true)
+                        }
+                    },
+                };
+                if params.open_debits == OpenDebits::Net && credit.open_debit > Decimal::ZERO {
+                    ledger.settle_open_debits(Side::Customer, &customer.account, &credit.currency, date)?;
+                }
+                let invoice = ledger.next_number("vendor_invoice")?;
+                let posted = ledger.post_voucher(&VoucherDraft {
+                    sequence: "reimbursement".into(),
+                    date,
+                    description: format!("Reimbursement of {} {}", customer.account, customer.name),
+                    lines: vec![
+                        LineDraft { target: Target::Customer(customer.account.clone()), currency: credit.currency.clone(), amount, document: Some(invoice.clone()), kind: Some("reimbursement".into()) },
+                        LineDraft { target: Target::Vendor(vendor.account.clone()), currency: credit.currency.clone(), amount: -amount, document: Some(invoice.clone()), kind: Some("invoice".into()) },
+                    ],
+                })?;
+                let (customer_txn, vendor_txn) = (posted.customer_transactions[0], posted.vendor_transactions[0]);
+                ledger.settle_against_open(Side::Customer, customer_txn, date)?;
+                if ledger.open_minor(Side::Customer, customer_txn)? != 0 {
+                    return Err("baseline over-reimbursed".into());
+                }
+                let minor = ledger.currency(&credit.currency)?.to_minor(amount)?;
+                conn.prepare_cached(
+                    "INSERT INTO reimbursements(run_id, customer, vendor, one_time_vendor, currency,
+                         amount_minor, date, voucher_id, vendor_invoice, customer_txn_id, vendor_txn_id, status)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'open')",
+                )?
+                .execute(params![run_id, customer.account, vendor.account, created, credit.currency, minor, date.to_string(), posted.id, invoice, customer_txn, vendor_txn])?;
+                count.reimbursed += 1;
+                *count.totals.entry(credit.currency.clone()).or_default() += amount;
+            }
+        }
+        ledger.take_journal();
+    }
+    conn.execute("UPDATE runs SET finished_at = datetime('now'), reimbursed = ?2 WHERE id = ?1", params![run_id, count.reimbursed as i64])?;
+    store.commit()?;
+    ledger.set_run(None);
+    Ok(count)
+}
