@@ -46,13 +46,19 @@ fn main() -> Res<()> {
             }
             "--dir" => dir = PathBuf::from(args.next().ok_or("--dir needs a folder")?),
             "--seed" => seed = args.next().ok_or("--seed needs a number")?.parse()?,
-            other => return Err(format!("unknown argument {other}; use --sizes, --dir, --seed").into()),
+            other => {
+                return Err(format!("unknown argument {other}; use --sizes, --dir, --seed").into());
+            }
         }
     }
     println!(
         "reimburse benchmark ({} cores, {}), seed {seed}",
         std::thread::available_parallelism().map_or(0, |n| n.get()),
-        if cfg!(debug_assertions) { "DEBUG build: use --release" } else { "release build" }
+        if cfg!(debug_assertions) {
+            "DEBUG build: use --release"
+        } else {
+            "release build"
+        }
     );
     let date = NaiveDate::from_ymd_opt(2026, 11, 30).ok_or("date")?;
     let mut rows = Vec::new();
@@ -92,9 +98,11 @@ fn peak_rss_mb() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse::<u64>().ok()))
+            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .and_then(|v| v.parse::<u64>().ok())
+            })
         })
         .map_or(0, |kb| kb / 1024)
 }
@@ -136,7 +144,12 @@ fn bench_size(n: u64, seed: u64, base: &Path, date: NaiveDate) -> Res<SizeResult
     let engine_dir = base.join(format!("{n}-engine"));
     let baseline_dir = base.join(format!("{n}-baseline"));
     let start = Instant::now();
-    let report = generate(&GenerateOptions { customers: n, seed, dir: engine_dir.clone(), force: true })?;
+    let report = generate(&GenerateOptions {
+        customers: n,
+        seed,
+        dir: engine_dir.clone(),
+        force: true,
+    })?;
     println!(
         "  generated {} customers, {} vendors, {} transactions in {:.1} s",
         report.customers,
@@ -177,7 +190,9 @@ fn bench_size(n: u64, seed: u64, base: &Path, date: NaiveDate) -> Res<SizeResult
 
     let baseline_company = Company::load(&baseline_dir.join("company.yaml"))?;
     let baseline_ledger = Ledger::open(&baseline_company)?;
-    let (base, base_secs, _) = phase("baseline (no scripts)", n, || baseline_run(&baseline_ledger, date))?;
+    let (base, base_secs, _) = phase("baseline (no scripts)", n, || {
+        baseline_run(&baseline_ledger, date)
+    })?;
     if base.reimbursed != real.reimbursed || base.totals != real.totals {
         return Err(format!(
             "engine and baseline differ: {} vs {} reimbursements, {:?} vs {:?}",
@@ -189,14 +204,30 @@ fn bench_size(n: u64, seed: u64, base: &Path, date: NaiveDate) -> Res<SizeResult
         "  engine/baseline        {:>8.2}x  ({} reimbursements, totals {})",
         run_secs / base_secs,
         real.reimbursed,
-        real.totals.iter().map(|(c, t)| format!("{t} {c}")).collect::<Vec<_>>().join(", ")
+        real.totals
+            .iter()
+            .map(|(c, t)| format!("{t} {c}"))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     let ledger = session.ledger();
     let (paid, pay_secs, _) = phase("pay (all invoices)", n, || {
-        Ok(process::pay(ledger, &ReimbursementFilter::default(), date, false, "bench")?)
+        Ok(process::pay(
+            ledger,
+            &ReimbursementFilter::default(),
+            date,
+            false,
+            "bench",
+        )?)
     })?;
     println!("  paid {} invoices", paid.payments.len());
-    Ok(SizeResult { n, run: run_secs, baseline: base_secs, run_rss_mb: run_rss, pay: pay_secs })
+    Ok(SizeResult {
+        n,
+        run: run_secs,
+        baseline: base_secs,
+        run_rss_mb: run_rss,
+        pay: pay_secs,
+    })
 }
 
 /// The default rules, hard-coded in Rust over the same ledger primitives and the same SQL.
@@ -216,7 +247,9 @@ fn baseline_run(ledger: &Ledger, date: NaiveDate) -> Res<Count> {
     let mut after: Option<String> = None;
     loop {
         let page = ledger.customers_page(after.as_deref(), 1000, None)?;
-        let (Some(first), Some(last)) = (page.first(), page.last()) else { break };
+        let (Some(first), Some(last)) = (page.first(), page.last()) else {
+            break;
+        };
         let mut balances = ledger.customer_balances_between(&first.account, &last.account)?;
         after = Some(last.account.clone());
         for customer in &page {
@@ -228,11 +261,17 @@ fn baseline_run(ledger: &Ledger, date: NaiveDate) -> Res<Count> {
                 if params.open_debits == OpenDebits::Skip && credit.open_debit > Decimal::ZERO {
                     continue;
                 }
-                let amount = if params.open_debits == OpenDebits::Ignore { -credit.open_credit } else { -credit.balance };
+                let amount = if params.open_debits == OpenDebits::Ignore {
+                    -credit.open_credit
+                } else {
+                    -credit.balance
+                };
                 if amount <= Decimal::ZERO {
                     continue;
                 }
-                let converted = params.to_accounting(amount, &credit.currency).ok_or("rate")?;
+                let converted = params
+                    .to_accounting(amount, &credit.currency)
+                    .ok_or("rate")?;
                 if converted < params.minimum_reimbursement {
                     continue;
                 }
@@ -262,7 +301,12 @@ fn baseline_run(ledger: &Ledger, date: NaiveDate) -> Res<Count> {
                     },
                 };
                 if params.open_debits == OpenDebits::Net && credit.open_debit > Decimal::ZERO {
-                    ledger.settle_open_debits(Side::Customer, &customer.account, &credit.currency, date)?;
+                    ledger.settle_open_debits(
+                        Side::Customer,
+                        &customer.account,
+                        &credit.currency,
+                        date,
+                    )?;
                 }
                 let invoice = ledger.next_number("vendor_invoice")?;
                 let posted = ledger.post_voucher(&VoucherDraft {
@@ -270,11 +314,26 @@ fn baseline_run(ledger: &Ledger, date: NaiveDate) -> Res<Count> {
                     date,
                     description: format!("Reimbursement of {} {}", customer.account, customer.name),
                     lines: vec![
-                        LineDraft { target: Target::Customer(customer.account.clone()), currency: credit.currency.clone(), amount, document: Some(invoice.clone()), kind: Some("reimbursement".into()) },
-                        LineDraft { target: Target::Vendor(vendor.account.clone()), currency: credit.currency.clone(), amount: -amount, document: Some(invoice.clone()), kind: Some("invoice".into()) },
+                        LineDraft {
+                            target: Target::Customer(customer.account.clone()),
+                            currency: credit.currency.clone(),
+                            amount,
+                            document: Some(invoice.clone()),
+                            kind: Some("reimbursement".into()),
+                        },
+                        LineDraft {
+                            target: Target::Vendor(vendor.account.clone()),
+                            currency: credit.currency.clone(),
+                            amount: -amount,
+                            document: Some(invoice.clone()),
+                            kind: Some("invoice".into()),
+                        },
                     ],
                 })?;
-                let (customer_txn, vendor_txn) = (posted.customer_transactions[0], posted.vendor_transactions[0]);
+                let (customer_txn, vendor_txn) = (
+                    posted.customer_transactions[0],
+                    posted.vendor_transactions[0],
+                );
                 ledger.settle_against_open(Side::Customer, customer_txn, date)?;
                 if ledger.open_minor(Side::Customer, customer_txn)? != 0 {
                     return Err("baseline over-reimbursed".into());
@@ -292,7 +351,10 @@ fn baseline_run(ledger: &Ledger, date: NaiveDate) -> Res<Count> {
         }
         ledger.take_journal();
     }
-    conn.execute("UPDATE runs SET finished_at = datetime('now'), reimbursed = ?2 WHERE id = ?1", params![run_id, count.reimbursed as i64])?;
+    conn.execute(
+        "UPDATE runs SET finished_at = datetime('now'), reimbursed = ?2 WHERE id = ?1",
+        params![run_id, count.reimbursed as i64],
+    )?;
     store.commit()?;
     ledger.set_run(None);
     Ok(count)

@@ -1420,23 +1420,18 @@ impl Ledger {
         let mut open = self.open_ids(side, account, currency)?;
         let mut settled = 0;
         for i in 0..open.len() {
-            let (id, debit_open) = open[i];
-            if debit_open <= 0 {
+            let (id, mut remaining) = open[i];
+            if remaining <= 0 {
                 continue;
             }
-            // Settle this debit against the credits still open, in order.
-            let mut remaining = debit_open;
-            for j in 0..open.len() {
-                let (credit, credit_open) = open[j];
+            // Settle this debit against the credits still open, oldest first.
+            for slot in open.iter_mut().filter(|(_, o)| *o < 0) {
                 if remaining == 0 {
                     break;
                 }
-                if credit_open >= 0 {
-                    continue;
-                }
-                let minor = remaining.min(-credit_open);
-                self.apply_settlement(side, account, id, credit, minor, date)?;
-                open[j].1 += minor;
+                let minor = remaining.min(-slot.1);
+                self.apply_settlement(side, account, id, slot.0, minor, date)?;
+                slot.1 += minor;
                 remaining -= minor;
                 settled += minor;
             }

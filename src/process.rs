@@ -211,7 +211,8 @@ pub struct HookError {
     pub customer: String,
     /// The credit's currency.
     pub currency: String,
-    /// Script position, when the error was raised in the script.
+    /// Script position: where the error was raised in the script, else (a refusal by the
+    /// engine, or an error without a position) where the hook is defined.
     pub line: Option<usize>,
     /// Script column.
     pub column: Option<usize>,
@@ -359,13 +360,20 @@ impl Rules {
                 if let Some(reason) = fault.skip {
                     return Ok(Hooked::Skip(reason));
                 }
+                // Some errors carry no position (an empty `loop {}` running out of operations):
+                // point at the hook then.
+                let (line, column) = if fault.line.is_some() {
+                    (fault.line, fault.column)
+                } else {
+                    self.hook_position(hook)
+                };
                 Err(Box::new(HookError {
                     file: self.file.clone(),
                     hook: hook.to_string(),
                     customer: customer.account.clone(),
                     currency: credit.currency.clone(),
-                    line: fault.line,
-                    column: fault.column,
+                    line,
+                    column,
                     message: fault.message,
                     refused: false,
                 }))
@@ -380,16 +388,33 @@ impl Rules {
         credit: &Balance,
         message: String,
     ) -> Box<HookError> {
+        let (line, column) = self.hook_position(hook);
         Box::new(HookError {
             file: self.file.clone(),
             hook: hook.to_string(),
             customer: customer.account.clone(),
             currency: credit.currency.clone(),
-            line: None,
-            column: None,
+            line,
+            column,
             message,
             refused: true,
         })
+    }
+
+    /// Where a hook is defined in the rule file (the opening brace of its body), for errors that
+    /// have no position of their own (refusals by the engine).
+    fn hook_position(&self, hook: &str) -> (Option<usize>, Option<usize>) {
+        let Some((_, arity)) = HOOKS.iter().find(|(name, _)| *name == hook) else {
+            return (None, None);
+        };
+        self.ast
+            .iter_fn_def()
+            .find(|f| f.name == hook && f.params.len() == *arity)
+            .map(|f| {
+                let pos = f.body.start_position();
+                (pos.line(), pos.position())
+            })
+            .unwrap_or((None, None))
     }
 }
 
@@ -611,7 +636,10 @@ fn run_in_transaction(
                             r.status = "proposed".into();
                             r.id = 0;
                         }
-                        *report.totals.entry(r.currency.clone()).or_insert(Decimal::ZERO) += r.amount;
+                        *report
+                            .totals
+                            .entry(r.currency.clone())
+                            .or_insert(Decimal::ZERO) += r.amount;
                         report.reimbursed_count += 1;
                         observer.reimbursement(&r);
                     }

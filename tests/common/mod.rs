@@ -1,0 +1,405 @@
+//! Shared helpers of the integration tests that drive the real `reimburse` binary against real
+//! SQLite files in temporary folders.
+//!
+//! A [`Company`] is a temporary folder with a company YAML (the Contoso demo parameters, with the
+//! database in the folder and the rules pointing at the shipped `rules/reimburse.rhai`), usually
+//! initialised from a fixture ledger. Every command it runs is checked for panics.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+/// The crate's folder.
+pub fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The shipped rule file.
+pub fn default_rules() -> PathBuf {
+    root().join("rules/reimburse.rhai")
+}
+
+/// The shipped rules' text.
+pub fn default_rules_text() -> String {
+    std::fs::read_to_string(default_rules()).expect("rules/reimburse.rhai")
+}
+
+/// The Contoso demo ledger.
+pub fn contoso_ledger() -> PathBuf {
+    root().join("examples/contoso/ledger.yaml")
+}
+
+/// The company YAML of the tests: Contoso's parameters with the database `company.db` beside the
+/// YAML file and the shipped rules (absolute path).
+pub fn company_yaml() -> String {
+    let yaml = std::fs::read_to_string(root().join("examples/contoso/company.yaml"))
+        .expect("examples/contoso/company.yaml");
+    yaml.lines()
+        .map(|l| {
+            if l.starts_with("database:") {
+                "database: company.db".to_string()
+            } else if l.starts_with("rules:") {
+                format!("rules: {}", default_rules().display())
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
+
+/// `text` with `from` replaced by `to`; `from` must occur (so edits cannot silently go stale).
+pub fn edit(text: &str, from: &str, to: &str) -> String {
+    assert!(
+        text.contains(from),
+        "the text no longer contains {from:?}:\n{text}"
+    );
+    text.replacen(from, to, 1)
+}
+
+/// The 1-based line of the first line of `text` containing `needle`.
+pub fn line_of(text: &str, needle: &str) -> usize {
+    text.lines()
+        .position(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("{needle:?} not found"))
+        + 1
+}
+
+/// Checks that a command did not panic, and returns its standard error.
+pub fn no_panic(out: &Output) -> String {
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        !stderr.contains("panicked"),
+        "the binary panicked:\n{stderr}"
+    );
+    // 101 is Rust's exit code for a panic.
+    assert_ne!(out.status.code(), Some(101), "exit code 101:\n{stderr}");
+    stderr
+}
+
+/// A company in a temporary folder.
+pub struct Company {
+    /// The temporary folder (removed on drop).
+    pub dir: tempfile::TempDir,
+    /// The company YAML.
+    pub yaml: PathBuf,
+    /// The database file.
+    pub db: PathBuf,
+}
+
+impl Company {
+    /// A company with the test parameters ([`company_yaml`]) and no database yet.
+    pub fn uninitialised() -> Company {
+        Company::with_parameters(&company_yaml())
+    }
+
+    /// A company with these parameters (YAML text; the database must be `company.db`) and no
+    /// database yet.
+    pub fn with_parameters(yaml: &str) -> Company {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let path = dir.path().join("company.yaml");
+        std::fs::write(&path, yaml).unwrap();
+        let db = dir.path().join("company.db");
+        Company {
+            dir,
+            yaml: path,
+            db,
+        }
+    }
+
+    /// A company initialised from a fixture ledger given as YAML text.
+    pub fn new(fixture: &str) -> Company {
+        Company::with(&company_yaml(), fixture)
+    }
+
+    /// A company with these parameters, initialised from a fixture ledger given as YAML text.
+    pub fn with(parameters: &str, fixture: &str) -> Company {
+        let c = Company::with_parameters(parameters);
+        let file = c.write("ledger.yaml", fixture);
+        c.ok(&["init", "--fixture", file.to_str().unwrap()]);
+        c
+    }
+
+    /// A company whose `open_debits` parameter is `policy`, initialised from a fixture.
+    pub fn with_open_debits(policy: &str, fixture: &str) -> Company {
+        let yaml = edit(
+            &company_yaml(),
+            "open_debits: net",
+            &format!("open_debits: {policy}"),
+        );
+        Company::with(&yaml, fixture)
+    }
+
+    /// The Contoso demo company (examples/contoso/ledger.yaml).
+    pub fn contoso() -> Company {
+        let c = Company::uninitialised();
+        c.ok(&["init", "--fixture", contoso_ledger().to_str().unwrap()]);
+        c
+    }
+
+    /// A path in the company's folder.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// Writes a file into the company's folder; returns its path.
+    pub fn write(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.path(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    /// Writes a copy of the shipped rules with `from` replaced by `to`; returns its path.
+    pub fn rules(&self, name: &str, from: &str, to: &str) -> PathBuf {
+        self.write(name, &edit(&default_rules_text(), from, to))
+    }
+
+    /// Runs `reimburse --company <yaml> <args>` (never panicking).
+    pub fn run(&self, args: &[&str]) -> Output {
+        let out = Command::new(env!("CARGO_BIN_EXE_reimburse"))
+            .arg("--company")
+            .arg(&self.yaml)
+            .args(args)
+            .env_remove("REIMBURSE_COMPANY")
+            .current_dir(self.dir.path())
+            .output()
+            .expect("run the reimburse binary");
+        no_panic(&out);
+        out
+    }
+
+    /// Runs a command that must succeed; returns its standard output.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "reimburse {args:?} failed ({}):\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("UTF-8 output")
+    }
+
+    /// Runs a command that must fail with exit code `code`; returns its standard error.
+    pub fn fails(&self, code: i32, args: &[&str]) -> String {
+        let out = self.run(args);
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "reimburse {args:?} should exit with {code}; stdout:\n{}\nstderr:\n{stderr}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        stderr
+    }
+
+    /// Runs a command that must succeed and print JSON; returns the document.
+    pub fn json(&self, args: &[&str]) -> Value {
+        let stdout = self.ok(args);
+        serde_json::from_str(&stdout)
+            .unwrap_or_else(|e| panic!("reimburse {args:?} did not print JSON ({e}):\n{stdout}"))
+    }
+
+    /// `run --json --date 2026-11-30 <args>`.
+    pub fn run_json(&self, args: &[&str]) -> Value {
+        let mut all = vec!["run", "--json", "--date", "2026-11-30"];
+        all.extend_from_slice(args);
+        self.json(&all)
+    }
+
+    /// Opens the database (read and write: a read-only connection could leave WAL files behind).
+    pub fn conn(&self) -> rusqlite::Connection {
+        assert!(self.db.exists(), "no database at {}", self.db.display());
+        rusqlite::Connection::open(&self.db).expect("open the database")
+    }
+
+    /// The rows of a query, each value as text (`NULL` for null).
+    pub fn query(&self, sql: &str) -> Vec<Vec<String>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(sql).expect(sql);
+        let n = stmt.column_count();
+        stmt.query_map([], |r| {
+            Ok((0..n)
+                .map(|i| match r.get_ref(i).unwrap() {
+                    rusqlite::types::ValueRef::Null => "NULL".to_string(),
+                    rusqlite::types::ValueRef::Integer(v) => v.to_string(),
+                    rusqlite::types::ValueRef::Real(v) => v.to_string(),
+                    rusqlite::types::ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
+                    rusqlite::types::ValueRef::Blob(b) => format!("{b:?}"),
+                })
+                .collect())
+        })
+        .and_then(|rows| rows.collect())
+        .expect(sql)
+    }
+
+    /// A single integer.
+    pub fn count(&self, sql: &str) -> i64 {
+        self.conn().query_row(sql, [], |r| r.get(0)).expect(sql)
+    }
+
+    /// A canonical text dump of the whole database: schema version, application id, and every
+    /// table's schema and rows (in a fixed order).
+    pub fn dump(&self) -> String {
+        self.dump_except(&[])
+    }
+
+    /// Like [`Company::dump`], leaving out some tables.
+    pub fn dump_except(&self, skip: &[&str]) -> String {
+        let conn = self.conn();
+        let mut out = String::new();
+        for pragma in ["user_version", "application_id"] {
+            let v: i64 = conn
+                .query_row(&format!("PRAGMA {pragma}"), [], |r| r.get(0))
+                .unwrap();
+            out.push_str(&format!("{pragma} = {v}\n"));
+        }
+        let tables: Vec<(String, String)> = conn
+            .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        for (table, sql) in tables {
+            if skip.contains(&table.as_str()) {
+                continue;
+            }
+            out.push_str(&format!("== {table}\n{sql}\n"));
+            let n = conn
+                .prepare(&format!("SELECT * FROM \"{table}\""))
+                .unwrap()
+                .column_count();
+            let order: Vec<String> = (1..=n).map(|i| i.to_string()).collect();
+            for row in self.query(&format!(
+                "SELECT * FROM \"{table}\" ORDER BY {}",
+                order.join(", ")
+            )) {
+                out.push_str(&row.join("|"));
+                out.push('\n');
+            }
+        }
+        out
+    }
+
+    /// The raw bytes of the database file; there must be no WAL file with content beside it
+    /// (the binary checkpoints and removes it when it exits).
+    pub fn db_bytes(&self) -> Vec<u8> {
+        let wal = self.path("company.db-wal");
+        if let Ok(meta) = std::fs::metadata(&wal) {
+            assert_eq!(meta.len(), 0, "a WAL file with content remains");
+        }
+        std::fs::read(&self.db).expect("read the database file")
+    }
+
+    /// A snapshot of the database: its dump and its raw bytes.
+    pub fn snapshot(&self) -> (String, Vec<u8>) {
+        let bytes = self.db_bytes();
+        (self.dump(), bytes)
+    }
+
+    /// Checks that the database is exactly as in `before` (a [`Company::snapshot`]).
+    pub fn assert_unchanged(&self, before: &(String, Vec<u8>), what: &str) {
+        let bytes = self.db_bytes();
+        let dump = self.dump();
+        assert_eq!(dump, before.0, "{what}: the database changed");
+        assert!(
+            bytes == before.1,
+            "{what}: the database file's bytes changed"
+        );
+    }
+
+    /// `balances --json`: the balance of `account` in `currency` on `side` (`customers` or
+    /// `vendors`), or `None` when the account has no transactions in it.
+    pub fn balance_row(&self, side: &str, account: &str, currency: &str) -> Option<Value> {
+        let doc = self.json(&["balances", "--json"]);
+        doc[side]
+            .as_array()
+            .unwrap_or_else(|| panic!("no {side} in {doc}"))
+            .iter()
+            .find(|r| r["account"] == account && r["currency"] == currency)
+            .cloned()
+    }
+
+    /// The balance of a customer in a currency (text).
+    pub fn customer_balance(&self, account: &str, currency: &str) -> String {
+        let row = self
+            .balance_row("customers", account, currency)
+            .unwrap_or_else(|| panic!("no {currency} balance for customer {account}"));
+        row["balance"].as_str().unwrap().to_string()
+    }
+
+    /// The balance of a vendor in a currency (text).
+    pub fn vendor_balance(&self, account: &str, currency: &str) -> String {
+        let row = self
+            .balance_row("vendors", account, currency)
+            .unwrap_or_else(|| panic!("no {currency} balance for vendor {account}"));
+        row["balance"].as_str().unwrap().to_string()
+    }
+
+    /// Checks that the trial balance totals are zero in every currency of `currencies` (and
+    /// that there are no others); returns the document.
+    pub fn assert_trial_balance_zero(&self, currencies: &[&str]) -> Value {
+        let tb = self.json(&["trial-balance", "--json"]);
+        let totals = tb["totals"].as_object().expect("totals");
+        let mut expected = serde_json::Map::new();
+        for c in currencies {
+            expected.insert(c.to_string(), Value::from("0.00"));
+        }
+        assert_eq!(totals, &expected, "trial balance: {tb:#}");
+        tb
+    }
+
+    /// The trial balance of a general-ledger account in a currency (text), if it has lines.
+    pub fn gl_balance(&self, account: &str, currency: &str) -> Option<String> {
+        let tb = self.json(&["trial-balance", "--json"]);
+        tb["accounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["account"] == account && r["currency"] == currency)
+            .map(|r| r["balance"].as_str().unwrap().to_string())
+    }
+
+    /// The general-ledger lines of a voucher: (account, currency, amount in minor units,
+    /// customer, vendor), in line order.
+    pub fn voucher_lines(&self, number: &str) -> Vec<Vec<String>> {
+        self.query(&format!(
+            "SELECT l.account, l.currency, l.amount_minor, l.customer, l.vendor
+             FROM voucher_lines l JOIN vouchers v ON v.id = l.voucher_id
+             WHERE v.number = '{number}' ORDER BY l.id"
+        ))
+    }
+
+    /// Number of reimbursements recorded.
+    pub fn reimbursement_count(&self) -> i64 {
+        self.count("SELECT count(*) FROM reimbursements")
+    }
+
+    /// Open amounts (minor units) of a customer's transactions, by document, in id order.
+    pub fn open_amounts(&self, customer: &str) -> Vec<(String, String, i64)> {
+        self.query(&format!(
+            "SELECT document, type, open_minor FROM customer_transactions
+             WHERE account = '{customer}' ORDER BY id"
+        ))
+        .into_iter()
+        .map(|r| (r[0].clone(), r[1].clone(), r[2].parse().unwrap()))
+        .collect()
+    }
+}
+
+/// Rows of a JSON array (panics when it is not one).
+pub fn rows(v: &Value) -> &Vec<Value> {
+    v.as_array().unwrap_or_else(|| panic!("not an array: {v}"))
+}
+
+/// The `customer` fields of a list of rows.
+pub fn customers_of(v: &Value) -> Vec<String> {
+    rows(v)
+        .iter()
+        .map(|r| r["customer"].as_str().unwrap().to_string())
+        .collect()
+}
