@@ -21,7 +21,7 @@ use crate::fixtures::{self, Fixture};
 use crate::ledger::{Ledger, Side};
 use crate::parameters::Company;
 use crate::process::{self, ReimbursementFilter, RunOptions, Selection};
-use crate::scripting::{Echo, Session};
+use crate::scripting::{ApiDoc, Echo, Session};
 use crate::testing;
 
 /// `reimburse`: customer reimbursement as editable rules over an exact ledger.
@@ -149,10 +149,39 @@ pub enum Command {
     },
     /// List the functions and types that rule scripts can use.
     Api {
-        /// Print Markdown.
+        /// Print Markdown (the reference in docs/api.md).
         #[arg(long)]
         markdown: bool,
     },
+    /// An interactive Rhai session over the company database, with the whole API and the rule
+    /// hooks; one transaction: nothing is written until `:commit`.
+    Repl {
+        /// Posting date of postings made in the session (default today).
+        #[arg(long)]
+        date: Option<NaiveDate>,
+    },
+    /// Run a Rhai script against the company database, in one transaction (committed at the end
+    /// unless --dry-run or an error).
+    Script {
+        /// The script file.
+        file: PathBuf,
+        /// Roll back at the end: nothing is written.
+        #[arg(long)]
+        dry_run: bool,
+        /// An argument for the script, seen as `args().key` (repeatable).
+        #[arg(long = "arg", value_name = "KEY=VALUE", value_parser = parse_key_value)]
+        args: Vec<(String, String)>,
+        /// Posting date of postings made by the script (default today).
+        #[arg(long)]
+        date: Option<NaiveDate>,
+    },
+}
+
+fn parse_key_value(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
+        _ => Err(format!("expected KEY=VALUE, not '{text}'")),
+    }
 }
 
 /// Arguments of `run`.
@@ -214,6 +243,7 @@ impl FilterArgs {
             run: self.run,
             from: self.from,
             to: self.to,
+            ..Default::default()
         }
     }
 }
@@ -232,6 +262,9 @@ pub fn main<I: IntoIterator<Item = OsString>>(args: I) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         // A closed pipe (`reimburse … | head`) is not an error of ours.
         Err(Error::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(Error::Json(e)) if e.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe) => {
+            ExitCode::SUCCESS
+        }
         // The failures were printed with the results.
         Err(Error::TestsFailed(_)) => ExitCode::FAILURE,
         Err(e) => {
@@ -418,10 +451,59 @@ pub fn execute(cli: &Cli, out: &mut dyn Write) -> Result<(), Error> {
             writeln!(out, "{t}")?;
             Ok(())
         }
+        Command::Repl { date } => {
+            let options = crate::repl::ReplOptions {
+                date: date.unwrap_or_else(today),
+                history: crate::repl::default_history(),
+            };
+            crate::repl::run(&company, &options, out, &mut std::io::stderr())
+        }
+        Command::Script {
+            file,
+            dry_run,
+            args,
+            date,
+        } => script(&company, file, *dry_run, args, *date, out),
         Command::Api { .. } | Command::Test { .. } | Command::Generate { .. } => {
             unreachable!("handled above")
         }
     }
+}
+
+fn script(
+    company: &Company,
+    file: &Path,
+    dry_run: bool,
+    args: &[(String, String)],
+    date: Option<NaiveDate>,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
+    let options = crate::repl::ScriptOptions {
+        file: file.to_path_buf(),
+        dry_run,
+        args: args.to_vec(),
+        date: date.unwrap_or_else(today),
+    };
+    let outcome = crate::repl::run_script(company, &options)?;
+    if let Some(w) = &outcome.rules_warning {
+        eprintln!("warning: the rule hooks are not loaded: {w}");
+    }
+    if let Some(text) = crate::repl::render(&outcome.value) {
+        writeln!(out, "{text}")?;
+    }
+    out.flush()?;
+    let n = outcome.changes;
+    let changes = if n == 1 {
+        "1 row change".to_string()
+    } else {
+        format!("{n} row changes")
+    };
+    if !outcome.committed && n > 0 {
+        eprintln!("dry run: {changes} rolled back, nothing written");
+    } else if outcome.committed && n > 0 {
+        eprintln!("committed {changes}");
+    }
+    Ok(())
 }
 
 fn init(
@@ -778,17 +860,96 @@ fn api(company_file: &Path, markdown: bool, out: &mut dyn Write) -> Result<(), E
     };
     let ledger = Ledger::new(crate::store::Store::in_memory()?, params)?;
     let docs = Session::new(ledger, today(), Echo::Collect).api();
-    for d in docs {
-        if markdown {
-            writeln!(out, "### `{}`\n\n{}\n", d.signature, d.doc)?;
-        } else {
+    if markdown {
+        api_markdown(&docs, out)
+    } else {
+        api_text(&docs, out)
+    }
+}
+
+/// The types (with their properties) and the functions of the scripting API.
+type ApiSections<'d> = (Vec<(&'d ApiDoc, Vec<&'d ApiDoc>)>, Vec<&'d ApiDoc>);
+
+fn api_sections(docs: &[ApiDoc]) -> ApiSections<'_> {
+    let types: Vec<(&ApiDoc, Vec<&ApiDoc>)> = docs
+        .iter()
+        .filter(|d| d.signature.starts_with("type "))
+        .map(|t| {
+            let prefix = format!("{}.", t.name);
+            let props = docs
+                .iter()
+                .filter(|d| d.name.starts_with(&prefix))
+                .collect();
+            (t, props)
+        })
+        .collect();
+    let functions = docs
+        .iter()
+        .filter(|d| !d.signature.starts_with("type ") && !d.name.contains('.'))
+        .collect();
+    (types, functions)
+}
+
+fn api_text(docs: &[ApiDoc], out: &mut dyn Write) -> Result<(), Error> {
+    let (types, functions) = api_sections(docs);
+    writeln!(out, "TYPES\n")?;
+    for (t, props) in types {
+        writeln!(out, "{}\n    {}", t.name, t.doc.replace('\n', "\n    "))?;
+        for p in props {
+            let (_, prop) = p.name.split_once('.').unwrap_or(("", &p.name));
+            let returns = p.signature.rsplit(" -> ").next().unwrap_or("");
+            writeln!(out, "    .{prop} -> {returns}\n        {}", p.doc)?;
+        }
+        writeln!(out)?;
+    }
+    writeln!(out, "FUNCTIONS\n")?;
+    for f in functions {
+        writeln!(
+            out,
+            "{}\n    {}",
+            f.signature,
+            f.doc.replace('\n', "\n    ")
+        )?;
+    }
+    Ok(())
+}
+
+fn api_markdown(docs: &[ApiDoc], out: &mut dyn Write) -> Result<(), Error> {
+    let (types, functions) = api_sections(docs);
+    let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
+    writeln!(
+        out,
+        "# Scripting API\n\n\
+         <!-- Generated by `reimburse api --markdown > docs/api.md`: do not edit by hand (a test fails when this file is stale). -->\n\n\
+         Rule files, `reimburse script` and `reimburse repl` see the same functions and types \
+         ({} functions, {} types). Amounts are exact decimals (`12.50`, never floats), dates are \
+         `YYYY-MM-DD` text, and `()` means \"none\". Values are read-only: change the books with \
+         the functions. In the REPL, `:api WORD` shows the entries whose name contains WORD.\n",
+        functions.len(),
+        types.len()
+    )?;
+    writeln!(out, "## Types\n")?;
+    for (t, props) in types {
+        writeln!(out, "### `{}`\n\n{}\n", t.name, t.doc)?;
+        if !props.is_empty() {
             writeln!(
                 out,
-                "{}\n    {}",
-                d.signature,
-                d.doc.replace('\n', "\n    ")
+                "| property | type | description |\n| --- | --- | --- |"
             )?;
+            for p in props {
+                let (_, prop) = p.name.split_once('.').unwrap_or(("", &p.name));
+                let returns = p.signature.rsplit(" -> ").next().unwrap_or("");
+                writeln!(out, "| `{prop}` | {} | {} |", cell(returns), cell(&p.doc))?;
+            }
+            writeln!(out)?;
         }
+    }
+    writeln!(out, "## Functions\n")?;
+    for (i, f) in functions.iter().enumerate() {
+        if i > 0 {
+            writeln!(out)?;
+        }
+        writeln!(out, "### `{}`\n\n{}", f.signature, f.doc.trim_end())?;
     }
     Ok(())
 }

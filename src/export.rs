@@ -30,8 +30,9 @@
 //! Exactly the stored integer minor units, written with the currency's decimals as recorded in
 //! the database (`50.00 USD`, `500 JPY`, `1.250 KWD`): never rounded, never floating point.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::io::Write;
 use std::str::FromStr;
 
@@ -306,13 +307,6 @@ pub fn amount_text(currency: &Currency, minor: i64) -> String {
     currency.from_minor(minor).to_string()
 }
 
-struct Account {
-    name: String,
-    gl_name: String,
-    party_name: Option<String>,
-    first_use: String,
-}
-
 struct Line {
     key: AccountKey,
     currency: String,
@@ -327,6 +321,49 @@ struct Voucher {
     run_kind: Option<String>,
     reimbursements: Option<String>,
     lines: Vec<Line>,
+}
+
+/// A stable 64-bit hash of an account name.
+fn name_hash(name: &str) -> u64 {
+    let mut h = DefaultHasher::new();
+    name.hash(&mut h);
+    h.finish()
+}
+
+/// The account other than `key`, used in the period, whose journal name is `name` (the slow
+/// path of a name seen twice).
+fn account_named(
+    conn: &rusqlite::Connection,
+    names: &AccountNames,
+    from: &str,
+    to: &str,
+    name: &str,
+    key: &AccountKey,
+) -> rusqlite::Result<Option<AccountKey>> {
+    let mut stmt = conn.prepare(
+        "SELECT DISTINCT l.account, l.customer, l.vendor
+         FROM voucher_lines l JOIN vouchers v ON v.id = l.voucher_id
+         WHERE v.date >= ?1 AND v.date <= ?2
+         ORDER BY l.account, l.customer, l.vendor",
+    )?;
+    let mut rows = stmt.query(params![from, to])?;
+    while let Some(r) = rows.next()? {
+        let gl: String = r.get(0)?;
+        let party = match (
+            r.get::<_, Option<String>>(1)?,
+            r.get::<_, Option<String>>(2)?,
+        ) {
+            (Some(c), _) => Some(Party::Customer(c)),
+            (None, Some(v)) => Some(Party::Vendor(v)),
+            (None, None) => None,
+        };
+        for candidate in [(gl.clone(), None), (gl, party)] {
+            if candidate != *key && names.name(&candidate) == name {
+                return Ok(Some(candidate));
+            }
+        }
+    }
+    Ok(None)
 }
 
 /// The lower and upper bound of the period as SQL text (inclusive), checked.
@@ -379,94 +416,33 @@ pub fn write_journal(
         }
     }
 
-    // The accounts used in the period, with the date each is first used.
-    let names = AccountNames::new(&ledger.params().accounts);
-    let mut accounts: HashMap<AccountKey, Account> = HashMap::new();
-    let mut by_name: HashMap<String, AccountKey> = HashMap::new();
+    write_header(ledger, format, from, to, out)?;
+    // The general-ledger accounts used in the period (a handful), with their first use.
+    let mut gl_accounts: HashMap<String, (String, String)> = HashMap::new();
     let mut first_date: Option<String> = None;
     {
         let mut stmt = conn
             .prepare(
-                "SELECT l.account, a.name, l.customer, c.name, l.vendor, w.name, MIN(v.date)
+                "SELECT l.account, a.name, MIN(v.date)
                  FROM voucher_lines l
                  JOIN vouchers v ON v.id = l.voucher_id
                  JOIN gl_accounts a ON a.account = l.account
-                 LEFT JOIN customers c ON c.account = l.customer
-                 LEFT JOIN vendors w ON w.account = l.vendor
                  WHERE v.date >= ?1 AND v.date <= ?2
-                 GROUP BY l.account, l.customer, l.vendor",
+                 GROUP BY l.account",
             )
             .map_err(sql)?;
         let mut rows = stmt.query(params![from_text, to_text]).map_err(sql)?;
-        let mut add = |key: AccountKey,
-                       gl_name: String,
-                       party_name: Option<String>,
-                       date: String|
-         -> Result<(), ExportError> {
-            if let Some(a) = accounts.get_mut(&key) {
-                if date < a.first_use {
-                    a.first_use = date;
-                }
-                return Ok(());
-            }
-            let name = names.name(&key);
-            if let Some(other) = by_name.get(&name) {
-                return Err(ExportError::NameCollision {
-                    name,
-                    first: describe(other),
-                    second: describe(&key),
-                });
-            }
-            by_name.insert(name.clone(), key.clone());
-            accounts.insert(
-                key,
-                Account {
-                    name,
-                    gl_name,
-                    party_name,
-                    first_use: date,
-                },
-            );
-            Ok(())
-        };
         while let Some(r) = rows.next().map_err(sql)? {
-            let gl: String = r.get(0).map_err(sql)?;
-            let gl_name: String = r.get(1).map_err(sql)?;
-            let customer: Option<String> = r.get(2).map_err(sql)?;
-            let customer_name: Option<String> = r.get(3).map_err(sql)?;
-            let vendor: Option<String> = r.get(4).map_err(sql)?;
-            let vendor_name: Option<String> = r.get(5).map_err(sql)?;
-            let date: String = r.get(6).map_err(sql)?;
+            let date: String = r.get(2).map_err(sql)?;
             if first_date.as_ref().is_none_or(|d| date < *d) {
                 first_date = Some(date.clone());
             }
-            // The summary account is declared too, as the parent of its sub-accounts.
-            add((gl.clone(), None), gl_name.clone(), None, date.clone())?;
-            let (party, party_name) = match (customer, vendor) {
-                (Some(c), _) => (Party::Customer(c), customer_name),
-                (None, Some(v)) => (Party::Vendor(v), vendor_name),
-                (None, None) => continue,
-            };
-            add((gl, Some(party)), gl_name, party_name, date)?;
+            gl_accounts.insert(r.get(0).map_err(sql)?, (r.get(1).map_err(sql)?, date));
         }
     }
-    let mut declared: Vec<(&AccountKey, &Account)> = accounts.iter().collect();
-    declared.sort_by(|a, b| a.1.name.cmp(&b.1.name));
-    let width = declared
-        .iter()
-        .map(|(_, a)| a.name.len())
-        .max()
-        .unwrap_or(0);
-
-    let mut summary = ExportSummary {
-        accounts: declared.len(),
-        ..ExportSummary::default()
-    };
-    write_header(ledger, format, from, to, out)?;
-    let used_currencies: Vec<&(Currency, String)> = currencies.values().collect();
     match format {
         Format::Ledger => {
-            for (currency, symbol) in &used_currencies {
+            for (currency, symbol) in currencies.values() {
                 writeln!(out, "commodity {symbol}")?;
                 writeln!(out, "    format 1000{} {symbol}", decimals_text(currency))?;
             }
@@ -475,28 +451,101 @@ pub fn write_journal(
                 writeln!(out, "tag {tag}")?;
             }
             writeln!(out)?;
-            for (key, a) in &declared {
-                writeln!(out, "account {}", a.name)?;
-                for (tag, value) in account_tags(key, a) {
-                    writeln!(out, "    ; {tag}: {}", one_line(&value))?;
-                }
-            }
         }
         Format::Beancount => {
             if let Some(date) = &first_date {
-                for (_, symbol) in &used_currencies {
+                for (_, symbol) in currencies.values() {
                     writeln!(out, "{date} commodity {symbol}")?;
                 }
                 writeln!(out)?;
             }
-            for (key, a) in &declared {
-                writeln!(out, "{} open {}", a.first_use, a.name)?;
-                for (tag, value) in account_tags(key, a) {
-                    writeln!(out, "  {tag}: {}", quoted(&value))?;
-                }
-            }
         }
     }
+
+    // Every account used in the period, declared as it streams by, each general-ledger account
+    // followed by its customer or vendor sub-accounts. Only a hash of each name is kept (8 bytes
+    // an account), to catch two accounts that sanitize to the same name and to check each
+    // posting's account.
+    let names = AccountNames::new(&ledger.params().accounts);
+    let mut declared: HashSet<u64> = HashSet::new();
+    let mut count = 0;
+    let mut width = 0;
+    {
+        let mut stmt = conn
+            .prepare(
+                "SELECT l.account, l.customer, c.name, l.vendor, w.name, MIN(v.date)
+                 FROM voucher_lines l
+                 JOIN vouchers v ON v.id = l.voucher_id
+                 LEFT JOIN customers c ON c.account = l.customer
+                 LEFT JOIN vendors w ON w.account = l.vendor
+                 WHERE v.date >= ?1 AND v.date <= ?2
+                 GROUP BY l.account, l.customer, l.vendor
+                 ORDER BY l.account, l.customer, l.vendor",
+            )
+            .map_err(sql)?;
+        let mut rows = stmt.query(params![from_text, to_text]).map_err(sql)?;
+        let mut declare =
+            |key: AccountKey, name: Option<&str>, date: &str| -> Result<(), ExportError> {
+                let account = names.name(&key);
+                if !declared.insert(name_hash(&account)) {
+                    // Seen before, or a hash collision: look for the other account.
+                    let other = account_named(conn, &names, &from_text, &to_text, &account, &key)
+                        .map_err(sql)?;
+                    if let Some(other) = other {
+                        return Err(ExportError::NameCollision {
+                            name: account,
+                            first: describe(&other),
+                            second: describe(&key),
+                        });
+                    }
+                }
+                let tags = account_tags(&key, name);
+                match format {
+                    Format::Ledger => {
+                        writeln!(out, "account {account}")?;
+                        for (tag, value) in tags {
+                            writeln!(out, "    ; {tag}: {}", one_line(value))?;
+                        }
+                    }
+                    Format::Beancount => {
+                        writeln!(out, "{date} open {account}")?;
+                        for (tag, value) in tags {
+                            writeln!(out, "  {tag}: {}", quoted(value))?;
+                        }
+                    }
+                }
+                width = width.max(account.len());
+                count += 1;
+                Ok(())
+            };
+        let mut current_gl: Option<String> = None;
+        while let Some(r) = rows.next().map_err(sql)? {
+            let gl: String = r.get(0).map_err(sql)?;
+            if current_gl.as_ref() != Some(&gl) {
+                // The summary account first, as the parent of its sub-accounts.
+                let (gl_name, gl_date) = gl_accounts.get(&gl).ok_or_else(|| {
+                    LedgerError::Invalid(format!(
+                        "general-ledger account '{gl}' changed during the export"
+                    ))
+                })?;
+                declare((gl.clone(), None), Some(gl_name), gl_date)?;
+                current_gl = Some(gl.clone());
+            }
+            let customer: Option<String> = r.get(1).map_err(sql)?;
+            let vendor: Option<String> = r.get(3).map_err(sql)?;
+            let (party, name): (Party, Option<String>) = match (customer, vendor) {
+                (Some(c), _) => (Party::Customer(c), r.get(2).map_err(sql)?),
+                (None, Some(v)) => (Party::Vendor(v), r.get(4).map_err(sql)?),
+                (None, None) => continue,
+            };
+            let date: String = r.get(5).map_err(sql)?;
+            declare((gl, Some(party)), name.as_deref(), &date)?;
+        }
+    }
+    let mut summary = ExportSummary {
+        accounts: count,
+        ..ExportSummary::default()
+    };
 
     // The vouchers: one cursor over their lines in date, number and line order.
     let mut stmt = conn
@@ -522,7 +571,7 @@ pub fn write_journal(
     let mut rows = stmt.query(params![from_text, to_text]).map_err(sql)?;
     let mut current: Option<(i64, Voucher)> = None;
     let mut write = |voucher: &Voucher, summary: &mut ExportSummary| -> Result<(), ExportError> {
-        write_voucher(format, voucher, &accounts, &currencies, width, out)?;
+        write_voucher(format, voucher, &names, &declared, &currencies, width, out)?;
         summary.vouchers += 1;
         summary.lines += voucher.lines.len();
         let date = voucher.date.parse().ok();
@@ -627,20 +676,16 @@ fn decimals_text(currency: &Currency) -> String {
     }
 }
 
-fn account_tags(key: &AccountKey, a: &Account) -> Vec<(&'static str, String)> {
-    let mut tags = vec![("gl-account", key.0.clone())];
+/// The metadata of an account: its general-ledger account, customer or vendor, and name.
+fn account_tags<'a>(key: &'a AccountKey, name: Option<&'a str>) -> Vec<(&'static str, &'a str)> {
+    let mut tags = vec![("gl-account", key.0.as_str())];
     match &key.1 {
-        None => tags.push(("name", a.gl_name.clone())),
-        Some(party) => {
-            let (tag, account) = match party {
-                Party::Customer(c) => ("customer", c),
-                Party::Vendor(v) => ("vendor", v),
-            };
-            tags.push((tag, account.clone()));
-            if let Some(name) = &a.party_name {
-                tags.push(("name", name.clone()));
-            }
-        }
+        None => {}
+        Some(Party::Customer(c)) => tags.push(("customer", c)),
+        Some(Party::Vendor(v)) => tags.push(("vendor", v)),
+    }
+    if let Some(name) = name {
+        tags.push(("name", name));
     }
     tags
 }
@@ -685,7 +730,8 @@ fn write_header(
 fn write_voucher(
     format: Format,
     v: &Voucher,
-    accounts: &HashMap<AccountKey, Account>,
+    names: &AccountNames,
+    declared: &HashSet<u64>,
     currencies: &BTreeMap<String, (Currency, String)>,
     width: usize,
     out: &mut dyn Write,
@@ -733,16 +779,15 @@ fn write_voucher(
         "  "
     };
     for line in &v.lines {
-        let account = accounts
-            .get(&line.key)
-            .map(|a| a.name.as_str())
-            .ok_or_else(|| {
-                LedgerError::Invalid(format!(
-                    "voucher {}: {} changed during the export",
-                    v.number,
-                    describe(&line.key)
-                ))
-            })?;
+        let account = names.name(&line.key);
+        if !declared.contains(&name_hash(&account)) {
+            return Err(LedgerError::Invalid(format!(
+                "voucher {}: {} changed during the export",
+                v.number,
+                describe(&line.key)
+            ))
+            .into());
+        }
         let (currency, symbol) =
             currencies
                 .get(&line.currency)

@@ -15,6 +15,7 @@ pub mod ledger;
 pub mod money;
 pub mod parameters;
 pub mod process;
+pub mod repl;
 pub mod scripting;
 pub mod store;
 pub mod testing;
@@ -40,6 +41,9 @@ pub enum Error {
     /// The journal export failed (see [`export::ExportError`]).
     #[error(transparent)]
     Export(export::ExportError),
+    /// A script run by `reimburse script` failed (nothing was written).
+    #[error(transparent)]
+    Script(#[from] repl::ScriptError),
     /// Writing output failed.
     #[error("cannot write output: {0}")]
     Io(#[from] std::io::Error),

@@ -1215,6 +1215,10 @@ pub struct ReimbursementFilter {
     pub from: Option<NaiveDate>,
     /// To this date (inclusive).
     pub to: Option<NaiveDate>,
+    /// Only reimbursements with a larger id (for reading page by page).
+    pub after_id: Option<i64>,
+    /// At most this many rows.
+    pub limit: Option<usize>,
 }
 
 /// Lists reimbursements, oldest first.
@@ -1256,7 +1260,13 @@ pub fn reimbursements(
     if let Some(d) = filter.to {
         add("r.date <=", Box::new(d.to_string()));
     }
+    if let Some(id) = filter.after_id {
+        add("r.id >", Box::new(id));
+    }
     sql.push_str(" ORDER BY r.id");
+    if let Some(limit) = filter.limit {
+        sql.push_str(&format!(" LIMIT {limit}"));
+    }
     let store = ledger.store();
     let mut stmt = store
         .conn()
@@ -1376,7 +1386,6 @@ pub fn pay(
     filter.status = Some("open".into());
     store.begin()?;
     let result = (|| -> Result<PayReport, RunError> {
-        let open = reimbursements(ledger, &filter)?;
         let conn = store.conn();
         let sql = |e| RunError::from(StoreError::sqlite(store.path(), e));
         let run_id: i64 = conn
@@ -1395,75 +1404,82 @@ pub fn pay(
             payments: Vec::new(),
             totals: BTreeMap::new(),
         };
-        for r in open {
-            let (vendor_txn,): (i64,) = conn
-                .query_row(
-                    "SELECT vendor_txn_id FROM reimbursements WHERE id = ?1",
-                    [r.id],
-                    |row| Ok((row.get(0)?,)),
-                )
-                .map_err(sql)?;
-            let invoice = ledger.transaction(Side::Vendor, vendor_txn)?;
-            let amount = -invoice.open;
-            if amount <= Decimal::ZERO {
-                continue;
-            }
-            let posted = ledger
-                .post_voucher(&VoucherDraft {
-                    sequence: "payment".into(),
+        // Page through the open invoices so memory stays flat however many there are.
+        filter.limit = Some(1000);
+        loop {
+            let open = reimbursements(ledger, &filter)?;
+            let Some(last) = open.last() else { break };
+            filter.after_id = Some(last.id);
+            for r in open {
+                let (vendor_txn,): (i64,) = conn
+                    .query_row(
+                        "SELECT vendor_txn_id FROM reimbursements WHERE id = ?1",
+                        [r.id],
+                        |row| Ok((row.get(0)?,)),
+                    )
+                    .map_err(sql)?;
+                let invoice = ledger.transaction(Side::Vendor, vendor_txn)?;
+                let amount = -invoice.open;
+                if amount <= Decimal::ZERO {
+                    continue;
+                }
+                let posted = ledger
+                    .post_voucher(&VoucherDraft {
+                        sequence: "payment".into(),
+                        date,
+                        description: format!(
+                            "Payment of {} to vendor {} (reimbursement of {})",
+                            r.vendor_invoice, r.vendor, r.customer
+                        ),
+                        lines: vec![
+                            LineDraft {
+                                target: Target::Vendor(r.vendor.clone()),
+                                currency: r.currency.clone(),
+                                amount,
+                                document: Some(r.vendor_invoice.clone()),
+                                kind: Some("payment".into()),
+                            },
+                            LineDraft {
+                                target: Target::Account(ledger.params().accounts.bank.clone()),
+                                currency: r.currency.clone(),
+                                amount: -amount,
+                                document: None,
+                                kind: None,
+                            },
+                        ],
+                    })
+                    .map_err(|e| {
+                        LedgerError::Invalid(format!(
+                            "reimbursement {} ({} → {}): {e}",
+                            r.id, r.customer, r.vendor
+                        ))
+                    })?;
+                ledger.settle(
+                    Side::Vendor,
+                    posted.vendor_transactions[0],
+                    vendor_txn,
+                    Some(amount),
                     date,
-                    description: format!(
-                        "Payment of {} to vendor {} (reimbursement of {})",
-                        r.vendor_invoice, r.vendor, r.customer
-                    ),
-                    lines: vec![
-                        LineDraft {
-                            target: Target::Vendor(r.vendor.clone()),
-                            currency: r.currency.clone(),
-                            amount,
-                            document: Some(r.vendor_invoice.clone()),
-                            kind: Some("payment".into()),
-                        },
-                        LineDraft {
-                            target: Target::Account(ledger.params().accounts.bank.clone()),
-                            currency: r.currency.clone(),
-                            amount: -amount,
-                            document: None,
-                            kind: None,
-                        },
-                    ],
-                })
-                .map_err(|e| {
-                    LedgerError::Invalid(format!(
-                        "reimbursement {} ({} → {}): {e}",
-                        r.id, r.customer, r.vendor
-                    ))
-                })?;
-            ledger.settle(
-                Side::Vendor,
-                posted.vendor_transactions[0],
-                vendor_txn,
-                Some(amount),
-                date,
-            )?;
-            conn.execute(
+                )?;
+                conn.execute(
                 "UPDATE reimbursements SET status = 'paid', payment_voucher_id = ?2, paid_date = ?3 WHERE id = ?1",
                 params![r.id, posted.id, date.to_string()],
             )
             .map_err(sql)?;
-            *report
-                .totals
-                .entry(r.currency.clone())
-                .or_insert(Decimal::ZERO) += amount;
-            report.payments.push(Payment {
-                reimbursement: r.id,
-                customer: r.customer,
-                vendor: r.vendor,
-                currency: r.currency,
-                amount,
-                vendor_invoice: r.vendor_invoice,
-                voucher: posted.number,
-            });
+                *report
+                    .totals
+                    .entry(r.currency.clone())
+                    .or_insert(Decimal::ZERO) += amount;
+                report.payments.push(Payment {
+                    reimbursement: r.id,
+                    customer: r.customer,
+                    vendor: r.vendor,
+                    currency: r.currency,
+                    amount,
+                    vendor_invoice: r.vendor_invoice,
+                    voucher: posted.number,
+                });
+            }
         }
         conn.execute(
             "UPDATE runs SET finished_at = ?2, reimbursed = ?3 WHERE id = ?1",

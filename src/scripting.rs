@@ -66,6 +66,8 @@ pub enum Echo {
     Collect,
     /// Collected and written to standard error at once.
     Stderr,
+    /// Collected and written to standard output at once (`reimburse script`, `reimburse repl`).
+    Stdout,
 }
 
 /// A scripting session: the ledger, the posting date and the output of scripts.
@@ -76,6 +78,9 @@ pub struct Session {
     output: RefCell<Vec<String>>,
     echo: Echo,
     args: RefCell<Map>,
+    rules_file: RefCell<Option<PathBuf>>,
+    in_dry_run: Cell<bool>,
+    undone_changes: Cell<u64>,
 }
 
 impl fmt::Debug for Session {
@@ -98,7 +103,26 @@ impl Session {
             output: RefCell::new(Vec::new()),
             echo,
             args: RefCell::new(Map::new()),
+            rules_file: RefCell::new(None),
+            in_dry_run: Cell::new(false),
+            undone_changes: Cell::new(0),
         })
+    }
+
+    /// Sets the rule file that `dry_run()` runs (the REPL and `reimburse script` set it).
+    pub fn set_rules_file(&self, file: Option<PathBuf>) {
+        *self.rules_file.borrow_mut() = file;
+    }
+
+    /// The rule file that `dry_run()` runs, if any.
+    pub fn rules_file(&self) -> Option<PathBuf> {
+        self.rules_file.borrow().clone()
+    }
+
+    /// Row changes that `dry_run()` made and undid (SQLite counts them in
+    /// `Connection::total_changes`; subtract them to know what is really pending).
+    pub fn undone_changes(&self) -> u64 {
+        self.undone_changes.get()
     }
 
     /// The ledger.
@@ -127,8 +151,13 @@ impl Session {
 
     /// Records a line of script output.
     pub fn emit(&self, line: &str) {
-        if self.echo == Echo::Stderr {
-            eprintln!("{line}");
+        match self.echo {
+            Echo::Stderr => eprintln!("{line}"),
+            Echo::Stdout => {
+                use std::io::Write;
+                let _ = writeln!(std::io::stdout(), "{line}");
+            }
+            Echo::Collect => {}
         }
         self.output.borrow_mut().push(line.to_string());
     }
@@ -169,6 +198,60 @@ impl Session {
     pub fn api(self: &Rc<Self>) -> Vec<ApiDoc> {
         self.engine(None).1
     }
+
+    /// The functions registered in the engine (besides Rhai's standard library) that the API
+    /// listing lacks or documents with an empty text: empty when everything was registered
+    /// through [`Api`] with a doc string.
+    pub fn undocumented(self: &Rc<Self>) -> Vec<String> {
+        let (engine, docs) = self.engine(None);
+        let documented: std::collections::HashSet<String> = docs
+            .iter()
+            .filter(|d| !d.doc.trim().is_empty())
+            .filter_map(|d| signature_key(&d.signature))
+            .collect();
+        engine
+            .gen_fn_signatures(false)
+            .into_iter()
+            .filter(|sig| signature_key(sig).is_none_or(|k| !documented.contains(&k)))
+            .collect()
+    }
+}
+
+/// What identifies a function for the documentation check: its name and parameter types, without
+/// parameter names, spaces or case (`balances(customer)`); a getter as `type.property`;
+/// `to_debug` as `to_string`. `None` for type entries.
+fn signature_key(signature: &str) -> Option<String> {
+    let norm = |t: &str| -> String {
+        t.trim()
+            .trim_start_matches("&mut ")
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_lowercase()
+    };
+    if signature.starts_with("type ") {
+        return None;
+    }
+    let head = signature.split(" -> ").next()?.trim();
+    let Some((name, params)) = head.split_once('(') else {
+        // A documented property: `Type.prop`.
+        return Some(norm(head));
+    };
+    let params = params.trim_end_matches(')');
+    let types: Vec<String> = params
+        .split(',')
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| norm(p.rsplit(':').next().unwrap_or(p)))
+        .collect();
+    if let Some(prop) = name.strip_prefix("get$") {
+        return Some(format!("{}.{}", types.first()?, prop.to_lowercase()));
+    }
+    let name = if name == "to_debug" {
+        "to_string"
+    } else {
+        name
+    };
+    Some(format!("{name}({})", types.join(",")))
 }
 
 /// Applies the sandbox to an engine: limits, no `eval`, imports confined to `rules_dir`.
@@ -306,6 +389,31 @@ impl Api<'_> {
             name: format!("{type_name}.{prop}"),
             signature: format!("{type_name}.{prop} -> {returns}"),
             doc: doc.to_string(),
+        });
+    }
+
+    /// Registers `to_string` and `to_debug` for `T` (what `print`, string interpolation and the
+    /// REPL show), documented as one entry.
+    pub fn printer<T: Variant + Clone>(
+        &mut self,
+        type_name: &str,
+        f: impl Fn(&mut T) -> String + Clone + 'static,
+    ) {
+        for name in ["to_string", "to_debug"] {
+            FuncRegistration::new(name)
+                .with_params_info([
+                    format!("{}: &mut {type_name}", type_name.to_lowercase()),
+                    "String".into(),
+                ])
+                .with_comments([format!("/// One-line text of a {type_name}.")])
+                .register_into_engine(self.engine, f.clone());
+        }
+        self.docs.push(ApiDoc {
+            name: "to_string".into(),
+            signature: format!("to_string(value: {type_name}) -> String"),
+            doc: format!(
+                "One-line text of a {type_name}, as `print`, `${{…}}` interpolation and `to_debug` show it."
+            ),
         });
     }
 
@@ -770,8 +878,14 @@ fn register_types(api: &mut Api) {
     // Readable printing of the domain types.
     macro_rules! printable {
         ($t:ty, $f:expr) => {
-            api.engine.register_fn("to_string", $f);
-            api.engine.register_fn("to_debug", $f);
+            api.printer::<$t>(
+                match stringify!($t) {
+                    "PostedVoucher" => "Voucher",
+                    "ParamsView" => "Parameters",
+                    other => other,
+                },
+                $f,
+            );
         };
     }
     printable!(Customer, |c: &mut Customer| format!(
@@ -1314,6 +1428,297 @@ fn register_functions(api: &mut Api, session: &Rc<Session>) {
         "The trial balance: each general-ledger account's balance per currency.",
         move || -> RhaiResult<Array> { Ok(array(s.ledger.trial_balance().map_err(ledger_error)?)) },
     );
+
+    register_reports(api, session);
+}
+
+/// The reimbursement page, the run history, dry runs and date arithmetic, for scripts and the REPL.
+fn register_reports(api: &mut Api, session: &Rc<Session>) {
+    macro_rules! s {
+        () => {
+            Rc::clone(session)
+        };
+    }
+    let s = s!();
+    api.add(
+        "reimbursements",
+        &[],
+        "Array of Map",
+        "All reimbursements, oldest first (the reimbursement page). Each is a map: id, run, date, customer, vendor, one_time_vendor (bool), currency, amount, voucher, vendor_invoice, status (`open` or `paid`), payment_voucher and paid_date (`()` until paid).",
+        move || -> RhaiResult<Array> { reimbursement_maps(&s, &Map::new()) },
+    );
+    let s = s!();
+    api.add(
+        "reimbursements",
+        &["filter: Map"],
+        "Array of Map",
+        "The reimbursements that match `filter`, oldest first, as maps (see `reimbursements()`). Filter fields, all optional: status (`open` or `paid`), customer, vendor, run (int), from and to (dates, inclusive), e.g. `reimbursements(#{status: \"open\", customer: \"C-002\"})`.",
+        move |filter: Map| -> RhaiResult<Array> { reimbursement_maps(&s, &filter) },
+    );
+    let s = s!();
+    api.add(
+        "runs",
+        &[],
+        "Array of Map",
+        "The runs recorded in the database (audit trail), newest first. Each is a map: id, kind (`reimbursement` or `payment`), started_at, finished_at, user, posting_date, selection, rules_path, rules_hash, parameters_hash, considered, reimbursed (reimbursements or payments made), skipped, failed.",
+        move || -> RhaiResult<Array> {
+            let runs = crate::process::runs(&s.ledger).map_err(ledger_error)?;
+            Ok(runs.iter().map(|r| Dynamic::from(run_map(r))).collect())
+        },
+    );
+    let s = s!();
+    api.add(
+        "dry_run",
+        &[],
+        "Map",
+        "Runs the reimbursement for all customers with the company's rule file and undoes it: what a run would do now. Returns a map: `considered` (customers), `reimbursements` (maps: customer, vendor, one_time_vendor, currency, amount, voucher, vendor_invoice), `skipped` (maps: customer, currency, balance, reason), `failed` (maps: customer, error), `totals` (currency → amount) and `output` (lines the rules printed). A customer whose rules fail is listed in `failed`. Work done earlier in the session is seen by the dry run and kept. Only in `reimburse repl` and `reimburse script`.",
+        move || -> RhaiResult<Map> { dry_run(&s, crate::process::Selection::All) },
+    );
+    let s = s!();
+    api.add(
+        "dry_run",
+        &["customer: String"],
+        "Map",
+        "A dry run for one customer (see `dry_run()`), e.g. `dry_run(\"C-003\")`.",
+        move |customer: &str| -> RhaiResult<Map> {
+            dry_run(
+                &s,
+                crate::process::Selection::Customers(vec![customer.to_string()]),
+            )
+        },
+    );
+    let s = s!();
+    api.add(
+        "dry_run",
+        &["customers: Array"],
+        "Map",
+        "A dry run for these customer accounts (see `dry_run()`), e.g. `dry_run([\"C-001\", \"C-002\"])`.",
+        move |customers: Array| -> RhaiResult<Map> {
+            let accounts = customers
+                .into_iter()
+                .map(|c| {
+                    c.into_string().map_err(|t| {
+                        runtime_error(format!("dry_run: customer accounts must be strings, not {t}"))
+                    })
+                })
+                .collect::<RhaiResult<Vec<String>>>()?;
+            dry_run(&s, crate::process::Selection::Customers(accounts))
+        },
+    );
+    api.add(
+        "table",
+        &["value: any"],
+        "String",
+        "The value as the REPL shows it: an array of customers, vendors, transactions, balances or maps as a text table (columns from the fields or keys), a map as sections, other values on one line. For reports: `print(table(rows))`.",
+        |value: Dynamic| -> String { crate::repl::render(&value).unwrap_or_default() },
+    );
+    api.add(
+        "table",
+        &["rows: Array", "columns: Array"],
+        "String",
+        "A text table of an array of maps (or customers, vendors, …) with these columns in this order, e.g. `print(table(rows, [\"customer\", \"currency\", \"amount\"]))`. A missing field shows empty.",
+        |rows: Array, columns: Array| -> String {
+            let columns: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
+            crate::repl::render_columns(&rows, &columns)
+        },
+    );
+    api.add(
+        "days_between",
+        &["from: String", "to: String"],
+        "int",
+        "Days from one date (YYYY-MM-DD) to another: positive when `to` is later, e.g. the age of a transaction is `days_between(t.date, posting_date())`.",
+        |from: &str, to: &str| -> RhaiResult<i64> {
+            Ok((parse_date(to)? - parse_date(from)?).num_days())
+        },
+    );
+}
+
+fn unit_or<T: Into<Dynamic>>(value: Option<T>) -> Dynamic {
+    value.map_or(Dynamic::UNIT, Into::into)
+}
+
+/// A reimbursement as scripts see it.
+fn reimbursement_map(r: &crate::process::Reimbursement) -> Map {
+    let mut m = Map::new();
+    m.insert("id".into(), r.id.into());
+    m.insert("run".into(), r.run.into());
+    m.insert("date".into(), r.date.to_string().into());
+    m.insert("customer".into(), r.customer.clone().into());
+    m.insert("vendor".into(), r.vendor.clone().into());
+    m.insert("one_time_vendor".into(), r.one_time_vendor.into());
+    m.insert("currency".into(), r.currency.clone().into());
+    m.insert("amount".into(), Dynamic::from(r.amount));
+    m.insert("voucher".into(), r.voucher.clone().into());
+    m.insert("vendor_invoice".into(), r.vendor_invoice.clone().into());
+    m.insert("status".into(), r.status.clone().into());
+    m.insert("payment_voucher".into(), unit_or(r.payment_voucher.clone()));
+    m.insert(
+        "paid_date".into(),
+        unit_or(r.paid_date.map(|d| d.to_string())),
+    );
+    m
+}
+
+fn reimbursement_maps(session: &Session, filter: &Map) -> RhaiResult<Array> {
+    let m = MapArgs::new(
+        "reimbursements",
+        filter,
+        &["status", "customer", "vendor", "run", "from", "to"],
+    )?;
+    let run = match filter.get("run") {
+        None => None,
+        Some(v) if v.is_unit() => None,
+        Some(v) => Some(v.as_int().map_err(|t| {
+            runtime_error(format!("reimbursements: 'run' must be an int, not {t}"))
+        })?),
+    };
+    let date = |key: &str| -> RhaiResult<Option<NaiveDate>> {
+        m.string(key)?.map(|d| parse_date(&d)).transpose()
+    };
+    let filter = crate::process::ReimbursementFilter {
+        status: m.string("status")?,
+        customer: m.string("customer")?,
+        vendor: m.string("vendor")?,
+        run,
+        from: date("from")?,
+        to: date("to")?,
+        ..Default::default()
+    };
+    let rows = crate::process::reimbursements(&session.ledger, &filter).map_err(ledger_error)?;
+    Ok(rows
+        .iter()
+        .map(|r| Dynamic::from(reimbursement_map(r)))
+        .collect())
+}
+
+/// A recorded run as scripts see it.
+fn run_map(r: &crate::process::RunRecord) -> Map {
+    let mut m = Map::new();
+    m.insert("id".into(), r.id.into());
+    m.insert("kind".into(), r.kind.clone().into());
+    m.insert("started_at".into(), r.started_at.clone().into());
+    m.insert("finished_at".into(), unit_or(r.finished_at.clone()));
+    m.insert("user".into(), r.user.clone().into());
+    m.insert("posting_date".into(), r.posting_date.clone().into());
+    m.insert("selection".into(), r.selection.clone().into());
+    m.insert("rules_path".into(), unit_or(r.rules_path.clone()));
+    m.insert("rules_hash".into(), unit_or(r.rules_hash.clone()));
+    m.insert("parameters_hash".into(), r.parameters_hash.clone().into());
+    m.insert("considered".into(), r.considered.into());
+    m.insert("reimbursed".into(), r.reimbursed.into());
+    m.insert("skipped".into(), r.skipped.into());
+    m.insert("failed".into(), r.failed.into());
+    m
+}
+
+/// Runs the process as a dry run inside the session's open transaction (a nested transaction,
+/// see [`crate::store::Store::begin`]) and returns its report as a map. The session's earlier
+/// output, posting date and current run are kept.
+fn dry_run(session: &Rc<Session>, selection: crate::process::Selection) -> RhaiResult<Map> {
+    let rules = session.rules_file().ok_or_else(|| {
+        runtime_error(
+            "dry_run: this session has no rule file (dry_run works in `reimburse repl` and `reimburse script`)",
+        )
+    })?;
+    if session.in_dry_run.replace(true) {
+        return Err(runtime_error(
+            "dry_run cannot be called while a dry run is going on (from the rules)",
+        ));
+    }
+    let conn = session.ledger.store().conn();
+    let changes_before = conn.total_changes();
+    let output_before = session.take_output();
+    let run_before = session.ledger.run_id();
+    let date = session.date();
+    let options = crate::process::RunOptions {
+        selection,
+        date,
+        rules,
+        dry_run: true,
+        keep_going: true,
+        user: std::env::var("USER")
+            .or_else(|_| std::env::var("USERNAME"))
+            .unwrap_or_else(|_| "unknown".into()),
+    };
+    let result = crate::process::run(session, &options);
+    session.set_date(date);
+    session.ledger.set_run(run_before);
+    *session.output.borrow_mut() = output_before;
+    session
+        .undone_changes
+        .set(session.undone_changes.get() + (conn.total_changes() - changes_before));
+    session.in_dry_run.set(false);
+    let report = result.map_err(runtime_error)?;
+    let mut m = Map::new();
+    m.insert("considered".into(), (report.considered as i64).into());
+    m.insert(
+        "reimbursements".into(),
+        report
+            .reimbursements
+            .iter()
+            .map(|r| {
+                let mut row = reimbursement_map(r);
+                for key in [
+                    "id",
+                    "run",
+                    "status",
+                    "payment_voucher",
+                    "paid_date",
+                    "date",
+                ] {
+                    row.remove(key);
+                }
+                Dynamic::from(row)
+            })
+            .collect::<Array>()
+            .into(),
+    );
+    m.insert(
+        "skipped".into(),
+        report
+            .skipped
+            .iter()
+            .map(|k| {
+                let mut row = Map::new();
+                row.insert("customer".into(), k.customer.clone().into());
+                row.insert("currency".into(), k.currency.clone().into());
+                row.insert("balance".into(), Dynamic::from(k.balance));
+                row.insert("reason".into(), k.reason.clone().into());
+                Dynamic::from(row)
+            })
+            .collect::<Array>()
+            .into(),
+    );
+    m.insert(
+        "failed".into(),
+        report
+            .failed
+            .iter()
+            .map(|f| {
+                let mut row = Map::new();
+                row.insert("customer".into(), f.customer.clone().into());
+                row.insert("error".into(), f.error.clone().into());
+                Dynamic::from(row)
+            })
+            .collect::<Array>()
+            .into(),
+    );
+    let totals: Map = report
+        .totals
+        .iter()
+        .map(|(c, t)| (c.as_str().into(), Dynamic::from(*t)))
+        .collect();
+    m.insert("totals".into(), totals.into());
+    m.insert(
+        "output".into(),
+        report
+            .output
+            .into_iter()
+            .map(Dynamic::from)
+            .collect::<Array>()
+            .into(),
+    );
+    Ok(m)
 }
 
 /// Where a script error happened and what it says.

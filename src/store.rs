@@ -6,6 +6,7 @@
 //! schema, is refused. Write transactions are always `BEGIN IMMEDIATE`, so two writers never
 //! deadlock half-way: the second waits up to the busy timeout, then gets [`StoreError::Busy`].
 
+use std::cell::Cell;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -249,6 +250,8 @@ impl StoreError {
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// How many [`Store::begin`] calls are open inside the outer transaction (savepoints).
+    nested: Cell<u32>,
 }
 
 impl Store {
@@ -265,6 +268,7 @@ impl Store {
         let store = Store {
             conn,
             path: path.to_path_buf(),
+            nested: Cell::new(0),
         };
         store.configure()?;
         store.check_identity()?;
@@ -281,6 +285,7 @@ impl Store {
         let store = Store {
             conn,
             path: path.to_path_buf(),
+            nested: Cell::new(0),
         };
         store.configure()?;
         store.migrate()?;
@@ -291,7 +296,11 @@ impl Store {
     pub fn in_memory() -> Result<Store, StoreError> {
         let path = PathBuf::from(":memory:");
         let conn = Connection::open_in_memory().map_err(|e| StoreError::sqlite(&path, e))?;
-        let store = Store { conn, path };
+        let store = Store {
+            conn,
+            path,
+            nested: Cell::new(0),
+        };
         store.configure()?;
         store.migrate()?;
         Ok(store)
@@ -409,21 +418,54 @@ impl Store {
 
     /// Starts a write transaction (`BEGIN IMMEDIATE`): waits up to the busy timeout for another
     /// writer, then fails with [`StoreError::Busy`].
+    ///
+    /// Inside an open transaction (a `reimburse repl` session or a `reimburse script` holds one)
+    /// it nests: it sets a savepoint, which the matching [`Store::commit`] releases into the outer
+    /// transaction and [`Store::rollback`] undoes. Only the outermost commit writes.
     pub fn begin(&self) -> Result<(), StoreError> {
+        if self.in_transaction() {
+            let depth = self.nested.get() + 1;
+            self.conn
+                .execute_batch(&format!("SAVEPOINT nested_{depth}"))
+                .map_err(|e| StoreError::sqlite(&self.path, e))?;
+            self.nested.set(depth);
+            return Ok(());
+        }
+        self.nested.set(0);
         self.conn
             .execute_batch("BEGIN IMMEDIATE")
             .map_err(|e| StoreError::sqlite(&self.path, e))
     }
 
-    /// Commits the open transaction.
+    /// Commits the open transaction (for a nested [`Store::begin`]: keeps its work in the outer
+    /// transaction).
     pub fn commit(&self) -> Result<(), StoreError> {
+        let depth = self.nested.get();
+        if depth > 0 && self.in_transaction() {
+            self.nested.set(depth - 1);
+            return self
+                .conn
+                .execute_batch(&format!("RELEASE nested_{depth}"))
+                .map_err(|e| StoreError::sqlite(&self.path, e));
+        }
+        self.nested.set(0);
         self.conn
             .execute_batch("COMMIT")
             .map_err(|e| StoreError::sqlite(&self.path, e))
     }
 
-    /// Rolls back the open transaction (does nothing when none is open).
+    /// Rolls back the open transaction (does nothing when none is open; for a nested
+    /// [`Store::begin`]: undoes only the work since it).
     pub fn rollback(&self) {
+        let depth = self.nested.get();
+        if depth > 0 && self.in_transaction() {
+            self.nested.set(depth - 1);
+            let _ = self.conn.execute_batch(&format!(
+                "ROLLBACK TO nested_{depth}; RELEASE nested_{depth}"
+            ));
+            return;
+        }
+        self.nested.set(0);
         if !self.conn.is_autocommit() {
             let _ = self.conn.execute_batch("ROLLBACK");
         }
@@ -495,6 +537,45 @@ mod tests {
         let store = Store::open(&path).unwrap();
         assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
         assert!(matches!(Store::create(&path), Err(StoreError::Exists(_))));
+    }
+
+    #[test]
+    fn begin_inside_a_transaction_nests_as_a_savepoint() {
+        let store = Store::in_memory().unwrap();
+        let count = |s: &Store| -> i64 {
+            s.conn()
+                .query_row("SELECT count(*) FROM gl_accounts", [], |r| r.get(0))
+                .unwrap()
+        };
+        let add = |s: &Store, a: &str| {
+            s.conn()
+                .execute(
+                    "INSERT INTO gl_accounts(account, name) VALUES (?1, 'x')",
+                    [a],
+                )
+                .unwrap();
+        };
+        store.begin().unwrap();
+        add(&store, "A");
+        // A nested transaction that rolls back undoes only its own work.
+        store.begin().unwrap();
+        add(&store, "B");
+        store.rollback();
+        assert!(store.in_transaction(), "the outer transaction stays open");
+        assert_eq!(count(&store), 1);
+        // A nested one that commits keeps its work in the outer transaction.
+        store.begin().unwrap();
+        add(&store, "C");
+        store.commit().unwrap();
+        assert!(store.in_transaction());
+        store.rollback();
+        assert!(!store.in_transaction());
+        assert_eq!(count(&store), 0, "the outer rollback undoes everything");
+        store.begin().unwrap();
+        add(&store, "D");
+        store.commit().unwrap();
+        assert!(!store.in_transaction());
+        assert_eq!(count(&store), 1);
     }
 
     #[test]

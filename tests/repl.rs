@@ -1,0 +1,339 @@
+//! `reimburse repl` driven through piped standard input (no terminal: lines are read without
+//! rustyline, with the same command handling), against a temporary copy of the demo company.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A temporary copy of the Contoso demo company: its parameters with the database in the
+/// temporary folder and the shipped rule file, initialised from the demo ledger.
+struct Demo {
+    dir: tempfile::TempDir,
+}
+
+impl Demo {
+    fn new() -> Demo {
+        let dir = tempfile::tempdir().unwrap();
+        let yaml = std::fs::read_to_string(root().join("examples/contoso/company.yaml")).unwrap();
+        let rules = root().join("rules/reimburse.rhai");
+        let yaml: Vec<String> = yaml
+            .lines()
+            .map(|l| {
+                if l.starts_with("database:") {
+                    "database: demo.db".to_string()
+                } else if l.starts_with("rules:") {
+                    format!("rules: '{}'", rules.display())
+                } else {
+                    l.to_string()
+                }
+            })
+            .collect();
+        std::fs::write(dir.path().join("company.yaml"), yaml.join("\n")).unwrap();
+        let demo = Demo { dir };
+        let fixture = root().join("examples/contoso/ledger.yaml");
+        let out = demo.run(&["init", "--fixture", fixture.to_str().unwrap()], None);
+        assert!(out.status.success(), "init failed: {}", text(&out.stderr));
+        demo
+    }
+
+    fn company(&self) -> PathBuf {
+        self.dir.path().join("company.yaml")
+    }
+
+    fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_reimburse"))
+            .arg("--company")
+            .arg(self.company())
+            .args(args)
+            .current_dir(self.dir.path())
+            .env("REIMBURSE_HISTORY", "")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut input = child.stdin.take().unwrap();
+        input.write_all(stdin.unwrap_or("").as_bytes()).unwrap();
+        drop(input);
+        child.wait_with_output().unwrap()
+    }
+
+    /// Runs a REPL session on these lines; returns (stdout, stderr) and checks it exited well.
+    fn repl(&self, lines: &str) -> (String, String) {
+        let out = self.run(&["repl"], Some(lines));
+        let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+        assert!(
+            out.status.success(),
+            "repl failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
+        );
+        (stdout, stderr)
+    }
+
+    /// C-002's vendor account as a fresh session sees it (`none` when it has none).
+    fn vendor_of(&self, customer: &str) -> String {
+        let (stdout, stderr) = self.repl(&format!(
+            "let v = customer(\"{customer}\").vendor_account;\nif v == () {{ \"none\" }} else {{ v }}\n"
+        ));
+        assert!(stderr.is_empty(), "{stderr}");
+        stdout.trim().trim_matches('"').to_string()
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn expressions_are_evaluated_and_the_session_keeps_its_state() {
+    let demo = Demo::new();
+    let (stdout, stderr) = demo.repl(
+        "1 + 2\n\
+         let x = 20;\n\
+         x + 1\n\
+         fn twice(a) {\n\
+         \x20 a * 2\n\
+         }\n\
+         twice(x)\n\
+         12.30 + 0.70\n\
+         customers().len()\n\
+         \"text\"\n",
+    );
+    assert!(stderr.is_empty(), "{stderr}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines, ["3", "21", "40", "13.00", "20", "\"text\""]);
+}
+
+#[test]
+fn values_are_shown_as_tables() {
+    let demo = Demo::new();
+    let (stdout, _) = demo.repl("customers()\ncredit_balances(\"C-003\")\n");
+    // One row per customer, with the fields as columns.
+    for header in ["account", "name", "currency", "group", "vendor_account"] {
+        assert!(stdout.contains(header), "{stdout}");
+    }
+    assert!(stdout.contains("│ C-020"), "{stdout}");
+    assert!(stdout.contains("20 rows"), "{stdout}");
+    assert!(stdout.contains("open_credit"), "{stdout}");
+    assert!(stdout.contains("-10.00"), "{stdout}");
+}
+
+#[test]
+fn an_error_does_not_end_the_session() {
+    let demo = Demo::new();
+    let (stdout, stderr) = demo.repl(
+        "let a = 1;\n\
+         a + nope\n\
+         customer(\"C-404\")\n\
+         1 +* 2\n\
+         if true {\n\
+         \x20 let q = 1;\n\
+         \x20 q.missing()\n\
+         }\n\
+         :no-such-command\n\
+         a + 1\n",
+    );
+    // Position with a caret under it, the session goes on.
+    assert!(
+        stderr.contains("error: Variable not found: nope\n  1 | a + nope\n    |     ^"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("customer 'C-404' does not exist"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("syntax error"), "{stderr}");
+    // A multi-line entry: the line and column inside it.
+    assert!(stderr.contains("(line 3, column"), "{stderr}");
+    assert!(
+        stderr.contains("unknown command :no-such-command"),
+        "{stderr}"
+    );
+    assert_eq!(stdout.trim(), "2");
+}
+
+#[test]
+fn an_error_in_a_rule_hook_names_the_rule_file() {
+    let demo = Demo::new();
+    let (_, stderr) = demo.repl("eligible(customer(\"C-003\"), 5)\n");
+    assert!(stderr.contains("reimburse.rhai:"), "{stderr}");
+    assert!(stderr.contains("in `eligible`"), "{stderr}");
+}
+
+#[test]
+fn rollback_and_quit_leave_the_database_unchanged() {
+    let demo = Demo::new();
+    let (stdout, _) = demo.repl(
+        "link_vendor(\"C-002\", \"V-100\");\n\
+         let v = customer(\"C-002\").vendor_account;\n\
+         v\n\
+         :rollback\n\
+         customer(\"C-002\").vendor_account == ()\n\
+         link_vendor(\"C-002\", \"V-100\");\n\
+         :quit\n\
+         link_vendor(\"C-003\", \"V-100\");\n",
+    );
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines[0], "\"V-100\"",
+        "the session sees its own change: {stdout}"
+    );
+    assert_eq!(lines[1], "rolled back 1 row change");
+    assert_eq!(lines[2], "true", "after :rollback the change is gone");
+    assert!(
+        lines[3].starts_with("rolled back 1 row change (not committed"),
+        "quitting says so: {stdout}"
+    );
+    assert_eq!(lines.len(), 4, "nothing runs after :quit: {stdout}");
+    assert_eq!(demo.vendor_of("C-002"), "none");
+    assert_eq!(demo.vendor_of("C-003"), "none");
+
+    // End of input without :quit rolls back too.
+    let (stdout, _) = demo.repl("link_vendor(\"C-002\", \"V-100\");\n");
+    assert!(stdout.contains("not committed"), "{stdout}");
+    assert_eq!(demo.vendor_of("C-002"), "none");
+}
+
+#[test]
+fn commit_keeps_a_change() {
+    let demo = Demo::new();
+    let (stdout, _) = demo.repl(
+        "link_vendor(\"C-002\", \"V-100\");\n\
+         :commit\n\
+         link_vendor(\"C-003\", \"V-100\");\n",
+    );
+    assert!(stdout.contains("committed 1 row change"), "{stdout}");
+    assert_eq!(demo.vendor_of("C-002"), "V-100");
+    assert_eq!(
+        demo.vendor_of("C-003"),
+        "none",
+        "after the commit, not committed"
+    );
+    let (stdout, _) = demo.repl(":commit\n");
+    assert_eq!(stdout.trim(), "nothing to commit");
+}
+
+#[test]
+fn a_failed_entry_leaves_nothing_behind() {
+    let demo = Demo::new();
+    let (stdout, stderr) = demo.repl(
+        "link_vendor(\"C-002\", \"V-100\"); customer(\"C-404\")\n\
+         customer(\"C-002\").vendor_account == ()\n",
+    );
+    assert!(
+        stderr.contains("the entry's changes were undone"),
+        "{stderr}"
+    );
+    assert_eq!(stdout.trim(), "true");
+}
+
+#[test]
+fn hooks_and_a_dry_run_can_be_called_by_hand() {
+    let demo = Demo::new();
+    let (stdout, stderr) = demo.repl(
+        "eligible(customer(\"C-003\"), credit_balances(\"C-003\")[0])\n\
+         eligible(customer(\"C-001\"), credit_balances(customer(\"C-001\"))[0])\n\
+         vendor_for(customer(\"C-001\"), credit_balances(\"C-001\")[0])\n\
+         :dry-run C-001 C-003\n\
+         let r = dry_run(\"C-002\");\n\
+         r.reimbursements[0].amount\n\
+         runs().len()\n",
+    );
+    assert!(stderr.is_empty(), "{stderr}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines[0], "\"below minimum\"");
+    assert_eq!(lines[1], "true");
+    assert_eq!(lines[2], "\"V-100\"");
+    assert!(stdout.contains("reimbursements:"), "{stdout}");
+    assert!(stdout.contains("│ C-001"), "{stdout}");
+    assert!(stdout.contains("┆ V-100"), "{stdout}");
+    assert!(stdout.contains("below minimum"), "{stdout}");
+    assert!(stdout.contains("totals: #{USD: 50.00}"), "{stdout}");
+    assert_eq!(lines[lines.len() - 2], "80.00");
+    // The dry runs wrote nothing, and leaving does not claim there were changes.
+    assert_eq!(lines[lines.len() - 1], "0");
+    assert!(!stdout.contains("rolled back"), "{stdout}");
+}
+
+#[test]
+fn a_redefined_hook_is_tried_without_touching_the_rule_file() {
+    let demo = Demo::new();
+    let (stdout, stderr) = demo.repl(
+        "fn eligible(customer, credit) { true }\n\
+         dry_run(\"C-003\").reimbursements.len()\n\
+         :rules\n",
+    );
+    assert!(stderr.is_empty(), "{stderr}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    // dry_run() runs the rule file, not the session's functions.
+    assert_eq!(lines[0], "0");
+    assert!(lines[1].starts_with("loaded "), "{stdout}");
+    assert!(
+        stdout.contains("override the rule file's: eligible"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn commands_help_api_vars_load_and_rules() {
+    let demo = Demo::new();
+    let file = demo.dir.path().join("helpers.rhai");
+    std::fs::write(
+        &file,
+        "let loaded_total = 0.00;\nfor b in credit_balances(\"C-001\") { loaded_total += b.balance; }\nfn double(x) { x * 2 }\n",
+    )
+    .unwrap();
+    let (stdout, stderr) = demo.repl(&format!(
+        ":help\n:api dry_run\n:load {}\ndouble(loaded_total)\n:vars\n:rules\n:api zzz-nothing\n",
+        file.display()
+    ));
+    assert!(stderr.is_empty(), "{stderr}");
+    for command in [
+        ":commit",
+        ":rollback",
+        ":load FILE",
+        ":rules",
+        ":quit",
+        ":api",
+    ] {
+        assert!(stdout.contains(command), "help lists {command}: {stdout}");
+    }
+    assert!(
+        stdout.contains("dry_run(customer: String) -> Map"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("-100.00"), "{stdout}");
+    assert!(stdout.contains("loaded_total"), ":vars: {stdout}");
+    assert!(
+        stdout.contains(
+            "create_one_time_vendor, eligible, post_reimbursement, reimbursable_amount, vendor_for"
+        ),
+        ":rules: {stdout}"
+    );
+    assert!(stdout.contains("nothing in the API matches"), "{stdout}");
+}
+
+#[test]
+fn a_load_error_names_the_file_and_line() {
+    let demo = Demo::new();
+    let file = demo.dir.path().join("broken.rhai");
+    std::fs::write(&file, "let a = 1;\nlet b = a + missing;\n").unwrap();
+    let (_, stderr) = demo.repl(&format!(":load {}\n", file.display()));
+    assert!(
+        stderr.contains(&format!(
+            "{}:2:13: Variable not found: missing",
+            file.display()
+        )),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_unfinished_entry_at_the_end_of_input_is_reported() {
+    let demo = Demo::new();
+    let (_, stderr) = demo.repl("fn f() {\n  1\n");
+    assert!(stderr.contains("syntax error"), "{stderr}");
+}

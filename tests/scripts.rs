@@ -1,0 +1,461 @@
+//! `reimburse script`, the finance scripts shipped in `scripts/`, and `reimburse api` (every
+//! registered function documented, docs/api.md up to date), against a temporary copy of the demo
+//! company.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use reimburse::scripting::{Echo, Session};
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A temporary copy of the Contoso demo company: its parameters with the database in the
+/// temporary folder and the shipped rule file, initialised from the demo ledger.
+struct Demo {
+    dir: tempfile::TempDir,
+}
+
+impl Demo {
+    fn new() -> Demo {
+        let dir = tempfile::tempdir().unwrap();
+        let yaml = std::fs::read_to_string(root().join("examples/contoso/company.yaml")).unwrap();
+        let rules = root().join("rules/reimburse.rhai");
+        let yaml: Vec<String> = yaml
+            .lines()
+            .map(|l| {
+                if l.starts_with("database:") {
+                    "database: demo.db".to_string()
+                } else if l.starts_with("rules:") {
+                    format!("rules: '{}'", rules.display())
+                } else {
+                    l.to_string()
+                }
+            })
+            .collect();
+        std::fs::write(dir.path().join("company.yaml"), yaml.join("\n")).unwrap();
+        let demo = Demo { dir };
+        let fixture = root().join("examples/contoso/ledger.yaml");
+        demo.ok(&["init", "--fixture", fixture.to_str().unwrap()]);
+        demo
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_reimburse"))
+            .arg("--company")
+            .arg(self.dir.path().join("company.yaml"))
+            .args(args)
+            .current_dir(self.dir.path())
+            .output()
+            .unwrap()
+    }
+
+    /// Runs a command that must succeed; returns (stdout, stderr).
+    fn ok(&self, args: &[&str]) -> (String, String) {
+        let out = self.run(args);
+        let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+        assert!(
+            out.status.success(),
+            "reimburse {args:?} failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
+        );
+        (stdout, stderr)
+    }
+
+    /// Writes a script into the temporary folder.
+    fn script(&self, name: &str, code: &str) -> PathBuf {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, code).unwrap();
+        path
+    }
+
+    /// The value of a Rhai expression, evaluated by `reimburse script` (read-only).
+    fn eval(&self, expr: &str) -> String {
+        let file = self.script("eval.rhai", expr);
+        let (stdout, _) = self.ok(&["script", file.to_str().unwrap(), "--dry-run"]);
+        stdout.trim().to_string()
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn shipped_scripts() -> Vec<PathBuf> {
+    let mut scripts: Vec<PathBuf> = std::fs::read_dir(root().join("scripts"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "rhai"))
+        .collect();
+    scripts.sort();
+    scripts
+}
+
+#[test]
+fn every_shipped_script_has_a_header_and_runs_against_the_demo_company() {
+    let scripts = shipped_scripts();
+    assert!(scripts.len() >= 5, "{scripts:?}");
+    let demo = Demo::new();
+    // Before any run, then after a run and a payment (so that every report has rows).
+    for stage in ["fresh", "after a run"] {
+        if stage == "after a run" {
+            demo.ok(&["run"]);
+            demo.ok(&["pay", "--customer", "C-002"]);
+        }
+        for script in &scripts {
+            let code = std::fs::read_to_string(script).unwrap();
+            assert!(
+                code.starts_with("// ") && code.contains("Usage:"),
+                "{}: needs a header comment saying what it does and how to run it",
+                script.display()
+            );
+            let (stdout, stderr) = demo.ok(&["script", script.to_str().unwrap(), "--dry-run"]);
+            assert!(!stdout.trim().is_empty(), "{}: no output", script.display());
+            assert!(
+                !stderr.contains("error") && !stderr.contains("warning"),
+                "{} ({stage}): {stderr}",
+                script.display()
+            );
+        }
+    }
+}
+
+fn shipped(name: &str) -> String {
+    root().join("scripts").join(name).display().to_string()
+}
+
+#[test]
+fn credit_balances_report_says_who_is_reimbursed_and_why_not() {
+    let demo = Demo::new();
+    let (stdout, _) = demo.ok(&["script", &shipped("credit_balances.rhai")]);
+    for expected in [
+        "C-001",
+        "V-100",
+        "(new one-time vendor)",
+        "below minimum",
+        "payment hold",
+        "vendor V-200 is blocked",
+        "vendor account V-404 does not exist",
+        "13 to reimburse (203.50 EUR, 1510.50 USD), 6 skipped, 0 failing, 20 customers considered",
+    ] {
+        assert!(stdout.contains(expected), "missing {expected:?}:\n{stdout}");
+    }
+    // It is a dry run whatever the options: nothing was written.
+    assert_eq!(demo.eval("runs().len() + vendors().len()"), "6");
+    let (stdout, _) = demo.ok(&[
+        "script",
+        &shipped("credit_balances.rhai"),
+        "--arg",
+        "customer=C-003",
+    ]);
+    assert!(stdout.contains("0 to reimburse, 1 skipped"), "{stdout}");
+}
+
+#[test]
+fn credits_by_age_buckets_open_credits() {
+    let demo = Demo::new();
+    let (stdout, _) = demo.ok(&[
+        "script",
+        &shipped("credits_by_age.rhai"),
+        "--arg",
+        "as_of=2026-11-24",
+    ]);
+    assert!(stdout.contains("Total USD: 2045.49"), "{stdout}");
+    assert!(stdout.contains("Total EUR: 203.50"), "{stdout}");
+    // C-007's open credits: 50.00 of PAY-1007B (2026-09-20, 65 days) and CN-1007's 30.00
+    // (2026-09-25, 60 days).
+    let c007 = stdout.lines().find(|l| l.contains("C-007")).unwrap();
+    let cells: Vec<&str> = c007.split('┆').map(str::trim).collect();
+    assert_eq!(
+        cells[3..8],
+        ["0.00", "30.00", "50.00", "0.00", "80.00"],
+        "{c007}"
+    );
+}
+
+#[test]
+fn one_time_vendors_not_yet_paid_are_listed() {
+    let demo = Demo::new();
+    let (stdout, _) = demo.ok(&["script", &shipped("one_time_vendors_unpaid.rhai")]);
+    assert!(stdout.contains("No unpaid"), "{stdout}");
+    demo.ok(&["run"]);
+    demo.ok(&["pay", "--customer", "C-002"]);
+    let (stdout, _) = demo.ok(&["script", &shipped("one_time_vendors_unpaid.rhai")]);
+    // C-002's one-time vendor was paid; C-006's was not (two currencies), C-001's is no one-time.
+    assert!(!stdout.contains("C-002"), "{stdout}");
+    assert!(!stdout.contains("C-001"), "{stdout}");
+    assert!(stdout.contains("C-006"), "{stdout}");
+    assert!(stdout.contains("Total to pay in EUR: 83.50"), "{stdout}");
+    assert!(stdout.contains("Total to pay in USD: 255.50"), "{stdout}");
+}
+
+#[test]
+fn link_vendors_links_by_tax_id_or_name_and_previews_with_dry_run() {
+    let demo = Demo::new();
+    let setup = demo.script(
+        "setup.rhai",
+        r#"create_vendor(#{account: "V-900", name: "alpine ski house", currency: "USD"});
+           create_vendor(#{account: "V-901", name: "Someone Else", currency: "USD", tax_id: "TX-3"});
+           create_vendor(#{account: "V-902", name: "Proseware, Inc.", currency: "USD"});
+           create_vendor(#{account: "V-903", name: "Proseware Inc", currency: "USD"});"#,
+    );
+    demo.ok(&["script", setup.to_str().unwrap()]);
+    // No API to set a customer's tax id: give C-003 one the way an import would.
+    let conn = rusqlite::Connection::open(demo.dir.path().join("demo.db")).unwrap();
+    conn.execute(
+        "UPDATE customers SET tax_id = 'TX-3' WHERE account = 'C-003'",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+
+    let (stdout, stderr) = demo.ok(&["script", &shipped("link_vendors.rhai"), "--dry-run"]);
+    assert!(stdout.contains("2 customer(s) linked"), "{stdout}");
+    assert!(
+        stderr.contains("dry run: 2 row changes rolled back"),
+        "{stderr}"
+    );
+    assert_eq!(
+        demo.eval("customer(\"C-002\").vendor_account == ()"),
+        "true"
+    );
+
+    let (stdout, stderr) = demo.ok(&["script", &shipped("link_vendors.rhai")]);
+    assert!(stderr.contains("committed 2 row changes"), "{stderr}");
+    let row = |account: &str| {
+        stdout
+            .lines()
+            .find(|l| l.contains(account))
+            .unwrap_or_else(|| panic!("no row for {account}: {stdout}"))
+            .to_string()
+    };
+    assert!(row("C-002").contains("V-900") && row("C-002").contains("name"));
+    assert!(row("C-003").contains("V-901") && row("C-003").contains("tax id"));
+    assert!(row("C-008").contains("ambiguous"), "{stdout}");
+    assert_eq!(demo.eval("customer(\"C-002\").vendor_account"), "\"V-900\"");
+    assert_eq!(demo.eval("customer(\"C-003\").vendor_account"), "\"V-901\"");
+    assert_eq!(
+        demo.eval("customer(\"C-008\").vendor_account == ()"),
+        "true"
+    );
+}
+
+#[test]
+fn reimbursement_summary_by_run() {
+    let demo = Demo::new();
+    let (stdout, _) = demo.ok(&["script", &shipped("reimbursement_summary.rhai")]);
+    assert!(stdout.contains("No reimbursement runs yet"), "{stdout}");
+    demo.ok(&["run"]);
+    demo.ok(&["pay", "--customer", "C-002"]);
+    demo.ok(&["run"]);
+    let (stdout, _) = demo.ok(&["script", &shipped("reimbursement_summary.rhai")]);
+    let usd = stdout
+        .lines()
+        .find(|l| l.contains("USD"))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    let cells: Vec<&str> = usd.split('┆').map(|c| c.trim_matches(['│', ' '])).collect();
+    // run, …, currency, count, amount, paid, open, one-time vendors
+    assert_eq!(cells[0], "1", "{usd}");
+    assert_eq!(
+        cells[6..12],
+        ["USD", "10", "1510.50", "80.00", "1430.50", "6"],
+        "{usd}"
+    );
+    // The second run reimbursed nothing and is listed too.
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("│ 3 ") || l.starts_with("│   3")),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_script_commits_at_the_end_unless_dry_run() {
+    let demo = Demo::new();
+    let file = demo.script(
+        "link.rhai",
+        "link_vendor(\"C-002\", \"V-100\");\nlog(`linked on ${posting_date()}`);\nprint(\"done\");\ncustomer(\"C-002\").vendor_account\n",
+    );
+    let (stdout, stderr) = demo.ok(&[
+        "script",
+        file.to_str().unwrap(),
+        "--dry-run",
+        "--date",
+        "2026-12-01",
+    ]);
+    assert_eq!(stdout, "linked on 2026-12-01\ndone\n\"V-100\"\n");
+    assert_eq!(
+        stderr,
+        "dry run: 1 row change rolled back, nothing written\n"
+    );
+    assert_eq!(
+        demo.eval("customer(\"C-002\").vendor_account == ()"),
+        "true"
+    );
+
+    let (_, stderr) = demo.ok(&["script", file.to_str().unwrap()]);
+    assert_eq!(stderr, "committed 1 row change\n");
+    assert_eq!(demo.eval("customer(\"C-002\").vendor_account"), "\"V-100\"");
+}
+
+#[test]
+fn a_failing_script_writes_nothing_and_says_where() {
+    let demo = Demo::new();
+    let file = demo.script(
+        "fails.rhai",
+        "link_vendor(\"C-002\", \"V-100\");\nfn check(c) {\n  c.nope\n}\ncheck(customer(\"C-002\"))\n",
+    );
+    let out = demo.run(&["script", file.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(&format!("{}:3:5: in `check`", file.display())),
+        "{stderr}"
+    );
+    assert!(stderr.contains("nothing was written"), "{stderr}");
+    assert_eq!(
+        demo.eval("customer(\"C-002\").vendor_account == ()"),
+        "true"
+    );
+
+    let broken = demo.script("broken.rhai", "let x = (1 + ;\n");
+    let out = demo.run(&["script", broken.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains(&format!("{}:1:14: syntax error", broken.display())),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = demo.run(&["script", "no-such-script.rhai"]);
+    assert!(
+        text(&out.stderr).contains("cannot read"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn arguments_are_visible_to_the_script() {
+    let demo = Demo::new();
+    let file = demo.script(
+        "args.rhai",
+        "let a = args();\n`${customer(a.who).name} ${a.note}`\n",
+    );
+    let (stdout, _) = demo.ok(&[
+        "script",
+        file.to_str().unwrap(),
+        "--arg",
+        "who=C-003",
+        "--arg",
+        "note=a=b",
+    ]);
+    assert_eq!(stdout.trim(), "\"Blue Yonder Airlines a=b\"");
+    let out = demo.run(&["script", file.to_str().unwrap(), "--arg", "novalue"]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("KEY=VALUE"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn scripts_see_the_reimbursement_page_and_the_runs() {
+    let demo = Demo::new();
+    demo.ok(&["run"]);
+    assert_eq!(demo.eval("reimbursements().len()"), "13");
+    assert_eq!(
+        demo.eval("reimbursements(#{customer: \"C-006\", status: \"open\"}).map(|r| r.currency)"),
+        "[\"EUR\", \"USD\"]"
+    );
+    assert_eq!(demo.eval("runs()[0].kind"), "\"reimbursement\"");
+    assert_eq!(
+        demo.eval("days_between(\"2026-10-01\", \"2026-11-01\")"),
+        "31"
+    );
+    let file = demo.script("bad_filter.rhai", "reimbursements(#{state: \"open\"})");
+    let out = demo.run(&["script", file.to_str().unwrap()]);
+    assert!(
+        text(&out.stderr).contains("unknown field 'state'"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+// ----- reimburse api -----
+
+fn api_session() -> std::rc::Rc<Session> {
+    let params = reimburse::sample_company().unwrap().params;
+    let ledger =
+        reimburse::ledger::Ledger::new(reimburse::store::Store::in_memory().unwrap(), params)
+            .unwrap();
+    Session::new(
+        ledger,
+        chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        Echo::Collect,
+    )
+}
+
+#[test]
+fn every_registered_function_is_documented() {
+    let undocumented = api_session().undocumented();
+    assert!(
+        undocumented.is_empty(),
+        "registered without documentation (use Api::add with a doc string): {undocumented:#?}"
+    );
+    for d in api_session().api() {
+        assert!(!d.doc.trim().is_empty(), "{} has no doc", d.signature);
+    }
+}
+
+#[test]
+fn reimburse_api_lists_every_function_and_type() {
+    let out = Command::new(env!("CARGO_BIN_EXE_reimburse"))
+        .arg("api")
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let listing = text(&out.stdout);
+    for d in api_session().api() {
+        let shown = match d.name.split_once('.') {
+            Some((_, prop)) => format!(".{prop} -> "),
+            None if d.signature.starts_with("type ") => format!("\n{}\n", d.name),
+            None => d.signature.clone(),
+        };
+        assert!(
+            listing.contains(&shown),
+            "`reimburse api` lacks {}",
+            d.signature
+        );
+        assert!(
+            listing.contains(&d.doc),
+            "`reimburse api` lacks the doc of {}",
+            d.signature
+        );
+    }
+}
+
+#[test]
+fn docs_api_md_is_up_to_date() {
+    let out = Command::new(env!("CARGO_BIN_EXE_reimburse"))
+        .args(["api", "--markdown"])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let generated = text(&out.stdout);
+    let stored = std::fs::read_to_string(root().join("docs/api.md")).unwrap_or_default();
+    assert!(
+        stored == generated,
+        "docs/api.md is stale: regenerate it with `cargo run -- api --markdown > docs/api.md`"
+    );
+    for d in api_session().api() {
+        assert!(
+            generated.contains(&d.doc) || generated.contains(&d.doc.replace('|', "\\|")),
+            "{}",
+            d.signature
+        );
+    }
+}
