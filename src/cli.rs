@@ -330,7 +330,13 @@ pub fn execute(cli: &Cli, out: &mut dyn Write) -> Result<(), Error> {
         }
         _ => {}
     }
-    let company = Company::load(&company_file)?;
+    let company = Company::load(&company_file).map_err(|mut e| {
+        if cli.company.is_none() && !company_file.exists() {
+            e.message
+                .push_str(" (give the company with --company FILE or REIMBURSE_COMPANY)");
+        }
+        e
+    })?;
     match &cli.command {
         Command::Init { fixture, force } => init(&company, fixture.as_deref(), *force, out),
         Command::Balances {

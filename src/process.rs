@@ -301,7 +301,7 @@ impl Rules {
             file: file.to_path_buf(),
             line: None,
             column: None,
-            message: format!("cannot read the rule file: {e}"),
+            message: format!("cannot read the rule file: {e} (set `rules:` in the company parameters or use --rules)"),
         })?;
         let dir = file.parent().filter(|d| !d.as_os_str().is_empty());
         let (engine, _) = session.engine(Some(dir.unwrap_or(Path::new("."))));

@@ -1803,16 +1803,16 @@ pub fn compile_text(engine: &Engine, file: &Path, text: &str) -> Result<rhai::AS
             file: file.to_path_buf(),
             line: pos.line(),
             column: pos.position(),
-            message: e.err_type().to_string(),
+            message: format!("syntax error: {}", e.err_type()),
         }
     })?;
     ast.set_source(file.to_string_lossy().as_ref());
     Ok(ast)
 }
 
-/// A script that does not compile.
+/// A script that cannot be read or does not compile.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{}{}: syntax error: {message}", file.display(), position(*line, *column))]
+#[error("{}{}: {message}", file.display(), position(*line, *column))]
 pub struct CompileError {
     /// The script file.
     pub file: PathBuf,
