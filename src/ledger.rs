@@ -1483,28 +1483,10 @@ impl Ledger {
 pub(crate) mod tests {
     use super::*;
     use crate::parameters::Company;
-    use std::path::Path;
 
     pub(crate) fn sample_company() -> Company {
-        Company::from_yaml(Path::new("company.yaml"), SAMPLE).unwrap()
+        crate::sample_company().unwrap()
     }
-
-    const SAMPLE: &str = r#"
-company: { id: TEST, name: Test Company }
-accounting_currency: USD
-currencies: { USD: { decimals: 2 }, EUR: { decimals: 2 } }
-exchange_rates: { EUR: 1.10 }
-minimum_reimbursement: 25.00
-accounts: { receivables: "1200", payables: "2000", bank: "1000", opening_balance: "3999" }
-one_time_vendor: { group: ONETIME, sequence: { prefix: OTV-, width: 4 } }
-sequences:
-  reimbursement: { prefix: RMB-, width: 6 }
-  vendor_invoice: { prefix: VI-, width: 6 }
-  payment: { prefix: PAY-, width: 6 }
-  opening: { prefix: OPN-, width: 6 }
-database: test.db
-rules: reimburse.rhai
-"#;
 
     fn d(s: &str) -> Decimal {
         crate::money::parse_decimal(s).unwrap()
@@ -1742,7 +1724,7 @@ rules: reimburse.rhai
                 ..Default::default()
             })
             .unwrap();
-        assert_eq!(v.account, "OTV-0001");
+        assert_eq!(v.account, "OTV-000001");
         assert_eq!(v.group, "ONETIME");
         l.link_vendor("C-1", Some(&v.account)).unwrap();
         assert_eq!(
@@ -1751,11 +1733,11 @@ rules: reimburse.rhai
                 .unwrap()
                 .vendor_account
                 .as_deref(),
-            Some("OTV-0001")
+            Some("OTV-000001")
         );
         assert!(
             l.create_vendor(&NewVendor {
-                account: Some("OTV-0001".into()),
+                account: Some("OTV-000001".into()),
                 name: "dup".into(),
                 currency: "USD".into(),
                 ..Default::default()
@@ -1764,7 +1746,7 @@ rules: reimburse.rhai
         );
         assert_eq!(
             l.take_journal().vendors_created,
-            vec!["OTV-0001".to_string()]
+            vec!["OTV-000001".to_string()]
         );
     }
 }
