@@ -538,7 +538,14 @@ fn validate(p: &Parameters) -> Result<(), (String, String)> {
         return err("one_time_vendor.group", "must not be empty".into());
     }
     let l = &p.limits;
-    if l.max_operations == 0 || l.max_call_levels == 0 || l.max_expr_depth == 0 {
+    // Rhai reads 0 as "unlimited" for the operations and the string, array and map sizes.
+    if l.max_operations == 0
+        || l.max_call_levels == 0
+        || l.max_expr_depth == 0
+        || l.max_string_size == 0
+        || l.max_array_size == 0
+        || l.max_map_size == 0
+    {
         return err("limits", "limits must be greater than zero".into());
     }
     Ok(())

@@ -37,7 +37,7 @@ use crate::ledger::{
     Vendor, VoucherDraft,
 };
 use crate::parameters::hex;
-use crate::scripting::{CompileError, ScriptFault, Session, compile_text, position};
+use crate::scripting::{CompileError, ScriptFault, Session, compile_text, position, shown};
 use crate::store::StoreError;
 
 /// The hooks a rule file must define, with their number of parameters.
@@ -791,9 +791,8 @@ fn process_credit(
         return Err(refuse(
             "eligible",
             format!(
-                "must return true, false or a reason text, not {} ({})",
-                value,
-                value.type_name()
+                "must return true, false or a reason text, not {}",
+                shown(&rules.engine, &value)
             ),
         ));
     }
@@ -814,9 +813,8 @@ fn process_credit(
         return Err(refuse(
             "vendor_for",
             format!(
-                "must return a vendor account, a Vendor or () for a one-time vendor, not {} ({})",
-                value,
-                value.type_name()
+                "must return a vendor account, a Vendor or () for a one-time vendor, not {}",
+                shown(&rules.engine, &value)
             ),
         ));
     };
@@ -848,9 +846,8 @@ fn process_credit(
                     return Err(refuse(
                         "create_one_time_vendor",
                         format!(
-                            "must return the new Vendor (from create_vendor), not {} ({})",
-                            value,
-                            value.type_name()
+                            "must return the new Vendor (from create_vendor), not {}",
+                            shown(&rules.engine, &value)
                         ),
                     ));
                 };

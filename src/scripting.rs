@@ -297,8 +297,11 @@ impl ModuleResolver for ConfinedResolver {
         path: &str,
         pos: Position,
     ) -> Result<Shared<Module>, Box<EvalAltResult>> {
+        // Not `ErrorModuleNotFound`: Rhai replaces that with a bare "Module not found: path",
+        // which would drop the reason.
         let refuse = |why: &str| -> Box<EvalAltResult> {
-            EvalAltResult::ErrorModuleNotFound(format!("{path} ({why})"), pos).into()
+            EvalAltResult::ErrorRuntime(format!("cannot import \"{path}\": {why}").into(), pos)
+                .into()
         };
         let (Some(root), Some(inner)) = (&self.root, &self.inner) else {
             return Err(refuse("imports are only allowed from the rules folder"));
@@ -944,6 +947,24 @@ fn register_types(api: &mut Api) {
         p.0.accounting_currency,
         p.0.open_debits.as_str()
     ));
+}
+
+/// A script value as error messages show it, with its script type name: `42 (int)`,
+/// `"text" (string)`, `() (nothing)`, `a Customer`.
+pub fn shown(engine: &Engine, value: &Dynamic) -> String {
+    let type_name = match value.type_name() {
+        "i64" => "int",
+        name => engine.map_type_name(name),
+    };
+    if value.is_unit() {
+        "() (nothing)".to_string()
+    } else if value.is_string() {
+        format!("{value:?} (string)")
+    } else if value.is_variant() {
+        format!("a {type_name}")
+    } else {
+        format!("{value} ({type_name})")
+    }
 }
 
 /// Reads a decimal from a script value: a decimal or an integer.
@@ -1759,12 +1780,24 @@ impl ScriptFault {
         let message = match current {
             EvalAltResult::ErrorRuntime(value, _) if value.is_string() => value.to_string(),
             EvalAltResult::ErrorTooManyOperations(_) => {
-                "too many operations: the script ran past its operations limit (an endless loop?)"
+                "too many operations: the script ran past its operations limit (an endless loop?) (limits.max_operations)"
                     .to_string()
             }
             EvalAltResult::ErrorStackOverflow(_) => {
-                "call stack overflow: too deep recursion".to_string()
+                "call stack overflow: too deep recursion (limits.max_call_levels)".to_string()
             }
+            EvalAltResult::ErrorDataTooLarge(what, _) => match what.as_str() {
+                "Length of string" => {
+                    "a string grew past the string size limit (limits.max_string_size)".to_string()
+                }
+                "Size of array/BLOB" => {
+                    "an array grew past the array size limit (limits.max_array_size)".to_string()
+                }
+                "Size of object map" => {
+                    "an object map grew past the map size limit (limits.max_map_size)".to_string()
+                }
+                other => format!("{other} too large"),
+            },
             other => {
                 let text = other.to_string();
                 // Rhai appends " (line L, position C)"; the position is reported separately.
