@@ -142,7 +142,10 @@ fn a_huge_string_is_stopped_by_the_string_size_limit() {
     let c = Company::contoso();
     for (name, growth) in [
         ("double.rhai", "    let s = \"x\";\n    loop { s += s; }\n"),
-        ("pad.rhai", "    let s = \"x\";\n    s.pad(10000000, \"y\");\n"),
+        (
+            "pad.rhai",
+            "    let s = \"x\";\n    s.pad(10000000, \"y\");\n",
+        ),
         (
             "append.rhai",
             "    let s = \"\";\n    for i in 0..100000 { s += \"0123456789\"; }\n",
@@ -308,7 +311,8 @@ fn the_limits_come_from_the_parameters() {
         "C-001",
         "call stack overflow: too deep recursion (limits.max_call_levels)",
     );
-    let (rules, text) = eligible_starting_with(&c, "string200.rhai", "    \"x\".pad(200, \"y\");\n");
+    let (rules, text) =
+        eligible_starting_with(&c, "string200.rhai", "    \"x\".pad(200, \"y\");\n");
     assert_hook_error(
         &c,
         &rules,
@@ -367,7 +371,10 @@ fn a_hook_that_throws_shows_the_thrown_text() {
         "throw_script.rhai",
         "let x = 1;\n  throw \"stop here\";\n",
     );
-    assert_eq!(err, script_error(&c, "throw_script.rhai", "2:3", "stop here"));
+    assert_eq!(
+        err,
+        script_error(&c, "throw_script.rhai", "2:3", "stop here")
+    );
 }
 
 #[test]
@@ -417,7 +424,11 @@ fn vendor_for_returning_something_that_is_not_a_vendor_is_refused() {
         ("customer.rhai", "customer", "a Customer"),
         ("bool.rhai", "true", "true (bool)"),
     ] {
-        let rules = c.rules(name, VENDOR_FOR, &format!("{VENDOR_FOR}    return {value};\n"));
+        let rules = c.rules(
+            name,
+            VENDOR_FOR,
+            &format!("{VENDOR_FOR}    return {value};\n"),
+        );
         let text = std::fs::read_to_string(&rules).unwrap();
         assert_hook_error(
             &c,
@@ -488,7 +499,9 @@ fn a_voucher_that_does_not_balance_is_refused() {
         let rules = c.rules(
             name,
             POST,
-            &format!("{POST}    post_voucher(#{{ sequence: \"reimbursement\", lines: [{lines}] }});\n"),
+            &format!(
+                "{POST}    post_voucher(#{{ sequence: \"reimbursement\", lines: [{lines}] }});\n"
+            ),
         );
         let text = std::fs::read_to_string(&rules).unwrap();
         assert_hook_error(
@@ -521,7 +534,11 @@ fn a_voucher_that_does_not_balance_is_refused() {
 fn a_negative_amount_is_refused() {
     let c = Company::contoso();
     // Through the reimbursement primitive.
-    let rules = c.rules("negative.rhai", "        amount: amount,", "        amount: -amount,");
+    let rules = c.rules(
+        "negative.rhai",
+        "        amount: amount,",
+        "        amount: -amount,",
+    );
     let text = std::fs::read_to_string(&rules).unwrap();
     assert_hook_error(
         &c,
@@ -572,7 +589,10 @@ fn posting_from_eligible_is_refused_and_a_skip_undoes_it() {
     let vouchers = c.count("SELECT count(*) FROM vouchers");
     let numbers = c.query("SELECT name, next FROM number_sequences ORDER BY name");
     let report = c.run_json(&["--rules", rules.to_str().unwrap(), "--customers", "C-001"]);
-    assert_eq!(report["skipped"][0]["reason"], "post and skip", "{report:#}");
+    assert_eq!(
+        report["skipped"][0]["reason"], "post and skip",
+        "{report:#}"
+    );
     assert_eq!(c.count("SELECT count(*) FROM vouchers"), vouchers);
     assert_eq!(
         c.query("SELECT name, next FROM number_sequences ORDER BY name"),
@@ -700,10 +720,7 @@ fn files_processes_and_the_network_are_not_reachable() {
     }
     // Rust-style paths name a module that does not exist.
     for (call, module) in [
-        (
-            format!("std::fs::read_to_string(\"{secret}\")"),
-            "std::fs",
-        ),
+        (format!("std::fs::read_to_string(\"{secret}\")"), "std::fs"),
         ("std::process::Command(\"id\")".into(), "std::process"),
         ("std::net::TcpStream(\"example.com:80\")".into(), "std::net"),
     ] {
@@ -791,7 +808,11 @@ fn imports_outside_the_rules_folder_are_refused_naming_the_module() {
     assert_eq!(rows(&report["reimbursements"]).len(), 13, "{report:#}");
 
     // From `reimburse script`, imports resolve in the script's folder, with the same limits.
-    let err = script_fails(&c, "rules/s.rhai", "import \"../outside\" as m;\nm::minimum()\n");
+    let err = script_fails(
+        &c,
+        "rules/s.rhai",
+        "import \"../outside\" as m;\nm::minimum()\n",
+    );
     assert_eq!(
         err,
         script_error(
