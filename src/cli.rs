@@ -134,8 +134,8 @@ pub enum Command {
     },
     /// Generate a synthetic company (YAML, rules and database) for benchmarks and load tests.
     Generate {
-        /// Number of customers.
-        #[arg(long)]
+        /// Number of customers (at least 1).
+        #[arg(long, value_parser = parse_customer_count)]
         customers: u64,
         /// Random seed: the same seed gives the same company.
         #[arg(long, default_value_t = 1)]
@@ -177,6 +177,22 @@ pub enum Command {
     },
 }
 
+fn parse_account(text: &str) -> Result<String, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err("an empty item in the comma-separated list".into());
+    }
+    Ok(t.to_string())
+}
+
+fn parse_customer_count(text: &str) -> Result<u64, String> {
+    match text.parse::<u64>() {
+        Ok(0) => Err("a company needs at least 1 customer".into()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(format!("expected a whole number of customers ({e})")),
+    }
+}
+
 fn parse_key_value(text: &str) -> Result<(String, String), String> {
     match text.split_once('=') {
         Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
@@ -189,10 +205,10 @@ fn parse_key_value(text: &str) -> Result<(String, String), String> {
 #[command(group(clap::ArgGroup::new("selection").args(["customers", "groups", "where_"])))]
 pub struct RunArgs {
     /// Only these customers (comma-separated accounts).
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, value_delimiter = ',', value_parser = parse_account)]
     pub customers: Vec<String>,
     /// Only customers in these groups (comma-separated).
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, value_delimiter = ',', value_parser = parse_account)]
     pub groups: Vec<String>,
     /// Only customers for which this Rhai expression is true, e.g. 'customer.group == "RETAIL"'.
     #[arg(long = "where", id = "where_")]

@@ -592,6 +592,9 @@ pub fn init_company(
     if target.exists() && !force {
         return Err(StoreError::Exists(target.clone()).into());
     }
+    if target.exists() {
+        refuse_if_in_use(target)?;
+    }
     if let Some(dir) = target.parent()
         && !dir.as_os_str().is_empty()
         && !dir.exists()
@@ -602,6 +605,29 @@ pub fn init_company(
         })?;
     }
     let temp = target.with_extension(format!("init-{}.tmp", std::process::id()));
+    remove_database_files(&temp);
+    // Name the database and its folder, not the temporary file, when the folder is not writable.
+    if let Err(e) = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&temp)
+    {
+        let dir = match target.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        return Err(StoreError::Io {
+            path: target.clone(),
+            source: std::io::Error::new(
+                e.kind(),
+                format!(
+                    "cannot create the database: cannot write in {}: {e}",
+                    dir.display()
+                ),
+            ),
+        }
+        .into());
+    }
     remove_database_files(&temp);
     let result = (|| {
         let store = Store::create(&temp)?;
@@ -633,6 +659,32 @@ pub fn init_company(
             remove_database_files(&temp);
             Err(e)
         }
+    }
+}
+
+/// `init --force` must not replace a database under a process that is writing to it (a run, a
+/// REPL session): take the write lock once (waiting up to the busy timeout) and release it. A
+/// file SQLite cannot open or lock otherwise (not a database) is replaced as asked.
+fn refuse_if_in_use(path: &Path) -> Result<(), StoreError> {
+    use rusqlite::{Connection, ErrorCode, OpenFlags};
+    let Ok(conn) = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    ) else {
+        return Ok(());
+    };
+    conn.busy_timeout(crate::store::BUSY_TIMEOUT)
+        .map_err(|e| StoreError::sqlite(path, e))?;
+    match conn.execute_batch("BEGIN IMMEDIATE; ROLLBACK;") {
+        Err(e)
+            if matches!(
+                e.sqlite_error_code(),
+                Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
+            ) =>
+        {
+            Err(StoreError::Busy(path.to_path_buf()))
+        }
+        _ => Ok(()),
     }
 }
 

@@ -420,7 +420,7 @@ pub(crate) fn parse_yaml<T: serde::de::DeserializeOwned>(
 ) -> Result<T, YamlError> {
     let deserializer = serde_yaml::Deserializer::from_str(text);
     serde_path_to_error::deserialize(deserializer).map_err(|err| {
-        let path = err.path().to_string();
+        let mut path = err.path().to_string();
         let inner = err.into_inner();
         let location = inner.location();
         let mut message = inner.to_string();
@@ -428,18 +428,72 @@ pub(crate) fn parse_yaml<T: serde::de::DeserializeOwned>(
         if let Some(pos) = message.find(" at line ") {
             message.truncate(pos);
         }
+        // A syntax error has no key of its own: `accounts.?` means "somewhere in accounts".
+        while path == "?" || path == "." || path.ends_with(".?") {
+            path.truncate(path.len().saturating_sub(2));
+        }
+        // serde_yaml starts nested errors with its own path (`sequences.payment: unknown
+        // field …`); the key path is shown in front already.
+        if let Some((prefix, rest)) = message.split_once(": ")
+            && !prefix.is_empty()
+            && path.starts_with(prefix)
+            && !prefix.contains(' ')
+        {
+            message = rest.to_string();
+        }
+        // libyaml's words for a tab where indentation is expected do not say "tab".
+        if let Some(l) = &location
+            && message.ends_with("cannot start any token")
+            && text
+                .lines()
+                .nth(l.line() - 1)
+                .and_then(|t| t.chars().nth(l.column() - 1))
+                == Some('\t')
+        {
+            message.push_str(" (a tab: indent with spaces)");
+        }
+        let mut line = location.as_ref().map(|l| l.line());
+        let mut column = location.as_ref().map(|l| l.column());
+        // serde_yaml places a duplicate key at the start of its mapping: point at the repeat.
+        if let Some(key) = message
+            .strip_prefix("duplicate field `")
+            .or_else(|| message.strip_prefix("duplicate entry with key \""))
+            .and_then(|k| k.split(['`', '"']).next())
+            && let Some((l, c)) = second_key(text, key, line.unwrap_or(1))
+        {
+            (line, column) = (Some(l), Some(c));
+        }
         YamlError {
             file: file.to_path_buf(),
-            line: location.as_ref().map(|l| l.line()),
-            column: location.as_ref().map(|l| l.column()),
-            path: if path == "." || path == "?" {
-                String::new()
-            } else {
-                path
-            },
+            line,
+            column,
+            path,
             message,
         }
     })
+}
+
+/// The line and column of the second `key:` at one indentation from line `from` on (best
+/// effort, for duplicate keys).
+fn second_key(text: &str, key: &str, from: usize) -> Option<(usize, usize)> {
+    let mut first_indent = None;
+    for (i, line) in text.lines().enumerate().skip(from.saturating_sub(1)) {
+        let trimmed = line.trim_start();
+        let indent = line.len() - trimmed.len();
+        let bare = trimmed.trim_start_matches(['"', '\'']);
+        if bare.starts_with(key)
+            && bare[key.len()..]
+                .trim_start_matches(['"', '\''])
+                .starts_with(':')
+        {
+            match first_indent {
+                None => first_indent = Some(indent),
+                Some(f) if f == indent => return Some((i + 1, indent + 1)),
+                Some(_) => {}
+            }
+        }
+    }
+    None
 }
 
 fn validate(p: &Parameters) -> Result<(), (String, String)> {
@@ -576,7 +630,11 @@ fn locate(text: &str, path: &str) -> Option<(usize, usize)> {
                 break;
             }
         }
-        let (i, indent) = hit?;
+        // A key written in flow style (`USD: { decimals: 7 }`) is not found on its own line:
+        // point at the deepest key found.
+        let Some((i, indent)) = hit else {
+            return found;
+        };
         found = Some((i + 1, indent + 1));
         min_indent = indent + 1;
         start = i + 1;

@@ -205,8 +205,13 @@ pub enum StoreError {
     #[error("{0}: database busy: another run or session is writing to it; try again when it ends")]
     Busy(PathBuf),
     /// The database cannot be written.
-    #[error("{0}: the database is read-only")]
-    ReadOnly(PathBuf),
+    #[error("{}: the database is read-only: {reason}", path.display())]
+    ReadOnly {
+        /// The file.
+        path: PathBuf,
+        /// What cannot be written: the file, its folder or a `-wal`/`-shm` file beside it.
+        reason: String,
+    },
     /// Any other SQLite or file error.
     #[error("{path}: {source}")]
     Sqlite {
@@ -232,7 +237,10 @@ impl StoreError {
             Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked) => {
                 StoreError::Busy(path.to_path_buf())
             }
-            Some(ErrorCode::ReadOnly) => StoreError::ReadOnly(path.to_path_buf()),
+            Some(ErrorCode::ReadOnly) => StoreError::ReadOnly {
+                path: path.to_path_buf(),
+                reason: read_only_reason(path),
+            },
             Some(ErrorCode::NotADatabase) => StoreError::NotCompanyDatabase {
                 path: path.to_path_buf(),
                 reason: "not an SQLite file".into(),
@@ -242,6 +250,46 @@ impl StoreError {
                 source,
             },
         }
+    }
+}
+
+/// Why SQLite found the database at `path` read-only: the file itself, a `-wal` or `-shm` file
+/// beside it (a reader of a read-only database leaves them read-only), or the folder (in WAL mode
+/// SQLite must create those files there). Probes with write opens that change nothing.
+fn read_only_reason(path: &Path) -> String {
+    let writable = |p: &Path| std::fs::OpenOptions::new().write(true).open(p).is_ok();
+    if !writable(path) {
+        return "the file is not writable".into();
+    }
+    for suffix in ["-wal", "-shm"] {
+        let mut side = path.as_os_str().to_owned();
+        side.push(suffix);
+        let side = PathBuf::from(side);
+        if side.exists() && !writable(&side) {
+            return format!(
+                "{} is not writable (make it writable, or remove it while no one uses the database)",
+                side.display()
+            );
+        }
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let probe = dir.join(format!(".reimburse-probe-{}", std::process::id()));
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+    {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            "SQLite opened it read-only".into()
+        }
+        Err(_) => format!(
+            "its folder {} is not writable (SQLite keeps the -wal and -shm files beside the database)",
+            dir.display()
+        ),
     }
 }
 
@@ -260,6 +308,12 @@ impl Store {
         if !path.exists() {
             return Err(StoreError::Missing(path.to_path_buf()));
         }
+        if path.is_dir() {
+            return Err(StoreError::NotCompanyDatabase {
+                path: path.to_path_buf(),
+                reason: "a folder".into(),
+            });
+        }
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -270,8 +324,14 @@ impl Store {
             path: path.to_path_buf(),
             nested: Cell::new(0),
         };
-        store.configure()?;
+        // Identify the file before configuring: switching to WAL rewrites the header, which must
+        // not happen to a file that is not ours (or to an empty one).
+        store
+            .conn
+            .busy_timeout(BUSY_TIMEOUT)
+            .map_err(|e| StoreError::sqlite(path, e))?;
         store.check_identity()?;
+        store.configure()?;
         store.migrate()?;
         Ok(store)
     }
@@ -359,7 +419,9 @@ impl Store {
         let tables = self.pragma_count_tables()?;
         Err(StoreError::NotCompanyDatabase {
             path: self.path.clone(),
-            reason: if tables == 0 {
+            reason: if std::fs::metadata(&self.path).is_ok_and(|m| m.len() == 0) {
+                "an empty file, 0 bytes".into()
+            } else if tables == 0 {
                 "an empty SQLite file".into()
             } else {
                 format!("an SQLite file of another application, with {tables} tables")
