@@ -316,6 +316,8 @@ pub struct Journal {
     pub settlements: Vec<SettlementRecord>,
     /// Customers whose vendor link changed.
     pub links: Vec<(String, String)>,
+    /// Numbers taken from number sequences (sequence, number).
+    pub numbers: Vec<(String, String)>,
 }
 
 /// A settlement as the journal records it.
@@ -575,10 +577,10 @@ impl Ledger {
     pub fn customer(&self, account: &str) -> Res<Option<Customer>> {
         self.store
             .conn()
-            .prepare_cached(&format!(
-                "SELECT {} FROM customers WHERE account = ?1",
-                Self::CUSTOMER_COLUMNS
-            ))
+            .prepare_cached(
+                "SELECT account, name, address, currency, customer_group, vendor_account, \
+                 payment_hold, tax_id FROM customers WHERE account = ?1",
+            )
             .and_then(|mut s| s.query_row([account], Self::customer_from_row).optional())
             .map_err(|e| self.sql_err(e))
     }
@@ -588,6 +590,39 @@ impl Ledger {
         self.customer(account)?
             .ok_or_else(|| LedgerError::NotFound {
                 what: "customer",
+                key: account.to_string(),
+            })
+    }
+
+    /// Checks that a customer exists (a lean read for the write paths).
+    fn check_customer(&self, account: &str) -> Res<()> {
+        let found: Option<i64> = self
+            .store
+            .conn()
+            .prepare_cached("SELECT 1 FROM customers WHERE account = ?1")
+            .and_then(|mut s| s.query_row([account], |r| r.get(0)).optional())
+            .map_err(|e| self.sql_err(e))?;
+        found.map(|_| ()).ok_or_else(|| LedgerError::NotFound {
+            what: "customer",
+            key: account.to_string(),
+        })
+    }
+
+    /// Whether a vendor is blocked (`None`: it does not exist).
+    fn vendor_state(&self, account: &str) -> Res<Option<bool>> {
+        self.store
+            .conn()
+            .prepare_cached("SELECT blocked FROM vendors WHERE account = ?1")
+            .and_then(|mut s| s.query_row([account], |r| r.get(0)).optional())
+            .map_err(|e| self.sql_err(e))
+    }
+
+    /// Whether a vendor is blocked; an error when it does not exist (a lean read for the write
+    /// paths).
+    fn vendor_blocked(&self, account: &str) -> Res<bool> {
+        self.vendor_state(account)?
+            .ok_or_else(|| LedgerError::NotFound {
+                what: "vendor",
                 key: account.to_string(),
             })
     }
@@ -683,9 +718,9 @@ impl Ledger {
 
     /// Sets (or clears) the vendor account that receives a customer's credit.
     pub fn link_vendor(&self, customer: &str, vendor: Option<&str>) -> Res<()> {
-        self.require_customer(customer)?;
+        self.check_customer(customer)?;
         if let Some(v) = vendor {
-            self.require_vendor(v)?;
+            self.vendor_blocked(v)?;
         }
         self.store
             .conn()
@@ -722,10 +757,10 @@ impl Ledger {
     pub fn vendor(&self, account: &str) -> Res<Option<Vendor>> {
         self.store
             .conn()
-            .prepare_cached(&format!(
-                "SELECT {} FROM vendors WHERE account = ?1",
-                Self::VENDOR_COLUMNS
-            ))
+            .prepare_cached(
+                "SELECT account, name, address, vendor_group, currency, one_time, created_for, \
+                 blocked, payment_terms, method_of_payment, tax_id FROM vendors WHERE account = ?1",
+            )
             .and_then(|mut s| s.query_row([account], Self::vendor_from_row).optional())
             .map_err(|e| self.sql_err(e))
     }
@@ -761,7 +796,7 @@ impl Ledger {
             return Err(LedgerError::Invalid("a vendor needs a name".into()));
         }
         if let Some(c) = &v.created_for {
-            self.require_customer(c)?;
+            self.check_customer(c)?;
         }
         let account = match &v.account {
             Some(a) if a.trim().is_empty() => {
@@ -770,14 +805,14 @@ impl Ledger {
                 ));
             }
             Some(a) => {
-                if self.vendor(a)?.is_some() {
+                if self.vendor_state(a)?.is_some() {
                     return Err(LedgerError::Invalid(format!("vendor '{a}' already exists")));
                 }
                 a.clone()
             }
             None => loop {
                 let n = self.next_number("one_time_vendor")?;
-                if self.vendor(&n)?.is_none() {
+                if self.vendor_state(&n)?.is_none() {
                     break n;
                 }
             },
@@ -1060,7 +1095,12 @@ impl Ledger {
             what: "number sequence",
             key: sequence.to_string(),
         })?;
-        Ok(format!("{prefix}{n:0width$}", width = width as usize))
+        let number = format!("{prefix}{n:0width$}", width = width as usize);
+        self.journal
+            .borrow_mut()
+            .numbers
+            .push((sequence.to_string(), number.clone()));
+        Ok(number)
     }
 
     // ----- posting -----
@@ -1096,7 +1136,7 @@ impl Ledger {
                     (a.clone(), None, None)
                 }
                 Target::Customer(c) => {
-                    self.require_customer(c)?;
+                    self.check_customer(c)?;
                     (
                         self.params.accounts.receivables.clone(),
                         Some(c.clone()),
@@ -1104,7 +1144,7 @@ impl Ledger {
                     )
                 }
                 Target::Vendor(v) => {
-                    if self.require_vendor(v)?.blocked {
+                    if self.vendor_blocked(v)? {
                         return Err(LedgerError::VendorBlocked(v.clone()));
                     }
                     (self.params.accounts.payables.clone(), None, Some(v.clone()))

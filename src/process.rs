@@ -627,10 +627,19 @@ fn run_in_transaction(
             if candidates.is_empty() {
                 continue;
             }
-            store.savepoint("customer")?;
+            // Each credit's work sits in a savepoint of its own (undone when the rules skip it).
+            // With --keep-going a failing customer's whole work is undone: by its credit's
+            // savepoint, or by one around all its credits when it has several. Without it an
+            // error ends the run, and the whole transaction is rolled back.
+            let outer = options.keep_going && candidates.len() > 1;
+            if outer {
+                store.savepoint("customer")?;
+            }
             match process_customer(session, rules, run_id, &customer, candidates) {
                 Ok((made, skipped)) => {
-                    store.release("customer")?;
+                    if outer {
+                        store.release("customer")?;
+                    }
                     for mut r in made {
                         if options.dry_run {
                             r.status = "proposed".into();
@@ -649,7 +658,7 @@ fn run_in_transaction(
                     }
                 }
                 Err(e) if options.keep_going => {
-                    store.rollback_to("customer")?;
+                    store.rollback_to(if outer { "customer" } else { "credit" })?;
                     ledger.take_journal();
                     report.failed_count += 1;
                     observer.failed(&Failed {
@@ -715,7 +724,8 @@ fn process_customer(
     let mut skipped = Vec::new();
     let store_err =
         |credit: &Balance, e: StoreError| rules.refuse("(engine)", customer, credit, e.to_string());
-    for credit in candidates {
+    let count = candidates.len();
+    for (i, credit) in candidates.into_iter().enumerate() {
         store
             .savepoint("credit")
             .map_err(|e| store_err(&credit, e))?;
@@ -730,6 +740,7 @@ fn process_customer(
         );
         // An earlier currency's hooks may have linked a vendor: the next currency sees it.
         if let Ok(Outcome::Reimbursed(_)) = &outcome
+            && i + 1 < count
             && one_time_vendor.is_some()
             && !had_vendor
             && let Ok(Some(c)) = ledger.customer(&customer.account)
@@ -951,7 +962,8 @@ fn check_no_postings(
     if journal != Journal::default() {
         return Err(refuse(
             hook,
-            "must only decide: it may not post, settle, create or link vendors".into(),
+            "must only decide: it may not post, settle, take numbers, create or link vendors"
+                .into(),
         ));
     }
     Ok(())

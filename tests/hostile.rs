@@ -577,7 +577,21 @@ fn posting_from_eligible_is_refused_and_a_skip_undoes_it() {
         &hook_at(&text, "eligible"),
         "eligible",
         "C-001",
-        "refused by the engine: must only decide: it may not post, settle, create or link vendors",
+        "refused by the engine: must only decide: it may not post, settle, take numbers, create or link vendors",
+    );
+    // Taking a number is a write too (it would leave a gap in the numbering).
+    let (rules, text) = eligible_starting_with(
+        &c,
+        "number_eligible.rhai",
+        "    let n = next_number(\"reimbursement\");\n",
+    );
+    assert_hook_error(
+        &c,
+        &rules,
+        &hook_at(&text, "eligible"),
+        "eligible",
+        "C-001",
+        "refused by the engine: must only decide: it may not post, settle, take numbers, create or link vendors",
     );
     // When it skips after writing, the skip undoes the write: the run goes on and keeps nothing
     // of it (no voucher, the number sequence untouched).

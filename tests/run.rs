@@ -1181,3 +1181,42 @@ fn keep_going_with_a_script_error_in_one_customer() {
     assert_eq!(c.customer_balance("C-019", "USD"), "-75.50");
     c.assert_trial_balance_zero(&["EUR", "USD"]);
 }
+
+#[test]
+fn keep_going_undoes_every_currency_of_a_customer_that_fails_in_its_second() {
+    let c = Company::new(
+        "
+customers:
+  - { account: C-6, name: Contoso Pharmaceuticals, group: WHOLESALE }
+  - { account: C-7, name: Litware, group: RETAIL }
+transactions:
+  - { customer: C-6, date: 2026-10-07, type: payment, document: PAY-6, amount: -40.00 }
+  - { customer: C-6, date: 2026-10-08, type: payment, document: PAY-6E, amount: -60.00, currency: EUR }
+  - { customer: C-7, date: 2026-10-09, type: payment, document: PAY-7, amount: -30.00 }
+",
+    );
+    // EUR (first) is reimbursed, USD (second) is refused: C-6 must keep nothing, C-7 goes on.
+    let rules = c.rules(
+        "usd_fails.rhai",
+        "        amount: amount,",
+        "        amount: if customer.account == \"C-6\" && credit.currency == \"USD\" { amount + 1.00 } else { amount },",
+    );
+    let report = c.run_json(&["--keep-going", "--rules", rules.to_str().unwrap()]);
+    let failed = rows(&report["failed"]);
+    assert_eq!(failed.len(), 1, "{report:#}");
+    assert_eq!(failed[0]["customer"], "C-6");
+    assert_eq!(customers_of(&report["reimbursements"]), ["C-7"]);
+    assert_eq!(rows(&report["reimbursements"])[0]["vendor"], "OTV-000001");
+    assert_eq!(c.customer_balance("C-6", "EUR"), "-60.00");
+    assert_eq!(c.customer_balance("C-6", "USD"), "-40.00");
+    assert_eq!(
+        c.count("SELECT count(*) FROM vendors WHERE created_for = 'C-6'"),
+        0
+    );
+    assert_eq!(
+        c.count("SELECT count(*) FROM reimbursements WHERE customer = 'C-6'"),
+        0
+    );
+    assert_eq!(c.count("SELECT count(*) FROM vouchers"), 4);
+    c.assert_trial_balance_zero(&["EUR", "USD"]);
+}
