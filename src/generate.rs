@@ -176,9 +176,8 @@ fn fill(ledger: &Ledger, options: &GenerateOptions) -> rusqlite::Result<Generate
         "INSERT INTO customers(account, name, address, currency, customer_group, vendor_account,
              payment_hold) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?;
-    let mut add_voucher = conn.prepare(
-        "INSERT INTO vouchers(number, date, description) VALUES (?1, ?2, ?3) RETURNING id",
-    )?;
+    let mut add_voucher =
+        conn.prepare("INSERT INTO vouchers(number, date, description) VALUES (?1, ?2, ?3)")?;
     let mut add_line = conn.prepare(
         "INSERT INTO voucher_lines(voucher_id, account, currency, amount_minor, customer)
          VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -248,14 +247,11 @@ fn fill(ledger: &Ledger, options: &GenerateOptions) -> rusqlite::Result<Generate
             1 => amounts.push(("invoice", 500 + rng.below(5_000) as i64)),
             _ => {}
         }
-        let voucher_id: i64 = add_voucher.query_row(
-            params![
-                format!("OPN-{i:08}"),
-                "2026-10-01",
-                format!("Opening balance {account}")
-            ],
-            |r| r.get(0),
-        )?;
+        let voucher_id = add_voucher.insert(params![
+            format!("OPN-{i:08}"),
+            "2026-10-01",
+            format!("Opening balance {account}")
+        ])?;
         let mut total = 0i64;
         for (n, (kind, amount)) in amounts.iter().enumerate() {
             add_line.execute(params![voucher_id, receivables, currency, amount, account])?;

@@ -1079,18 +1079,21 @@ impl Ledger {
     /// Takes the next number of a sequence (`RMB-000001`). Rolled back with the transaction, so
     /// a rolled-back run never consumes a number.
     pub fn next_number(&self, sequence: &str) -> Res<String> {
-        let row: Option<(String, u32, i64)> = self
-            .store
-            .conn()
-            .prepare_cached(
-                "UPDATE number_sequences SET next = next + 1 WHERE name = ?1
-                 RETURNING prefix, width, next - 1",
-            )
+        // A read and an update: cheaper than `UPDATE ... RETURNING`, which SQLite runs through
+        // a temporary table.
+        let conn = self.store.conn();
+        let row: Option<(String, u32, i64)> = conn
+            .prepare_cached("SELECT prefix, width, next FROM number_sequences WHERE name = ?1")
             .and_then(|mut s| {
                 s.query_row([sequence], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
                     .optional()
             })
             .map_err(|e| self.sql_err(e))?;
+        if let Some((_, _, n)) = &row {
+            conn.prepare_cached("UPDATE number_sequences SET next = ?2 WHERE name = ?1")
+                .and_then(|mut s| s.execute(params![sequence, n + 1]))
+                .map_err(|e| self.sql_err(e))?;
+        }
         let (prefix, width, n) = row.ok_or_else(|| LedgerError::NotFound {
             what: "number sequence",
             key: sequence.to_string(),
@@ -1164,15 +1167,13 @@ impl Ledger {
         let date = date_text(draft.date);
         let conn = self.store.conn();
         let result = (|| -> rusqlite::Result<PostedVoucher> {
-            let voucher_id: i64 = conn
+            // `insert` returns the new rowid: cheaper than `RETURNING`, which SQLite runs
+            // through a temporary table.
+            let voucher_id = conn
                 .prepare_cached(
-                    "INSERT INTO vouchers(number, date, description, run_id) VALUES (?1, ?2, ?3, ?4)
-                     RETURNING id",
+                    "INSERT INTO vouchers(number, date, description, run_id) VALUES (?1, ?2, ?3, ?4)",
                 )?
-                .query_row(
-                    params![number, date, draft.description, self.run_id.get()],
-                    |r| r.get(0),
-                )?;
+                .insert(params![number, date, draft.description, self.run_id.get()])?;
             let mut posted = PostedVoucher {
                 id: voucher_id,
                 number: number.clone(),
@@ -1197,25 +1198,27 @@ impl Ledger {
                     .map(|c| (Side::Customer, c))
                     .or(vendor.as_ref().map(|v| (Side::Vendor, v)));
                 if let Some((side, party)) = party {
-                    let id: i64 = conn
-                        .prepare_cached(&format!(
-                            "INSERT INTO {}(account, voucher_id, date, document, type, currency,
-                                 amount_minor, open_minor)
-                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) RETURNING id",
-                            side.transactions()
-                        ))?
-                        .query_row(
-                            params![
-                                party,
-                                voucher_id,
-                                date,
-                                line.document.as_deref().unwrap_or(&number),
-                                line.kind.as_deref().unwrap_or("journal"),
-                                line.currency,
-                                minor
-                            ],
-                            |r| r.get(0),
-                        )?;
+                    let sql = match side {
+                        Side::Customer => {
+                            "INSERT INTO customer_transactions(account, voucher_id, date, document,
+                                 type, currency, amount_minor, open_minor)
+                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)"
+                        }
+                        Side::Vendor => {
+                            "INSERT INTO vendor_transactions(account, voucher_id, date, document,
+                                 type, currency, amount_minor, open_minor)
+                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)"
+                        }
+                    };
+                    let id = conn.prepare_cached(sql)?.insert(params![
+                        party,
+                        voucher_id,
+                        date,
+                        line.document.as_deref().unwrap_or(&number),
+                        line.kind.as_deref().unwrap_or("journal"),
+                        line.currency,
+                        minor
+                    ])?;
                     match side {
                         Side::Customer => posted.customer_transactions.push(id),
                         Side::Vendor => posted.vendor_transactions.push(id),

@@ -1111,11 +1111,10 @@ fn record(
         .prepare_cached(
             "INSERT INTO reimbursements(run_id, customer, vendor, one_time_vendor, currency,
                  amount_minor, date, voucher_id, vendor_invoice, customer_txn_id, vendor_txn_id, status)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'open') RETURNING id",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'open')",
         )
         .and_then(|mut s| {
-            s.query_row(
-                params![
+            s.insert(params![
                     run_id,
                     customer.account,
                     vendor.account,
@@ -1127,9 +1126,7 @@ fn record(
                     invoice,
                     customer_txn,
                     vendor_txn
-                ],
-                |r| r.get(0),
-            )
+                ])
         })
         .map_err(|e| LedgerError::Store(StoreError::sqlite(ledger.store().path(), e)))
 }
