@@ -196,6 +196,9 @@ pub struct ScriptLimits {
     pub max_map_size: usize,
     /// Modules a script may import.
     pub max_modules: usize,
+    /// Memory a script may allocate (net, while it runs), in MiB; enforced when the program
+    /// installs [`crate::scripting::ScriptMemory`] as its global allocator (the binary does).
+    pub max_memory_mb: usize,
 }
 
 impl Default for ScriptLimits {
@@ -208,6 +211,7 @@ impl Default for ScriptLimits {
             max_array_size: 100_000,
             max_map_size: 10_000,
             max_modules: 16,
+            max_memory_mb: 256,
         }
     }
 }
@@ -592,13 +596,15 @@ fn validate(p: &Parameters) -> Result<(), (String, String)> {
         return err("one_time_vendor.group", "must not be empty".into());
     }
     let l = &p.limits;
-    // Rhai reads 0 as "unlimited" for the operations and the string, array and map sizes.
+    // Rhai reads 0 as "unlimited" for the operations and the string, array and map sizes; a
+    // memory limit of 0 would stop every script.
     if l.max_operations == 0
         || l.max_call_levels == 0
         || l.max_expr_depth == 0
         || l.max_string_size == 0
         || l.max_array_size == 0
         || l.max_map_size == 0
+        || l.max_memory_mb == 0
     {
         return err("limits", "limits must be greater than zero".into());
     }

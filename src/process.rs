@@ -37,7 +37,9 @@ use crate::ledger::{
     Vendor, VoucherDraft,
 };
 use crate::parameters::hex;
-use crate::scripting::{CompileError, ScriptFault, Session, compile_text, position, shown};
+use crate::scripting::{
+    CompileError, ScriptFault, ScriptMemory, Session, compile_text, position, shown,
+};
 use crate::store::StoreError;
 
 /// The hooks a rule file must define, with their number of parameters.
@@ -350,6 +352,7 @@ impl Rules {
     ) -> Result<Hooked, Box<HookError>> {
         let mut scope = Scope::new();
         let options = CallFnOptions::new().eval_ast(false).rewind_scope(true);
+        ScriptMemory::arm();
         let result: Result<Dynamic, _> = self
             .engine
             .call_fn_with_options(options, &mut scope, &self.ast, hook, args);
@@ -691,6 +694,7 @@ fn run_in_transaction(
 fn selected_by(rules: &Rules, ast: &rhai::AST, customer: &Customer) -> Result<bool, RunError> {
     let mut scope = Scope::new();
     scope.push_constant("customer", customer.clone());
+    ScriptMemory::arm();
     let value = rules
         .engine
         .eval_ast_with_scope::<Dynamic>(&mut scope, ast)

@@ -39,7 +39,8 @@ use crate::ledger::{Balance, Customer, Ledger, Transaction, TrialBalanceRow, Ven
 use crate::parameters::Company;
 use crate::process::HOOKS;
 use crate::scripting::{
-    ApiDoc, CompileError, Echo, ParamsView, ScriptFault, Session, compile_file, position,
+    ApiDoc, CompileError, Echo, ParamsView, ScriptFault, ScriptMemory, Session, compile_file,
+    position,
 };
 
 // ----- the workspace: a session, its engine and the rule hooks -----
@@ -493,6 +494,7 @@ impl Repl {
         }
         let before = store.conn().total_changes();
         store.savepoint("repl_entry")?;
+        ScriptMemory::arm();
         let result = self
             .ws
             .engine
@@ -1019,6 +1021,7 @@ pub fn run_script(company: &Company, options: &ScriptOptions) -> Result<ScriptOu
     store.begin()?;
     let base = ws.base();
     let mut scope = Scope::new();
+    ScriptMemory::arm();
     let result = ws
         .engine
         .eval_ast_with_scope::<Dynamic>(&mut scope, &merged);

@@ -4,7 +4,7 @@
 //! `--where` selection all get the same sandbox and the same API. Scripts see exact decimals only
 //! (`decimal` + `no_float`: `10.50` is a `Decimal`), have no file, network or process access,
 //! resolve `import` only inside the rules folder, and run under explicit limits (operations, call
-//! depth, expression depth, string/array/map sizes, modules) taken from the parameters, so debug and
+//! depth, expression depth, string/array/map sizes, modules, memory) taken from the parameters, so debug and
 //! release builds behave the same. `print`, `debug` and `log` go to the session's output.
 //!
 //! Every API function is registered through [`Api::add`], which records its signature and doc
@@ -267,8 +267,113 @@ pub fn harden(engine: &mut Engine, limits: &ScriptLimits, rules_dir: Option<&Pat
         .set_max_variables(10_000)
         .set_max_functions(10_000)
         .set_fail_on_invalid_map_property(true);
+    // Rhai's size limits do not bound memory (`m[key] = value` adds keys unchecked, elements
+    // replaced by index are not added up), so the bytes allocated since the evaluation began
+    // (`ScriptMemory::arm`, called by every caller of the engine) are checked at every operation.
+    let budget = limits
+        .max_memory_mb
+        .saturating_mul(1024 * 1024)
+        .min(isize::MAX as usize) as isize;
+    engine.on_progress(move |_| {
+        (ScriptMemory::used_bytes() > budget).then(|| Dynamic::from(MemoryLimit))
+    });
     engine.disable_symbol("eval");
     engine.set_module_resolver(ConfinedResolver::new(rules_dir));
+}
+
+/// The token with which the engine stops a script past `limits.max_memory_mb`.
+#[derive(Debug, Clone, Copy)]
+struct MemoryLimit;
+
+thread_local! {
+    /// Bytes allocated minus bytes freed by this thread through [`ScriptMemory`]. Const-initialised
+    /// and without a destructor, so reading it never allocates (safe inside the allocator).
+    static LIVE_BYTES: Cell<isize> = const { Cell::new(0) };
+    /// [`LIVE_BYTES`] when [`ScriptMemory::arm`] was last called on this thread.
+    static ARMED_AT: Cell<isize> = const { Cell::new(0) };
+}
+
+/// A global allocator that counts, per thread, the bytes allocated minus the bytes freed, so that
+/// the script engine can stop a script whose data grows past `limits.max_memory_mb` (Rhai's own
+/// size limits miss values grown by index assignment). The binary installs it:
+///
+/// ```ignore
+/// #[global_allocator]
+/// static MEMORY: reimburse::scripting::ScriptMemory = reimburse::scripting::ScriptMemory;
+/// ```
+///
+/// Without it (a library user's own allocator), [`ScriptMemory::live_bytes`] stays 0 and the
+/// memory limit is not enforced; the other limits are. The cost is one add to a thread-local
+/// counter per allocation, reallocation and free. Counting per thread keeps scripts on different
+/// threads from charging each other; memory freed by another thread than the one that allocated
+/// it moves both counters, which only matters while a script runs (it has no threads).
+pub struct ScriptMemory;
+
+impl ScriptMemory {
+    /// Bytes allocated minus bytes freed by the current thread since it started (can be negative
+    /// for a thread that frees what others allocated); 0 when this allocator is not installed.
+    pub fn live_bytes() -> isize {
+        LIVE_BYTES.try_with(Cell::get).unwrap_or(0)
+    }
+
+    /// Starts measuring for an evaluation: [`ScriptMemory::used_bytes`] counts from here. Every
+    /// caller of the script engine calls it before evaluating (a hook call, a script, a REPL
+    /// entry), so the memory limit applies to each like the other limits.
+    pub fn arm() {
+        let live = Self::live_bytes();
+        let _ = ARMED_AT.try_with(|at| at.set(live));
+    }
+
+    /// Bytes allocated minus bytes freed by the current thread since [`ScriptMemory::arm`].
+    pub fn used_bytes() -> isize {
+        Self::live_bytes().wrapping_sub(ARMED_AT.try_with(Cell::get).unwrap_or(0))
+    }
+
+    #[inline(always)]
+    fn count(delta: isize) {
+        let _ = LIVE_BYTES.try_with(|live| live.set(live.get().wrapping_add(delta)));
+    }
+}
+
+// SAFETY: every call is forwarded unchanged to the system allocator; the counter is a
+// thread-local `Cell` that does not allocate.
+unsafe impl std::alloc::GlobalAlloc for ScriptMemory {
+    #[inline]
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        // SAFETY: forwarded with the caller's guarantees.
+        let ptr = unsafe { std::alloc::System.alloc(layout) };
+        if !ptr.is_null() {
+            Self::count(layout.size() as isize);
+        }
+        ptr
+    }
+
+    #[inline]
+    unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
+        // SAFETY: forwarded with the caller's guarantees.
+        let ptr = unsafe { std::alloc::System.alloc_zeroed(layout) };
+        if !ptr.is_null() {
+            Self::count(layout.size() as isize);
+        }
+        ptr
+    }
+
+    #[inline]
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        // SAFETY: forwarded with the caller's guarantees.
+        unsafe { std::alloc::System.dealloc(ptr, layout) };
+        Self::count(-(layout.size() as isize));
+    }
+
+    #[inline]
+    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: forwarded with the caller's guarantees.
+        let new = unsafe { std::alloc::System.realloc(ptr, layout, new_size) };
+        if !new.is_null() {
+            Self::count((new_size as isize).wrapping_sub(layout.size() as isize));
+        }
+        new
+    }
 }
 
 /// Resolves `import "name"` to `name.rhai` inside one folder, refusing anything that escapes it.
@@ -1783,6 +1888,10 @@ impl ScriptFault {
                 "too many operations: the script ran past its operations limit (an endless loop?) (limits.max_operations)"
                     .to_string()
             }
+            EvalAltResult::ErrorTerminated(token, _) if token.is::<MemoryLimit>() => {
+                "out of memory: the script's data grew past its memory limit (limits.max_memory_mb)"
+                    .to_string()
+            }
             EvalAltResult::ErrorStackOverflow(_) => {
                 "call stack overflow: too deep recursion (limits.max_call_levels)".to_string()
             }
@@ -1868,6 +1977,7 @@ pub fn position(line: Option<usize>, column: Option<usize>) -> String {
 
 /// Runs a whole script (top-level statements) in a scope; returns its value.
 pub fn eval(engine: &Engine, scope: &mut Scope, ast: &rhai::AST) -> Result<Dynamic, ScriptFault> {
+    ScriptMemory::arm();
     engine
         .eval_ast_with_scope::<Dynamic>(scope, ast)
         .map_err(|e| ScriptFault::from_error(&e))

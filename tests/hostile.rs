@@ -247,12 +247,139 @@ fn a_huge_map_is_stopped_by_the_map_size_limit() {
     );
 }
 
+const MEMORY: &str =
+    "out of memory: the script's data grew past its memory limit (limits.max_memory_mb)";
+
+/// Like [`broken_run`] and [`script_fails`] (`args` runs a script when it starts with "script"),
+/// with the process's address space capped at 1 GiB and the time bounded: the command must stop
+/// itself with exit code 1 and one error line well before either. Returns the error line.
+fn fails_in_bounds(c: &Company, args: &[&str]) -> String {
+    let before = c.snapshot();
+    let started = std::time::Instant::now();
+    let out = c.run_capped(1024, args);
+    let elapsed = started.elapsed();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{args:?}: {}\n{err}",
+        out.status
+    );
+    assert!(elapsed.as_secs() < 20, "{args:?} took {elapsed:?}");
+    c.assert_unchanged(&before, &format!("{args:?}"));
+    assert_eq!(err.lines().count(), 1, "{err}");
+    err
+}
+
+#[test]
+fn data_grown_by_index_is_stopped_by_the_memory_limit() {
+    // Rhai checks only the assigned value when `m[key] = value` adds a key or `a[i] = value`
+    // replaces an element, so each of these stays under the string, array and map size limits
+    // at every check while growing to gigabytes; the memory limit (256 MiB) stops them.
+    let c = Company::contoso();
+    let text60k = "    let s = \"x\";\n    s.pad(60000, \"y\");\n";
+    for (name, growth) in [
+        (
+            "map_keys.rhai",
+            format!("{text60k}    let m = #{{}};\n    let i = 0;\n    loop {{ m[`k${{i}}`] = s + i; i += 1; }}\n"),
+        ),
+        (
+            "array_index.rhai",
+            format!("{text60k}    let a = [];\n    a.pad(90000, 0);\n    for i in 0..90000 {{ a[i] = s + i; }}\n"),
+        ),
+        (
+            "array_nested.rhai",
+            "    let a = [];\n    a.pad(90000, []);\n    let b = [];\n    b.pad(90000, 0);\n    for i in 0..90000 { a[i] = b; }\n".to_string(),
+        ),
+        (
+            "map_nested.rhai",
+            "    let b = [];\n    b.pad(90000, 0);\n    let m = #{ x: #{} };\n    for i in 0..90000 { m.x[`k${i}`] = b; }\n".to_string(),
+        ),
+    ] {
+        let (rules, text) = eligible_starting_with(&c, name, &growth);
+        let err = fails_in_bounds(
+            &c,
+            &["run", "--json", "--date", "2026-11-30", "--rules", rules.to_str().unwrap()],
+        );
+        assert_eq!(
+            err,
+            format!(
+                "error: {}:{}: hook eligible, customer C-001 (USD): {MEMORY}\n",
+                rules.display(),
+                hook_at(&text, "eligible")
+            ),
+            "{name}"
+        );
+        assert_eq!(c.reimbursement_count(), 0);
+    }
+    // The same in a script points at the line that went over.
+    let file = c.write(
+        "map_keys_script.rhai",
+        "let s = \"x\";\ns.pad(60000, \"y\");\nlet m = #{};\nfor i in 0..1000000 { m[`k${i}`] = s + i; }\n",
+    );
+    let err = fails_in_bounds(&c, &["script", file.to_str().unwrap()]);
+    // The column is that of the operation after the allocation that went over: which one in
+    // the loop depends on the allocator's bookkeeping (the file's path is in the AST).
+    assert!(
+        err.starts_with(&format!("error: {}:4:", file.display()))
+            && err.ends_with(&format!(": {MEMORY} (nothing was written)\n")),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_memory_limit_comes_from_the_parameters() {
+    // With `limits.max_memory_mb: 16`, 40 MB of strings in a map (each 60 kB, under the string
+    // size limit) is stopped; 8 MB still runs.
+    let yaml = company_yaml() + "limits:\n  max_memory_mb: 16\n";
+    let fixture = std::fs::read_to_string(common::contoso_ledger()).unwrap();
+    let c = Company::with(&yaml, &fixture);
+    let grow = |n: usize| {
+        format!(
+            "let m = #{{}};\nfor i in 0..{n} {{ m[`k${{i}}`] = \"\"; m[`k${{i}}`].pad(60000, \"y\"); }}\n"
+        )
+    };
+    let file = c.write("strings.rhai", &(grow(700) + "m.len()\n"));
+    let err = fails_in_bounds(&c, &["script", file.to_str().unwrap()]);
+    assert!(
+        err.starts_with(&format!("error: {}:2:", file.display()))
+            && err.ends_with(&format!(": {MEMORY} (nothing was written)\n")),
+        "{err}"
+    );
+    let file = c.write("small.rhai", &(grow(140) + "m[\"k139\"].len()\n"));
+    assert_eq!(c.ok(&["script", file.to_str().unwrap()]), "60000\n");
+    let (rules, text) = eligible_starting_with(
+        &c,
+        "strings_rules.rhai",
+        &format!("    {}", grow(700).replace("}\n", "}\n    ")),
+    );
+    let err = fails_in_bounds(
+        &c,
+        &[
+            "run",
+            "--json",
+            "--date",
+            "2026-11-30",
+            "--rules",
+            rules.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(
+        err,
+        format!(
+            "error: {}:{}: hook eligible, customer C-001 (USD): {MEMORY}\n",
+            rules.display(),
+            hook_at(&text, "eligible")
+        )
+    );
+}
+
 #[test]
 fn legitimate_work_under_every_limit_still_runs() {
     let c = Company::contoso();
     // Just under the default limits: 20 nested calls (limit 32), a 60,000-byte string (64 KiB),
     // a 90,000-element array (100,000), a 5,000-entry map (10,000), 20,000 loop iterations
-    // (about 200,000 operations of 1,000,000).
+    // (about 200,000 operations of 1,000,000), 60 MB of strings in a map (256 MiB).
     let work = r#"    if customer.account == "C-001" {
         if depth(20) != 20 { throw "depth"; }
         let s = "x";
@@ -267,6 +394,11 @@ fn legitimate_work_under_every_limit_still_runs() {
         let n = 0;
         for i in 0..20000 { n += 1; }
         if n != 20000 { throw "loop"; }
+        let big = #{};
+        for i in 0..1000 { big[`k${i}`] = s + i; }
+        // (`big.len()` would pass the map to a function: all its strings count against
+        // the string size limit there.)
+        if big["k999"].len() != 60003 { throw "memory"; }
     }
 "#;
     let rules = c.rules(
@@ -333,7 +465,13 @@ fn the_limits_come_from_the_parameters() {
 #[test]
 fn a_size_limit_of_zero_is_refused_not_read_as_unlimited() {
     // Rhai reads 0 as "no limit" for the string, array and map sizes.
-    for key in ["max_string_size", "max_array_size", "max_map_size"] {
+    // A memory limit of 0 would stop every script.
+    for key in [
+        "max_string_size",
+        "max_array_size",
+        "max_map_size",
+        "max_memory_mb",
+    ] {
         let c = Company::with_parameters(&(company_yaml() + &format!("limits:\n  {key}: 0\n")));
         let err = c.fails(1, &["balances"]);
         let line = line_of(&company_yaml(), "rules:") + 1;

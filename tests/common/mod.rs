@@ -171,6 +171,24 @@ impl Company {
         out
     }
 
+    /// Like [`Company::run`], with the address space of the process capped at `max_mb` MiB
+    /// (`ulimit -v`): a command that allocates past it dies by a signal instead of finishing.
+    pub fn run_capped(&self, max_mb: u64, args: &[&str]) -> Output {
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(format!("ulimit -v {}; exec \"$0\" \"$@\"", max_mb * 1024))
+            .arg(env!("CARGO_BIN_EXE_reimburse"))
+            .arg("--company")
+            .arg(&self.yaml)
+            .args(args)
+            .env_remove("REIMBURSE_COMPANY")
+            .current_dir(self.dir.path())
+            .output()
+            .expect("run the reimburse binary");
+        no_panic(&out);
+        out
+    }
+
     /// Runs a command that must succeed; returns its standard output.
     pub fn ok(&self, args: &[&str]) -> String {
         let out = self.run(args);
