@@ -602,6 +602,7 @@ fn run_in_transaction(
     let total = count_selection(ledger, &options.selection)?;
     let mut done = 0u64;
     let mut pager = CustomerPager::new(&options.selection);
+    let mut block = Vec::with_capacity(BLOCK);
     while let Some(batch) = pager.next(ledger)? {
         // One query for the balances of the whole page (hooks only change their own customer).
         let mut balances = match (batch.first(), batch.last()) {
@@ -630,48 +631,28 @@ fn run_in_transaction(
             if candidates.is_empty() {
                 continue;
             }
-            // Each credit's work sits in a savepoint of its own (undone when the rules skip it).
-            // With --keep-going a failing customer's whole work is undone: by its credit's
-            // savepoint, or by one around all its credits when it has several. Without it an
-            // error ends the run, and the whole transaction is rolled back.
-            let outer = options.keep_going && candidates.len() > 1;
-            if outer {
-                store.savepoint("customer")?;
-            }
-            match process_customer(session, rules, run_id, &customer, candidates) {
-                Ok((made, skipped)) => {
-                    if outer {
-                        store.release("customer")?;
-                    }
-                    for mut r in made {
-                        if options.dry_run {
-                            r.status = "proposed".into();
-                            r.id = 0;
-                        }
-                        *report
-                            .totals
-                            .entry(r.currency.clone())
-                            .or_insert(Decimal::ZERO) += r.amount;
-                        report.reimbursed_count += 1;
-                        observer.reimbursement(&r);
-                    }
-                    for k in skipped {
-                        report.skipped_count += 1;
-                        observer.skipped(&k);
-                    }
-                }
-                Err(e) if options.keep_going => {
-                    store.rollback_to(if outer { "customer" } else { "credit" })?;
-                    ledger.take_journal();
-                    report.failed_count += 1;
-                    observer.failed(&Failed {
-                        customer: customer.account.clone(),
-                        error: e.to_string(),
-                    });
-                }
-                Err(e) => return Err(RunError::Hook(e)),
+            block.push((customer, candidates));
+            if block.len() == BLOCK {
+                run_block(
+                    session,
+                    rules,
+                    run_id,
+                    options,
+                    &mut block,
+                    &mut report,
+                    observer,
+                )?;
             }
         }
+        run_block(
+            session,
+            rules,
+            run_id,
+            options,
+            &mut block,
+            &mut report,
+            observer,
+        )?;
     }
     observer.progress(total, total);
     conn.execute(
@@ -713,38 +694,190 @@ fn selected_by(rules: &Rules, ast: &rhai::AST, customer: &Customer) -> Result<bo
     })
 }
 
+/// How many customers share one savepoint in a run (see [`run_block`]).
+const BLOCK: usize = 128;
+
+/// A customer's reimbursements and skipped credits.
+type Made = (Vec<Reimbursement>, Vec<Skipped>);
+
+/// What the hooks made of one customer.
+enum CustomerOutcome {
+    Done(Vec<Reimbursement>, Vec<Skipped>),
+    Failed(Failed),
+}
+
+/// Runs the hooks for a block of customers and hands the results to the report and the observer.
+///
+/// The work of a skipped credit must be undone, and so must a failing customer's under
+/// `keep_going`. A savepoint per credit does that, but costs a copy of every page the credit
+/// touches. So a block first runs under one savepoint, without savepoints per credit: a skip
+/// before any write needs no undo (the usual case: `eligible` says no). When the hooks skip after
+/// writing, or a customer fails under `keep_going`, the block is rolled back and run again
+/// carefully: a savepoint per credit, and one per customer under `keep_going` when it has several
+/// credits. The careful pass is the one that counts; the first pass's results and output are
+/// dropped. Without `keep_going` an error ends the run, and the whole transaction is rolled back.
+fn run_block(
+    session: &Rc<Session>,
+    rules: &Rules,
+    run_id: i64,
+    options: &RunOptions,
+    block: &mut Vec<(Customer, Vec<Balance>)>,
+    report: &mut RunReport,
+    observer: &mut dyn RunObserver,
+) -> Result<(), RunError> {
+    if block.is_empty() {
+        return Ok(());
+    }
+    let ledger = session.ledger();
+    let mark = session.hold_output();
+    let outcomes =
+        run_block_fast(session, rules, run_id, options, block).and_then(|fast| match fast {
+            Some(outcomes) => Ok(outcomes),
+            None => {
+                ledger.take_journal();
+                session.discard_output(mark);
+                run_block_carefully(session, rules, run_id, options, block)
+            }
+        });
+    session.release_output();
+    for outcome in outcomes? {
+        match outcome {
+            CustomerOutcome::Done(made, skipped) => {
+                for mut r in made {
+                    if options.dry_run {
+                        r.status = "proposed".into();
+                        r.id = 0;
+                    }
+                    *report
+                        .totals
+                        .entry(r.currency.clone())
+                        .or_insert(Decimal::ZERO) += r.amount;
+                    report.reimbursed_count += 1;
+                    observer.reimbursement(&r);
+                }
+                for k in skipped {
+                    report.skipped_count += 1;
+                    observer.skipped(&k);
+                }
+            }
+            CustomerOutcome::Failed(f) => {
+                report.failed_count += 1;
+                observer.failed(&f);
+            }
+        }
+    }
+    block.clear();
+    Ok(())
+}
+
+/// The first pass over a block, under one savepoint; `None` (with the block's work rolled back)
+/// when it must be run again carefully.
+fn run_block_fast(
+    session: &Rc<Session>,
+    rules: &Rules,
+    run_id: i64,
+    options: &RunOptions,
+    block: &[(Customer, Vec<Balance>)],
+) -> Result<Option<Vec<CustomerOutcome>>, RunError> {
+    let store = session.ledger().store();
+    store.savepoint("block")?;
+    let mut outcomes = Vec::with_capacity(block.len());
+    for (customer, candidates) in block {
+        match process_customer(session, rules, run_id, customer, candidates, false) {
+            Ok(Some((made, skipped))) => outcomes.push(CustomerOutcome::Done(made, skipped)),
+            Ok(None) => {
+                store.rollback_to("block")?;
+                return Ok(None);
+            }
+            Err(_) if options.keep_going => {
+                store.rollback_to("block")?;
+                return Ok(None);
+            }
+            Err(e) => return Err(RunError::Hook(e)),
+        }
+    }
+    store.release("block")?;
+    Ok(Some(outcomes))
+}
+
+/// The careful pass over a block: a savepoint per credit (and per customer under `keep_going`).
+fn run_block_carefully(
+    session: &Rc<Session>,
+    rules: &Rules,
+    run_id: i64,
+    options: &RunOptions,
+    block: &[(Customer, Vec<Balance>)],
+) -> Result<Vec<CustomerOutcome>, RunError> {
+    let ledger = session.ledger();
+    let store = ledger.store();
+    let mut outcomes = Vec::with_capacity(block.len());
+    for (customer, candidates) in block {
+        let outer = options.keep_going && candidates.len() > 1;
+        if outer {
+            store.savepoint("customer")?;
+        }
+        match process_customer(session, rules, run_id, customer, candidates, true) {
+            Ok(Some((made, skipped))) => {
+                if outer {
+                    store.release("customer")?;
+                }
+                outcomes.push(CustomerOutcome::Done(made, skipped));
+            }
+            Ok(None) => unreachable!("a careful pass undoes its own skips"),
+            Err(e) if options.keep_going => {
+                store.rollback_to(if outer { "customer" } else { "credit" })?;
+                ledger.take_journal();
+                outcomes.push(CustomerOutcome::Failed(Failed {
+                    customer: customer.account.clone(),
+                    error: e.to_string(),
+                }));
+            }
+            Err(e) => return Err(RunError::Hook(e)),
+        }
+    }
+    Ok(outcomes)
+}
+
+/// Runs the hooks for each candidate credit of one customer. `careful`: each credit's work sits in
+/// a savepoint (rolled back when the rules skip it; left open on an error, for the caller).
+/// Otherwise there are no savepoints, and `Ok(None)` says that the rules skipped a credit after
+/// writing: the caller must undo and run again carefully.
 fn process_customer(
     session: &Rc<Session>,
     rules: &Rules,
     run_id: i64,
     customer: &Customer,
-    candidates: Vec<Balance>,
-) -> Result<(Vec<Reimbursement>, Vec<Skipped>), Box<HookError>> {
+    candidates: &[Balance],
+    careful: bool,
+) -> Result<Option<Made>, Box<HookError>> {
     let ledger = session.ledger();
     let store = ledger.store();
+    let conn = store.conn();
     let mut one_time_vendor: Option<Vendor> = None;
     let mut current = customer.clone();
     let mut made = Vec::new();
     let mut skipped = Vec::new();
     let store_err =
         |credit: &Balance, e: StoreError| rules.refuse("(engine)", customer, credit, e.to_string());
-    let count = candidates.len();
-    for (i, credit) in candidates.into_iter().enumerate() {
-        store
-            .savepoint("credit")
-            .map_err(|e| store_err(&credit, e))?;
+    for (i, credit) in candidates.iter().enumerate() {
+        if careful {
+            store
+                .savepoint("credit")
+                .map_err(|e| store_err(credit, e))?;
+        }
+        let changes = conn.total_changes();
         let had_vendor = one_time_vendor.is_some();
         let outcome = process_credit(
             session,
             rules,
             run_id,
             &current,
-            &credit,
+            credit,
             &mut one_time_vendor,
         );
         // An earlier currency's hooks may have linked a vendor: the next currency sees it.
         if let Ok(Outcome::Reimbursed(_)) = &outcome
-            && i + 1 < count
+            && i + 1 < candidates.len()
             && one_time_vendor.is_some()
             && !had_vendor
             && let Ok(Some(c)) = ledger.customer(&customer.account)
@@ -753,13 +886,19 @@ fn process_customer(
         }
         match outcome {
             Ok(Outcome::Reimbursed(r)) => {
-                store.release("credit").map_err(|e| store_err(&credit, e))?;
+                if careful {
+                    store.release("credit").map_err(|e| store_err(credit, e))?;
+                }
                 made.push(r);
             }
             Ok(Outcome::Skipped(reason)) => {
-                store
-                    .rollback_to("credit")
-                    .map_err(|e| store_err(&credit, e))?;
+                if careful {
+                    store
+                        .rollback_to("credit")
+                        .map_err(|e| store_err(credit, e))?;
+                } else if conn.total_changes() != changes {
+                    return Ok(None);
+                }
                 ledger.take_journal();
                 if !had_vendor {
                     one_time_vendor = None;
@@ -774,7 +913,7 @@ fn process_customer(
             Err(e) => return Err(e),
         }
     }
-    Ok((made, skipped))
+    Ok(Some((made, skipped)))
 }
 
 fn process_credit(

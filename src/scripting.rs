@@ -77,6 +77,10 @@ pub struct Session {
     date: Cell<NaiveDate>,
     output: RefCell<Vec<String>>,
     echo: Echo,
+    /// While set, lines are collected but not echoed yet ([`Session::hold_output`]).
+    held: Cell<bool>,
+    /// How many of the collected lines have been echoed.
+    echoed: Cell<usize>,
     args: RefCell<Map>,
     rules_file: RefCell<Option<PathBuf>>,
     in_dry_run: Cell<bool>,
@@ -102,6 +106,8 @@ impl Session {
             date: Cell::new(date),
             output: RefCell::new(Vec::new()),
             echo,
+            held: Cell::new(false),
+            echoed: Cell::new(0),
             args: RefCell::new(Map::new()),
             rules_file: RefCell::new(None),
             in_dry_run: Cell::new(false),
@@ -151,19 +157,52 @@ impl Session {
 
     /// Records a line of script output.
     pub fn emit(&self, line: &str) {
-        match self.echo {
-            Echo::Stderr => eprintln!("{line}"),
-            Echo::Stdout => {
-                use std::io::Write;
-                let _ = writeln!(std::io::stdout(), "{line}");
-            }
-            Echo::Collect => {}
-        }
         self.output.borrow_mut().push(line.to_string());
+        if !self.held.get() {
+            self.echo_pending();
+        }
+    }
+
+    /// Echoes the collected lines not echoed yet.
+    fn echo_pending(&self) {
+        let output = self.output.borrow();
+        for line in output.iter().skip(self.echoed.get()) {
+            match self.echo {
+                Echo::Stderr => eprintln!("{line}"),
+                Echo::Stdout => {
+                    use std::io::Write;
+                    let _ = writeln!(std::io::stdout(), "{line}");
+                }
+                Echo::Collect => {}
+            }
+        }
+        self.echoed.set(output.len());
+    }
+
+    /// Holds output back: lines are collected but not echoed until [`Session::release_output`],
+    /// so that work which may be undone and redone (a block of a run) is shown once. Returns a
+    /// mark for [`Session::discard_output`].
+    pub fn hold_output(&self) -> usize {
+        self.held.set(true);
+        self.output.borrow().len()
+    }
+
+    /// Drops the held lines collected since `mark` (their work was undone).
+    pub fn discard_output(&self, mark: usize) {
+        let mark = mark.max(self.echoed.get());
+        self.output.borrow_mut().truncate(mark);
+    }
+
+    /// Echoes the held lines and stops holding output back.
+    pub fn release_output(&self) {
+        self.held.set(false);
+        self.echo_pending();
     }
 
     /// Takes the output collected so far.
     pub fn take_output(&self) -> Vec<String> {
+        self.echo_pending();
+        self.echoed.set(0);
         std::mem::take(&mut *self.output.borrow_mut())
     }
 

@@ -1220,3 +1220,68 @@ transactions:
     assert_eq!(c.count("SELECT count(*) FROM vouchers"), 4);
     c.assert_trial_balance_zero(&["EUR", "USD"]);
 }
+
+#[test]
+fn a_skip_after_posting_undoes_only_that_credit_and_output_is_shown_once() {
+    let c = Company::contoso();
+    let normal = {
+        let copy = Company::contoso();
+        copy.run_json(&[])
+    };
+    // C-005's hooks post and then skip: its work is undone, everyone else's run is unchanged
+    // (same vouchers, numbers without gaps), and every log line appears once.
+    let rules = c.rules(
+        "skip_after_post.rhai",
+        "fn post_reimbursement(customer, credit, vendor) {\n",
+        "fn post_reimbursement(customer, credit, vendor) {\n    log(`posting ${customer.account} ${credit.currency}`);\n    if customer.account == \"C-005\" {\n        post_vendor_invoice(#{ customer: customer.account, vendor: vendor.account, currency: credit.currency, amount: 1.00 });\n        skip(\"changed my mind\");\n    }\n",
+    );
+    let report = c.run_json(&["--rules", rules.to_str().unwrap()]);
+    let skipped: Vec<_> = rows(&report["skipped"])
+        .iter()
+        .filter(|k| k["customer"] == "C-005")
+        .collect();
+    assert_eq!(skipped.len(), 1, "{report:#}");
+    assert_eq!(skipped[0]["reason"], "changed my mind");
+    let expected: Vec<Value> = rows(&normal["reimbursements"])
+        .iter()
+        .filter(|r| r["customer"] != "C-005")
+        .map(|r| {
+            json!({"customer": r["customer"], "vendor": r["vendor"], "currency": r["currency"], "amount": r["amount"]})
+        })
+        .collect();
+    let actual: Vec<Value> = rows(&report["reimbursements"])
+        .iter()
+        .map(|r| {
+            json!({"customer": r["customer"], "vendor": r["vendor"], "currency": r["currency"], "amount": r["amount"]})
+        })
+        .collect();
+    assert_eq!(actual, expected);
+    // Voucher numbers are consecutive: nothing of C-005's undone posting took a number.
+    let numbers: Vec<String> = rows(&report["reimbursements"])
+        .iter()
+        .map(|r| r["voucher"].as_str().unwrap().to_string())
+        .collect();
+    let consecutive: Vec<String> = (1..=numbers.len()).map(|i| format!("RMB-{i:06}")).collect();
+    assert_eq!(numbers, consecutive);
+    // One log line per credit that reached post_reimbursement, C-005's included, none twice.
+    let output: Vec<&str> = rows(&report["output"])
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect();
+    let mut expected_output: Vec<String> = rows(&normal["reimbursements"])
+        .iter()
+        .map(|r| {
+            format!(
+                "posting {} {}",
+                r["customer"].as_str().unwrap(),
+                r["currency"].as_str().unwrap()
+            )
+        })
+        .collect();
+    expected_output.sort();
+    let mut sorted: Vec<String> = output.iter().map(|s| s.to_string()).collect();
+    sorted.sort();
+    assert_eq!(sorted, expected_output, "{output:?}");
+    assert_eq!(c.reimbursement_count(), actual.len() as i64);
+    c.assert_trial_balance_zero(&["EUR", "USD"]);
+}
