@@ -24,6 +24,9 @@ use crate::process::{self, ReimbursementFilter, RunOptions, Selection};
 use crate::scripting::{ApiDoc, Echo, Session};
 use crate::testing;
 
+mod spool;
+use spool::Spool;
+
 /// `reimburse`: customer reimbursement as editable rules over an exact ledger.
 #[derive(Debug, Parser)]
 #[command(name = "reimburse", version, about, propagate_version = true)]
@@ -67,6 +70,12 @@ pub enum Command {
         json: bool,
     },
     /// Run the reimbursement: post vendor invoices for qualifying customer credits.
+    ///
+    /// Prints the reimbursements made (or proposed), the skipped credits (listed up to 50, else
+    /// counted by reason; --json lists each) and the summary. Memory stays flat however many
+    /// customers there are: rows are spooled to an unnamed temporary file (in TMPDIR) as the run
+    /// makes them and printed only once it has succeeded (a failed run prints only the error).
+    /// A table of more than 1000 rows is drawn line by line from the spool, with the same layout.
     Run(RunArgs),
     /// Write the general ledger, with the customer and vendor sub-ledgers, as a plain-text journal
     /// for hledger/ledger or beancount.
@@ -86,6 +95,10 @@ pub enum Command {
         output: Option<PathBuf>,
     },
     /// The reimbursement page: list reimbursements.
+    ///
+    /// Read a page at a time from one snapshot and spooled to a temporary file, so memory stays
+    /// flat; like `run`, a table of more than 1000 rows is drawn line by line with the same
+    /// layout.
     Reimbursements {
         /// Which reimbursements.
         #[command(flatten)]
@@ -101,6 +114,9 @@ pub enum Command {
         csv: bool,
     },
     /// Pay open reimbursement invoices (payables against the bank) and mark them paid.
+    ///
+    /// The payments are spooled to a temporary file as they are made and printed once the payment
+    /// run has succeeded (memory stays flat; tables of more than 1000 rows as for `run`).
     Pay {
         /// Which reimbursements.
         #[command(flatten)]
@@ -379,8 +395,7 @@ pub fn execute(cli: &Cli, out: &mut dyn Write) -> Result<(), Error> {
             csv,
         } => {
             let ledger = open_ledger(&company)?;
-            let rows = process::reimbursements(&ledger, &filter.filter(status.clone()))?;
-            reimbursement_page(&rows, *json, *csv, out)
+            reimbursement_page(&ledger, &filter.filter(status.clone()), *json, *csv, out)
         }
         Command::Pay {
             filter,
@@ -389,38 +404,48 @@ pub fn execute(cli: &Cli, out: &mut dyn Write) -> Result<(), Error> {
             json,
         } => {
             let ledger = open_ledger(&company)?;
-            let report = process::pay(
+            let mut payments = Spool::new()?;
+            let report = process::pay_observed(
                 &ledger,
                 &filter.filter(None),
                 date.unwrap_or_else(today),
                 *dry_run,
                 &user(),
+                &mut |p| {
+                    if *json {
+                        payments.push(p)
+                    } else {
+                        payments.push_cells(&[
+                            p.reimbursement.to_string(),
+                            p.customer.clone(),
+                            p.vendor.clone(),
+                            p.vendor_invoice.clone(),
+                            p.currency.clone(),
+                            p.amount.to_string(),
+                            p.voucher.clone(),
+                        ])
+                    }
+                },
             )?;
+            let payments = payments.finish()?;
             if *json {
-                return write_json(out, &serde_json::to_value(&report)?);
+                return spool::write_json(out, &report, &[("payments", &payments)]);
             }
-            let mut t = table(&[
-                "reimbursement",
-                "customer",
-                "vendor",
-                "invoice",
-                "currency",
-                "amount",
-                "payment voucher",
-            ]);
-            for p in &report.payments {
-                t.add_row(vec![
-                    p.reimbursement.to_string(),
-                    p.customer.clone(),
-                    p.vendor.clone(),
-                    p.vendor_invoice.clone(),
-                    p.currency.clone(),
-                    p.amount.to_string(),
-                    p.voucher.clone(),
-                ]);
-            }
-            right_align(&mut t, &[5]);
-            writeln!(out, "{t}")?;
+            spool::write_table(
+                out,
+                &[
+                    "reimbursement",
+                    "customer",
+                    "vendor",
+                    "invoice",
+                    "currency",
+                    "amount",
+                    "payment voucher",
+                ],
+                &[5],
+                &payments,
+                spool::table_buffer_rows(),
+            )?;
             let verb = if *dry_run {
                 "would pay (dry run, nothing written)"
             } else {
@@ -429,7 +454,7 @@ pub fn execute(cli: &Cli, out: &mut dyn Write) -> Result<(), Error> {
             writeln!(
                 out,
                 "{} {verb}{}",
-                plural(report.payments.len(), "invoice"),
+                plural(payments.len() as usize, "invoice"),
                 totals_text(&report.totals)
             )?;
             Ok(())
@@ -722,31 +747,133 @@ fn run(company: &Company, args: &RunArgs, out: &mut dyn Write) -> Result<(), Err
         },
     );
     let bar = progress_bar(args.json);
-    let mut progress = |done: u64, total: u64| {
-        if let Some(bar) = &bar {
-            bar.set_length(total);
-            bar.set_position(done);
-        }
+    let mut rows = RunRows {
+        json: args.json,
+        bar: bar.as_ref(),
+        reimbursements: Spool::new()?,
+        skipped: Spool::new()?,
+        failed: Spool::new()?,
+        by_reason: Default::default(),
     };
-    let report = process::run_with_progress(&session, &options, &mut progress);
+    let report = process::run_observed(&session, &options, &mut rows);
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
+    // Only a run that succeeded prints its rows (a failed one was rolled back).
     let report = report?;
+    let RunRows {
+        reimbursements,
+        skipped,
+        failed,
+        by_reason,
+        ..
+    } = rows;
+    let (reimbursements, skipped, failed) = (
+        reimbursements.finish()?,
+        skipped.finish()?,
+        failed.finish()?,
+    );
     if args.json {
-        return write_json(out, &serde_json::to_value(&report)?);
+        return spool::write_json(
+            out,
+            &report,
+            &[
+                ("reimbursements", &reimbursements),
+                ("skipped", &skipped),
+                ("failed", &failed),
+            ],
+        );
     }
-    let mut t = table(&[
-        "customer",
-        "vendor",
-        "one-time vendor",
-        "currency",
-        "amount",
-        "voucher",
-        "vendor invoice",
-    ]);
-    for r in &report.reimbursements {
-        t.add_row(vec![
+    spool::write_table(
+        out,
+        &RUN_HEADERS,
+        &[4],
+        &reimbursements,
+        spool::table_buffer_rows(),
+    )?;
+    if report.skipped_count > SKIPPED_LISTED {
+        // Too many to read one by one: how many per reason (`--json` lists them all).
+        writeln!(out, "Skipped, by reason (--json lists each credit):")?;
+        let mut s = table(&["reason", "credits"]);
+        for (reason, n) in by_reason {
+            s.add_row(vec![reason, n.to_string()]);
+        }
+        right_align(&mut s, &[1]);
+        writeln!(out, "{s}")?;
+    } else if report.skipped_count > 0 {
+        writeln!(out, "Skipped:")?;
+        spool::write_table(
+            out,
+            &["customer", "currency", "balance", "reason"],
+            &[2],
+            &skipped,
+            SKIPPED_LISTED,
+        )?;
+    }
+    for f in failed.rows::<(String, String)>()? {
+        let (customer, error) = f?;
+        writeln!(out, "failed: {customer}: {error}")?;
+    }
+    let verb = if report.dry_run {
+        "would be made (dry run, nothing written)"
+    } else {
+        "made"
+    };
+    writeln!(
+        out,
+        "run {}: {} considered, {} {verb}{}, {} skipped{}",
+        report.run,
+        plural(report.considered as usize, "customer"),
+        plural(report.reimbursed_count as usize, "reimbursement"),
+        totals_text(&report.totals),
+        report.skipped_count,
+        if report.failed_count == 0 {
+            String::new()
+        } else {
+            format!(", {} failed", report.failed_count)
+        }
+    )?;
+    Ok(())
+}
+
+/// The columns of the run's table.
+const RUN_HEADERS: [&str; 7] = [
+    "customer",
+    "vendor",
+    "one-time vendor",
+    "currency",
+    "amount",
+    "voucher",
+    "vendor invoice",
+];
+
+/// Up to this many skipped credits, the run's table lists them; above, it counts them by reason.
+const SKIPPED_LISTED: u64 = 50;
+
+/// The run's observer: spools each row as it arrives (as JSON for `--json`, as table cells
+/// otherwise) and keeps only the skipped credits' counts per reason, so memory stays flat.
+struct RunRows<'a> {
+    json: bool,
+    bar: Option<&'a indicatif::ProgressBar>,
+    reimbursements: Spool,
+    skipped: Spool,
+    failed: Spool,
+    by_reason: std::collections::BTreeMap<String, u64>,
+}
+
+impl process::RunObserver for RunRows<'_> {
+    fn progress(&mut self, done: u64, total: u64) {
+        if let Some(bar) = self.bar {
+            bar.set_length(total);
+            bar.set_position(done);
+        }
+    }
+
+    fn reimbursement(&mut self, r: &process::Reimbursement) {
+        if self.json {
+            return self.reimbursements.push(r);
+        }
+        self.reimbursements.push_cells(&[
             r.customer.clone(),
             r.vendor.clone(),
             if r.one_time_vendor {
@@ -760,69 +887,43 @@ fn run(company: &Company, args: &RunArgs, out: &mut dyn Write) -> Result<(), Err
             r.vendor_invoice.clone(),
         ]);
     }
-    right_align(&mut t, &[4]);
-    writeln!(out, "{t}")?;
-    if report.skipped.len() > 50 {
-        // Too many to read one by one: how many per reason (`--json` lists them all).
-        let mut by_reason: std::collections::BTreeMap<&str, usize> = Default::default();
-        for k in &report.skipped {
-            *by_reason.entry(k.reason.as_str()).or_default() += 1;
+
+    fn skipped(&mut self, k: &process::Skipped) {
+        if self.json {
+            return self.skipped.push(k);
         }
-        writeln!(out, "Skipped, by reason (--json lists each credit):")?;
-        let mut s = table(&["reason", "credits"]);
-        for (reason, n) in by_reason {
-            s.add_row(vec![reason.to_string(), n.to_string()]);
+        if let Some(n) = self.by_reason.get_mut(&k.reason) {
+            *n += 1;
+        } else {
+            self.by_reason.insert(k.reason.clone(), 1);
         }
-        right_align(&mut s, &[1]);
-        writeln!(out, "{s}")?;
-    } else if !report.skipped.is_empty() {
-        writeln!(out, "Skipped:")?;
-        let mut s = table(&["customer", "currency", "balance", "reason"]);
-        for k in &report.skipped {
-            s.add_row(vec![
+        // The table lists them only when there are few.
+        if self.skipped.len() <= SKIPPED_LISTED {
+            self.skipped.push_cells(&[
                 k.customer.clone(),
                 k.currency.clone(),
                 k.balance.to_string(),
                 k.reason.clone(),
             ]);
         }
-        right_align(&mut s, &[2]);
-        writeln!(out, "{s}")?;
     }
-    for f in &report.failed {
-        writeln!(out, "failed: {}: {}", f.customer, f.error)?;
-    }
-    let verb = if report.dry_run {
-        "would be made (dry run, nothing written)"
-    } else {
-        "made"
-    };
-    writeln!(
-        out,
-        "run {}: {} considered, {} {verb}{}, {} skipped{}",
-        report.run,
-        plural(report.considered as usize, "customer"),
-        plural(report.reimbursements.len(), "reimbursement"),
-        totals_text(&report.totals),
-        report.skipped.len(),
-        if report.failed.is_empty() {
-            String::new()
-        } else {
-            format!(", {} failed", report.failed.len())
+
+    fn failed(&mut self, f: &process::Failed) {
+        if self.json {
+            return self.failed.push(f);
         }
-    )?;
-    Ok(())
+        self.failed.push(&(&f.customer, &f.error));
+    }
 }
 
+/// The reimbursement page: read a page at a time into a spool, then printed (JSON, CSV or a table).
 fn reimbursement_page(
-    rows: &[process::Reimbursement],
+    ledger: &Ledger,
+    filter: &ReimbursementFilter,
     json: bool,
     csv: bool,
     out: &mut dyn Write,
 ) -> Result<(), Error> {
-    if json {
-        return write_json(out, &json!({ "reimbursements": rows }));
-    }
     let headers = [
         "id",
         "run",
@@ -838,8 +939,12 @@ fn reimbursement_page(
         "payment_voucher",
         "paid_date",
     ];
-    let cells = |r: &process::Reimbursement| -> Vec<String> {
-        vec![
+    let mut rows = Spool::new()?;
+    process::each_reimbursement(ledger, filter, &mut |r| {
+        if json {
+            return rows.push(r);
+        }
+        rows.push_cells(&[
             r.id.to_string(),
             r.run.to_string(),
             r.date.to_string(),
@@ -853,23 +958,25 @@ fn reimbursement_page(
             r.status.clone(),
             r.payment_voucher.clone().unwrap_or_default(),
             r.paid_date.map(|d| d.to_string()).unwrap_or_default(),
-        ]
-    };
+        ])
+    })?;
+    let rows = rows.finish()?;
+    if json {
+        let header = json!({ "reimbursements": [] });
+        return spool::write_json(out, &header, &[("reimbursements", &rows)]);
+    }
     if csv {
-        writeln!(out, "{}", headers.join(","))?;
-        for r in rows {
-            let line: Vec<String> = cells(r).into_iter().map(|c| csv_field(&c)).collect();
-            writeln!(out, "{}", line.join(","))?;
+        let mut w = std::io::BufWriter::new(out);
+        writeln!(w, "{}", headers.join(","))?;
+        for cells in rows.rows::<Vec<String>>()? {
+            let line: Vec<String> = cells?.iter().map(|c| csv_field(c)).collect();
+            writeln!(w, "{}", line.join(","))?;
         }
+        w.flush()?;
         return Ok(());
     }
-    let mut t = table(&headers);
-    for r in rows {
-        t.add_row(cells(r));
-    }
-    right_align(&mut t, &[7]);
-    writeln!(out, "{t}")?;
-    writeln!(out, "{}", plural(rows.len(), "reimbursement"))?;
+    spool::write_table(out, &headers, &[7], &rows, spool::table_buffer_rows())?;
+    writeln!(out, "{}", plural(rows.len() as usize, "reimbursement"))?;
     Ok(())
 }
 

@@ -1482,6 +1482,50 @@ pub fn reimbursements(
         .collect()
 }
 
+/// Calls `observer` with each reimbursement that matches `filter`, oldest first, like
+/// [`reimbursements`] but reading a page at a time (memory stays flat however many there are),
+/// all pages from one read snapshot. `filter.after_id` and `filter.limit` keep their meaning.
+/// Returns how many rows it passed on.
+pub fn each_reimbursement(
+    ledger: &Ledger,
+    filter: &ReimbursementFilter,
+    observer: &mut dyn FnMut(&Reimbursement),
+) -> Result<u64, LedgerError> {
+    const PAGE: usize = 1000;
+    let store = ledger.store();
+    let conn = store.conn();
+    // One read transaction (deferred: takes no write lock) unless one is already open.
+    let snapshot = if conn.is_autocommit() {
+        Some(
+            conn.unchecked_transaction()
+                .map_err(|e| LedgerError::Store(StoreError::sqlite(store.path(), e)))?,
+        )
+    } else {
+        None
+    };
+    let mut page = filter.clone();
+    let mut left = filter.limit;
+    let mut seen = 0u64;
+    loop {
+        page.limit = Some(left.map_or(PAGE, |l| l.min(PAGE)));
+        if page.limit == Some(0) {
+            break;
+        }
+        let rows = reimbursements(ledger, &page)?;
+        let Some(last) = rows.last() else { break };
+        page.after_id = Some(last.id);
+        for r in &rows {
+            observer(r);
+        }
+        seen += rows.len() as u64;
+        if let Some(l) = &mut left {
+            *l -= rows.len();
+        }
+    }
+    drop(snapshot); // rolls back the read transaction
+    Ok(seen)
+}
+
 // ----- payment -----
 
 /// A payment made (or proposed) by [`pay`].
@@ -1530,6 +1574,26 @@ pub fn pay(
     dry_run: bool,
     user: &str,
 ) -> Result<PayReport, RunError> {
+    let mut payments = Vec::new();
+    let mut report = pay_observed(ledger, filter, date, dry_run, user, &mut |p| {
+        payments.push(p.clone())
+    })?;
+    report.payments = payments;
+    Ok(report)
+}
+
+/// Like [`pay`], handing each payment to `observer` as it is made instead of keeping it (memory
+/// stays flat however many invoices are paid): the returned report has the totals but an empty
+/// payment list. Atomic like [`pay`]: nothing observed is written unless it returns `Ok` (and is
+/// not a dry run).
+pub fn pay_observed(
+    ledger: &Ledger,
+    filter: &ReimbursementFilter,
+    date: NaiveDate,
+    dry_run: bool,
+    user: &str,
+    observer: &mut dyn FnMut(&Payment),
+) -> Result<PayReport, RunError> {
     let store = ledger.store();
     let mut filter = filter.clone();
     filter.status = Some("open".into());
@@ -1553,12 +1617,16 @@ pub fn pay(
             payments: Vec::new(),
             totals: BTreeMap::new(),
         };
+        let mut paid = 0i64;
         // Page through the open invoices so memory stays flat however many there are.
         filter.limit = Some(1000);
         loop {
             let open = reimbursements(ledger, &filter)?;
             let Some(last) = open.last() else { break };
             filter.after_id = Some(last.id);
+            // Nothing reads what the primitives journal here: drop it a page at a time so it
+            // does not grow with the number of invoices.
+            ledger.take_journal();
             for r in open {
                 let (vendor_txn,): (i64,) = conn
                     .query_row(
@@ -1619,7 +1687,8 @@ pub fn pay(
                     .totals
                     .entry(r.currency.clone())
                     .or_insert(Decimal::ZERO) += amount;
-                report.payments.push(Payment {
+                paid += 1;
+                observer(&Payment {
                     reimbursement: r.id,
                     customer: r.customer,
                     vendor: r.vendor,
@@ -1632,7 +1701,7 @@ pub fn pay(
         }
         conn.execute(
             "UPDATE runs SET finished_at = ?2, reimbursed = ?3 WHERE id = ?1",
-            params![run_id, now_text(), report.payments.len() as i64],
+            params![run_id, now_text(), paid],
         )
         .map_err(sql)?;
         Ok(report)

@@ -1,0 +1,326 @@
+//! Issue 6 (memory flat in N) for the commands people run: `run`, `pay` and `reimbursements` spool
+//! their rows to a temporary file instead of holding them, and must print exactly what the
+//! library's reports serialize to, over a generated company of a few thousand customers (more rows
+//! than the CLI's tables buffer, so the streaming table renderer is used). A run that fails late
+//! prints nothing but the error, and no temporary file is left behind.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use chrono::NaiveDate;
+use serde_json::{Value, json};
+
+use common::no_panic;
+use reimburse::ledger::Ledger;
+use reimburse::parameters::Company;
+use reimburse::process::{self, ReimbursementFilter, RunOptions, Selection};
+use reimburse::scripting::{Echo, Session};
+
+const CUSTOMERS: &str = "3000";
+
+/// A generated company in a temporary folder; the binary runs with `TMPDIR` set to a folder of
+/// its own, so the tests can check that it leaves nothing there.
+struct Generated {
+    dir: tempfile::TempDir,
+    yaml: PathBuf,
+    tmp: PathBuf,
+}
+
+impl Generated {
+    fn new() -> Generated {
+        let dir = tempfile::tempdir().unwrap();
+        let tmp = dir.path().join("tmp");
+        std::fs::create_dir(&tmp).unwrap();
+        let g = Generated {
+            yaml: dir.path().join("co/company.yaml"),
+            tmp,
+            dir,
+        };
+        let out = g.command(&[], &["generate", "--customers", CUSTOMERS, "--out", "co"]);
+        assert!(out.status.success(), "{out:?}");
+        g
+    }
+
+    /// Runs `reimburse --company <yaml> <args>` with the environment `env`.
+    fn command(&self, env: &[(&str, &str)], args: &[&str]) -> Output {
+        let out = Command::new(env!("CARGO_BIN_EXE_reimburse"))
+            .arg("--company")
+            .arg(&self.yaml)
+            .args(args)
+            .env_remove("REIMBURSE_COMPANY")
+            .env_remove("REIMBURSE_TABLE_BUFFER_ROWS")
+            .env("TMPDIR", &self.tmp)
+            .envs(env.iter().copied())
+            .current_dir(self.dir.path())
+            .output()
+            .expect("run the reimburse binary");
+        no_panic(&out);
+        out
+    }
+
+    /// Standard output of a command that must succeed.
+    fn ok(&self, env: &[(&str, &str)], args: &[&str]) -> String {
+        let out = self.command(env, args);
+        assert!(
+            out.status.success(),
+            "reimburse {args:?} failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        self.assert_no_temporary_files();
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    fn assert_no_temporary_files(&self) {
+        let left: Vec<_> = std::fs::read_dir(&self.tmp)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        assert!(left.is_empty(), "temporary files left behind: {left:?}");
+    }
+
+    /// The library's view of the company (the rules are the company's).
+    fn ledger(&self) -> Ledger {
+        Ledger::open(&self.company()).unwrap()
+    }
+
+    fn company(&self) -> Company {
+        Company::load(&self.yaml).unwrap()
+    }
+}
+
+fn date() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 30).unwrap()
+}
+
+/// What `write_json` printed before the rows were streamed: the whole report as a `Value`.
+fn pretty(value: &impl serde::Serialize) -> String {
+    serde_json::to_string_pretty(&serde_json::to_value(value).unwrap()).unwrap() + "\n"
+}
+
+fn library_run(g: &Generated, dry_run: bool) -> process::RunReport {
+    let company = g.company();
+    let session = Session::new(g.ledger(), date(), Echo::Collect);
+    process::run(
+        &session,
+        &RunOptions {
+            selection: Selection::All,
+            date: date(),
+            rules: company.rules_path.clone(),
+            dry_run,
+            keep_going: false,
+            user: "test".into(),
+        },
+    )
+    .unwrap()
+}
+
+/// A table's data lines (between the header separator and the bottom border).
+fn table_rows(text: &str) -> usize {
+    let start = text.find('╞').expect("a table");
+    let end = text.find('└').expect("a table");
+    text[start..end].lines().count() - 1
+}
+
+#[test]
+fn a_large_run_pay_and_page_print_the_librarys_reports_exactly() {
+    let g = Generated::new();
+    let run = ["run", "--date", "2026-11-30"];
+
+    // The dry run: the same JSON text as the library's report.
+    let expected = library_run(&g, true);
+    assert!(
+        expected.reimbursements.len() > 1000,
+        "enough rows to stream the table: {}",
+        expected.reimbursements.len()
+    );
+    assert!(expected.skipped.len() > 50);
+    let cli = g.ok(&[], &[&run[..], &["--dry-run", "--json"]].concat());
+    assert_eq!(cli, pretty(&expected), "run --dry-run --json");
+
+    // The table: the streamed one is the one comfy-table draws when it holds every row.
+    let streamed = g.ok(&[], &[&run[..], &["--dry-run"]].concat());
+    let comfy = g.ok(
+        &[("REIMBURSE_TABLE_BUFFER_ROWS", "1000000")],
+        &[&run[..], &["--dry-run"]].concat(),
+    );
+    assert_eq!(streamed, comfy);
+    assert_eq!(table_rows(&streamed), expected.reimbursements.len());
+    assert!(streamed.contains("Skipped, by reason (--json lists each credit):"));
+    assert!(streamed.ends_with(&format!("{} skipped\n", expected.skipped_count)));
+
+    // The real run: the dry run's rows, numbered and open.
+    let made: Value = serde_json::from_str(&g.ok(&[], &[&run[..], &["--json"]].concat())).unwrap();
+    let mut proposed = serde_json::to_value(&expected).unwrap();
+    proposed["dry_run"] = json!(false);
+    for (i, r) in proposed["reimbursements"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .enumerate()
+    {
+        r["id"] = json!(i + 1);
+        r["status"] = json!("open");
+    }
+    assert_eq!(made, proposed);
+
+    // The reimbursement page, as JSON, CSV and a table.
+    let rows = process::reimbursements(&g.ledger(), &ReimbursementFilter::default()).unwrap();
+    assert_eq!(rows.len(), expected.reimbursements.len());
+    let page = g.ok(&[], &["reimbursements", "--json"]);
+    assert_eq!(page, pretty(&json!({ "reimbursements": rows })));
+    let csv = g.ok(&[], &["reimbursements", "--csv"]);
+    assert_eq!(csv.lines().count(), rows.len() + 1);
+    assert!(csv.starts_with("id,run,date,customer,vendor,one_time_vendor,currency,amount,"));
+    let table = g.ok(&[], &["reimbursements"]);
+    let comfy = g.ok(
+        &[("REIMBURSE_TABLE_BUFFER_ROWS", "1000000")],
+        &["reimbursements"],
+    );
+    assert_eq!(table, comfy);
+    assert!(table.ends_with(&format!("\n{} reimbursements\n", rows.len())));
+    let some = g.ok(&[], &["reimbursements", "--json", "--customer", "C0000004"]);
+    let expected_some: Vec<_> = rows.iter().filter(|r| r.customer == "C0000004").collect();
+    assert_eq!(some, pretty(&json!({ "reimbursements": expected_some })));
+
+    // Payment: a dry run as JSON and as a table, then the real one.
+    let pay = ["pay", "--date", "2026-12-01"];
+    let dry_pay = process::pay(
+        &g.ledger(),
+        &ReimbursementFilter::default(),
+        NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+        true,
+        "test",
+    )
+    .unwrap();
+    assert_eq!(dry_pay.payments.len(), rows.len());
+    let cli = g.ok(&[], &[&pay[..], &["--dry-run", "--json"]].concat());
+    assert_eq!(cli, pretty(&dry_pay), "pay --dry-run --json");
+    let table = g.ok(&[], &[&pay[..], &["--dry-run"]].concat());
+    let comfy = g.ok(
+        &[("REIMBURSE_TABLE_BUFFER_ROWS", "1000000")],
+        &[&pay[..], &["--dry-run"]].concat(),
+    );
+    assert_eq!(table, comfy);
+    assert_eq!(table_rows(&table), rows.len());
+    let paid: Value = serde_json::from_str(&g.ok(&[], &[&pay[..], &["--json"]].concat())).unwrap();
+    let mut expected_paid = serde_json::to_value(&dry_pay).unwrap();
+    expected_paid["dry_run"] = json!(false);
+    assert_eq!(paid, expected_paid);
+    let open = g.ok(&[], &["reimbursements", "--json", "--status", "open"]);
+    assert_eq!(open, pretty(&json!({ "reimbursements": [] })));
+}
+
+#[test]
+fn a_run_that_fails_late_prints_only_the_error_and_leaves_no_temporary_file() {
+    let g = Generated::new();
+    let last = library_run(&g, true)
+        .reimbursements
+        .last()
+        .unwrap()
+        .customer
+        .clone();
+    let rules = g.dir.path().join("co/rules/reimburse.rhai");
+    let text = std::fs::read_to_string(&rules).unwrap();
+    let broken = common::edit(
+        &text,
+        "fn eligible(customer, credit) {\n",
+        &format!(
+            "fn eligible(customer, credit) {{\n    if customer.account == \"{last}\" {{ no_such_function(); }}\n"
+        ),
+    );
+    let broken_file = g.dir.path().join("broken.rhai");
+    std::fs::write(&broken_file, broken).unwrap();
+    for json in [true, false] {
+        let mut args = vec![
+            "run",
+            "--date",
+            "2026-11-30",
+            "--rules",
+            broken_file.to_str().unwrap(),
+        ];
+        if json {
+            args.push("--json");
+        }
+        let out = g.command(&[], &args);
+        assert_eq!(out.status.code(), Some(1), "{out:?}");
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "", "json {json}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.starts_with("error: ") && stderr.contains(&last),
+            "{stderr}"
+        );
+        g.assert_no_temporary_files();
+    }
+    assert_eq!(
+        process::reimbursements(&g.ledger(), &ReimbursementFilter::default())
+            .unwrap()
+            .len(),
+        0
+    );
+}
+
+#[test]
+fn each_reimbursement_pages_like_the_whole_list() {
+    let g = Generated::new();
+    library_run(&g, false);
+    let ledger = g.ledger();
+    for filter in [
+        ReimbursementFilter::default(),
+        ReimbursementFilter {
+            after_id: Some(10),
+            limit: Some(1500),
+            ..Default::default()
+        },
+        ReimbursementFilter {
+            limit: Some(0),
+            ..Default::default()
+        },
+        ReimbursementFilter {
+            customer: Some("C0000004".into()),
+            ..Default::default()
+        },
+    ] {
+        let all = process::reimbursements(&ledger, &filter).unwrap();
+        let mut seen = Vec::new();
+        let n =
+            process::each_reimbursement(&ledger, &filter, &mut |r| seen.push(r.clone())).unwrap();
+        assert_eq!(n as usize, seen.len());
+        assert_eq!(seen, all, "{filter:?}");
+    }
+}
+
+/// Runs the binary on a `common::Company` with `REIMBURSE_TABLE_BUFFER_ROWS` set to `rows`.
+fn with_buffer_rows(c: &common::Company, rows: &str, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_reimburse"))
+        .arg("--company")
+        .arg(&c.yaml)
+        .args(args)
+        .env_remove("REIMBURSE_COMPANY")
+        .env("REIMBURSE_TABLE_BUFFER_ROWS", rows)
+        .current_dir(c.dir.path())
+        .output()
+        .unwrap();
+    no_panic(&out);
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn the_streamed_tables_of_contoso_are_comfy_tables_tables() {
+    let c = common::Company::contoso();
+    // Every table streamed (0 rows buffered) against every table drawn by comfy-table.
+    let compare = |args: &[&str]| {
+        let streamed = with_buffer_rows(&c, "0", args);
+        assert_eq!(streamed, with_buffer_rows(&c, "1000000", args), "{args:?}");
+        assert!(streamed.contains("VINV-000001"), "{streamed}");
+        streamed
+    };
+    let run = compare(&["run", "--dry-run", "--date", "2026-11-30"]);
+    // Contoso's few skipped credits are listed one by one.
+    assert!(run.contains("Skipped:\n"), "{run}");
+    c.ok(&["run", "--date", "2026-11-30"]);
+    compare(&["reimbursements"]);
+    compare(&["pay", "--dry-run", "--date", "2026-12-01"]);
+}
