@@ -29,6 +29,11 @@ use reimburse::scripting::{Echo, Session};
 
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
 
+/// The allocator the `reimburse` binary installs (it holds scripts to `limits.max_memory_mb`), so
+/// that the figures include its cost.
+#[global_allocator]
+static MEMORY: reimburse::scripting::ScriptMemory = reimburse::scripting::ScriptMemory;
+
 fn main() -> Res<()> {
     let mut sizes = vec![10_000u64, 100_000, 1_000_000];
     let mut dir = std::env::temp_dir().join("reimburse-bench");
@@ -61,6 +66,7 @@ fn main() -> Res<()> {
         }
     );
     let date = NaiveDate::from_ymd_opt(2026, 11, 30).ok_or("date")?;
+    startup(&dir, date)?;
     let mut rows = Vec::new();
     for n in sizes {
         rows.push(bench_size(n, seed, &dir, date)?);
@@ -81,6 +87,95 @@ fn main() -> Res<()> {
             r.run_rss_mb,
             r.pay
         );
+    }
+    Ok(())
+}
+
+/// Starting on the demo company: loading the parameters, opening the database, compiling the rules
+/// and a dry run of its 20 customers, in this process (median of 20); and, when the release binary
+/// has been built beside this example, the whole command `reimburse run --dry-run` (median of 20).
+fn startup(base: &Path, date: NaiveDate) -> Res<()> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = base.join("contoso");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir)?;
+    let yaml = std::fs::read_to_string(root.join("examples/contoso/company.yaml"))?;
+    let yaml: String = yaml
+        .lines()
+        .map(|l| {
+            if l.starts_with("database:") {
+                "database: contoso.db".to_string()
+            } else if l.starts_with("rules:") {
+                format!("rules: {}", root.join("rules/reimburse.rhai").display())
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let company_file = dir.join("company.yaml");
+    std::fs::write(&company_file, yaml + "\n")?;
+    let company = Company::load(&company_file)?;
+    let ledger_file = root.join("examples/contoso/ledger.yaml");
+    let fixture = reimburse::fixtures::read_fixture(&ledger_file)?;
+    reimburse::fixtures::init_company(&company, Some((&ledger_file, &fixture)), true)?;
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let mut in_process = Vec::new();
+    for _ in 0..20 {
+        let start = Instant::now();
+        let company = Company::load(&company_file)?;
+        let session = Session::new(Ledger::open(&company)?, date, Echo::Collect);
+        let report = process::run(
+            &session,
+            &RunOptions {
+                selection: Selection::All,
+                date,
+                rules: company.rules_path.clone(),
+                dry_run: true,
+                keep_going: false,
+                user: "bench".into(),
+            },
+        )?;
+        in_process.push(start.elapsed().as_secs_f64() * 1e3);
+        if report.reimbursed_count == 0 {
+            return Err("the demo company's dry run reimbursed nothing".into());
+        }
+    }
+    println!(
+        "\nstartup on the demo company: parameters + database + rules compiled + dry run {:.1} ms (in process)",
+        median(in_process)
+    );
+    let binary = std::env::current_exe()?
+        .parent()
+        .and_then(|examples| examples.parent())
+        .map(|release| release.join("reimburse"));
+    match binary.filter(|b| b.exists()) {
+        Some(binary) => {
+            let mut times = Vec::new();
+            for _ in 0..20 {
+                let start = Instant::now();
+                let out = std::process::Command::new(&binary)
+                    .arg("--company")
+                    .arg(&company_file)
+                    .args(["run", "--dry-run", "--date", &date.to_string()])
+                    .output()?;
+                times.push(start.elapsed().as_secs_f64() * 1e3);
+                if !out.status.success() {
+                    return Err(String::from_utf8_lossy(&out.stderr).into_owned().into());
+                }
+            }
+            println!(
+                "  the command `reimburse run --dry-run`: {:.1} ms ({})",
+                median(times),
+                binary.display()
+            );
+        }
+        None => {
+            println!("  (build the binary too, `cargo build --release`, to time the whole command)")
+        }
     }
     Ok(())
 }
