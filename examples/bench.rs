@@ -73,19 +73,27 @@ fn main() -> Res<()> {
     }
     println!("\nsummary");
     println!(
-        "{:>10} {:>12} {:>12} {:>12} {:>9} {:>10} {:>10}",
-        "customers", "run (s)", "baseline (s)", "µs/customer", "ratio", "run RSS", "pay (s)"
+        "{:>10} {:>12} {:>12} {:>12} {:>9} {:>10} {:>10} {:>10}",
+        "customers",
+        "run (s)",
+        "baseline (s)",
+        "µs/customer",
+        "ratio",
+        "run RSS",
+        "pay (s)",
+        "pay RSS"
     );
     for r in rows {
         println!(
-            "{:>10} {:>12.2} {:>12.2} {:>12.2} {:>8.2}x {:>7} MB {:>10.2}",
+            "{:>10} {:>12.2} {:>12.2} {:>12.2} {:>8.2}x {:>7} MB {:>10.2} {:>7} MB",
             r.n,
             r.run,
             r.baseline,
             r.run * 1e6 / r.n as f64,
             r.run / r.baseline,
             r.run_rss_mb,
-            r.pay
+            r.pay,
+            r.pay_rss_mb
         );
     }
     Ok(())
@@ -186,6 +194,7 @@ struct SizeResult {
     baseline: f64,
     run_rss_mb: u64,
     pay: f64,
+    pay_rss_mb: u64,
 }
 
 /// Peak resident memory since the last reset, in MB (0 where /proc is not available).
@@ -306,22 +315,26 @@ fn bench_size(n: u64, seed: u64, base: &Path, date: NaiveDate) -> Res<SizeResult
             .join(", ")
     );
     let ledger = session.ledger();
-    let (paid, pay_secs, _) = phase("pay (all invoices)", n, || {
-        Ok(process::pay(
+    let (paid, pay_secs, pay_rss) = phase("pay (all invoices)", n, || {
+        let mut paid = 0u64;
+        process::pay_observed(
             ledger,
             &ReimbursementFilter::default(),
             date,
             false,
             "bench",
-        )?)
+            &mut |_| paid += 1,
+        )?;
+        Ok(paid)
     })?;
-    println!("  paid {} invoices", paid.payments.len());
+    println!("  paid {paid} invoices");
     Ok(SizeResult {
         n,
         run: run_secs,
         baseline: base_secs,
         run_rss_mb: run_rss,
         pay: pay_secs,
+        pay_rss_mb: pay_rss,
     })
 }
 

@@ -957,12 +957,14 @@ fn process_credit(
         Hooked::Skip(reason) => return Ok(Outcome::Skipped(reason)),
         Hooked::Value(v) => v,
     };
-    let chosen: Option<String> = if value.is_unit() {
+    // A Vendor value is as the ledger gave it to the script (scripts cannot change one, and the
+    // posting checks the vendor again), so only an account has to be looked up.
+    let chosen: Option<Result<Vendor, String>> = if value.is_unit() {
         None
     } else if value.is_string() {
-        Some(value.to_string())
+        Some(Err(value.to_string()))
     } else if let Some(v) = value.clone().try_cast::<Vendor>() {
-        Some(v.account)
+        Some(Ok(v))
     } else {
         return Err(refuse(
             "vendor_for",
@@ -974,13 +976,16 @@ fn process_credit(
     };
     check_no_postings(ledger, "vendor_for", &refuse)?;
     let (vendor, created) = match chosen {
-        Some(account) => {
-            let vendor = ledger
-                .vendor(&account)
-                .map_err(|e| refuse("vendor_for", e.to_string()))?
-                .ok_or_else(|| {
-                    refuse("vendor_for", format!("vendor '{account}' does not exist"))
-                })?;
+        Some(chosen) => {
+            let vendor = match chosen {
+                Ok(vendor) => vendor,
+                Err(account) => ledger
+                    .vendor(&account)
+                    .map_err(|e| refuse("vendor_for", e.to_string()))?
+                    .ok_or_else(|| {
+                        refuse("vendor_for", format!("vendor '{account}' does not exist"))
+                    })?,
+            };
             let created = one_time_vendor
                 .as_ref()
                 .is_some_and(|v| v.account == vendor.account);
@@ -1024,12 +1029,9 @@ fn process_credit(
                         "must not post or settle".into(),
                     ));
                 }
-                // Read back what was stored (the hook's value could be stale).
-                let stored = ledger
-                    .require_vendor(&vendor.account)
-                    .map_err(|e| refuse("create_one_time_vendor", e.to_string()))?;
-                *one_time_vendor = Some(stored.clone());
-                (stored, true)
+                // The one vendor the hook created, as `create_vendor` returned it.
+                *one_time_vendor = Some(vendor.clone());
+                (vendor, true)
             }
         },
     };
@@ -1628,12 +1630,9 @@ pub fn pay_observed(
             // does not grow with the number of invoices.
             ledger.take_journal();
             for r in open {
-                let (vendor_txn,): (i64,) = conn
-                    .query_row(
-                        "SELECT vendor_txn_id FROM reimbursements WHERE id = ?1",
-                        [r.id],
-                        |row| Ok((row.get(0)?,)),
-                    )
+                let vendor_txn: i64 = conn
+                    .prepare_cached("SELECT vendor_txn_id FROM reimbursements WHERE id = ?1")
+                    .and_then(|mut s| s.query_row([r.id], |row| row.get(0)))
                     .map_err(sql)?;
                 let invoice = ledger.transaction(Side::Vendor, vendor_txn)?;
                 let amount = -invoice.open;
@@ -1678,11 +1677,12 @@ pub fn pay_observed(
                     Some(amount),
                     date,
                 )?;
-                conn.execute(
-                "UPDATE reimbursements SET status = 'paid', payment_voucher_id = ?2, paid_date = ?3 WHERE id = ?1",
-                params![r.id, posted.id, date.to_string()],
-            )
-            .map_err(sql)?;
+                conn.prepare_cached(
+                    "UPDATE reimbursements SET status = 'paid', payment_voucher_id = ?2,
+                         paid_date = ?3 WHERE id = ?1",
+                )
+                .and_then(|mut s| s.execute(params![r.id, posted.id, date.to_string()]))
+                .map_err(sql)?;
                 *report
                     .totals
                     .entry(r.currency.clone())
