@@ -617,7 +617,7 @@ fn run_in_transaction(
                 observer.progress(done, total);
             }
             if let Some(ast) = filter
-                && !selected_by(rules, ast, &customer)?
+                && !selected_by(session, rules, ast, &customer)?
             {
                 continue;
             }
@@ -672,7 +672,16 @@ fn run_in_transaction(
     Ok(report)
 }
 
-fn selected_by(rules: &Rules, ast: &rhai::AST, customer: &Customer) -> Result<bool, RunError> {
+/// Evaluates the `--where` expression for one customer. It only selects: one that writes to the
+/// ledger (it has the whole API) is an error.
+fn selected_by(
+    session: &Session,
+    rules: &Rules,
+    ast: &rhai::AST,
+    customer: &Customer,
+) -> Result<bool, RunError> {
+    let conn = session.ledger().store().conn();
+    let changes = conn.total_changes();
     let mut scope = Scope::new();
     scope.push_constant("customer", customer.clone());
     ScriptMemory::arm();
@@ -686,6 +695,12 @@ fn selected_by(rules: &Rules, ast: &rhai::AST, customer: &Customer) -> Result<bo
                 customer.account, f.message
             ))
         })?;
+    if conn.total_changes() != changes {
+        return Err(RunError::Selection(format!(
+            "--where must only select customers: it wrote to the ledger (customer {})",
+            customer.account
+        )));
+    }
     value.as_bool().map_err(|t| {
         RunError::Selection(format!(
             "--where must give true or false, not {t} (customer {})",

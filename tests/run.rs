@@ -571,6 +571,21 @@ fn selection_by_expression() {
         &["run", "--date", "2026-11-30", "--where", "customer.account"],
     );
     assert!(err.contains("--where must give true or false"), "{err}");
+    // It has the whole API, but may only select: a write is refused and undone.
+    let err = c.fails(
+        1,
+        &[
+            "run",
+            "--date",
+            "2026-11-30",
+            "--where",
+            "next_number(\"reimbursement\") != \"\"",
+        ],
+    );
+    assert!(
+        err.contains("--where must only select customers: it wrote to the ledger (customer C-1)"),
+        "{err}"
+    );
     c.assert_unchanged(&before, "a bad --where");
 }
 
