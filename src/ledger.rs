@@ -1394,22 +1394,30 @@ impl Ledger {
 
     /// The open transactions (id, open minor units) of an account in one currency, oldest first.
     fn open_ids(&self, side: Side, account: &str, currency: &str) -> Res<Vec<(i64, i64)>> {
+        // Sorted here, not by `ORDER BY`: an account has a handful of open transactions, and
+        // SQLite would build a temporary sorter for each call.
         let sql = match side {
             Side::Customer => {
-                "SELECT id, open_minor FROM customer_transactions WHERE account = ?1 AND currency = ?2 AND open_minor <> 0 ORDER BY date, id"
+                "SELECT id, open_minor, date FROM customer_transactions WHERE account = ?1 AND currency = ?2 AND open_minor <> 0"
             }
             Side::Vendor => {
-                "SELECT id, open_minor FROM vendor_transactions WHERE account = ?1 AND currency = ?2 AND open_minor <> 0 ORDER BY date, id"
+                "SELECT id, open_minor, date FROM vendor_transactions WHERE account = ?1 AND currency = ?2 AND open_minor <> 0"
             }
         };
-        self.store
+        let mut rows: Vec<(i64, i64, String)> = self
+            .store
             .conn()
             .prepare_cached(sql)
             .and_then(|mut s| {
-                s.query_map([account, currency], |r| Ok((r.get(0)?, r.get(1)?)))?
-                    .collect::<Result<Vec<_>, _>>()
+                s.query_map([account, currency], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })?
+                .collect::<Result<Vec<_>, _>>()
             })
-            .map_err(|e| self.sql_err(e))
+            .map_err(|e| self.sql_err(e))?;
+        // Dates are stored as YYYY-MM-DD, so text order is date order.
+        rows.sort_unstable_by(|a, b| (&a.2, a.0).cmp(&(&b.2, b.0)));
+        Ok(rows.into_iter().map(|(id, open, _)| (id, open)).collect())
     }
 
     /// Settles one transaction against the open transactions of the opposite sign on the same
