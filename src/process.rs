@@ -603,6 +603,9 @@ fn run_in_transaction(
     let mut done = 0u64;
     let mut pager = CustomerPager::new(&options.selection);
     let mut block = Vec::with_capacity(BLOCK);
+    let flush = |block: &mut Vec<_>, report: &mut RunReport, observer: &mut dyn RunObserver| {
+        run_block(session, rules, run_id, options, block, report, observer)
+    };
     while let Some(batch) = pager.next(ledger)? {
         // One query for the balances of the whole page (hooks only change their own customer).
         let mut balances = match (batch.first(), batch.last()) {
@@ -633,26 +636,10 @@ fn run_in_transaction(
             }
             block.push((customer, candidates));
             if block.len() == BLOCK {
-                run_block(
-                    session,
-                    rules,
-                    run_id,
-                    options,
-                    &mut block,
-                    &mut report,
-                    observer,
-                )?;
+                flush(&mut block, &mut report, observer)?;
             }
         }
-        run_block(
-            session,
-            rules,
-            run_id,
-            options,
-            &mut block,
-            &mut report,
-            observer,
-        )?;
+        flush(&mut block, &mut report, observer)?;
     }
     observer.progress(total, total);
     conn.execute(

@@ -16,29 +16,6 @@ const ELIGIBLE: &str = "fn eligible(customer, credit) {\n";
 const VENDOR_FOR: &str = "fn vendor_for(customer, credit) {\n";
 const POST: &str = "fn post_reimbursement(customer, credit, vendor) {\n";
 
-/// Runs Contoso with `rules`; the run must fail with exit code 1, one line on standard error, no
-/// reimbursement and no run recorded, and the database byte-for-byte unchanged. Returns the
-/// error line (with its newline).
-fn broken_run(c: &Company, rules: &Path) -> String {
-    let before = c.snapshot();
-    let err = c.fails(
-        1,
-        &[
-            "run",
-            "--json",
-            "--date",
-            "2026-11-30",
-            "--rules",
-            rules.to_str().unwrap(),
-        ],
-    );
-    c.assert_unchanged(&before, &format!("a failed run with {}", rules.display()));
-    assert_eq!(err.lines().count(), 1, "{err}");
-    assert_eq!(c.reimbursement_count(), 0);
-    assert_eq!(c.count("SELECT count(*) FROM runs"), 0);
-    err
-}
-
 /// `line:column` of the opening brace of `fn <hook>(` in a rule file's text: where errors that
 /// carry no position of their own (limits, refusals by the engine) point.
 fn hook_at(text: &str, hook: &str) -> String {
@@ -64,7 +41,7 @@ fn assert_hook_error(
     customer: &str,
     message: &str,
 ) {
-    let err = broken_run(c, rules);
+    let err = c.broken_run(rules);
     assert_eq!(
         err,
         format!(
@@ -250,7 +227,7 @@ fn a_huge_map_is_stopped_by_the_map_size_limit() {
 const MEMORY: &str =
     "out of memory: the script's data grew past its memory limit (limits.max_memory_mb)";
 
-/// Like [`broken_run`] and [`script_fails`] (`args` runs a script when it starts with "script"),
+/// Like [`Company::broken_run`] and [`script_fails`] (`args` runs a script when it starts with "script"),
 /// with the process's address space capped at 1 GiB and the time bounded: the command must stop
 /// itself with exit code 1 and one error line well before either. Returns the error line.
 fn fails_in_bounds(c: &Company, args: &[&str]) -> String {
@@ -762,7 +739,7 @@ fn a_script_cannot_change_the_parameters() {
         "assign.rhai",
         "    params().minimum_reimbursement = 0.01;\n",
     );
-    let err = broken_run(&c, &rules);
+    let err = c.broken_run(&rules);
     assert_eq!(
         err,
         format!(
@@ -813,7 +790,7 @@ fn a_script_cannot_change_the_parameters() {
 fn eval_is_disabled() {
     let c = Company::contoso();
     let (rules, text) = eligible_starting_with(&c, "eval.rhai", "    eval(\"1 + 1\");\n");
-    let err = broken_run(&c, &rules);
+    let err = c.broken_run(&rules);
     assert_eq!(
         err,
         format!(
@@ -855,7 +832,7 @@ fn files_processes_and_the_network_are_not_reachable() {
     ];
     for (call, function) in &attempts {
         let (rules, text) = eligible_starting_with(&c, "escape.rhai", &format!("    {call};\n"));
-        let err = broken_run(&c, &rules);
+        let err = c.broken_run(&rules);
         let prefix = format!(
             "error: {}:{}: hook eligible, customer C-001 (USD): Function not found: {function} (",
             rules.display(),
@@ -892,7 +869,7 @@ fn files_processes_and_the_network_are_not_reachable() {
         "fnptr.rhai",
         "    let f = Fn(\"open_file\");\n    f.call(\"/etc/passwd\");\n",
     );
-    let err = broken_run(&c, &rules);
+    let err = c.broken_run(&rules);
     let prefix = format!(
         "error: {}:{}: hook eligible, customer C-001 (USD): Function not found: open_file (",
         rules.display(),

@@ -936,28 +936,6 @@ fn an_edited_eligibility_rule_is_applied() {
 
 // ----- broken rules: a clear error, and nothing written -----
 
-/// Runs Contoso with `rules`; the run must fail with exit code 1 and leave the database
-/// byte-for-byte unchanged. Returns the error line.
-fn broken_run(c: &Company, rules: &std::path::Path) -> String {
-    let before = c.snapshot();
-    let err = c.fails(
-        1,
-        &[
-            "run",
-            "--json",
-            "--date",
-            "2026-11-30",
-            "--rules",
-            rules.to_str().unwrap(),
-        ],
-    );
-    c.assert_unchanged(&before, &format!("a failed run with {}", rules.display()));
-    assert_eq!(err.lines().count(), 1, "{err}");
-    assert_eq!(c.reimbursement_count(), 0);
-    assert_eq!(c.count("SELECT count(*) FROM runs"), 0);
-    err
-}
-
 /// The `file:line:column` of the opening brace of `fn <hook>` in a rule file's text.
 fn hook_position(text: &str, hook: &str) -> String {
     let header = format!("fn {hook}(");
@@ -974,7 +952,7 @@ fn a_runtime_error_in_a_hook_names_file_line_column_hook_and_customer() {
         "fn eligible(customer, credit) {\n",
         "fn eligible(customer, credit) {\n    let x = no_such_function(customer.account);\n",
     );
-    let err = broken_run(&c, &rules);
+    let err = c.broken_run(&rules);
     let text = std::fs::read_to_string(&rules).unwrap();
     let line = line_of(&text, "no_such_function");
     assert!(
@@ -996,7 +974,7 @@ fn an_endless_loop_is_stopped_by_the_operations_limit() {
         "fn eligible(customer, credit) {\n    loop {}\n",
     );
     let start = std::time::Instant::now();
-    let err = broken_run(&c, &rules);
+    let err = c.broken_run(&rules);
     assert!(start.elapsed().as_secs() < 20, "the limit took too long");
     let text = std::fs::read_to_string(&rules).unwrap();
     let at = hook_position(&text, "eligible");
@@ -1012,7 +990,7 @@ fn an_endless_loop_is_stopped_by_the_operations_limit() {
 
 /// A refusal by the engine of `post_reimbursement`'s work, for customer C-001.
 fn refused(c: &Company, rules: &std::path::Path) -> String {
-    let err = broken_run(c, rules);
+    let err = c.broken_run(rules);
     let text = std::fs::read_to_string(rules).unwrap();
     let at = hook_position(&text, "post_reimbursement");
     let prefix = format!(
@@ -1070,7 +1048,7 @@ fn a_syntax_error_names_file_line_and_column() {
         "fn eligible(customer, credit) {",
         "fn eligible(customer, credit {",
     );
-    let err = broken_run(&c, &rules);
+    let err = c.broken_run(&rules);
     let text = std::fs::read_to_string(&rules).unwrap();
     let line = line_of(&text, "fn eligible(customer, credit {");
     let prefix = format!("error: {}:{line}:", rules.display());
@@ -1090,7 +1068,7 @@ fn a_rule_file_missing_a_hook_is_refused() {
         "fn vendor_for(customer, credit) {",
         "fn vendor_for_renamed(customer, credit) {",
     );
-    let err = broken_run(&c, &rules);
+    let err = c.broken_run(&rules);
     assert_eq!(
         err,
         format!(
@@ -1099,7 +1077,7 @@ fn a_rule_file_missing_a_hook_is_refused() {
         )
     );
     // A rule file that does not exist.
-    let err = broken_run(&c, &c.path("nowhere.rhai"));
+    let err = c.broken_run(&c.path("nowhere.rhai"));
     assert!(err.contains("nowhere.rhai"), "{err}");
     assert!(err.contains("cannot read the rule file"), "{err}");
 }
@@ -1117,7 +1095,7 @@ fn keep_going_skips_a_failing_customer_and_undoes_its_work() {
     let rules_arg = rules.to_str().unwrap();
 
     // Without --keep-going the whole run fails and nothing is written.
-    let err = broken_run(&c, &rules);
+    let err = c.broken_run(&rules);
     assert!(err.contains("customer C-002"), "{err}");
 
     let report = c.run_json(&["--keep-going", "--rules", rules_arg]);

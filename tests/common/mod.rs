@@ -159,25 +159,23 @@ impl Company {
 
     /// Runs `reimburse --company <yaml> <args>` (never panicking).
     pub fn run(&self, args: &[&str]) -> Output {
-        let out = Command::new(env!("CARGO_BIN_EXE_reimburse"))
-            .arg("--company")
-            .arg(&self.yaml)
-            .args(args)
-            .env_remove("REIMBURSE_COMPANY")
-            .current_dir(self.dir.path())
-            .output()
-            .expect("run the reimburse binary");
-        no_panic(&out);
-        out
+        self.output(Command::new(env!("CARGO_BIN_EXE_reimburse")), args)
     }
 
     /// Like [`Company::run`], with the address space of the process capped at `max_mb` MiB
     /// (`ulimit -v`): a command that allocates past it dies by a signal instead of finishing.
     pub fn run_capped(&self, max_mb: u64, args: &[&str]) -> Output {
-        let out = Command::new("sh")
+        let mut shell = Command::new("sh");
+        shell
             .arg("-c")
             .arg(format!("ulimit -v {}; exec \"$0\" \"$@\"", max_mb * 1024))
-            .arg(env!("CARGO_BIN_EXE_reimburse"))
+            .arg(env!("CARGO_BIN_EXE_reimburse"));
+        self.output(shell, args)
+    }
+
+    /// Runs `command --company <yaml> <args>` in the company's folder; checks it did not panic.
+    fn output(&self, mut command: Command, args: &[&str]) -> Output {
+        let out = command
             .arg("--company")
             .arg(&self.yaml)
             .args(args)
@@ -212,6 +210,29 @@ impl Company {
             String::from_utf8_lossy(&out.stdout)
         );
         stderr
+    }
+
+    /// Runs the company with `rules`; the run must fail with exit code 1, one line on standard
+    /// error, no reimbursement and no run recorded, and the database byte-for-byte unchanged.
+    /// Returns the error line (with its newline).
+    pub fn broken_run(&self, rules: &Path) -> String {
+        let before = self.snapshot();
+        let err = self.fails(
+            1,
+            &[
+                "run",
+                "--json",
+                "--date",
+                "2026-11-30",
+                "--rules",
+                rules.to_str().unwrap(),
+            ],
+        );
+        self.assert_unchanged(&before, &format!("a failed run with {}", rules.display()));
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert_eq!(self.reimbursement_count(), 0);
+        assert_eq!(self.count("SELECT count(*) FROM runs"), 0);
+        err
     }
 
     /// Runs a command that must succeed and print JSON; returns the document.
