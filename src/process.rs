@@ -928,8 +928,12 @@ fn process_credit(
 ) -> Result<Outcome, Box<HookError>> {
     let ledger = session.ledger();
     ledger.take_journal();
-    let c = || Dynamic::from(customer.clone());
-    let b = || Dynamic::from(credit.clone());
+    // One shared value each, handed to every hook: cloning a shared value copies a pointer, not
+    // the customer (scripts cannot change either: they have no setters).
+    let customer_value = Dynamic::from(customer.clone()).into_shared();
+    let credit_value = Dynamic::from(credit.clone()).into_shared();
+    let c = || customer_value.clone();
+    let b = || credit_value.clone();
     let refuse = |hook: &str, message: String| rules.refuse(hook, customer, credit, message);
 
     // 1. Eligibility.

@@ -305,7 +305,11 @@ pub fn harden(engine: &mut Engine, limits: &ScriptLimits, rules_dir: Option<&Pat
         .set_max_modules(limits.max_modules)
         .set_max_variables(10_000)
         .set_max_functions(10_000)
-        .set_fail_on_invalid_map_property(true);
+        .set_fail_on_invalid_map_property(true)
+        // No string interning: with a customer's name or account in every hook, the interner
+        // (256 entries) is always full, and each new string made it scan all its entries to
+        // evict one (about 20,000 instructions per string assigned to a variable).
+        .set_max_strings_interned(0);
     // Rhai's size limits do not bound memory (`m[key] = value` adds keys unchecked, elements
     // replaced by index are not added up), so the bytes allocated since the evaluation began
     // (`ScriptMemory::arm`, called by every caller of the engine) are checked at every operation.

@@ -58,7 +58,7 @@ fn shipped_fixtures_pass_with_the_default_rules() {
 #[test]
 fn ignoring_the_minimum_fails_the_minimum_fixtures_with_a_diff() {
     let dir = tempfile::tempdir().unwrap();
-    let rules = wrong_rules(dir.path(), "< params().minimum_reimbursement", "< 0");
+    let rules = wrong_rules(dir.path(), "< p.minimum_reimbursement", "< 0");
     let results = run_with(&rules);
     let failed = failed(&results);
     for name in [
@@ -153,7 +153,7 @@ fn the_cli_runs_the_same_suite_and_exits_non_zero_on_failure() {
     );
 
     let dir = tempfile::tempdir().unwrap();
-    let rules = wrong_rules(dir.path(), "< params().minimum_reimbursement", "< 0");
+    let rules = wrong_rules(dir.path(), "< p.minimum_reimbursement", "< 0");
     let bad = Command::new(bin)
         .current_dir(root())
         .env_remove("REIMBURSE_COMPANY")

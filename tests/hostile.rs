@@ -929,7 +929,7 @@ fn imports_outside_the_rules_folder_are_refused_naming_the_module() {
     let path = c.path("rules/good.rhai");
     let text = edit(
         &common::default_rules_text(),
-        "    if to_accounting(amount, credit.currency) < params().minimum_reimbursement {",
+        "    if to_accounting(amount, credit.currency) < p.minimum_reimbursement {",
         "    import \"helpers\" as h;\n    if to_accounting(amount, credit.currency) < h::minimum() {",
     );
     std::fs::write(&path, text).unwrap();

@@ -443,7 +443,7 @@ fn the_shipped_rules_pass_the_fixed_ledger() {
 #[test]
 fn a_rule_that_ignores_the_minimum_is_caught() {
     let (_dir, rules) = broken_rules(
-        "if to_accounting(amount, credit.currency) < params().minimum_reimbursement {",
+        "if to_accounting(amount, credit.currency) < p.minimum_reimbursement {",
         "if false {",
     );
     let err = check(&two_credits(), &rules).unwrap_err();
