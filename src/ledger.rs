@@ -335,6 +335,21 @@ pub struct SettlementRecord {
     pub minor: i64,
 }
 
+/// The columns a [`Customer`] is read from (`Ledger::customer_from_row` takes them in this order).
+macro_rules! customer_columns {
+    () => {
+        "account, name, address, currency, customer_group, vendor_account, payment_hold, tax_id"
+    };
+}
+
+/// The columns a [`Vendor`] is read from (`Ledger::vendor_from_row` takes them in this order).
+macro_rules! vendor_columns {
+    () => {
+        "account, name, address, vendor_group, currency, one_time, created_for, blocked, \
+         payment_terms, method_of_payment, tax_id"
+    };
+}
+
 /// The ledger of one company: its database and parameters.
 pub struct Ledger {
     store: Store,
@@ -570,17 +585,17 @@ impl Ledger {
         })
     }
 
-    const CUSTOMER_COLUMNS: &'static str =
-        "account, name, address, currency, customer_group, vendor_account, payment_hold, tax_id";
+    const CUSTOMER_COLUMNS: &'static str = customer_columns!();
 
     /// Finds a customer by account.
     pub fn customer(&self, account: &str) -> Res<Option<Customer>> {
         self.store
             .conn()
-            .prepare_cached(
-                "SELECT account, name, address, currency, customer_group, vendor_account, \
-                 payment_hold, tax_id FROM customers WHERE account = ?1",
-            )
+            .prepare_cached(concat!(
+                "SELECT ",
+                customer_columns!(),
+                " FROM customers WHERE account = ?1"
+            ))
             .and_then(|mut s| s.query_row([account], Self::customer_from_row).optional())
             .map_err(|e| self.sql_err(e))
     }
@@ -596,15 +611,25 @@ impl Ledger {
 
     /// Checks that a customer exists (a lean read for the write paths).
     fn check_customer(&self, account: &str) -> Res<()> {
+        self.require_row(
+            "SELECT 1 FROM customers WHERE account = ?1",
+            account,
+            "customer",
+        )
+    }
+
+    /// Checks that `sql` (a `SELECT 1 ... WHERE key = ?1`) finds a row; `what` names the thing
+    /// that is not found otherwise.
+    fn require_row(&self, sql: &str, key: &str, what: &'static str) -> Res<()> {
         let found: Option<i64> = self
             .store
             .conn()
-            .prepare_cached("SELECT 1 FROM customers WHERE account = ?1")
-            .and_then(|mut s| s.query_row([account], |r| r.get(0)).optional())
+            .prepare_cached(sql)
+            .and_then(|mut s| s.query_row([key], |r| r.get(0)).optional())
             .map_err(|e| self.sql_err(e))?;
         found.map(|_| ()).ok_or_else(|| LedgerError::NotFound {
-            what: "customer",
-            key: account.to_string(),
+            what,
+            key: key.to_string(),
         })
     }
 
@@ -750,17 +775,17 @@ impl Ledger {
         })
     }
 
-    const VENDOR_COLUMNS: &'static str = "account, name, address, vendor_group, currency, one_time, \
-         created_for, blocked, payment_terms, method_of_payment, tax_id";
+    const VENDOR_COLUMNS: &'static str = vendor_columns!();
 
     /// Finds a vendor by account.
     pub fn vendor(&self, account: &str) -> Res<Option<Vendor>> {
         self.store
             .conn()
-            .prepare_cached(
-                "SELECT account, name, address, vendor_group, currency, one_time, created_for, \
-                 blocked, payment_terms, method_of_payment, tax_id FROM vendors WHERE account = ?1",
-            )
+            .prepare_cached(concat!(
+                "SELECT ",
+                vendor_columns!(),
+                " FROM vendors WHERE account = ?1"
+            ))
             .and_then(|mut s| s.query_row([account], Self::vendor_from_row).optional())
             .map_err(|e| self.sql_err(e))
     }
@@ -1240,16 +1265,11 @@ impl Ledger {
     }
 
     fn require_account(&self, account: &str) -> Res<()> {
-        let exists: Option<i64> = self
-            .store
-            .conn()
-            .prepare_cached("SELECT 1 FROM gl_accounts WHERE account = ?1")
-            .and_then(|mut s| s.query_row([account], |r| r.get(0)).optional())
-            .map_err(|e| self.sql_err(e))?;
-        exists.map(|_| ()).ok_or_else(|| LedgerError::NotFound {
-            what: "general-ledger account",
-            key: account.to_string(),
-        })
+        self.require_row(
+            "SELECT 1 FROM gl_accounts WHERE account = ?1",
+            account,
+            "general-ledger account",
+        )
     }
 
     // ----- settlement -----

@@ -704,7 +704,7 @@ type Made = (Vec<Reimbursement>, Vec<Skipped>);
 
 /// What the hooks made of one customer.
 enum CustomerOutcome {
-    Done(Vec<Reimbursement>, Vec<Skipped>),
+    Done(Made),
     Failed(Failed),
 }
 
@@ -744,7 +744,7 @@ fn run_block(
     session.release_output();
     for outcome in outcomes? {
         match outcome {
-            CustomerOutcome::Done(made, skipped) => {
+            CustomerOutcome::Done((made, skipped)) => {
                 for mut r in made {
                     if options.dry_run {
                         r.status = "proposed".into();
@@ -786,7 +786,7 @@ fn run_block_fast(
     let mut outcomes = Vec::with_capacity(block.len());
     for (customer, candidates) in block {
         match process_customer(session, rules, run_id, customer, candidates, false) {
-            Ok(Some((made, skipped))) => outcomes.push(CustomerOutcome::Done(made, skipped)),
+            Ok(Some(made)) => outcomes.push(CustomerOutcome::Done(made)),
             Ok(None) => {
                 store.rollback_to("block")?;
                 return Ok(None);
@@ -819,11 +819,11 @@ fn run_block_carefully(
             store.savepoint("customer")?;
         }
         match process_customer(session, rules, run_id, customer, candidates, true) {
-            Ok(Some((made, skipped))) => {
+            Ok(Some(made)) => {
                 if outer {
                     store.release("customer")?;
                 }
-                outcomes.push(CustomerOutcome::Done(made, skipped));
+                outcomes.push(CustomerOutcome::Done(made));
             }
             Ok(None) => unreachable!("a careful pass undoes its own skips"),
             Err(e) if options.keep_going => {
