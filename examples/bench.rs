@@ -442,8 +442,7 @@ fn baseline_run(ledger: &Ledger, date: NaiveDate) -> Res<Count> {
                     posted.customer_transactions[0],
                     posted.vendor_transactions[0],
                 );
-                ledger.settle_against_open(Side::Customer, customer_txn, date)?;
-                if ledger.open_minor(Side::Customer, customer_txn)? != 0 {
+                if ledger.settle_against_open(Side::Customer, customer_txn, date)? != amount {
                     return Err("baseline over-reimbursed".into());
                 }
                 let minor = ledger.currency(&credit.currency)?.to_minor(amount)?;

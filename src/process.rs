@@ -1210,13 +1210,20 @@ fn check_posting(
             ct.amount, vt.amount
         ));
     }
-    let open = ledger
-        .open_minor(Side::Customer, ct.id)
+    // The invoice's customer transaction was made in this hook, open for its whole amount, and
+    // only `Ledger::apply_settlement` moves an open amount, journaling each settlement: what is
+    // still open is the amount less the settlements of it in the journal (no read needed).
+    let currency = ledger
+        .currency(&credit.currency)
         .map_err(|e| e.to_string())?;
+    let settled: i64 = journal
+        .settlements
+        .iter()
+        .filter(|s| s.side == Side::Customer && (s.debit == ct.id || s.credit == ct.id))
+        .map(|s| s.minor)
+        .sum();
+    let open = currency.to_minor(ct.amount).map_err(|e| e.to_string())? - settled;
     if open != 0 {
-        let currency = ledger
-            .currency(&credit.currency)
-            .map_err(|e| e.to_string())?;
         return Err(format!(
             "the reimbursement of {} {} is not covered by the customer's open credits ({} left unsettled): a reimbursement cannot exceed the credit there is (open credit was {})",
             ct.amount,
