@@ -357,6 +357,16 @@ pub struct Ledger {
     currencies: HashMap<String, Currency>,
     run_id: Cell<Option<i64>>,
     journal: RefCell<Journal>,
+    /// Number sequences read in this transaction (see [`Ledger::next_number`]).
+    sequences: RefCell<SequenceCache>,
+}
+
+/// The number sequences a transaction has read, with the epoch of the store they were read in.
+#[derive(Default)]
+struct SequenceCache {
+    epoch: u64,
+    /// name -> (prefix, width, next)
+    entries: HashMap<String, (String, u32, i64)>,
 }
 
 impl std::fmt::Debug for Ledger {
@@ -432,6 +442,7 @@ impl Ledger {
             currencies,
             run_id: Cell::new(None),
             journal: RefCell::new(Journal::default()),
+            sequences: RefCell::new(SequenceCache::default()),
         };
         ledger.sync_setup()?;
         Ok(ledger)
@@ -1104,26 +1115,45 @@ impl Ledger {
     /// Takes the next number of a sequence (`RMB-000001`). Rolled back with the transaction, so
     /// a rolled-back run never consumes a number.
     pub fn next_number(&self, sequence: &str) -> Res<String> {
-        // A read and an update: cheaper than `UPDATE ... RETURNING`, which SQLite runs through
-        // a temporary table.
+        // Inside a transaction a sequence is read once and then kept in step with the updates
+        // this connection makes (one UPDATE per number instead of a SELECT and an UPDATE); the
+        // store's epoch drops what was read at every commit and rollback, so a rolled-back
+        // number is taken again.
         let conn = self.store.conn();
-        let row: Option<(String, u32, i64)> = conn
-            .prepare_cached("SELECT prefix, width, next FROM number_sequences WHERE name = ?1")
-            .and_then(|mut s| {
-                s.query_row([sequence], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-                    .optional()
-            })
-            .map_err(|e| self.sql_err(e))?;
-        if let Some((_, _, n)) = &row {
-            conn.prepare_cached("UPDATE number_sequences SET next = ?2 WHERE name = ?1")
-                .and_then(|mut s| s.execute(params![sequence, n + 1]))
-                .map_err(|e| self.sql_err(e))?;
+        let in_transaction = self.store.in_transaction();
+        let mut cache = self.sequences.borrow_mut();
+        if !in_transaction || cache.epoch != self.store.epoch() {
+            cache.entries.clear();
+            cache.epoch = self.store.epoch();
         }
-        let (prefix, width, n) = row.ok_or_else(|| LedgerError::NotFound {
-            what: "number sequence",
-            key: sequence.to_string(),
-        })?;
+        let (prefix, width, n) = match cache.entries.get(sequence) {
+            Some(known) => known.clone(),
+            None => conn
+                .prepare_cached("SELECT prefix, width, next FROM number_sequences WHERE name = ?1")
+                .and_then(|mut s| {
+                    s.query_row([sequence], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                        .optional()
+                })
+                .map_err(|e| self.sql_err(e))?
+                .ok_or_else(|| LedgerError::NotFound {
+                    what: "number sequence",
+                    key: sequence.to_string(),
+                })?,
+        };
+        conn.prepare_cached("UPDATE number_sequences SET next = ?2 WHERE name = ?1")
+            .and_then(|mut s| s.execute(params![sequence, n + 1]))
+            .map_err(|e| self.sql_err(e))?;
         let number = format!("{prefix}{n:0width$}", width = width as usize);
+        if in_transaction {
+            match cache.entries.get_mut(sequence) {
+                Some(known) => known.2 = n + 1,
+                None => {
+                    cache
+                        .entries
+                        .insert(sequence.to_string(), (prefix, width, n + 1));
+                }
+            }
+        }
         self.journal
             .borrow_mut()
             .numbers
@@ -1781,6 +1811,44 @@ pub(crate) mod tests {
         assert_eq!(b.open_debit, Decimal::ZERO);
         assert_eq!(b.open_credit.to_string(), "-35.00");
         assert_eq!(b.balance.to_string(), "-35.00");
+    }
+
+    #[test]
+    fn numbers_kept_in_a_transaction_follow_rollbacks_and_other_writers() {
+        let l = ledger();
+        let store = l.store();
+        let take = || l.next_number("vendor_invoice").unwrap();
+        store.begin().unwrap();
+        let first = take();
+        let second = take();
+        assert_ne!(first, second);
+        store.savepoint("s").unwrap();
+        let undone = take();
+        store.rollback_to("s").unwrap();
+        assert_eq!(take(), undone, "a rolled-back number is taken again");
+        store.rollback();
+        assert_eq!(take(), first, "a rolled-back transaction took no number");
+        // Between transactions another writer may move a sequence: the next transaction sees it.
+        store
+            .conn()
+            .execute(
+                "UPDATE number_sequences SET next = 500 WHERE name = 'vendor_invoice'",
+                [],
+            )
+            .unwrap();
+        store.begin().unwrap();
+        assert!(take().ends_with("000500"));
+        assert!(take().ends_with("000501"));
+        store.commit().unwrap();
+        let next: i64 = store
+            .conn()
+            .query_row(
+                "SELECT next FROM number_sequences WHERE name = 'vendor_invoice'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(next, 502, "every number taken is written");
     }
 
     #[test]

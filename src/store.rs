@@ -300,6 +300,9 @@ pub struct Store {
     path: PathBuf,
     /// How many [`Store::begin`] calls are open inside the outer transaction (savepoints).
     nested: Cell<u32>,
+    /// Moves on whenever what this connection reads may differ from what it read before without
+    /// its own writes: a new outer transaction, a commit, a rollback (see [`Store::epoch`]).
+    epoch: Cell<u64>,
 }
 
 impl Store {
@@ -323,6 +326,7 @@ impl Store {
             conn,
             path: path.to_path_buf(),
             nested: Cell::new(0),
+            epoch: Cell::new(0),
         };
         // Identify the file before configuring: switching to WAL rewrites the header, which must
         // not happen to a file that is not ours (or to an empty one).
@@ -346,6 +350,7 @@ impl Store {
             conn,
             path: path.to_path_buf(),
             nested: Cell::new(0),
+            epoch: Cell::new(0),
         };
         store.configure()?;
         store.migrate()?;
@@ -360,6 +365,7 @@ impl Store {
             conn,
             path,
             nested: Cell::new(0),
+            epoch: Cell::new(0),
         };
         store.configure()?;
         store.migrate()?;
@@ -494,6 +500,7 @@ impl Store {
             return Ok(());
         }
         self.nested.set(0);
+        self.bump();
         self.conn
             .execute_batch("BEGIN IMMEDIATE")
             .map_err(|e| StoreError::sqlite(&self.path, e))
@@ -511,6 +518,7 @@ impl Store {
                 .map_err(|e| StoreError::sqlite(&self.path, e));
         }
         self.nested.set(0);
+        self.bump();
         self.conn
             .execute_batch("COMMIT")
             .map_err(|e| StoreError::sqlite(&self.path, e))
@@ -519,6 +527,7 @@ impl Store {
     /// Rolls back the open transaction (does nothing when none is open; for a nested
     /// [`Store::begin`]: undoes only the work since it).
     pub fn rollback(&self) {
+        self.bump();
         let depth = self.nested.get();
         if depth > 0 && self.in_transaction() {
             self.nested.set(depth - 1);
@@ -536,6 +545,18 @@ impl Store {
     /// True while a transaction is open.
     pub fn in_transaction(&self) -> bool {
         !self.conn.is_autocommit()
+    }
+
+    /// A number that changes at every outer `begin`, `commit`, `rollback` and `rollback_to`: a
+    /// value read inside a transaction, and kept up to date with this connection's own writes,
+    /// stays true while the epoch and the transaction last (no other connection can write while
+    /// this one holds the `BEGIN IMMEDIATE` lock).
+    pub fn epoch(&self) -> u64 {
+        self.epoch.get()
+    }
+
+    fn bump(&self) {
+        self.epoch.set(self.epoch.get().wrapping_add(1));
     }
 
     /// Sets a savepoint inside the open transaction.
@@ -558,6 +579,7 @@ impl Store {
 
     /// Undoes the work since the savepoint, and releases it.
     pub fn rollback_to(&self, name: &str) -> Result<(), StoreError> {
+        self.bump();
         self.cached(&format!("ROLLBACK TO {name}"))?;
         self.cached(&format!("RELEASE {name}"))
     }
