@@ -856,7 +856,8 @@ fn process_customer(
     let store = ledger.store();
     let conn = store.conn();
     let mut one_time_vendor: Option<Vendor> = None;
-    let mut current = customer.clone();
+    // The customer as the hooks see it: re-read only when an earlier currency linked a vendor.
+    let mut current = std::borrow::Cow::Borrowed(customer);
     let mut made = Vec::new();
     let mut skipped = Vec::new();
     let store_err =
@@ -884,7 +885,7 @@ fn process_customer(
             && !had_vendor
             && let Ok(Some(c)) = ledger.customer(&customer.account)
         {
-            current = c;
+            current = std::borrow::Cow::Owned(c);
         }
         match outcome {
             Ok(Outcome::Reimbursed(r)) => {
@@ -1069,7 +1070,7 @@ fn process_credit(
         Hooked::Value(_) => {}
     }
     let journal = ledger.take_journal();
-    let posted = check_posting(ledger, customer, credit, &vendor, &journal)
+    let posted = check_posting(ledger, customer, credit, &vendor, journal)
         .map_err(|m| refuse("post_reimbursement", m))?;
     let (voucher, amount, customer_txn, vendor_txn, invoice) = posted;
     let id = record(
@@ -1129,7 +1130,7 @@ fn check_posting(
     customer: &Customer,
     credit: &Balance,
     vendor: &Vendor,
-    journal: &Journal,
+    mut journal: Journal,
 ) -> Result<Checked, String> {
     if !journal.vendors_created.is_empty() {
         return Err("must not create vendors".into());
@@ -1159,7 +1160,7 @@ fn check_posting(
         }
     }
     let mut invoices = Vec::new();
-    for v in &journal.vouchers {
+    for (i, v) in journal.vouchers.iter().enumerate() {
         for line in &v.sub_ledger {
             if line.side == Side::Customer && line.account != customer.account {
                 return Err(format!(
@@ -1169,11 +1170,11 @@ fn check_posting(
             }
         }
         if !v.sub_ledger.is_empty() {
-            invoices.push(v);
+            invoices.push(i);
         }
     }
     let voucher = match invoices.as_slice() {
-        [one] => (*one).clone(),
+        [one] => journal.vouchers.swap_remove(*one),
         [] => return Err("posted no vendor invoice (call post_vendor_invoice)".into()),
         many => {
             return Err(format!(
@@ -1238,13 +1239,9 @@ fn check_posting(
             ct.amount, -credit.open_credit
         ));
     }
-    Ok((
-        voucher.clone(),
-        ct.amount,
-        ct.id,
-        vt.id,
-        vt.document.clone(),
-    ))
+    let (amount, customer_txn, vendor_txn, invoice) =
+        (ct.amount, ct.id, vt.id, vt.document.clone());
+    Ok((voucher, amount, customer_txn, vendor_txn, invoice))
 }
 
 #[allow(clippy::too_many_arguments)]
