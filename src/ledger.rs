@@ -1849,6 +1849,15 @@ pub(crate) mod tests {
             )
             .unwrap();
         assert_eq!(next, 502, "every number taken is written");
+        // A transaction begun and rolled back past the store (as a dropped rusqlite
+        // transaction does): SQLite's rollback hook drops what was read.
+        let raw = |sql: &str| store.conn().execute_batch(sql).unwrap();
+        raw("BEGIN IMMEDIATE");
+        assert!(take().ends_with("000502"));
+        raw("ROLLBACK");
+        raw("BEGIN IMMEDIATE");
+        assert!(take().ends_with("000502"), "the rolled-back number again");
+        raw("COMMIT");
     }
 
     #[test]

@@ -8,6 +8,8 @@
 
 use std::cell::Cell;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode, OpenFlags};
@@ -301,8 +303,10 @@ pub struct Store {
     /// How many [`Store::begin`] calls are open inside the outer transaction (savepoints).
     nested: Cell<u32>,
     /// Moves on whenever what this connection reads may differ from what it read before without
-    /// its own writes: a new outer transaction, a commit, a rollback (see [`Store::epoch`]).
-    epoch: Cell<u64>,
+    /// its own writes: a new outer transaction, any commit or rollback (SQLite's hooks see those
+    /// made by other paths too, such as an error rolling a transaction back), a rollback to a
+    /// savepoint (see [`Store::epoch`]).
+    epoch: Arc<AtomicU64>,
 }
 
 impl Store {
@@ -322,12 +326,7 @@ impl Store {
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(|e| StoreError::sqlite(path, e))?;
-        let store = Store {
-            conn,
-            path: path.to_path_buf(),
-            nested: Cell::new(0),
-            epoch: Cell::new(0),
-        };
+        let store = Store::wrap(conn, path.to_path_buf())?;
         // Identify the file before configuring: switching to WAL rewrites the header, which must
         // not happen to a file that is not ours (or to an empty one).
         store
@@ -346,12 +345,7 @@ impl Store {
             return Err(StoreError::Exists(path.to_path_buf()));
         }
         let conn = Connection::open(path).map_err(|e| StoreError::sqlite(path, e))?;
-        let store = Store {
-            conn,
-            path: path.to_path_buf(),
-            nested: Cell::new(0),
-            epoch: Cell::new(0),
-        };
+        let store = Store::wrap(conn, path.to_path_buf())?;
         store.configure()?;
         store.migrate()?;
         Ok(store)
@@ -361,15 +355,33 @@ impl Store {
     pub fn in_memory() -> Result<Store, StoreError> {
         let path = PathBuf::from(":memory:");
         let conn = Connection::open_in_memory().map_err(|e| StoreError::sqlite(&path, e))?;
-        let store = Store {
-            conn,
-            path,
-            nested: Cell::new(0),
-            epoch: Cell::new(0),
-        };
+        let store = Store::wrap(conn, path)?;
         store.configure()?;
         store.migrate()?;
         Ok(store)
+    }
+
+    /// The store over a connection, with the hooks that move its epoch on every commit and
+    /// rollback.
+    fn wrap(mut conn: Connection, path: PathBuf) -> Result<Store, StoreError> {
+        let epoch = Arc::new(AtomicU64::new(0));
+        let (on_commit, on_rollback) = (Arc::clone(&epoch), Arc::clone(&epoch));
+        conn.commit_hook(Some(move || {
+            on_commit.fetch_add(1, Ordering::Relaxed);
+            false
+        }))
+        .and_then(|()| {
+            conn.rollback_hook(Some(move || {
+                on_rollback.fetch_add(1, Ordering::Relaxed);
+            }))
+        })
+        .map_err(|e| StoreError::sqlite(&path, e))?;
+        Ok(Store {
+            conn,
+            path,
+            nested: Cell::new(0),
+            epoch,
+        })
     }
 
     fn configure(&self) -> Result<(), StoreError> {
@@ -547,16 +559,17 @@ impl Store {
         !self.conn.is_autocommit()
     }
 
-    /// A number that changes at every outer `begin`, `commit`, `rollback` and `rollback_to`: a
+    /// A number that changes at every outer `begin`, every commit and rollback of the connection
+    /// (whoever makes it), and every `rollback_to`: a
     /// value read inside a transaction, and kept up to date with this connection's own writes,
     /// stays true while the epoch and the transaction last (no other connection can write while
     /// this one holds the `BEGIN IMMEDIATE` lock).
     pub fn epoch(&self) -> u64 {
-        self.epoch.get()
+        self.epoch.load(Ordering::Relaxed)
     }
 
     fn bump(&self) {
-        self.epoch.set(self.epoch.get().wrapping_add(1));
+        self.epoch.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Sets a savepoint inside the open transaction.
