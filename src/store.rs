@@ -309,6 +309,17 @@ pub struct Store {
     epoch: Arc<AtomicU64>,
 }
 
+impl Drop for Store {
+    /// Unregisters the epoch hooks before the connection closes. rusqlite frees a hook's closure
+    /// with the connection's client data, and SQLite rolls back an open transaction after that,
+    /// calling the freed rollback hook: without this, dropping a store in a transaction (an
+    /// error or a panic on the way out) reads freed memory.
+    fn drop(&mut self) {
+        let _ = self.conn.commit_hook(None::<fn() -> bool>);
+        let _ = self.conn.rollback_hook(None::<fn()>);
+    }
+}
+
 impl Store {
     /// Opens an existing company database, migrating an older schema.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
@@ -634,6 +645,30 @@ mod tests {
         let store = Store::open(&path).unwrap();
         assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
         assert!(matches!(Store::create(&path), Err(StoreError::Exists(_))));
+    }
+
+    #[test]
+    fn a_store_dropped_in_a_transaction_rolls_it_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("company.db");
+        Store::create(&path).unwrap();
+        let store = Store::open(&path).unwrap();
+        store.begin().unwrap();
+        store
+            .conn()
+            .execute(
+                "INSERT INTO gl_accounts(account, name) VALUES ('9999', 'x')",
+                [],
+            )
+            .unwrap();
+        // SQLite rolls back on close; the hooks must be gone by then (they were freed first).
+        drop(store);
+        let store = Store::open(&path).unwrap();
+        let rows: i64 = store
+            .conn()
+            .query_row("SELECT count(*) FROM gl_accounts", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(rows, 0);
     }
 
     #[test]
