@@ -1826,6 +1826,14 @@ pub(crate) mod tests {
         let undone = take();
         store.rollback_to("s").unwrap();
         assert_eq!(take(), undone, "a rolled-back number is taken again");
+        store.begin().unwrap(); // nested: a savepoint
+        let nested = take();
+        store.rollback();
+        assert_eq!(
+            take(),
+            nested,
+            "a number rolled back with a nested begin is taken again"
+        );
         store.rollback();
         assert_eq!(take(), first, "a rolled-back transaction took no number");
         // Between transactions another writer may move a sequence: the next transaction sees it.
@@ -1849,14 +1857,15 @@ pub(crate) mod tests {
             )
             .unwrap();
         assert_eq!(next, 502, "every number taken is written");
-        // A transaction begun and rolled back past the store (as a dropped rusqlite
-        // transaction does): SQLite's rollback hook drops what was read.
+        // Transactions begun and ended past the store (as a rusqlite transaction is): SQLite's
+        // commit and rollback hooks drop what was read.
         let raw = |sql: &str| store.conn().execute_batch(sql).unwrap();
+        raw("UPDATE number_sequences SET next = 600 WHERE name = 'vendor_invoice'");
         raw("BEGIN IMMEDIATE");
-        assert!(take().ends_with("000502"));
+        assert!(take().ends_with("000600"), "what another writer committed");
         raw("ROLLBACK");
         raw("BEGIN IMMEDIATE");
-        assert!(take().ends_with("000502"), "the rolled-back number again");
+        assert!(take().ends_with("000600"), "the rolled-back number again");
         raw("COMMIT");
     }
 

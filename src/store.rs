@@ -303,9 +303,9 @@ pub struct Store {
     /// How many [`Store::begin`] calls are open inside the outer transaction (savepoints).
     nested: Cell<u32>,
     /// Moves on whenever what this connection reads may differ from what it read before without
-    /// its own writes: a new outer transaction, any commit or rollback (SQLite's hooks see those
-    /// made by other paths too, such as an error rolling a transaction back), a rollback to a
-    /// savepoint (see [`Store::epoch`]).
+    /// its own writes: at every commit and rollback (SQLite's hooks, which also see those made
+    /// past the store, such as an error rolling a transaction back), and at every rollback to a
+    /// savepoint, which SQLite's hooks do not report (see [`Store::epoch`]).
     epoch: Arc<AtomicU64>,
 }
 
@@ -523,7 +523,6 @@ impl Store {
             return Ok(());
         }
         self.nested.set(0);
-        self.bump();
         self.conn
             .execute_batch("BEGIN IMMEDIATE")
             .map_err(|e| StoreError::sqlite(&self.path, e))
@@ -541,7 +540,6 @@ impl Store {
                 .map_err(|e| StoreError::sqlite(&self.path, e));
         }
         self.nested.set(0);
-        self.bump();
         self.conn
             .execute_batch("COMMIT")
             .map_err(|e| StoreError::sqlite(&self.path, e))
@@ -550,10 +548,10 @@ impl Store {
     /// Rolls back the open transaction (does nothing when none is open; for a nested
     /// [`Store::begin`]: undoes only the work since it).
     pub fn rollback(&self) {
-        self.bump();
         let depth = self.nested.get();
         if depth > 0 && self.in_transaction() {
             self.nested.set(depth - 1);
+            self.bump();
             let _ = self.conn.execute_batch(&format!(
                 "ROLLBACK TO nested_{depth}; RELEASE nested_{depth}"
             ));
@@ -570,8 +568,8 @@ impl Store {
         !self.conn.is_autocommit()
     }
 
-    /// A number that changes at every outer `begin`, every commit and rollback of the connection
-    /// (whoever makes it), and every `rollback_to`: a
+    /// A number that changes at every commit and rollback of the connection (whoever makes it)
+    /// and every rollback to a savepoint (`rollback_to`, a nested `rollback`): a
     /// value read inside a transaction, and kept up to date with this connection's own writes,
     /// stays true while the epoch and the transaction last (no other connection can write while
     /// this one holds the `BEGIN IMMEDIATE` lock).
@@ -579,6 +577,7 @@ impl Store {
         self.epoch.load(Ordering::Relaxed)
     }
 
+    /// Moves the epoch for a rollback to a savepoint (the commit and rollback hooks see the rest).
     fn bump(&self) {
         self.epoch.fetch_add(1, Ordering::Relaxed);
     }
