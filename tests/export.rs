@@ -3,79 +3,28 @@
 //! errors. When `hledger` and `bean-check` are installed (CI installs them, see
 //! `scripts/check-export.sh`), the real tools must accept the exports too.
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Command;
 
 use reimburse::export::{AccountNames, Format, write_journal};
 use reimburse::ledger::Ledger;
 use reimburse::parameters::Company;
 use rust_decimal::Decimal;
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+/// Contoso in a temporary folder, after `run --date 2026-11-30` and `pay --date 2026-12-01`.
+fn demo() -> common::Company {
+    let demo = common::Company::contoso();
+    demo.ok(&["run", "--date", "2026-11-30"]);
+    demo.ok(&["pay", "--date", "2026-12-01"]);
+    demo
 }
 
-struct Demo {
-    dir: tempfile::TempDir,
-    company: PathBuf,
-}
-
-impl Demo {
-    /// Contoso in a temporary folder, after `run --date 2026-11-30` and `pay --date 2026-12-01`.
-    fn new() -> Demo {
-        let dir = tempfile::tempdir().unwrap();
-        let yaml = std::fs::read_to_string(root().join("examples/contoso/company.yaml")).unwrap();
-        let rules = root().join("rules/reimburse.rhai");
-        let yaml: String = yaml
-            .lines()
-            .map(|l| {
-                if l.starts_with("database:") {
-                    "database: contoso.db".to_string()
-                } else if l.starts_with("rules:") {
-                    format!("rules: {}", rules.display())
-                } else {
-                    l.to_string()
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("\n");
-        let company = dir.path().join("company.yaml");
-        std::fs::write(&company, yaml).unwrap();
-        let demo = Demo { dir, company };
-        let fixture = root().join("examples/contoso/ledger.yaml");
-        demo.ok(&["init", "--fixture", fixture.to_str().unwrap()]);
-        demo.ok(&["run", "--date", "2026-11-30"]);
-        demo.ok(&["pay", "--date", "2026-12-01"]);
-        demo
-    }
-
-    fn cmd(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_reimburse"))
-            .arg("--company")
-            .arg(&self.company)
-            .args(args)
-            .output()
-            .unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.cmd(args);
-        assert!(
-            out.status.success(),
-            "reimburse {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn ledger(&self) -> Ledger {
-        Ledger::open(&Company::load(&self.company).unwrap()).unwrap()
-    }
+/// The demo company's ledger, opened through the library.
+fn ledger(demo: &common::Company) -> Ledger {
+    Ledger::open(&Company::load(&demo.yaml).unwrap()).unwrap()
 }
 
 /// A transaction of an export: date, header line, metadata lines, postings.
@@ -163,8 +112,8 @@ fn summary_balances(txns: &[Txn]) -> BTreeMap<(String, String), Decimal> {
     sums
 }
 
-fn check_structure(demo: &Demo, text: &str, format: Format) {
-    let ledger = demo.ledger();
+fn check_structure(demo: &common::Company, text: &str, format: Format) {
+    let ledger = ledger(demo);
     let txns = transactions(text, format);
     let vouchers: i64 = ledger
         .store()
@@ -301,7 +250,7 @@ fn run_tool(program: &str, args: &[&Path], extra: &[&str]) -> bool {
 
 #[test]
 fn demo_company_exports_in_both_formats() {
-    let demo = Demo::new();
+    let demo = demo();
     let journal = demo.path("contoso.journal");
     let beancount = demo.path("contoso.beancount");
     let said = demo.ok(&[
@@ -339,7 +288,7 @@ fn demo_company_exports_in_both_formats() {
 
     // The library call writes the same text.
     let mut out = Vec::new();
-    let summary = write_journal(&demo.ledger(), Format::Beancount, None, None, &mut out).unwrap();
+    let summary = write_journal(&ledger(&demo), Format::Beancount, None, None, &mut out).unwrap();
     assert_eq!(String::from_utf8(out).unwrap(), bean_text);
     assert_eq!((summary.vouchers, summary.lines), (57, 114));
 
@@ -356,7 +305,7 @@ fn demo_company_exports_in_both_formats() {
 
 #[test]
 fn period_filter_and_errors() {
-    let demo = Demo::new();
+    let demo = demo();
     // Only the payment run's vouchers are dated 2026-12-01.
     for format in ["ledger", "beancount"] {
         let text = demo.ok(&["export", "--format", format, "--from", "2026-12-01"]);
@@ -386,17 +335,17 @@ fn period_filter_and_errors() {
         ]);
         assert_eq!(transactions(&one_day, f).len(), 13);
     }
-    let out = demo.cmd(&["export", "--from", "2026-12-02", "--to", "2026-12-01"]);
+    let out = demo.run(&["export", "--from", "2026-12-02", "--to", "2026-12-01"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("--from 2026-12-02 is after --to 2026-12-01"),
         "{out:?}"
     );
-    let out = demo.cmd(&["export", "--format", "xml"]);
+    let out = demo.run(&["export", "--format", "xml"]);
     assert_eq!(out.status.code(), Some(2), "{out:?}");
     // An output file that cannot be written: a clear error, and no partial file left behind.
     let missing = demo.path("no/such/folder/books.journal");
-    let out = demo.cmd(&["export", "-o", missing.to_str().unwrap()]);
+    let out = demo.run(&["export", "-o", missing.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("no/such/folder/books.journal"), "{err}");
