@@ -1,55 +1,30 @@
 //! `reimburse repl` driven through piped standard input (no terminal: lines are read without
 //! rustyline, with the same command handling), against a temporary copy of the demo company.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+mod common;
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
 
 /// A temporary copy of the Contoso demo company: its parameters with the database in the
 /// temporary folder and the shipped rule file, initialised from the demo ledger.
 struct Demo {
-    dir: tempfile::TempDir,
+    company: common::Company,
 }
 
 impl Demo {
     fn new() -> Demo {
-        let dir = tempfile::tempdir().unwrap();
-        let yaml = std::fs::read_to_string(root().join("examples/contoso/company.yaml")).unwrap();
-        let rules = root().join("rules/reimburse.rhai");
-        let yaml: Vec<String> = yaml
-            .lines()
-            .map(|l| {
-                if l.starts_with("database:") {
-                    "database: demo.db".to_string()
-                } else if l.starts_with("rules:") {
-                    format!("rules: '{}'", rules.display())
-                } else {
-                    l.to_string()
-                }
-            })
-            .collect();
-        std::fs::write(dir.path().join("company.yaml"), yaml.join("\n")).unwrap();
-        let demo = Demo { dir };
-        let fixture = root().join("examples/contoso/ledger.yaml");
-        let out = demo.run(&["init", "--fixture", fixture.to_str().unwrap()], None);
-        assert!(out.status.success(), "init failed: {}", text(&out.stderr));
-        demo
-    }
-
-    fn company(&self) -> PathBuf {
-        self.dir.path().join("company.yaml")
+        Demo {
+            company: common::Company::contoso(),
+        }
     }
 
     fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
         let mut child = Command::new(env!("CARGO_BIN_EXE_reimburse"))
             .arg("--company")
-            .arg(self.company())
+            .arg(&self.company.yaml)
             .args(args)
-            .current_dir(self.dir.path())
+            .current_dir(self.company.dir.path())
             .env("REIMBURSE_HISTORY", "")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -282,7 +257,7 @@ fn a_redefined_hook_is_tried_without_touching_the_rule_file() {
 #[test]
 fn commands_help_api_vars_load_and_rules() {
     let demo = Demo::new();
-    let file = demo.dir.path().join("helpers.rhai");
+    let file = demo.company.path("helpers.rhai");
     std::fs::write(
         &file,
         "let loaded_total = 0.00;\nfor b in credit_balances(\"C-001\") { loaded_total += b.balance; }\nfn double(x) { x * 2 }\n",
@@ -321,7 +296,7 @@ fn commands_help_api_vars_load_and_rules() {
 #[test]
 fn a_load_error_names_the_file_and_line() {
     let demo = Demo::new();
-    let file = demo.dir.path().join("broken.rhai");
+    let file = demo.company.path("broken.rhai");
     std::fs::write(&file, "let a = 1;\nlet b = a + missing;\n").unwrap();
     let (_, stderr) = demo.repl(&format!(":load {}\n", file.display()));
     assert!(

@@ -2,53 +2,29 @@
 //! registered function documented, docs/api.md up to date), against a temporary copy of the demo
 //! company.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
+use common::root;
 use reimburse::scripting::{Echo, Session};
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
 
 /// A temporary copy of the Contoso demo company: its parameters with the database in the
 /// temporary folder and the shipped rule file, initialised from the demo ledger.
 struct Demo {
-    dir: tempfile::TempDir,
+    company: common::Company,
 }
 
 impl Demo {
     fn new() -> Demo {
-        let dir = tempfile::tempdir().unwrap();
-        let yaml = std::fs::read_to_string(root().join("examples/contoso/company.yaml")).unwrap();
-        let rules = root().join("rules/reimburse.rhai");
-        let yaml: Vec<String> = yaml
-            .lines()
-            .map(|l| {
-                if l.starts_with("database:") {
-                    "database: demo.db".to_string()
-                } else if l.starts_with("rules:") {
-                    format!("rules: '{}'", rules.display())
-                } else {
-                    l.to_string()
-                }
-            })
-            .collect();
-        std::fs::write(dir.path().join("company.yaml"), yaml.join("\n")).unwrap();
-        let demo = Demo { dir };
-        let fixture = root().join("examples/contoso/ledger.yaml");
-        demo.ok(&["init", "--fixture", fixture.to_str().unwrap()]);
-        demo
+        Demo {
+            company: common::Company::contoso(),
+        }
     }
 
     fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_reimburse"))
-            .arg("--company")
-            .arg(self.dir.path().join("company.yaml"))
-            .args(args)
-            .current_dir(self.dir.path())
-            .output()
-            .unwrap()
+        self.company.run(args)
     }
 
     /// Runs a command that must succeed; returns (stdout, stderr).
@@ -64,9 +40,7 @@ impl Demo {
 
     /// Writes a script into the temporary folder.
     fn script(&self, name: &str, code: &str) -> PathBuf {
-        let path = self.dir.path().join(name);
-        std::fs::write(&path, code).unwrap();
-        path
+        self.company.write(name, code)
     }
 
     /// The value of a Rhai expression, evaluated by `reimburse script` (read-only).
@@ -201,7 +175,7 @@ fn link_vendors_links_by_tax_id_or_name_and_previews_with_dry_run() {
     );
     demo.ok(&["script", setup.to_str().unwrap()]);
     // No API to set a customer's tax id: give C-003 one the way an import would.
-    let conn = rusqlite::Connection::open(demo.dir.path().join("demo.db")).unwrap();
+    let conn = demo.company.conn();
     conn.execute(
         "UPDATE customers SET tax_id = 'TX-3' WHERE account = 'C-003'",
         [],
