@@ -6,7 +6,10 @@
 //! - a hand-written baseline on a copy of the same database: plain Rust over the same ledger
 //!   primitives, with the default rules' eligibility and vendor logic hard-coded (no scripting),
 //!   doing the same reads and writes;
-//! - `pay` over all the invoices the run made.
+//! - `pay` over all the invoices the run made;
+//! - the write floor: the baseline's rows written again into a copy of the database as it was
+//!   before, by plain prepared statements with nothing read, checked or decided (what no engine
+//!   can beat in this schema; the time above it is reads, checks and rules).
 //!
 //! It prints customers per second, microseconds per customer (to see that cost grows linearly),
 //! the engine/baseline ratio and the peak resident memory of each phase (Linux: VmHWM, reset
@@ -261,12 +264,14 @@ fn bench_size(n: u64, seed: u64, base: &Path, date: NaiveDate) -> Res<SizeResult
         report.transactions,
         start.elapsed().as_secs_f64()
     );
-    // The baseline works on a copy of the same database.
+    // The baseline works on a copy of the same database, and so does the write floor.
     let _ = std::fs::remove_dir_all(&baseline_dir);
     std::fs::create_dir_all(baseline_dir.join("rules"))?;
     for file in ["company.yaml", "company.db", "rules/reimburse.rhai"] {
         std::fs::copy(engine_dir.join(file), baseline_dir.join(file))?;
     }
+    let floor_db = base.join(format!("{n}-floor.db"));
+    std::fs::copy(engine_dir.join("company.db"), &floor_db)?;
     let company = Company::load(&engine_dir.join("company.yaml"))?;
     let options = |dry_run| RunOptions {
         selection: Selection::All,
@@ -328,6 +333,13 @@ fn bench_size(n: u64, seed: u64, base: &Path, date: NaiveDate) -> Res<SizeResult
         Ok(paid)
     })?;
     println!("  paid {paid} invoices");
+    let floor_secs = write_floor(&floor_db, &baseline_dir.join("company.db"))?;
+    println!(
+        "  write floor            {floor_secs:>8.2} s  (the baseline's rows written again, nothing read or decided; run/floor {:.2}x, baseline/floor {:.2}x)",
+        run_secs / floor_secs,
+        base_secs / floor_secs
+    );
+    let _ = std::fs::remove_file(&floor_db);
     Ok(SizeResult {
         n,
         run: run_secs,
@@ -336,6 +348,132 @@ fn bench_size(n: u64, seed: u64, base: &Path, date: NaiveDate) -> Res<SizeResult
         pay: pay_secs,
         pay_rss_mb: pay_rss,
     })
+}
+
+/// The write floor: the rows the committed run wrote (at `after`), written again into a copy of
+/// the database as it was before the run (`before`), with the store's own settings and in one
+/// transaction, as the ledger writes them: one prepared INSERT per new row (table by table, new
+/// transactions fully open), two UPDATEs of open amounts before each settlement row, one UPDATE
+/// per customer link and per number taken. Nothing is read, checked or decided while the clock
+/// runs (rows are read ahead in chunks, untimed), so no engine writes these rows into this schema
+/// faster: the time above the floor is reads, checks and rules. Returns the seconds spent
+/// writing, commit included.
+fn write_floor(before: &Path, after: &Path) -> Res<f64> {
+    use rusqlite::types::Value;
+    use std::time::Duration;
+    let store = reimburse::store::Store::open(before)?;
+    let conn = store.conn();
+    conn.execute("ATTACH ?1 AS run", [after.to_string_lossy()])?;
+    // Rows that existed before the run and changed outside settlements, found before writing.
+    let changed = |sql: &str| -> Res<Vec<(Value, Value)>> {
+        let mut stmt = conn.prepare(sql)?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    };
+    let links = changed(
+        "SELECT r.account, r.vendor_account FROM run.customers r
+         JOIN main.customers m ON m.account = r.account
+         WHERE r.vendor_account IS NOT m.vendor_account",
+    )?;
+    let numbers = changed(
+        "SELECT r.name, r.next - m.next FROM run.number_sequences r
+         JOIN main.number_sequences m ON m.name = r.name WHERE r.next <> m.next",
+    )?;
+    let mut spent = Duration::ZERO;
+    let mut timed = |f: &mut dyn FnMut() -> rusqlite::Result<()>| {
+        let start = Instant::now();
+        let result = f();
+        spent += start.elapsed();
+        result
+    };
+    timed(&mut || conn.execute_batch("BEGIN IMMEDIATE"))?;
+    // Parents before children, as the run writes them.
+    for table in [
+        "runs",
+        "vendors",
+        "vouchers",
+        "voucher_lines",
+        "customer_transactions",
+        "vendor_transactions",
+        "customer_settlements",
+        "vendor_settlements",
+        "reimbursements",
+    ] {
+        let mut read = conn.prepare(&format!(
+            "SELECT * FROM run.{table}
+             WHERE rowid > (SELECT IFNULL(MAX(rowid), 0) FROM main.{table}) ORDER BY rowid"
+        ))?;
+        let names: Vec<String> = read.column_names().map(|c| c.to_string()).collect();
+        let at = |name: &str| names.iter().position(|c| c == name);
+        let insert = format!(
+            "INSERT INTO main.{table} VALUES ({})",
+            (1..=names.len())
+                .map(|i| format!("?{i}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        // A settlement moves both open amounts first (the ledger's `apply_settlement`).
+        let settles = table.strip_suffix("_settlements").map(|side| {
+            format!("UPDATE {side}_transactions SET open_minor = open_minor + ?2 WHERE id = ?1")
+        });
+        let mut rows = read.query([])?;
+        loop {
+            let mut chunk: Vec<Vec<Value>> = Vec::with_capacity(4096);
+            while chunk.len() < 4096 {
+                let Some(r) = rows.next()? else { break };
+                let mut row: Vec<Value> = (0..names.len())
+                    .map(|i| r.get(i))
+                    .collect::<Result<_, _>>()?;
+                // New transactions are posted fully open; their settlements follow.
+                if let (Some(open), Some(amount)) = (at("open_minor"), at("amount_minor")) {
+                    row[open] = row[amount].clone();
+                }
+                chunk.push(row);
+            }
+            if chunk.is_empty() {
+                break;
+            }
+            timed(&mut || {
+                let mut stmt = conn.prepare_cached(&insert)?;
+                for row in &chunk {
+                    if let (Some(update), Some(d), Some(c), Some(a)) = (
+                        &settles,
+                        at("debit_id"),
+                        at("credit_id"),
+                        at("amount_minor"),
+                    ) {
+                        let Value::Integer(minor) = row[a] else {
+                            continue;
+                        };
+                        let mut update = conn.prepare_cached(update)?;
+                        update.execute(params![row[d], -minor])?;
+                        update.execute(params![row[c], minor])?;
+                    }
+                    stmt.execute(rusqlite::params_from_iter(row))?;
+                }
+                Ok(())
+            })?;
+        }
+    }
+    timed(&mut || {
+        let mut link =
+            conn.prepare("UPDATE customers SET vendor_account = ?2 WHERE account = ?1")?;
+        for (account, vendor) in &links {
+            link.execute(params![account, vendor])?;
+        }
+        let mut take =
+            conn.prepare("UPDATE number_sequences SET next = next + 1 WHERE name = ?1")?;
+        for (name, taken) in &numbers {
+            let Value::Integer(taken) = taken else {
+                continue;
+            };
+            for _ in 0..*taken {
+                take.execute([name])?;
+            }
+        }
+        conn.execute_batch("COMMIT")
+    })?;
+    Ok(spent.as_secs_f64())
 }
 
 /// The default rules, hard-coded in Rust over the same ledger primitives and the same SQL.
