@@ -16,7 +16,7 @@
 //! [`Store::begin`]/[`Store::commit`] (a failed primitive writes nothing, so a caller may go on).
 
 use std::cell::{Cell, RefCell};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::NaiveDate;
 use rusqlite::{OptionalExtension, Row, params};
@@ -357,16 +357,48 @@ pub struct Ledger {
     currencies: HashMap<String, Currency>,
     run_id: Cell<Option<i64>>,
     journal: RefCell<Journal>,
-    /// Number sequences read in this transaction (see [`Ledger::next_number`]).
-    sequences: RefCell<SequenceCache>,
+    /// What this transaction has read or written already (see [`TransactionCache`]).
+    cache: RefCell<TransactionCache>,
 }
 
-/// The number sequences a transaction has read, with the epoch of the store they were read in.
+/// How many customers, and how many vendors, the transaction cache keeps (it starts again empty
+/// beyond): more than a page of customers, little memory.
+const KNOWN_ROWS: usize = 4096;
+
+/// What the ledger knows inside one write transaction without reading it again: number
+/// sequences, and the customers and vendors seen to exist (with the vendor's blocked flag). It
+/// belongs to the store's epoch it was filled in; every commit and rollback (also to a savepoint)
+/// moves the epoch and so empties it, and outside a transaction nothing is kept (another
+/// connection may write between two statements). Within a transaction nothing else writes: the
+/// store's transactions are `BEGIN IMMEDIATE`, the ledger is the only writer of these tables, and
+/// it never deletes a customer or vendor nor changes a vendor's blocked flag.
 #[derive(Default)]
-struct SequenceCache {
+struct TransactionCache {
     epoch: u64,
-    /// name -> (prefix, width, next)
-    entries: HashMap<String, (String, u32, i64)>,
+    /// Sequence name -> (prefix, width, next).
+    sequences: HashMap<String, (String, u32, i64)>,
+    /// Customers known to exist (at most [`KNOWN_ROWS`]: memory stays flat over a long run).
+    customers: HashSet<String>,
+    /// Vendors known to exist -> blocked.
+    vendors: HashMap<String, bool>,
+    /// The open transactions of the account and currency settled last (one key only: memory stays
+    /// flat), kept in step by the ledger's writes.
+    open: Option<OpenList>,
+}
+
+/// The open transactions of one account in one currency: (id, open minor units, date), oldest
+/// first (by date, then id), none with nothing open.
+struct OpenList {
+    side: Side,
+    account: String,
+    currency: String,
+    rows: Vec<(i64, i64, String)>,
+}
+
+impl OpenList {
+    fn is(&self, side: Side, account: &str, currency: &str) -> bool {
+        self.side == side && self.account == account && self.currency == currency
+    }
 }
 
 impl std::fmt::Debug for Ledger {
@@ -442,10 +474,27 @@ impl Ledger {
             currencies,
             run_id: Cell::new(None),
             journal: RefCell::new(Journal::default()),
-            sequences: RefCell::new(SequenceCache::default()),
+            cache: RefCell::new(TransactionCache::default()),
         };
         ledger.sync_setup()?;
         Ok(ledger)
+    }
+
+    /// The transaction cache, emptied first unless it belongs to the current transaction; `None`
+    /// outside a transaction, where nothing may be kept.
+    fn cache(&self) -> Option<std::cell::RefMut<'_, TransactionCache>> {
+        if !self.store.in_transaction() {
+            return None;
+        }
+        let mut cache = self.cache.borrow_mut();
+        let epoch = self.store.epoch();
+        if cache.epoch != epoch {
+            *cache = TransactionCache {
+                epoch,
+                ..TransactionCache::default()
+            };
+        }
+        Some(cache)
     }
 
     /// Opens the company's database (from its parameters) as a ledger.
@@ -609,6 +658,11 @@ impl Ledger {
             ))
             .and_then(|mut s| s.query_row([account], Self::customer_from_row).optional())
             .map_err(|e| self.sql_err(e))
+            .inspect(|c| {
+                if let Some(c) = c {
+                    self.known_customers([c.account.as_str()]);
+                }
+            })
     }
 
     /// A customer that must exist.
@@ -620,13 +674,40 @@ impl Ledger {
             })
     }
 
-    /// Checks that a customer exists (a lean read for the write paths).
+    /// Checks that a customer exists (a lean read for the write paths, once per transaction).
     fn check_customer(&self, account: &str) -> Res<()> {
+        if self.cache().is_some_and(|c| c.customers.contains(account)) {
+            return Ok(());
+        }
         self.require_row(
             "SELECT 1 FROM customers WHERE account = ?1",
             account,
             "customer",
-        )
+        )?;
+        self.known_customers([account]);
+        Ok(())
+    }
+
+    /// Notes in the transaction cache that customers exist.
+    fn known_customers<'a>(&self, accounts: impl IntoIterator<Item = &'a str>) {
+        if let Some(mut cache) = self.cache() {
+            for account in accounts {
+                if cache.customers.len() >= KNOWN_ROWS {
+                    cache.customers.clear();
+                }
+                cache.customers.insert(account.to_string());
+            }
+        }
+    }
+
+    /// Notes in the transaction cache that a vendor exists, and whether it is blocked.
+    fn known_vendor(&self, account: &str, blocked: bool) {
+        if let Some(mut cache) = self.cache() {
+            if cache.vendors.len() >= KNOWN_ROWS {
+                cache.vendors.clear();
+            }
+            cache.vendors.insert(account.to_string(), blocked);
+        }
     }
 
     /// Checks that `sql` (a `SELECT 1 ... WHERE key = ?1`) finds a row; `what` names the thing
@@ -644,13 +725,25 @@ impl Ledger {
         })
     }
 
-    /// Whether a vendor is blocked (`None`: it does not exist).
+    /// Whether a vendor is blocked (`None`: it does not exist); read once per transaction.
     fn vendor_state(&self, account: &str) -> Res<Option<bool>> {
-        self.store
+        if let Some(&blocked) = self
+            .cache()
+            .and_then(|c| c.vendors.get(account).copied())
+            .as_ref()
+        {
+            return Ok(Some(blocked));
+        }
+        let state: Option<bool> = self
+            .store
             .conn()
             .prepare_cached("SELECT blocked FROM vendors WHERE account = ?1")
             .and_then(|mut s| s.query_row([account], |r| r.get(0)).optional())
-            .map_err(|e| self.sql_err(e))
+            .map_err(|e| self.sql_err(e))?;
+        if let Some(blocked) = state {
+            self.known_vendor(account, blocked);
+        }
+        Ok(state)
     }
 
     /// Whether a vendor is blocked; an error when it does not exist (a lean read for the write
@@ -716,6 +809,7 @@ impl Ledger {
                     .collect::<Result<Vec<_>, _>>()
             })
             .map_err(|e| self.sql_err(e))
+            .inspect(|page| self.known_customers(page.iter().map(|c| c.account.as_str())))
     }
 
     /// Adds a customer.
@@ -749,6 +843,7 @@ impl Ledger {
                 ],
             )
             .map_err(|e| self.sql_err(e))?;
+        self.known_customers([c.account.as_str()]);
         Ok(())
     }
 
@@ -799,6 +894,11 @@ impl Ledger {
             ))
             .and_then(|mut s| s.query_row([account], Self::vendor_from_row).optional())
             .map_err(|e| self.sql_err(e))
+            .inspect(|v| {
+                if let Some(v) = v {
+                    self.known_vendor(&v.account, v.blocked);
+                }
+            })
     }
 
     /// A vendor that must exist.
@@ -918,6 +1018,7 @@ impl Ledger {
                 ])
             })
             .map_err(|e| self.sql_err(e))?;
+        self.known_vendor(&v.account, v.blocked);
         Ok(())
     }
 
@@ -1116,18 +1217,15 @@ impl Ledger {
     /// a rolled-back run never consumes a number.
     pub fn next_number(&self, sequence: &str) -> Res<String> {
         // Inside a transaction a sequence is read once and then kept in step with the updates
-        // this connection makes (one UPDATE per number instead of a SELECT and an UPDATE); the
-        // store's epoch drops what was read at every commit and rollback, so a rolled-back
-        // number is taken again.
+        // this connection makes (one UPDATE per number instead of a SELECT and an UPDATE); a
+        // rollback empties the cache, so a rolled-back number is taken again.
         let conn = self.store.conn();
-        let in_transaction = self.store.in_transaction();
-        let mut cache = self.sequences.borrow_mut();
-        if !in_transaction || cache.epoch != self.store.epoch() {
-            cache.entries.clear();
-            cache.epoch = self.store.epoch();
-        }
-        let (prefix, width, n) = match cache.entries.get(sequence) {
-            Some(known) => known.clone(),
+        let mut cache = self.cache();
+        let known = cache
+            .as_ref()
+            .and_then(|c| c.sequences.get(sequence).cloned());
+        let (prefix, width, n) = match known {
+            Some(known) => known,
             None => conn
                 .prepare_cached("SELECT prefix, width, next FROM number_sequences WHERE name = ?1")
                 .and_then(|mut s| {
@@ -1144,16 +1242,17 @@ impl Ledger {
             .and_then(|mut s| s.execute(params![sequence, n + 1]))
             .map_err(|e| self.sql_err(e))?;
         let number = format!("{prefix}{n:0width$}", width = width as usize);
-        if in_transaction {
-            match cache.entries.get_mut(sequence) {
+        if let Some(cache) = cache.as_mut() {
+            match cache.sequences.get_mut(sequence) {
                 Some(known) => known.2 = n + 1,
                 None => {
                     cache
-                        .entries
+                        .sequences
                         .insert(sequence.to_string(), (prefix, width, n + 1));
                 }
             }
         }
+        drop(cache);
         self.journal
             .borrow_mut()
             .numbers
@@ -1290,6 +1389,19 @@ impl Ledger {
             Ok(posted)
         })();
         let posted = result.map_err(|e| self.sql_err(e))?;
+        let mut new_transactions = posted.sub_ledger.iter();
+        for (line, _, customer, vendor, minor) in &checked {
+            let party = match (customer, vendor) {
+                (Some(c), _) => Some((Side::Customer, c)),
+                (None, Some(v)) => Some((Side::Vendor, v)),
+                (None, None) => None,
+            };
+            if let Some((side, party)) = party
+                && let Some(new) = new_transactions.next()
+            {
+                self.posted_in_cache(side, party, &line.currency, new.id, *minor, &date);
+            }
+        }
         self.journal.borrow_mut().vouchers.push(posted.clone());
         Ok(posted)
     }
@@ -1306,6 +1418,12 @@ impl Ledger {
 
     /// The account, currency and open minor units of one transaction (a lean read for settling).
     fn open_state(&self, side: Side, id: i64) -> Res<(String, String, i64)> {
+        if let Some(list) = self.cache().as_ref().and_then(|c| c.open.as_ref())
+            && list.side == side
+            && let Some(row) = list.rows.iter().find(|row| row.0 == id)
+        {
+            return Ok((list.account.clone(), list.currency.clone(), row.1));
+        }
         let sql = match side {
             Side::Customer => {
                 "SELECT account, currency, open_minor FROM customer_transactions WHERE id = ?1"
@@ -1429,6 +1547,7 @@ impl Ledger {
             Ok(())
         })();
         result.map_err(|e| self.sql_err(e))?;
+        self.settled_in_cache(side, account, debit, credit, minor);
         self.journal
             .borrow_mut()
             .settlements
@@ -1444,6 +1563,11 @@ impl Ledger {
 
     /// The open transactions (id, open minor units) of an account in one currency, oldest first.
     fn open_ids(&self, side: Side, account: &str, currency: &str) -> Res<Vec<(i64, i64)>> {
+        if let Some(list) = self.cache().as_ref().and_then(|c| c.open.as_ref())
+            && list.is(side, account, currency)
+        {
+            return Ok(list.rows.iter().map(|(id, open, _)| (*id, *open)).collect());
+        }
         // Sorted here, not by `ORDER BY`: an account has a handful of open transactions, and
         // SQLite would build a temporary sorter for each call.
         let sql = match side {
@@ -1467,7 +1591,63 @@ impl Ledger {
             .map_err(|e| self.sql_err(e))?;
         // Dates are stored as YYYY-MM-DD, so text order is date order.
         rows.sort_unstable_by(|a, b| (&a.2, a.0).cmp(&(&b.2, b.0)));
-        Ok(rows.into_iter().map(|(id, open, _)| (id, open)).collect())
+        let ids = rows.iter().map(|(id, open, _)| (*id, *open)).collect();
+        if let Some(mut cache) = self.cache() {
+            cache.open = Some(OpenList {
+                side,
+                account: account.to_string(),
+                currency: currency.to_string(),
+                rows,
+            });
+        }
+        Ok(ids)
+    }
+
+    /// Keeps the cached open transactions in step with a settlement of `minor` between `debit`
+    /// and `credit` on `account`.
+    fn settled_in_cache(&self, side: Side, account: &str, debit: i64, credit: i64, minor: i64) {
+        let Some(mut cache) = self.cache() else {
+            return;
+        };
+        let Some(list) = cache.open.as_mut() else {
+            return;
+        };
+        if list.side != side || list.account != account {
+            return;
+        }
+        for row in &mut list.rows {
+            if row.0 == debit {
+                row.1 -= minor;
+            } else if row.0 == credit {
+                row.1 += minor;
+            }
+        }
+        list.rows.retain(|row| row.1 != 0);
+    }
+
+    /// Adds a transaction just posted to the cached open transactions of its account and currency.
+    fn posted_in_cache(
+        &self,
+        side: Side,
+        account: &str,
+        currency: &str,
+        id: i64,
+        minor: i64,
+        date: &str,
+    ) {
+        let Some(mut cache) = self.cache() else {
+            return;
+        };
+        let Some(list) = cache.open.as_mut() else {
+            return;
+        };
+        if !list.is(side, account, currency) {
+            return;
+        }
+        let at = list
+            .rows
+            .partition_point(|row| (row.2.as_str(), row.0) < (date, id));
+        list.rows.insert(at, (id, minor, date.to_string()));
     }
 
     /// Settles one transaction against the open transactions of the opposite sign on the same
@@ -1811,6 +1991,116 @@ pub(crate) mod tests {
         assert_eq!(b.open_debit, Decimal::ZERO);
         assert_eq!(b.open_credit.to_string(), "-35.00");
         assert_eq!(b.balance.to_string(), "-35.00");
+    }
+
+    /// An account's open transactions as the database has them: (id, open), oldest first.
+    fn open_in_db(l: &Ledger, account: &str) -> Vec<(i64, i64)> {
+        l.store()
+            .conn()
+            .prepare(
+                "SELECT id, open_minor FROM customer_transactions
+                 WHERE account = ?1 AND currency = 'USD' AND open_minor <> 0 ORDER BY date, id",
+            )
+            .unwrap()
+            .query_map([account], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
+
+    #[test]
+    fn open_transactions_kept_in_a_transaction_follow_postings_settlements_and_rollbacks() {
+        let l = ledger();
+        let store = l.store();
+        let same = |l: &Ledger| {
+            assert_eq!(
+                l.open_ids(Side::Customer, "C-1", "USD").unwrap(),
+                open_in_db(l, "C-1")
+            )
+        };
+        store.begin().unwrap();
+        opening(&l, "C-1", "100.00", "INV-1");
+        let cr1 = opening(&l, "C-1", "-30.00", "CR-1");
+        let cr2 = opening(&l, "C-1", "-120.00", "CR-2");
+        same(&l);
+        // INV-1 is netted against CR-1 and 70.00 of CR-2.
+        let settled = l
+            .settle_open_debits(Side::Customer, "C-1", "USD", day())
+            .unwrap();
+        assert_eq!(settled, d("100.00"));
+        assert_eq!(
+            l.open_ids(Side::Customer, "C-1", "USD").unwrap(),
+            vec![(cr2, -5000)]
+        );
+        same(&l);
+        // A transaction posted after the list was read joins it.
+        let debit = opening(&l, "C-1", "40.00", "RMB-1");
+        same(&l);
+        store.savepoint("x").unwrap();
+        let settled = l.settle_against_open(Side::Customer, debit, day()).unwrap();
+        assert_eq!(settled, d("40.00"));
+        assert_eq!(l.open_minor(Side::Customer, debit).unwrap(), 0);
+        same(&l);
+        // The rollback undoes the settlement, and the ledger must not remember it.
+        store.rollback_to("x").unwrap();
+        assert_eq!(l.open_minor(Side::Customer, debit).unwrap(), 4000);
+        assert_eq!(l.open_minor(Side::Customer, cr1).unwrap(), 0);
+        same(&l);
+        let settled = l.settle_against_open(Side::Customer, debit, day()).unwrap();
+        assert_eq!(settled, d("40.00"));
+        assert_eq!(
+            l.open_ids(Side::Customer, "C-1", "USD").unwrap(),
+            vec![(cr2, -1000)]
+        );
+        same(&l);
+        store.commit().unwrap();
+        same(&l);
+    }
+
+    #[test]
+    fn customers_and_vendors_known_in_a_transaction_are_forgotten_on_rollback() {
+        let l = ledger();
+        let store = l.store();
+        store.begin().unwrap();
+        store.savepoint("x").unwrap();
+        let vendor = l
+            .create_vendor(&NewVendor {
+                name: "Once".into(),
+                currency: "USD".into(),
+                one_time: true,
+                ..Default::default()
+            })
+            .unwrap();
+        l.create_customer(&Customer {
+            account: "C-2".into(),
+            name: "Two".into(),
+            address: None,
+            currency: "USD".into(),
+            group: "RETAIL".into(),
+            vendor_account: None,
+            payment_hold: false,
+            tax_id: None,
+        })
+        .unwrap();
+        l.link_vendor("C-2", Some(&vendor.account)).unwrap();
+        store.rollback_to("x").unwrap();
+        let err = l.link_vendor("C-1", Some(&vendor.account)).unwrap_err();
+        assert!(
+            matches!(err, LedgerError::NotFound { what: "vendor", .. }),
+            "{err}"
+        );
+        let err = l.link_vendor("C-2", None).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                LedgerError::NotFound {
+                    what: "customer",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        store.rollback();
     }
 
     #[test]
