@@ -455,7 +455,12 @@ fn transactions_sql(side: Side, filter: TxFilter) -> &'static str {
 }
 
 fn date_text(date: NaiveDate) -> String {
-    date.format("%Y-%m-%d").to_string()
+    use chrono::Datelike;
+    // chrono's `format` parses its pattern at every call: this is called for every row written.
+    match date.year() {
+        year @ 0..=9999 => format!("{year:04}-{:02}-{:02}", date.month(), date.day()),
+        _ => date.format("%Y-%m-%d").to_string(),
+    }
 }
 
 impl Ledger {
@@ -1846,6 +1851,22 @@ pub(crate) mod tests {
             }
         }
         out
+    }
+
+    #[test]
+    fn dates_are_written_as_chrono_writes_them() {
+        for (y, m, dd) in [
+            (2026, 11, 30),
+            (1, 1, 1),
+            (0, 2, 29),
+            (9999, 12, 31),
+            (10000, 1, 1),
+            (-5, 3, 4),
+        ] {
+            let date = NaiveDate::from_ymd_opt(y, m, dd).unwrap();
+            assert_eq!(date_text(date), date.format("%Y-%m-%d").to_string());
+        }
+        assert_eq!(date_text(day()), "2026-11-01");
     }
 
     #[test]
