@@ -202,10 +202,19 @@ struct SizeResult {
 
 /// Peak resident memory since the last reset, in MB (0 where /proc is not available).
 fn peak_rss_mb() -> u64 {
+    proc_status_mb("VmHWM:")
+}
+
+/// Resident memory now, in MB.
+fn rss_mb() -> u64 {
+    proc_status_mb("VmRSS:")
+}
+
+fn proc_status_mb(field: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
-            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| {
+            s.lines().find(|l| l.starts_with(field)).and_then(|l| {
                 l.split_whitespace()
                     .nth(1)
                     .and_then(|v| v.parse::<u64>().ok())
@@ -232,14 +241,18 @@ impl RunObserver for Count {
     }
 }
 
+/// Times one phase. Its peak RSS is the whole process's, so it includes what earlier phases left
+/// resident (their open databases' page caches, memory the allocator keeps): the RSS the phase
+/// started from is printed beside it.
 fn phase<T>(name: &str, n: u64, f: impl FnOnce() -> Res<T>) -> Res<(T, f64, u64)> {
     reset_peak_rss();
+    let before = rss_mb();
     let start = Instant::now();
     let value = f()?;
     let secs = start.elapsed().as_secs_f64();
     let rss = peak_rss_mb();
     println!(
-        "  {name:<22} {secs:>8.2} s {:>12.0} customers/s {:>8.2} µs/customer   peak RSS {rss} MB",
+        "  {name:<22} {secs:>8.2} s {:>12.0} customers/s {:>8.2} µs/customer   peak RSS {rss} MB (from {before} MB)",
         n as f64 / secs,
         secs * 1e6 / n as f64
     );
