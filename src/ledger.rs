@@ -381,6 +381,8 @@ struct TransactionCache {
     customers: HashSet<String>,
     /// Vendors known to exist -> blocked.
     vendors: HashMap<String, bool>,
+    /// General-ledger accounts known to exist (a company has a handful).
+    accounts: HashSet<String>,
     /// The open transactions of the account and currency settled last (one key only: memory stays
     /// flat), kept in step by the ledger's writes.
     open: Option<OpenList>,
@@ -456,11 +458,30 @@ fn transactions_sql(side: Side, filter: TxFilter) -> &'static str {
 
 fn date_text(date: NaiveDate) -> String {
     use chrono::Datelike;
-    // chrono's `format` parses its pattern at every call: this is called for every row written.
-    match date.year() {
-        year @ 0..=9999 => format!("{year:04}-{:02}-{:02}", date.month(), date.day()),
-        _ => date.format("%Y-%m-%d").to_string(),
+    // chrono's `format` parses its pattern at every call, and this is called for every row
+    // written: the digits are written here.
+    let Ok(year @ 0..=9999) = u32::try_from(date.year()) else {
+        return date.format("%Y-%m-%d").to_string();
+    };
+    let (month, day) = (date.month(), date.day());
+    let digits = [
+        year / 1000,
+        year / 100 % 10,
+        year / 10 % 10,
+        year % 10,
+        month / 10,
+        month % 10,
+        day / 10,
+        day % 10,
+    ];
+    let mut text = String::with_capacity(10);
+    for (i, digit) in digits.into_iter().enumerate() {
+        if i == 4 || i == 6 {
+            text.push('-');
+        }
+        text.push(char::from(b'0' + digit as u8));
     }
+    text
 }
 
 impl Ledger {
@@ -1412,11 +1433,18 @@ impl Ledger {
     }
 
     fn require_account(&self, account: &str) -> Res<()> {
+        if self.cache().is_some_and(|c| c.accounts.contains(account)) {
+            return Ok(());
+        }
         self.require_row(
             "SELECT 1 FROM gl_accounts WHERE account = ?1",
             account,
             "general-ledger account",
-        )
+        )?;
+        if let Some(mut cache) = self.cache() {
+            cache.accounts.insert(account.to_string());
+        }
+        Ok(())
     }
 
     // ----- settlement -----

@@ -1387,9 +1387,20 @@ pub fn reimbursements(
     ledger: &Ledger,
     filter: &ReimbursementFilter,
 ) -> Result<Vec<Reimbursement>, LedgerError> {
+    Ok(reimbursements_with_invoices(ledger, filter)?
+        .into_iter()
+        .map(|(r, _)| r)
+        .collect())
+}
+
+/// [`reimbursements`], each with the id of its vendor invoice's transaction.
+fn reimbursements_with_invoices(
+    ledger: &Ledger,
+    filter: &ReimbursementFilter,
+) -> Result<Vec<(Reimbursement, i64)>, LedgerError> {
     let mut sql = String::from(
         "SELECT r.id, r.run_id, r.customer, r.vendor, r.one_time_vendor, r.currency, r.amount_minor,
-                r.date, v.number, r.vendor_invoice, r.status, p.number, r.paid_date
+                r.date, v.number, r.vendor_invoice, r.status, p.number, r.paid_date, r.vendor_txn_id
          FROM reimbursements r JOIN vouchers v ON v.id = r.voucher_id
          LEFT JOIN vouchers p ON p.id = r.payment_voucher_id WHERE 1 = 1",
     );
@@ -1451,12 +1462,13 @@ pub fn reimbursements(
                     r.get::<_, String>(10)?,
                     r.get::<_, Option<String>>(11)?,
                     r.get::<_, Option<String>>(12)?,
+                    r.get::<_, i64>(13)?,
                 ))
             },
         )
         .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
         .map_err(|e| LedgerError::Store(StoreError::sqlite(store.path(), e)))?;
-    let date = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default();
+    let date = |s: &str| s.parse::<NaiveDate>().unwrap_or_default();
     rows.into_iter()
         .map(
             |(
@@ -1473,8 +1485,9 @@ pub fn reimbursements(
                 status,
                 pv,
                 pd,
+                vendor_txn,
             )| {
-                Ok(Reimbursement {
+                let row = Reimbursement {
                     id,
                     run,
                     customer,
@@ -1488,7 +1501,8 @@ pub fn reimbursements(
                     status,
                     payment_voucher: pv,
                     paid_date: pd.as_deref().map(date),
-                })
+                };
+                Ok((row, vendor_txn))
             },
         )
         .collect()
@@ -1633,19 +1647,16 @@ pub fn pay_observed(
         // Page through the open invoices so memory stays flat however many there are.
         filter.limit = Some(1000);
         loop {
-            let open = reimbursements(ledger, &filter)?;
-            let Some(last) = open.last() else { break };
+            let open = reimbursements_with_invoices(ledger, &filter)?;
+            let Some((last, _)) = open.last() else { break };
             filter.after_id = Some(last.id);
             // Nothing reads what the primitives journal here: drop it a page at a time so it
             // does not grow with the number of invoices.
             ledger.take_journal();
-            for r in open {
-                let vendor_txn: i64 = conn
-                    .prepare_cached("SELECT vendor_txn_id FROM reimbursements WHERE id = ?1")
-                    .and_then(|mut s| s.query_row([r.id], |row| row.get(0)))
-                    .map_err(sql)?;
-                let invoice = ledger.transaction(Side::Vendor, vendor_txn)?;
-                let amount = -invoice.open;
+            for (r, vendor_txn) in open {
+                let amount = -ledger
+                    .currency(&r.currency)?
+                    .from_minor(ledger.open_minor(Side::Vendor, vendor_txn)?);
                 if amount <= Decimal::ZERO {
                     continue;
                 }
