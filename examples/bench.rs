@@ -1,7 +1,9 @@
 //! The performance benchmark: `cargo run --release --example bench -- [--sizes 10000,100000,1000000]`.
 //!
 //! For each size N it generates a synthetic company (`reimburse generate`, same seed each time),
-//! then times in this one process:
+//! runs the command `reimburse run --dry-run --json` on it in a process of its own (when the
+//! release binary is built), for a peak RSS that is the run's alone, then times in this one
+//! process:
 //! - the reimbursement run with the default rules: a dry run, then the real (committed) run;
 //! - a hand-written baseline on a copy of the same database: plain Rust over the same ledger
 //!   primitives, with the default rules' eligibility and vendor logic hard-coded (no scripting),
@@ -76,24 +78,29 @@ fn main() -> Res<()> {
     }
     println!("\nsummary");
     println!(
-        "{:>10} {:>12} {:>12} {:>12} {:>9} {:>10} {:>10} {:>10}",
+        "{:>10} {:>9} {:>12} {:>9} {:>12} {:>7} {:>12} {:>10} {:>8} {:>8}",
         "customers",
         "run (s)",
         "baseline (s)",
+        "floor (s)",
         "µs/customer",
         "ratio",
+        "command RSS",
         "run RSS",
         "pay (s)",
         "pay RSS"
     );
     for r in rows {
         println!(
-            "{:>10} {:>12.2} {:>12.2} {:>12.2} {:>8.2}x {:>7} MB {:>10.2} {:>7} MB",
+            "{:>10} {:>9.2} {:>12.2} {:>9.2} {:>12.2} {:>6.2}x {:>9} MB {:>7} MB {:>8.2} {:>5} MB",
             r.n,
             r.run,
             r.baseline,
+            r.floor,
             r.run * 1e6 / r.n as f64,
             r.run / r.baseline,
+            r.command_rss_mb
+                .map_or_else(|| "-".to_string(), |m| m.to_string()),
             r.run_rss_mb,
             r.pay,
             r.pay_rss_mb
@@ -159,11 +166,7 @@ fn startup(base: &Path, date: NaiveDate) -> Res<()> {
         "\nstartup on the demo company: parameters + database + rules compiled + dry run {:.1} ms (in process)",
         median(in_process)
     );
-    let binary = std::env::current_exe()?
-        .parent()
-        .and_then(|examples| examples.parent())
-        .map(|release| release.join("reimburse"));
-    match binary.filter(|b| b.exists()) {
+    match cli_binary() {
         Some(binary) => {
             let mut times = Vec::new();
             for _ in 0..20 {
@@ -191,6 +194,53 @@ fn startup(base: &Path, date: NaiveDate) -> Res<()> {
     Ok(())
 }
 
+/// The `reimburse` binary beside this example (target/release/reimburse), when it has been built.
+fn cli_binary() -> Option<PathBuf> {
+    std::env::current_exe()
+        .ok()?
+        .parent()
+        .and_then(|examples| examples.parent())
+        .map(|release| release.join("reimburse"))
+        .filter(|b| b.exists())
+}
+
+/// Runs the `reimburse` binary with `args` (output discarded, errors kept in `errors`) and
+/// returns its wall time and peak RSS in MB: its VmHWM, read from /proc every 10 ms while it runs
+/// (the last reading before it exits).
+fn command_peak(binary: &Path, args: &[&std::ffi::OsStr], errors: &Path) -> Res<(f64, u64)> {
+    let start = Instant::now();
+    let mut child = std::process::Command::new(binary)
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(errors)?)
+        .spawn()?;
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak_kb = 0u64;
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        if let Some(kb) = std::fs::read_to_string(&status_file).ok().and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+        }) {
+            peak_kb = peak_kb.max(kb);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    let secs = start.elapsed().as_secs_f64();
+    if !status.success() {
+        return Err(format!(
+            "{} failed: {}",
+            binary.display(),
+            std::fs::read_to_string(errors).unwrap_or_default()
+        )
+        .into());
+    }
+    Ok((secs, peak_kb / 1024))
+}
+
 struct SizeResult {
     n: u64,
     run: f64,
@@ -198,6 +248,8 @@ struct SizeResult {
     run_rss_mb: u64,
     pay: f64,
     pay_rss_mb: u64,
+    command_rss_mb: Option<u64>,
+    floor: f64,
 }
 
 /// Peak resident memory since the last reset, in MB (0 where /proc is not available).
@@ -295,6 +347,31 @@ fn bench_size(n: u64, seed: u64, base: &Path, date: NaiveDate) -> Res<SizeResult
         user: "bench".into(),
     };
 
+    // The command a user runs, in a process of its own: its peak RSS is the run's alone (the
+    // phases below share this process with everything before them).
+    let command_rss_mb = match cli_binary() {
+        Some(binary) => {
+            let company_file = engine_dir.join("company.yaml");
+            let date_text = date.to_string();
+            let args: Vec<&std::ffi::OsStr> = vec![
+                "--company".as_ref(),
+                company_file.as_os_str(),
+                "run".as_ref(),
+                "--dry-run".as_ref(),
+                "--json".as_ref(),
+                "--date".as_ref(),
+                date_text.as_ref(),
+            ];
+            let (secs, rss) = command_peak(&binary, &args, &base.join("command-errors.txt"))?;
+            println!(
+                "  command run --dry-run --json {secs:>6.2} s {:>12.0} customers/s {:>8.2} µs/customer   peak RSS {rss} MB (its own process)",
+                n as f64 / secs,
+                secs * 1e6 / n as f64
+            );
+            Some(rss)
+        }
+        None => None,
+    };
     let session = Session::new(Ledger::open(&company)?, date, Echo::Collect);
     let (dry, _, _) = phase("engine dry run", n, || {
         let mut count = Count::default();
@@ -360,6 +437,8 @@ fn bench_size(n: u64, seed: u64, base: &Path, date: NaiveDate) -> Res<SizeResult
         run_rss_mb: run_rss,
         pay: pay_secs,
         pay_rss_mb: pay_rss,
+        command_rss_mb,
+        floor: floor_secs,
     })
 }
 
