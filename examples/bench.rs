@@ -27,7 +27,9 @@ use rusqlite::params;
 use rust_decimal::Decimal;
 
 use reimburse::generate::{GenerateOptions, generate};
-use reimburse::ledger::{Ledger, LineDraft, NewVendor, Side, Target, Vendor, VoucherDraft};
+use reimburse::ledger::{
+    CustomerPage, Ledger, LineDraft, NewVendor, Side, Target, Vendor, VoucherDraft,
+};
 use reimburse::parameters::{Company, OpenDebits};
 use reimburse::process::{self, ReimbursementFilter, RunObserver, RunOptions, Selection};
 use reimburse::scripting::{Echo, Session};
@@ -582,14 +584,16 @@ fn baseline_run(ledger: &Ledger, date: NaiveDate) -> Res<Count> {
     )?;
     ledger.set_run(Some(run_id));
     let mut count = Count::default();
-    let mut after: Option<String> = None;
-    loop {
-        let page = ledger.customers_page(after.as_deref(), 1000, None)?;
-        let (Some(first), Some(last)) = (page.first(), page.last()) else {
-            break;
-        };
-        let mut balances = ledger.customer_balances_between(&first.account, &last.account)?;
-        after = Some(last.account.clone());
+    // The same reads as the engine: pages of customers and their balances, read ahead on a
+    // second connection.
+    let pages = ledger
+        .read_ahead_customers(None, 1000)
+        .ok_or("no read-ahead connection")?;
+    for page in pages {
+        let CustomerPage {
+            customers: page,
+            mut balances,
+        } = page?;
         for customer in &page {
             let mut one_time: Option<Vendor> = None;
             for credit in balances.remove(&customer.account).unwrap_or_default() {

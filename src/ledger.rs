@@ -17,9 +17,10 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::Path;
 
 use chrono::NaiveDate;
-use rusqlite::{OptionalExtension, Row, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, params};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -484,6 +485,134 @@ fn date_text(date: NaiveDate) -> String {
     text
 }
 
+/// The reads of a page of customers and their balances, over any connection to the database
+/// (the ledger's own, or the read-ahead thread's).
+struct PageReader<'a> {
+    conn: &'a Connection,
+    path: &'a Path,
+    currencies: &'a HashMap<String, Currency>,
+}
+
+impl PageReader<'_> {
+    fn sql_err(&self, e: rusqlite::Error) -> LedgerError {
+        LedgerError::Store(StoreError::sqlite(self.path, e))
+    }
+
+    fn amount(&self, currency: &str, minor: i64) -> Res<Decimal> {
+        self.currencies
+            .get(currency)
+            .map(|c| c.from_minor(minor))
+            .ok_or_else(|| LedgerError::UnknownCurrency(currency.to_string()))
+    }
+
+    fn customers_page(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+        groups: Option<&[String]>,
+    ) -> Res<Vec<Customer>> {
+        let mut sql = format!(
+            "SELECT {} FROM customers WHERE account > ?1",
+            Ledger::CUSTOMER_COLUMNS
+        );
+        let mut args: Vec<&dyn rusqlite::ToSql> = Vec::new();
+        let after = after.unwrap_or("");
+        args.push(&after);
+        if let Some(groups) = groups {
+            let list = (0..groups.len())
+                .map(|i| format!("?{}", i + 3))
+                .collect::<Vec<_>>()
+                .join(",");
+            sql.push_str(&format!(" AND customer_group IN ({list})"));
+        }
+        sql.push_str(" ORDER BY account LIMIT ?2");
+        let limit = limit as i64;
+        args.push(&limit);
+        if let Some(groups) = groups {
+            for g in groups {
+                args.push(g);
+            }
+        }
+        self.conn
+            .prepare_cached(&sql)
+            .and_then(|mut s| {
+                s.query_map(args.as_slice(), Ledger::customer_from_row)?
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .map_err(|e| self.sql_err(e))
+    }
+
+    fn balances_between(&self, first: &str, last: &str) -> Res<HashMap<String, Vec<Balance>>> {
+        let mut out: HashMap<String, Vec<Balance>> = HashMap::new();
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT account, currency, SUM(amount_minor),
+                        SUM(CASE WHEN open_minor > 0 THEN open_minor ELSE 0 END),
+                        SUM(CASE WHEN open_minor < 0 THEN open_minor ELSE 0 END)
+                 FROM customer_transactions WHERE account BETWEEN ?1 AND ?2
+                 GROUP BY account, currency ORDER BY account, currency",
+            )
+            .map_err(|e| self.sql_err(e))?;
+        let mut rows = stmt.query([first, last]).map_err(|e| self.sql_err(e))?;
+        while let Some(r) = rows.next().map_err(|e| self.sql_err(e))? {
+            let get = |i| r.get::<_, i64>(i).map_err(|e| self.sql_err(e));
+            let account: String = r.get(0).map_err(|e| self.sql_err(e))?;
+            let currency: String = r.get(1).map_err(|e| self.sql_err(e))?;
+            let balance = Balance {
+                balance: self.amount(&currency, get(2)?)?,
+                open_debit: self.amount(&currency, get(3)?)?,
+                open_credit: self.amount(&currency, get(4)?)?,
+                account: account.clone(),
+                currency,
+            };
+            out.entry(account).or_default().push(balance);
+        }
+        Ok(out)
+    }
+}
+
+/// A page of customers with the balances of each ([`Ledger::read_ahead_customers`]).
+#[derive(Debug, Default)]
+pub struct CustomerPage {
+    /// The customers, in account order.
+    pub customers: Vec<Customer>,
+    /// Their balances per currency, by account (customers without transactions are left out).
+    pub balances: HashMap<String, Vec<Balance>>,
+}
+
+/// The pages of [`Ledger::read_ahead_customers`], in order (the last one may be empty); their
+/// customers are noted in the ledger's transaction cache as they are handed out. Dropping it
+/// stops the reading thread and waits for it.
+pub struct CustomerPages<'l> {
+    ledger: &'l Ledger,
+    receiver: Option<std::sync::mpsc::Receiver<Res<CustomerPage>>>,
+    worker: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Iterator for CustomerPages<'_> {
+    type Item = Res<CustomerPage>;
+
+    fn next(&mut self) -> Option<Res<CustomerPage>> {
+        let page = self.receiver.as_ref()?.recv().ok()?;
+        if let Ok(page) = &page {
+            self.ledger
+                .known_customers(page.customers.iter().map(|c| c.account.as_str()));
+        }
+        Some(page)
+    }
+}
+
+impl Drop for CustomerPages<'_> {
+    fn drop(&mut self) {
+        // Closing the channel first makes the thread stop at its next page.
+        self.receiver = None;
+        if let Some(worker) = self.worker.take() {
+            let _ = worker.join();
+        }
+    }
+}
+
 impl Ledger {
     /// Opens the ledger over a company database: checks that the database agrees with the
     /// parameters (currency decimals) and records the company's accounts, currencies and number
@@ -805,36 +934,8 @@ impl Ledger {
         limit: usize,
         groups: Option<&[String]>,
     ) -> Res<Vec<Customer>> {
-        let mut sql = format!(
-            "SELECT {} FROM customers WHERE account > ?1",
-            Self::CUSTOMER_COLUMNS
-        );
-        let mut args: Vec<&dyn rusqlite::ToSql> = Vec::new();
-        let after = after.unwrap_or("");
-        args.push(&after);
-        if let Some(groups) = groups {
-            let list = (0..groups.len())
-                .map(|i| format!("?{}", i + 3))
-                .collect::<Vec<_>>()
-                .join(",");
-            sql.push_str(&format!(" AND customer_group IN ({list})"));
-        }
-        sql.push_str(" ORDER BY account LIMIT ?2");
-        let limit = limit as i64;
-        args.push(&limit);
-        if let Some(groups) = groups {
-            for g in groups {
-                args.push(g);
-            }
-        }
-        self.store
-            .conn()
-            .prepare_cached(&sql)
-            .and_then(|mut s| {
-                s.query_map(args.as_slice(), Self::customer_from_row)?
-                    .collect::<Result<Vec<_>, _>>()
-            })
-            .map_err(|e| self.sql_err(e))
+        self.page_reader()
+            .customers_page(after, limit, groups)
             .inspect(|page| self.known_customers(page.iter().map(|c| c.account.as_str())))
     }
 
@@ -1090,41 +1191,88 @@ impl Ledger {
         first: &str,
         last: &str,
     ) -> Res<HashMap<String, Vec<Balance>>> {
-        let mut out: HashMap<String, Vec<Balance>> = HashMap::new();
-        let mut stmt = self
-            .store
-            .conn()
-            .prepare_cached(
-                "SELECT account, currency, SUM(amount_minor),
-                        SUM(CASE WHEN open_minor > 0 THEN open_minor ELSE 0 END),
-                        SUM(CASE WHEN open_minor < 0 THEN open_minor ELSE 0 END)
-                 FROM customer_transactions WHERE account BETWEEN ?1 AND ?2
-                 GROUP BY account, currency ORDER BY account, currency",
-            )
-            .map_err(|e| self.sql_err(e))?;
-        let mut rows = stmt.query([first, last]).map_err(|e| self.sql_err(e))?;
-        while let Some(r) = rows.next().map_err(|e| self.sql_err(e))? {
-            let get = |i| r.get::<_, i64>(i);
-            let (account, currency): (String, String) = (
-                r.get(0).map_err(|e| self.sql_err(e))?,
-                r.get(1).map_err(|e| self.sql_err(e))?,
-            );
-            let (bal, deb, cred) = (get(2), get(3), get(4));
-            let (bal, deb, cred) = (
-                bal.map_err(|e| self.sql_err(e))?,
-                deb.map_err(|e| self.sql_err(e))?,
-                cred.map_err(|e| self.sql_err(e))?,
-            );
-            let balance = Balance {
-                balance: self.amount(&currency, bal)?,
-                open_debit: self.amount(&currency, deb)?,
-                open_credit: self.amount(&currency, cred)?,
-                account: account.clone(),
-                currency,
-            };
-            out.entry(account).or_default().push(balance);
+        self.page_reader().balances_between(first, last)
+    }
+
+    /// The reads of [`Ledger::customers_page`] and [`Ledger::customer_balances_between`] over
+    /// this ledger's connection.
+    fn page_reader(&self) -> PageReader<'_> {
+        PageReader {
+            conn: self.store.conn(),
+            path: self.store.path(),
+            currencies: &self.currencies,
         }
-        Ok(out)
+    }
+
+    /// Pages of customers in account order (all of them, or those of `groups`), each with the
+    /// balances of its customers, read ahead of the caller by a thread of its own on a second,
+    /// read-only connection: the next page is read while the caller works on this one. For a
+    /// write transaction only (`None` outside one, or over an in-memory database, or when the
+    /// second connection cannot be opened: read page by page then). Inside the transaction no
+    /// other connection can commit, so the second connection reads the database as the
+    /// transaction began; it does not see what the transaction wrote since, so a caller must only
+    /// change the customers it has been given already.
+    pub fn read_ahead_customers(
+        &self,
+        groups: Option<Vec<String>>,
+        page: usize,
+    ) -> Option<CustomerPages<'_>> {
+        if !self.store.in_transaction() || self.store.path() == Path::new(":memory:") {
+            return None;
+        }
+        let path = self.store.path().to_path_buf();
+        let conn = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .ok()?;
+        conn.busy_timeout(crate::store::BUSY_TIMEOUT).ok()?;
+        let currencies = self.currencies.clone();
+        // Two pages in the channel at most: memory stays flat.
+        let (sender, receiver) = std::sync::mpsc::sync_channel(1);
+        let worker = std::thread::Builder::new()
+            .name("reimburse-read-ahead".into())
+            .spawn(move || {
+                let reader = PageReader {
+                    conn: &conn,
+                    path: &path,
+                    currencies: &currencies,
+                };
+                let mut after: Option<String> = None;
+                loop {
+                    let next = reader
+                        .customers_page(after.as_deref(), page, groups.as_deref())
+                        .and_then(|customers| {
+                            let balances = match (customers.first(), customers.last()) {
+                                (Some(first), Some(last)) => {
+                                    reader.balances_between(&first.account, &last.account)?
+                                }
+                                _ => HashMap::new(),
+                            };
+                            Ok(CustomerPage {
+                                customers,
+                                balances,
+                            })
+                        });
+                    let done = match &next {
+                        Ok(next) => {
+                            after = next.customers.last().map(|c| c.account.clone());
+                            next.customers.len() < page
+                        }
+                        Err(_) => true,
+                    };
+                    // The caller has stopped reading when the channel is closed.
+                    if sender.send(next).is_err() || done {
+                        return;
+                    }
+                }
+            })
+            .ok()?;
+        Some(CustomerPages {
+            ledger: self,
+            receiver: Some(receiver),
+            worker: Some(worker),
+        })
     }
 
     /// Every account's balance per currency, ordered by account and currency.
@@ -2150,6 +2298,77 @@ pub(crate) mod tests {
             "{err}"
         );
         store.rollback();
+    }
+
+    #[test]
+    fn customers_read_ahead_are_the_pages_read_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let l = Ledger::new(
+            Store::create(&dir.path().join("c.db")).unwrap(),
+            sample_company().params,
+        )
+        .unwrap();
+        for i in 1..=5 {
+            let account = format!("C-{i}");
+            l.create_customer(&Customer {
+                account: account.clone(),
+                name: format!("Customer {i}"),
+                address: None,
+                currency: "USD".into(),
+                group: if i % 2 == 0 { "EVEN" } else { "ODD" }.into(),
+                vendor_account: None,
+                payment_hold: false,
+                tax_id: None,
+            })
+            .unwrap();
+            if i != 3 {
+                opening(&l, &account, &format!("-{i}0.00"), &format!("PAY-{i}"));
+                opening(&l, &account, "7.50", &format!("INV-{i}"));
+            }
+        }
+        // Only in a write transaction, and only over a file.
+        assert!(l.read_ahead_customers(None, 2).is_none());
+        assert!(ledger().read_ahead_customers(None, 2).is_none());
+
+        l.store().begin().unwrap();
+        let pages: Vec<CustomerPage> = l
+            .read_ahead_customers(None, 2)
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        let accounts = |p: &CustomerPage| -> Vec<String> {
+            p.customers.iter().map(|c| c.account.clone()).collect()
+        };
+        assert_eq!(
+            pages.iter().map(accounts).collect::<Vec<_>>(),
+            [vec!["C-1", "C-2"], vec!["C-3", "C-4"], vec!["C-5"]]
+        );
+        let mut after: Option<String> = None;
+        for page in &pages {
+            let in_place = l.customers_page(after.as_deref(), 2, None).unwrap();
+            assert_eq!(page.customers, in_place);
+            let (first, last) = (&in_place[0].account, &in_place[in_place.len() - 1].account);
+            assert_eq!(
+                page.balances,
+                l.customer_balances_between(first, last).unwrap()
+            );
+            after = Some(last.clone());
+        }
+        assert_eq!(pages[1].balances["C-4"][0].balance, d("-32.50"));
+        assert!(!pages[1].balances.contains_key("C-3"));
+
+        let groups = Some(vec!["EVEN".to_string()]);
+        let even: Vec<Vec<String>> = l
+            .read_ahead_customers(groups, 2)
+            .unwrap()
+            .map(|p| accounts(&p.unwrap()))
+            .collect();
+        assert_eq!(even, [vec!["C-2", "C-4"], vec![]]);
+        // Stopping early stops the thread (this would hang otherwise).
+        let mut pages = l.read_ahead_customers(None, 1).unwrap();
+        assert!(pages.next().is_some());
+        drop(pages);
+        l.store().rollback();
     }
 
     #[test]

@@ -33,8 +33,8 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::ledger::{
-    Balance, Customer, Journal, Ledger, LedgerError, LineDraft, PostedVoucher, Side, Target,
-    Vendor, VoucherDraft,
+    Balance, Customer, CustomerPage, CustomerPages, Journal, Ledger, LedgerError, LineDraft,
+    PostedVoucher, Side, Target, Vendor, VoucherDraft,
 };
 use crate::parameters::hex;
 use crate::scripting::{
@@ -521,8 +521,18 @@ pub fn run_observed(
             }
         }
     }
+    // A run that begins the transaction itself reads its customers ahead on a second connection;
+    // inside a REPL or script transaction, that connection would not see what is uncommitted.
+    let read_ahead = !store.in_transaction();
     store.begin()?;
-    let result = run_in_transaction(session, &rules, options, filter.as_ref(), observer);
+    let result = run_in_transaction(
+        session,
+        &rules,
+        options,
+        filter.as_ref(),
+        read_ahead,
+        observer,
+    );
     match result {
         Ok(report) if !options.dry_run => {
             store.commit()?;
@@ -552,6 +562,7 @@ fn run_in_transaction(
     rules: &Rules,
     options: &RunOptions,
     filter: Option<&rhai::AST>,
+    read_ahead: bool,
     observer: &mut dyn RunObserver,
 ) -> Result<RunReport, RunError> {
     let ledger = session.ledger();
@@ -601,20 +612,19 @@ fn run_in_transaction(
 
     let total = count_selection(ledger, &options.selection)?;
     let mut done = 0u64;
-    let mut pager = CustomerPager::new(&options.selection);
+    let mut pager = CustomerPager::new(&options.selection, ledger, read_ahead);
     let mut block = Vec::with_capacity(BLOCK);
     let flush = |block: &mut Vec<_>, report: &mut RunReport, observer: &mut dyn RunObserver| {
         run_block(session, rules, run_id, options, block, report, observer)
     };
-    while let Some(batch) = pager.next(ledger)? {
-        // One query for the balances of the whole page (hooks only change their own customer).
-        let mut balances = match (batch.first(), batch.last()) {
-            (Some(first), Some(last)) => {
-                ledger.customer_balances_between(&first.account, &last.account)?
-            }
-            _ => Default::default(),
-        };
-        for customer in batch {
+    // A page's balances are read with it, before its customers are processed: hooks only change
+    // their own customer.
+    while let Some(CustomerPage {
+        customers,
+        mut balances,
+    }) = pager.next(ledger)?
+    {
+        for customer in customers {
             done += 1;
             if done.is_multiple_of(256) {
                 observer.progress(done, total);
@@ -1036,6 +1046,14 @@ fn process_credit(
                         "must not post or settle".into(),
                     ));
                 }
+                // Hooks change only their own customer (the run reads its customers ahead).
+                if let Some((other, _)) = journal.links.iter().find(|(c, _)| *c != customer.account)
+                {
+                    return Err(refuse(
+                        "create_one_time_vendor",
+                        format!("may link the new vendor to its own customer only, not to {other}"),
+                    ));
+                }
                 // The one vendor the hook created, as `create_vendor` returned it.
                 *one_time_vendor = Some(vendor.clone());
                 (vendor, true)
@@ -1306,57 +1324,91 @@ fn count_selection(ledger: &Ledger, selection: &Selection) -> Result<u64, RunErr
     Ok(n.max(0) as u64)
 }
 
-/// Streams the selected customers in account order, a page at a time (memory stays flat).
+/// Streams the selected customers in account order, a page at a time with their balances (memory
+/// stays flat).
 struct CustomerPager<'a> {
     selection: &'a Selection,
     after: Option<String>,
     list_pos: usize,
     done: bool,
+    /// The pages of all customers or of groups, read ahead by a thread of their own when the run
+    /// began the transaction itself (see [`Ledger::read_ahead_customers`]).
+    ahead: Option<CustomerPages<'a>>,
 }
 
 const PAGE: usize = 1000;
 
 impl<'a> CustomerPager<'a> {
-    fn new(selection: &'a Selection) -> Self {
+    /// `read_ahead`: the run began the write transaction itself, so nothing it has not written
+    /// yet is uncommitted, and a second connection reads the customers as they are.
+    fn new(selection: &'a Selection, ledger: &'a Ledger, read_ahead: bool) -> Self {
+        let ahead = match selection {
+            _ if !read_ahead => None,
+            Selection::Customers(_) => None,
+            Selection::Groups(groups) => ledger.read_ahead_customers(Some(groups.clone()), PAGE),
+            Selection::All | Selection::Where(_) => ledger.read_ahead_customers(None, PAGE),
+        };
         CustomerPager {
             selection,
             after: None,
             list_pos: 0,
             done: false,
+            ahead,
         }
     }
 
-    fn next(&mut self, ledger: &Ledger) -> Result<Option<Vec<Customer>>, RunError> {
+    fn next(&mut self, ledger: &Ledger) -> Result<Option<CustomerPage>, RunError> {
         if self.done {
             return Ok(None);
         }
-        let page = match self.selection {
-            Selection::Customers(list) => {
+        let page = match (&mut self.ahead, self.selection) {
+            (Some(ahead), _) => ahead.next().transpose()?.unwrap_or_default(),
+            (None, Selection::Customers(list)) => {
                 let mut sorted: Vec<&String> = list.iter().collect();
                 sorted.sort();
                 sorted.dedup();
-                let page: Vec<Customer> = sorted
+                let customers: Vec<Customer> = sorted
                     .iter()
                     .skip(self.list_pos)
                     .take(PAGE)
                     .map(|a| ledger.require_customer(a))
                     .collect::<Result<_, _>>()?;
-                self.list_pos += page.len();
-                page
+                self.list_pos += customers.len();
+                with_balances(ledger, customers)?
             }
-            Selection::Groups(groups) => {
-                ledger.customers_page(self.after.as_deref(), PAGE, Some(groups))?
-            }
-            Selection::All | Selection::Where(_) => {
-                ledger.customers_page(self.after.as_deref(), PAGE, None)?
-            }
+            (None, Selection::Groups(groups)) => with_balances(
+                ledger,
+                ledger.customers_page(self.after.as_deref(), PAGE, Some(groups))?,
+            )?,
+            (None, Selection::All | Selection::Where(_)) => with_balances(
+                ledger,
+                ledger.customers_page(self.after.as_deref(), PAGE, None)?,
+            )?,
         };
-        if page.len() < PAGE {
+        if page.customers.len() < PAGE {
             self.done = true;
         }
-        self.after = page.last().map(|c| c.account.clone());
-        Ok(if page.is_empty() { None } else { Some(page) })
+        self.after = page.customers.last().map(|c| c.account.clone());
+        Ok(if page.customers.is_empty() {
+            None
+        } else {
+            Some(page)
+        })
     }
+}
+
+/// A page of customers with their balances: one query for the whole page.
+fn with_balances(ledger: &Ledger, customers: Vec<Customer>) -> Result<CustomerPage, RunError> {
+    let balances = match (customers.first(), customers.last()) {
+        (Some(first), Some(last)) => {
+            ledger.customer_balances_between(&first.account, &last.account)?
+        }
+        _ => Default::default(),
+    };
+    Ok(CustomerPage {
+        customers,
+        balances,
+    })
 }
 
 // ----- the reimbursement page -----

@@ -596,6 +596,26 @@ fn create_one_time_vendor_returning_a_text_is_refused() {
     );
 }
 
+#[test]
+fn create_one_time_vendor_linking_another_customer_is_refused() {
+    let c = Company::contoso();
+    let link = "        link_vendor(customer.account, vendor.account);\n";
+    let rules = c.rules(
+        "otv-other.rhai",
+        link,
+        "        link_vendor(\"C-020\", vendor.account);\n",
+    );
+    let text = std::fs::read_to_string(&rules).unwrap();
+    assert_hook_error(
+        &c,
+        &rules,
+        &hook_at(&text, "create_one_time_vendor"),
+        "create_one_time_vendor",
+        "C-002",
+        "refused by the engine: may link the new vendor to its own customer only, not to C-020",
+    );
+}
+
 // ----- postings the engine refuses -----
 
 #[test]

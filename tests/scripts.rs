@@ -215,6 +215,24 @@ fn link_vendors_links_by_tax_id_or_name_and_previews_with_dry_run() {
 }
 
 #[test]
+fn a_dry_run_in_a_script_sees_what_the_script_posted_before() {
+    // The script's work is uncommitted: a run inside it must read customers and balances through
+    // the script's own connection (a run of its own reads them ahead on a second one).
+    let demo = Demo::new();
+    let file = demo.script(
+        "extra.rhai",
+        r#"post_voucher(#{ sequence: "opening", description: "one more payment", lines: [
+               #{ customer: "C-001", currency: "USD", amount: -25.00, type: "payment" },
+               #{ account: "3999", currency: "USD", amount: 25.00 } ] });
+           for r in dry_run().reimbursements {
+               if r.customer == "C-001" { print(`C-001 ${r.currency} ${r.amount}`); }
+           }"#,
+    );
+    let (stdout, _) = demo.ok(&["script", file.to_str().unwrap(), "--dry-run"]);
+    assert_eq!(stdout.trim(), "C-001 USD 75.00", "{stdout}");
+}
+
+#[test]
 fn reimbursement_summary_by_run() {
     let demo = Demo::new();
     let (stdout, _) = demo.ok(&["script", &shipped("reimbursement_summary.rhai")]);
