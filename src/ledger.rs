@@ -1206,18 +1206,29 @@ impl Ledger {
 
     /// Pages of customers in account order (all of them, or those of `groups`), each with the
     /// balances of its customers, read ahead of the caller by a thread of its own on a second,
-    /// read-only connection: the next page is read while the caller works on this one. For a
-    /// write transaction only (`None` outside one, or over an in-memory database, or when the
-    /// second connection cannot be opened: read page by page then). Inside the transaction no
-    /// other connection can commit, so the second connection reads the database as the
-    /// transaction began; it does not see what the transaction wrote since, so a caller must only
-    /// change the customers it has been given already.
+    /// read-only connection: the next page is read while the caller works on this one.
+    ///
+    /// For a write transaction that began with nothing uncommitted: `None` outside a
+    /// transaction, over an in-memory database or one not in WAL mode, or when the second
+    /// connection cannot be opened (read page by page then). Inside the transaction no other
+    /// connection can commit, so the second connection reads the database as the transaction
+    /// began; it does not see what the transaction wrote since, so a caller must only change the
+    /// customers it has been given already.
     pub fn read_ahead_customers(
         &self,
         groups: Option<Vec<String>>,
         page: usize,
     ) -> Option<CustomerPages<'_>> {
         if !self.store.in_transaction() || self.store.path() == Path::new(":memory:") {
+            return None;
+        }
+        // Only beside a WAL writer does a reader never hold it up.
+        let mode: String = self
+            .store
+            .conn()
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .ok()?;
+        if !mode.eq_ignore_ascii_case("wal") {
             return None;
         }
         let path = self.store.path().to_path_buf();
