@@ -918,16 +918,10 @@ rules: reimburse.rhai
             crate::parameters::Company::from_yaml(std::path::Path::new("c.yaml"), PARAMS).unwrap();
         let l = Ledger::new(Store::in_memory().unwrap(), company.params).unwrap();
         for c in customers {
-            l.create_customer(&crate::ledger::Customer {
-                account: c.to_string(),
-                name: format!("Customer {c}, Inc"),
-                address: None,
-                currency: "USD".into(),
-                group: "RETAIL".into(),
-                vendor_account: None,
-                payment_hold: false,
-                tax_id: None,
-            })
+            l.create_customer(&crate::ledger::tests::customer(
+                c,
+                &format!("Customer {c}, Inc"),
+            ))
             .unwrap();
         }
         l

@@ -542,6 +542,18 @@ impl PageReader<'_> {
             .map_err(|e| self.sql_err(e))
     }
 
+    /// Customers (in account order) with their balances: one query for them all.
+    fn with_balances(&self, customers: Vec<Customer>) -> Res<CustomerPage> {
+        let balances = match (customers.first(), customers.last()) {
+            (Some(first), Some(last)) => self.balances_between(&first.account, &last.account)?,
+            _ => HashMap::new(),
+        };
+        Ok(CustomerPage {
+            customers,
+            balances,
+        })
+    }
+
     fn balances_between(&self, first: &str, last: &str) -> Res<HashMap<String, Vec<Balance>>> {
         let mut out: HashMap<String, Vec<Balance>> = HashMap::new();
         let mut stmt = self
@@ -1194,6 +1206,11 @@ impl Ledger {
         self.page_reader().balances_between(first, last)
     }
 
+    /// Customers in account order (a page of them) with their balances, read in one query.
+    pub fn with_balances(&self, customers: Vec<Customer>) -> Res<CustomerPage> {
+        self.page_reader().with_balances(customers)
+    }
+
     /// The reads of [`Ledger::customers_page`] and [`Ledger::customer_balances_between`] over
     /// this ledger's connection.
     fn page_reader(&self) -> PageReader<'_> {
@@ -1253,18 +1270,7 @@ impl Ledger {
                 loop {
                     let next = reader
                         .customers_page(after.as_deref(), page, groups.as_deref())
-                        .and_then(|customers| {
-                            let balances = match (customers.first(), customers.last()) {
-                                (Some(first), Some(last)) => {
-                                    reader.balances_between(&first.account, &last.account)?
-                                }
-                                _ => HashMap::new(),
-                            };
-                            Ok(CustomerPage {
-                                customers,
-                                balances,
-                            })
-                        });
+                        .and_then(|customers| reader.with_balances(customers));
                     let done = match &next {
                         Ok(next) => {
                             after = next.customers.last().map(|c| c.account.clone());
@@ -1969,19 +1975,23 @@ pub(crate) mod tests {
         NaiveDate::from_ymd_opt(2026, 11, 1).unwrap()
     }
 
-    fn ledger() -> Ledger {
-        let l = Ledger::new(Store::in_memory().unwrap(), sample_company().params).unwrap();
-        l.create_customer(&Customer {
-            account: "C-1".into(),
-            name: "One".into(),
+    /// A USD customer of group RETAIL, with nothing else set.
+    pub(crate) fn customer(account: &str, name: &str) -> Customer {
+        Customer {
+            account: account.into(),
+            name: name.into(),
             address: None,
             currency: "USD".into(),
             group: "RETAIL".into(),
             vendor_account: None,
             payment_hold: false,
             tax_id: None,
-        })
-        .unwrap();
+        }
+    }
+
+    fn ledger() -> Ledger {
+        let l = Ledger::new(Store::in_memory().unwrap(), sample_company().params).unwrap();
+        l.create_customer(&customer("C-1", "One")).unwrap();
         l
     }
 
@@ -2279,17 +2289,7 @@ pub(crate) mod tests {
                 ..Default::default()
             })
             .unwrap();
-        l.create_customer(&Customer {
-            account: "C-2".into(),
-            name: "Two".into(),
-            address: None,
-            currency: "USD".into(),
-            group: "RETAIL".into(),
-            vendor_account: None,
-            payment_hold: false,
-            tax_id: None,
-        })
-        .unwrap();
+        l.create_customer(&customer("C-2", "Two")).unwrap();
         l.link_vendor("C-2", Some(&vendor.account)).unwrap();
         store.rollback_to("x").unwrap();
         let err = l.link_vendor("C-1", Some(&vendor.account)).unwrap_err();
@@ -2322,14 +2322,8 @@ pub(crate) mod tests {
         for i in 1..=5 {
             let account = format!("C-{i}");
             l.create_customer(&Customer {
-                account: account.clone(),
-                name: format!("Customer {i}"),
-                address: None,
-                currency: "USD".into(),
                 group: if i % 2 == 0 { "EVEN" } else { "ODD" }.into(),
-                vendor_account: None,
-                payment_hold: false,
-                tax_id: None,
+                ..customer(&account, &format!("Customer {i}"))
             })
             .unwrap();
             if i != 3 {

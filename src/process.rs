@@ -1361,30 +1361,28 @@ impl<'a> CustomerPager<'a> {
         if self.done {
             return Ok(None);
         }
-        let page = match (&mut self.ahead, self.selection) {
-            (Some(ahead), _) => ahead.next().transpose()?.unwrap_or_default(),
-            (None, Selection::Customers(list)) => {
-                let mut sorted: Vec<&String> = list.iter().collect();
-                sorted.sort();
-                sorted.dedup();
-                let customers: Vec<Customer> = sorted
-                    .iter()
-                    .skip(self.list_pos)
-                    .take(PAGE)
-                    .map(|a| ledger.require_customer(a))
-                    .collect::<Result<_, _>>()?;
-                self.list_pos += customers.len();
-                with_balances(ledger, customers)?
-            }
-            (None, Selection::Groups(groups)) => with_balances(
-                ledger,
-                ledger.customers_page(self.after.as_deref(), PAGE, Some(groups))?,
-            )?,
-            (None, Selection::All | Selection::Where(_)) => with_balances(
-                ledger,
-                ledger.customers_page(self.after.as_deref(), PAGE, None)?,
-            )?,
-        };
+        let page =
+            match (&mut self.ahead, self.selection) {
+                (Some(ahead), _) => ahead.next().transpose()?.unwrap_or_default(),
+                (None, Selection::Customers(list)) => {
+                    let mut sorted: Vec<&String> = list.iter().collect();
+                    sorted.sort();
+                    sorted.dedup();
+                    let customers: Vec<Customer> = sorted
+                        .iter()
+                        .skip(self.list_pos)
+                        .take(PAGE)
+                        .map(|a| ledger.require_customer(a))
+                        .collect::<Result<_, _>>()?;
+                    self.list_pos += customers.len();
+                    ledger.with_balances(customers)?
+                }
+                (None, Selection::Groups(groups)) => ledger.with_balances(
+                    ledger.customers_page(self.after.as_deref(), PAGE, Some(groups))?,
+                )?,
+                (None, Selection::All | Selection::Where(_)) => ledger
+                    .with_balances(ledger.customers_page(self.after.as_deref(), PAGE, None)?)?,
+            };
         if page.customers.len() < PAGE {
             self.done = true;
         }
@@ -1395,20 +1393,6 @@ impl<'a> CustomerPager<'a> {
             Some(page)
         })
     }
-}
-
-/// A page of customers with their balances: one query for the whole page.
-fn with_balances(ledger: &Ledger, customers: Vec<Customer>) -> Result<CustomerPage, RunError> {
-    let balances = match (customers.first(), customers.last()) {
-        (Some(first), Some(last)) => {
-            ledger.customer_balances_between(&first.account, &last.account)?
-        }
-        _ => Default::default(),
-    };
-    Ok(CustomerPage {
-        customers,
-        balances,
-    })
 }
 
 // ----- the reimbursement page -----
