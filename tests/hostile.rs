@@ -51,12 +51,17 @@ fn assert_hook_error(
     );
 }
 
-/// Writes `text` as a rule-file copy with `insert` added as the first statement of `eligible`;
-/// returns its path and text.
-fn eligible_starting_with(c: &Company, name: &str, insert: &str) -> (std::path::PathBuf, String) {
-    let rules = c.rules(name, ELIGIBLE, &format!("{ELIGIBLE}{insert}"));
+/// A copy of the default rules with `from` replaced by `to`: its path and text.
+fn edited_rules(c: &Company, name: &str, from: &str, to: &str) -> (std::path::PathBuf, String) {
+    let rules = c.rules(name, from, to);
     let text = std::fs::read_to_string(&rules).unwrap();
     (rules, text)
+}
+
+/// A copy of the default rules with `insert` added as the first statement of `eligible`: its
+/// path and text.
+fn eligible_starting_with(c: &Company, name: &str, insert: &str) -> (std::path::PathBuf, String) {
+    edited_rules(c, name, ELIGIBLE, &format!("{ELIGIBLE}{insert}"))
 }
 
 /// Runs `reimburse script <file>` with `text`; it must fail with exit code 1 and one line, and
@@ -83,12 +88,12 @@ fn script_error(c: &Company, name: &str, position: &str, message: &str) -> Strin
 #[test]
 fn deep_recursion_is_stopped_by_the_call_depth_limit() {
     let c = Company::contoso();
-    let rules = c.rules(
+    let (rules, text) = edited_rules(
+        &c,
         "recursion.rhai",
         ELIGIBLE,
         &format!("fn deeper(n) {{ deeper(n + 1) }}\n{ELIGIBLE}    deeper(0);\n"),
     );
-    let text = std::fs::read_to_string(&rules).unwrap();
     // Rhai replaces the position of a limit error by the call site at each level, so the
     // error points at the hook (the outermost call).
     assert_hook_error(
@@ -406,12 +411,12 @@ fn the_limits_come_from_the_parameters() {
     let fixture = std::fs::read_to_string(common::contoso_ledger()).unwrap();
     let c = Company::with(&yaml, &fixture);
     let recursion = "fn depth(n) { if n == 0 { 0 } else { 1 + depth(n - 1) } }\n";
-    let rules = c.rules(
+    let (rules, text) = edited_rules(
+        &c,
         "depth12.rhai",
         ELIGIBLE,
         &format!("{recursion}{ELIGIBLE}    depth(12);\n"),
     );
-    let text = std::fs::read_to_string(&rules).unwrap();
     assert_hook_error(
         &c,
         &rules,
@@ -539,12 +544,12 @@ fn vendor_for_returning_something_that_is_not_a_vendor_is_refused() {
         ("customer.rhai", "customer", "a Customer"),
         ("bool.rhai", "true", "true (bool)"),
     ] {
-        let rules = c.rules(
+        let (rules, text) = edited_rules(
+            &c,
             name,
             VENDOR_FOR,
             &format!("{VENDOR_FOR}    return {value};\n"),
         );
-        let text = std::fs::read_to_string(&rules).unwrap();
         assert_hook_error(
             &c,
             &rules,
@@ -562,12 +567,12 @@ fn vendor_for_returning_something_that_is_not_a_vendor_is_refused() {
 fn a_vendor_that_does_not_exist_is_refused_naming_the_account() {
     let c = Company::contoso();
     for account in ["V-999", "C-001"] {
-        let rules = c.rules(
+        let (rules, text) = edited_rules(
+            &c,
             "unknown_vendor.rhai",
             VENDOR_FOR,
             &format!("{VENDOR_FOR}    return \"{account}\";\n"),
         );
-        let text = std::fs::read_to_string(&rules).unwrap();
         assert_hook_error(
             &c,
             &rules,
@@ -579,40 +584,40 @@ fn a_vendor_that_does_not_exist_is_refused_naming_the_account() {
     }
 }
 
-#[test]
-fn create_one_time_vendor_returning_a_text_is_refused() {
+/// The default rules with `from` replaced by `to` are refused by the engine in
+/// `create_one_time_vendor` with `message`, for C-002: C-001 has a vendor account, C-002 is the
+/// first customer that needs a one-time vendor.
+fn assert_one_time_vendor_refused(name: &str, from: &str, to: &str, message: &str) {
     let c = Company::contoso();
-    let hook = "fn create_one_time_vendor(customer, credit) {\n";
-    let rules = c.rules("otv.rhai", hook, &format!("{hook}    return \"V-100\";\n"));
-    let text = std::fs::read_to_string(&rules).unwrap();
-    // C-001 has a vendor account; C-002 is the first customer that needs a one-time vendor.
+    let (rules, text) = edited_rules(&c, name, from, to);
     assert_hook_error(
         &c,
         &rules,
         &hook_at(&text, "create_one_time_vendor"),
         "create_one_time_vendor",
         "C-002",
-        "refused by the engine: must return the new Vendor (from create_vendor), not \"V-100\" (string)",
+        &format!("refused by the engine: {message}"),
+    );
+}
+
+#[test]
+fn create_one_time_vendor_returning_a_text_is_refused() {
+    let hook = "fn create_one_time_vendor(customer, credit) {\n";
+    assert_one_time_vendor_refused(
+        "otv.rhai",
+        hook,
+        &format!("{hook}    return \"V-100\";\n"),
+        "must return the new Vendor (from create_vendor), not \"V-100\" (string)",
     );
 }
 
 #[test]
 fn create_one_time_vendor_linking_another_customer_is_refused() {
-    let c = Company::contoso();
-    let link = "        link_vendor(customer.account, vendor.account);\n";
-    let rules = c.rules(
+    assert_one_time_vendor_refused(
         "otv-other.rhai",
-        link,
+        "        link_vendor(customer.account, vendor.account);\n",
         "        link_vendor(\"C-020\", vendor.account);\n",
-    );
-    let text = std::fs::read_to_string(&rules).unwrap();
-    assert_hook_error(
-        &c,
-        &rules,
-        &hook_at(&text, "create_one_time_vendor"),
-        "create_one_time_vendor",
-        "C-002",
-        "refused by the engine: may link the new vendor to its own customer only, not to C-020",
+        "may link the new vendor to its own customer only, not to C-020",
     );
 }
 
@@ -631,14 +636,14 @@ fn a_voucher_that_does_not_balance_is_refused() {
             "#{ customer: customer.account, currency: \"USD\", amount: 50.00 }, #{ vendor: vendor.account, currency: \"USD\", amount: -49.00 }",
         ),
     ] {
-        let rules = c.rules(
+        let (rules, text) = edited_rules(
+            &c,
             name,
             POST,
             &format!(
                 "{POST}    post_voucher(#{{ sequence: \"reimbursement\", lines: [{lines}] }});\n"
             ),
         );
-        let text = std::fs::read_to_string(&rules).unwrap();
         assert_hook_error(
             &c,
             &rules,
@@ -669,12 +674,12 @@ fn a_voucher_that_does_not_balance_is_refused() {
 fn a_negative_amount_is_refused() {
     let c = Company::contoso();
     // Through the reimbursement primitive.
-    let rules = c.rules(
+    let (rules, text) = edited_rules(
+        &c,
         "negative.rhai",
         "        amount: amount,",
         "        amount: -amount,",
     );
-    let text = std::fs::read_to_string(&rules).unwrap();
     assert_hook_error(
         &c,
         &rules,
@@ -684,12 +689,12 @@ fn a_negative_amount_is_refused() {
         "post_vendor_invoice: the amount must be positive, not -50.00",
     );
     // Through a balanced general voucher that credits the customer and debits the vendor.
-    let rules = c.rules(
+    let (rules, text) = edited_rules(
+        &c,
         "reversed.rhai",
         "    let voucher = post_vendor_invoice(#{",
         "    post_voucher(#{ sequence: \"reimbursement\", lines: [#{ customer: customer.account, currency: credit.currency, amount: -amount, type: \"reimbursement\" }, #{ vendor: vendor.account, currency: credit.currency, amount: amount, type: \"invoice\" }] });\n    return;\n    let voucher = post_vendor_invoice(#{",
     );
-    let text = std::fs::read_to_string(&rules).unwrap();
     assert_hook_error(
         &c,
         &rules,
