@@ -12,13 +12,14 @@
 //! 4. `post_reimbursement(customer, credit, vendor)` → posts the vendor invoice and settles the
 //!    customer's reimbursement transaction against its open credits.
 //!
-//! Any hook may call `skip(reason)`. After the hooks the engine checks their work (see
-//! [`RunError::Refused`]): exactly one vendor invoice, to the chosen vendor, in the credit's
-//! currency, for a positive amount, whose customer transaction is fully settled against open
-//! credits (so it can never exceed the credit there is, and the same credit can never be reimbursed
-//! twice). The whole run is one `BEGIN IMMEDIATE` transaction: any error rolls it all back; a dry
-//! run takes the same path and rolls back at the end. With `keep_going`, a failing customer's work
-//! is undone (savepoint) and the run goes on.
+//! Any hook may call `skip(reason)`. After the hooks the engine checks their work (a refusal is a
+//! [`HookError`] with `refused` set): exactly one vendor invoice, to the chosen vendor, in the
+//! credit's currency, for a positive amount, whose customer transaction is fully settled against
+//! open credits (so it can never exceed the credit there is, and the same credit can never be
+//! reimbursed twice); and hooks change only their own customer, so a page of customers can be read
+//! before the hooks of the customers before it have run. The whole run is one `BEGIN IMMEDIATE`
+//! transaction: any error rolls it all back; a dry run takes the same path and rolls back at the
+//! end. With `keep_going`, a failing customer's work is undone (savepoint) and the run goes on.
 
 use std::collections::BTreeMap;
 use std::fmt;
