@@ -367,12 +367,14 @@ pub struct Ledger {
 const KNOWN_ROWS: usize = 4096;
 
 /// What the ledger knows inside one write transaction without reading it again: number
-/// sequences, and the customers and vendors seen to exist (with the vendor's blocked flag). It
-/// belongs to the store's epoch it was filled in; every commit and rollback (also to a savepoint)
-/// moves the epoch and so empties it, and outside a transaction nothing is kept (another
-/// connection may write between two statements). Within a transaction nothing else writes: the
-/// store's transactions are `BEGIN IMMEDIATE`, the ledger is the only writer of these tables, and
-/// it never deletes a customer or vendor nor changes a vendor's blocked flag.
+/// sequences; the customers, vendors (with the vendor's blocked flag) and general-ledger accounts
+/// seen to exist; and the open transactions of the account settled last. It belongs to the store's
+/// epoch it was filled in; every commit and rollback (also to a savepoint) moves the epoch and so
+/// empties it, and outside a transaction nothing is kept (another connection may write between
+/// two statements). Within a transaction nothing else writes: the store's transactions are
+/// `BEGIN IMMEDIATE`, the ledger is the only writer of these rows (open amounts change only in
+/// `post_voucher` and `apply_settlement`), and it never deletes a customer, vendor or account nor
+/// changes a vendor's blocked flag.
 #[derive(Default)]
 struct TransactionCache {
     epoch: u64,
