@@ -1258,7 +1258,8 @@ impl Ledger {
         .ok()?;
         conn.busy_timeout(crate::store::BUSY_TIMEOUT).ok()?;
         let currencies = self.currencies.clone();
-        // Two pages in the channel at most: memory stays flat.
+        let page = page.max(1);
+        // One page waits in the channel while the next is read: memory stays flat.
         let (sender, receiver) = std::sync::mpsc::sync_channel(1);
         let worker = std::thread::Builder::new()
             .name("reimburse-read-ahead".into())
@@ -2371,6 +2372,8 @@ pub(crate) mod tests {
             .map(|p| accounts(&p.unwrap()))
             .collect();
         assert_eq!(even, [vec!["C-2", "C-4"], vec![]]);
+        // A page of none is a page of one: five of them, and the empty one that ends the list.
+        assert_eq!(l.read_ahead_customers(None, 0).unwrap().count(), 6);
         // Stopping early stops the thread (this would hang otherwise).
         let mut pages = l.read_ahead_customers(None, 1).unwrap();
         assert!(pages.next().is_some());
