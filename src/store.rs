@@ -516,9 +516,7 @@ impl Store {
     pub fn begin(&self) -> Result<(), StoreError> {
         if self.in_transaction() {
             let depth = self.nested.get() + 1;
-            self.conn
-                .execute_batch(&format!("SAVEPOINT nested_{depth}"))
-                .map_err(|e| StoreError::sqlite(&self.path, e))?;
+            self.savepoint(&format!("nested_{depth}"))?;
             self.nested.set(depth);
             return Ok(());
         }
@@ -534,10 +532,7 @@ impl Store {
         let depth = self.nested.get();
         if depth > 0 && self.in_transaction() {
             self.nested.set(depth - 1);
-            return self
-                .conn
-                .execute_batch(&format!("RELEASE nested_{depth}"))
-                .map_err(|e| StoreError::sqlite(&self.path, e));
+            return self.release(&format!("nested_{depth}"));
         }
         self.nested.set(0);
         self.conn
@@ -551,10 +546,7 @@ impl Store {
         let depth = self.nested.get();
         if depth > 0 && self.in_transaction() {
             self.nested.set(depth - 1);
-            self.bump();
-            let _ = self.conn.execute_batch(&format!(
-                "ROLLBACK TO nested_{depth}; RELEASE nested_{depth}"
-            ));
+            let _ = self.rollback_to(&format!("nested_{depth}"));
             return;
         }
         self.nested.set(0);
@@ -577,11 +569,6 @@ impl Store {
         self.epoch.load(Ordering::Relaxed)
     }
 
-    /// Moves the epoch for a rollback to a savepoint (the commit and rollback hooks see the rest).
-    fn bump(&self) {
-        self.epoch.fetch_add(1, Ordering::Relaxed);
-    }
-
     /// Sets a savepoint inside the open transaction.
     pub fn savepoint(&self, name: &str) -> Result<(), StoreError> {
         self.cached(&format!("SAVEPOINT {name}"))
@@ -602,7 +589,8 @@ impl Store {
 
     /// Undoes the work since the savepoint, and releases it.
     pub fn rollback_to(&self, name: &str) -> Result<(), StoreError> {
-        self.bump();
+        // SQLite's rollback hook does not see a rollback to a savepoint: the epoch moves here.
+        self.epoch.fetch_add(1, Ordering::Relaxed);
         self.cached(&format!("ROLLBACK TO {name}"))?;
         self.cached(&format!("RELEASE {name}"))
     }
