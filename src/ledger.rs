@@ -366,6 +366,14 @@ pub struct Ledger {
 /// beyond): more than a page of customers, little memory.
 const KNOWN_ROWS: usize = 4096;
 
+/// Adds `key` to a set of the transaction cache, which starts again empty beyond [`KNOWN_ROWS`].
+fn remember(known: &mut HashSet<String>, key: &str) {
+    if known.len() >= KNOWN_ROWS && !known.contains(key) {
+        known.clear();
+    }
+    known.insert(key.to_string());
+}
+
 /// What the ledger knows inside one write transaction without reading it again: number
 /// sequences; the customers, vendors (with the vendor's blocked flag) and general-ledger accounts
 /// seen to exist; and the open transactions of the account settled last. It belongs to the store's
@@ -384,7 +392,7 @@ struct TransactionCache {
     customers: HashSet<String>,
     /// Vendors known to exist -> blocked.
     vendors: HashMap<String, bool>,
-    /// General-ledger accounts known to exist (a company has a handful).
+    /// General-ledger accounts known to exist (a company has a handful; at most [`KNOWN_ROWS`]).
     accounts: HashSet<String>,
     /// The open transactions of the account and currency settled last (one key only: memory stays
     /// flat), kept in step by the ledger's writes.
@@ -487,6 +495,13 @@ fn date_text(date: NaiveDate) -> String {
     text
 }
 
+/// A currency of the company by code.
+fn currency_in<'a>(currencies: &'a HashMap<String, Currency>, code: &str) -> Res<&'a Currency> {
+    currencies
+        .get(code)
+        .ok_or_else(|| LedgerError::UnknownCurrency(code.to_string()))
+}
+
 /// The reads of a page of customers and their balances, over any connection to the database
 /// (the ledger's own, or the read-ahead thread's).
 struct PageReader<'a> {
@@ -501,10 +516,7 @@ impl PageReader<'_> {
     }
 
     fn amount(&self, currency: &str, minor: i64) -> Res<Decimal> {
-        self.currencies
-            .get(currency)
-            .map(|c| c.from_minor(minor))
-            .ok_or_else(|| LedgerError::UnknownCurrency(currency.to_string()))
+        Ok(currency_in(self.currencies, currency)?.from_minor(minor))
     }
 
     fn customers_page(
@@ -775,9 +787,7 @@ impl Ledger {
 
     /// The currency with this code.
     pub fn currency(&self, code: &str) -> Res<&Currency> {
-        self.currencies
-            .get(code)
-            .ok_or_else(|| LedgerError::UnknownCurrency(code.to_string()))
+        currency_in(&self.currencies, code)
     }
 
     /// Sets the run that new vouchers and settlements are traced to.
@@ -845,28 +855,43 @@ impl Ledger {
 
     /// Checks that a customer exists (a lean read for the write paths, once per transaction).
     fn check_customer(&self, account: &str) -> Res<()> {
-        if self.cache().is_some_and(|c| c.customers.contains(account)) {
-            return Ok(());
-        }
-        self.require_row(
+        self.require_known(
+            |c| &mut c.customers,
             "SELECT 1 FROM customers WHERE account = ?1",
             account,
             "customer",
-        )?;
-        self.known_customers([account]);
-        Ok(())
+        )
     }
 
     /// Notes in the transaction cache that customers exist.
     fn known_customers<'a>(&self, accounts: impl IntoIterator<Item = &'a str>) {
         if let Some(mut cache) = self.cache() {
             for account in accounts {
-                if cache.customers.len() >= KNOWN_ROWS {
-                    cache.customers.clear();
-                }
-                cache.customers.insert(account.to_string());
+                remember(&mut cache.customers, account);
             }
         }
+    }
+
+    /// [`Ledger::require_row`] once per transaction: a key found is kept in the set of the
+    /// transaction cache that `known` picks.
+    fn require_known(
+        &self,
+        known: fn(&mut TransactionCache) -> &mut HashSet<String>,
+        sql: &str,
+        key: &str,
+        what: &'static str,
+    ) -> Res<()> {
+        let mut cache = self.cache();
+        if let Some(c) = cache.as_mut()
+            && known(c).contains(key)
+        {
+            return Ok(());
+        }
+        self.require_row(sql, key, what)?;
+        if let Some(c) = cache.as_mut() {
+            remember(known(c), key);
+        }
+        Ok(())
     }
 
     /// Notes in the transaction cache that a vendor exists, and whether it is blocked.
@@ -1583,36 +1608,31 @@ impl Ledger {
             Ok(posted)
         })();
         let posted = result.map_err(|e| self.sql_err(e))?;
-        let mut new_transactions = posted.sub_ledger.iter();
-        for (line, _, customer, vendor, minor) in &checked {
-            let party = match (customer, vendor) {
-                (Some(c), _) => Some((Side::Customer, c)),
-                (None, Some(v)) => Some((Side::Vendor, v)),
-                (None, None) => None,
-            };
-            if let Some((side, party)) = party
-                && let Some(new) = new_transactions.next()
-            {
-                self.posted_in_cache(side, party, &line.currency, new.id, *minor, &date);
-            }
+        // The sub-ledger lines follow the voucher lines that name a customer or a vendor.
+        let parties = checked
+            .iter()
+            .filter(|(_, _, c, v, _)| c.is_some() || v.is_some());
+        for (new, (line, _, _, _, minor)) in posted.sub_ledger.iter().zip(parties) {
+            self.posted_in_cache(
+                new.side,
+                &new.account,
+                &line.currency,
+                new.id,
+                *minor,
+                &date,
+            );
         }
         self.journal.borrow_mut().vouchers.push(posted.clone());
         Ok(posted)
     }
 
     fn require_account(&self, account: &str) -> Res<()> {
-        if self.cache().is_some_and(|c| c.accounts.contains(account)) {
-            return Ok(());
-        }
-        self.require_row(
+        self.require_known(
+            |c| &mut c.accounts,
             "SELECT 1 FROM gl_accounts WHERE account = ?1",
             account,
             "general-ledger account",
-        )?;
-        if let Some(mut cache) = self.cache() {
-            cache.accounts.insert(account.to_string());
-        }
-        Ok(())
+        )
     }
 
     // ----- settlement -----
