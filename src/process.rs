@@ -1554,7 +1554,6 @@ pub fn each_reimbursement(
     filter: &ReimbursementFilter,
     observer: &mut dyn FnMut(&Reimbursement),
 ) -> Result<u64, LedgerError> {
-    const PAGE: usize = 1000;
     let store = ledger.store();
     let conn = store.conn();
     // One read transaction (deferred: takes no write lock) unless one is already open.
@@ -1566,6 +1565,25 @@ pub fn each_reimbursement(
     } else {
         None
     };
+    let seen = reimbursement_pages(ledger, filter, |rows| -> Result<(), LedgerError> {
+        for (r, _) in &rows {
+            observer(r);
+        }
+        Ok(())
+    })?;
+    drop(snapshot); // rolls back the read transaction
+    Ok(seen)
+}
+
+/// Hands the reimbursements that match `filter` (each with its vendor invoice's transaction id)
+/// to `each_page`, oldest first, at most 1000 at a time: memory stays flat however many there
+/// are. `filter.after_id` and `filter.limit` keep their meaning. Returns how many it handed on.
+fn reimbursement_pages<E: From<LedgerError>>(
+    ledger: &Ledger,
+    filter: &ReimbursementFilter,
+    mut each_page: impl FnMut(Vec<(Reimbursement, i64)>) -> Result<(), E>,
+) -> Result<u64, E> {
+    const PAGE: usize = 1000;
     let mut page = filter.clone();
     let mut left = filter.limit;
     let mut seen = 0u64;
@@ -1574,18 +1592,16 @@ pub fn each_reimbursement(
         if page.limit == Some(0) {
             break;
         }
-        let rows = reimbursements(ledger, &page)?;
-        let Some(last) = rows.last() else { break };
+        let rows = reimbursements_with_invoices(ledger, &page)?;
+        let Some((last, _)) = rows.last() else { break };
         page.after_id = Some(last.id);
-        for r in &rows {
-            observer(r);
-        }
-        seen += rows.len() as u64;
+        let n = rows.len();
+        each_page(rows)?;
+        seen += n as u64;
         if let Some(l) = &mut left {
-            *l -= rows.len();
+            *l -= n;
         }
     }
-    drop(snapshot); // rolls back the read transaction
     Ok(seen)
 }
 
@@ -1681,12 +1697,9 @@ pub fn pay_observed(
             totals: BTreeMap::new(),
         };
         let mut paid = 0i64;
-        // Page through the open invoices so memory stays flat however many there are.
-        filter.limit = Some(1000);
-        loop {
-            let open = reimbursements_with_invoices(ledger, &filter)?;
-            let Some((last, _)) = open.last() else { break };
-            filter.after_id = Some(last.id);
+        // Page through all the open invoices so memory stays flat however many there are.
+        filter.limit = None;
+        reimbursement_pages(ledger, &filter, |open| -> Result<(), RunError> {
             // Nothing reads what the primitives journal here: drop it a page at a time so it
             // does not grow with the number of invoices.
             ledger.take_journal();
@@ -1756,7 +1769,8 @@ pub fn pay_observed(
                     voucher: posted.number,
                 });
             }
-        }
+            Ok(())
+        })?;
         conn.execute(
             "UPDATE runs SET finished_at = ?2, reimbursed = ?3 WHERE id = ?1",
             params![run_id, now_text(), paid],
