@@ -224,9 +224,7 @@ const RUN: &[&str] = &["run", "--date", "2026-11-30"];
 
 /// `FILE:LINE:COLUMN: ` of the first occurrence of `needle` in `text`.
 fn position(file: &str, text: &str, needle: &str) -> String {
-    let line = line_of(text, needle);
-    let column = text.lines().nth(line - 1).unwrap().find(needle).unwrap() + 1;
-    format!("{file}:{line}:{column}: ")
+    format!("{file}:{}: ", common::line_column(text, needle))
 }
 
 /// `company.yaml:LINE:COLUMN: ` of the first occurrence of `needle` in `yaml`.

@@ -10,26 +10,11 @@ mod common;
 
 use std::path::Path;
 
-use common::{Company, company_yaml, edit, line_of, rows};
+use common::{Company, company_yaml, edit, hook_at, line_column, line_of, rows, run_with};
 
 const ELIGIBLE: &str = "fn eligible(customer, credit) {\n";
 const VENDOR_FOR: &str = "fn vendor_for(customer, credit) {\n";
 const POST: &str = "fn post_reimbursement(customer, credit, vendor) {\n";
-
-/// `line:column` of the opening brace of `fn <hook>(` in a rule file's text: where errors that
-/// carry no position of their own (limits, refusals by the engine) point.
-fn hook_at(text: &str, hook: &str) -> String {
-    let line = line_of(text, &format!("fn {hook}("));
-    let column = text.lines().nth(line - 1).unwrap().find('{').unwrap() + 1;
-    format!("{line}:{column}")
-}
-
-/// `line:column` of the first occurrence of `needle` in `text`.
-fn at(text: &str, needle: &str) -> String {
-    let line = line_of(text, needle);
-    let column = text.lines().nth(line - 1).unwrap().find(needle).unwrap() + 1;
-    format!("{line}:{column}")
-}
 
 /// A broken run whose error must be exactly `<rules>:<position>: hook <hook>, customer
 /// <customer> (USD): <message>`.
@@ -119,113 +104,89 @@ fn deep_recursion_is_stopped_by_the_call_depth_limit() {
     );
 }
 
-#[test]
-fn a_huge_string_is_stopped_by_the_string_size_limit() {
-    let c = Company::contoso();
-    for (name, growth) in [
-        ("double.rhai", "    let s = \"x\";\n    loop { s += s; }\n"),
-        (
-            "pad.rhai",
-            "    let s = \"x\";\n    s.pad(10000000, \"y\");\n",
-        ),
-        (
-            "append.rhai",
-            "    let s = \"\";\n    for i in 0..100000 { s += \"0123456789\"; }\n",
-        ),
-    ] {
-        let (rules, text) = eligible_starting_with(&c, name, growth);
+/// Each of `growths` (name, statements put first in `eligible`) and the stand-alone script
+/// (name, text, the position its error points at) must be stopped with `message`.
+fn assert_stopped(
+    c: &Company,
+    growths: &[(&str, &str)],
+    script: (&str, &str, &str),
+    message: &str,
+) {
+    for (name, growth) in growths {
+        let (rules, text) = eligible_starting_with(c, name, growth);
         assert_hook_error(
-            &c,
+            c,
             &rules,
             &hook_at(&text, "eligible"),
             "eligible",
             "C-001",
-            "a string grew past the string size limit (limits.max_string_size)",
+            message,
         );
     }
-    let err = script_fails(&c, "string.rhai", "let s = \"x\";\nloop { s += s; }\n");
-    assert_eq!(
-        err,
-        script_error(
-            &c,
-            "string.rhai",
-            "2:10",
-            "a string grew past the string size limit (limits.max_string_size)"
-        )
+    let (name, text, position) = script;
+    let err = script_fails(c, name, text);
+    assert_eq!(err, script_error(c, name, position, message));
+}
+
+#[test]
+fn a_huge_string_is_stopped_by_the_string_size_limit() {
+    assert_stopped(
+        &Company::contoso(),
+        &[
+            ("double.rhai", "    let s = \"x\";\n    loop { s += s; }\n"),
+            (
+                "pad.rhai",
+                "    let s = \"x\";\n    s.pad(10000000, \"y\");\n",
+            ),
+            (
+                "append.rhai",
+                "    let s = \"\";\n    for i in 0..100000 { s += \"0123456789\"; }\n",
+            ),
+        ],
+        ("string.rhai", "let s = \"x\";\nloop { s += s; }\n", "2:10"),
+        "a string grew past the string size limit (limits.max_string_size)",
     );
 }
 
 #[test]
 fn a_huge_array_is_stopped_by_the_array_size_limit() {
-    let c = Company::contoso();
-    for (name, growth) in [
-        ("double.rhai", "    let a = [1];\n    loop { a += a; }\n"),
-        (
-            "nested.rhai",
-            "    let a = [[]];\n    loop { a[0] += [1, 2, 3, 4, 5, 6, 7, 8]; a[0] += a[0]; }\n",
-        ),
-        ("pad.rhai", "    let a = [];\n    a.pad(10000000, 0);\n"),
-    ] {
-        let (rules, text) = eligible_starting_with(&c, name, growth);
-        assert_hook_error(
-            &c,
-            &rules,
-            &hook_at(&text, "eligible"),
-            "eligible",
-            "C-001",
-            "an array grew past the array size limit (limits.max_array_size)",
-        );
-    }
-    let err = script_fails(&c, "array.rhai", "let a = [1];\nloop { a += a; }\n");
-    assert_eq!(
-        err,
-        script_error(
-            &c,
-            "array.rhai",
-            "2:10",
-            "an array grew past the array size limit (limits.max_array_size)"
-        )
+    assert_stopped(
+        &Company::contoso(),
+        &[
+            ("double.rhai", "    let a = [1];\n    loop { a += a; }\n"),
+            (
+                "nested.rhai",
+                "    let a = [[]];\n    loop { a[0] += [1, 2, 3, 4, 5, 6, 7, 8]; a[0] += a[0]; }\n",
+            ),
+            ("pad.rhai", "    let a = [];\n    a.pad(10000000, 0);\n"),
+        ],
+        ("array.rhai", "let a = [1];\nloop { a += a; }\n", "2:10"),
+        "an array grew past the array size limit (limits.max_array_size)",
     );
 }
 
 #[test]
 fn a_huge_map_is_stopped_by_the_map_size_limit() {
-    let c = Company::contoso();
     // Rhai checks a map's size when it is combined or passed to a function (not when a key is
     // added by `m[k] = v`: see SECURITY.md), so these grow it by mixing in and by a call.
-    for (name, growth) in [
+    assert_stopped(
+        &Company::contoso(),
+        &[
+            (
+                "mixin.rhai",
+                "    let m = #{};\n    for i in 0..20000 { m += #{ x: i }; m[`k${i}`] = i; }\n",
+            ),
+            (
+                "len.rhai",
+                "    let m = #{};\n    for i in 0..20000 { m[`k${i}`] = i; }\n    m.len();\n",
+            ),
+        ],
         (
-            "mixin.rhai",
-            "    let m = #{};\n    for i in 0..20000 { m += #{ x: i }; m[`k${i}`] = i; }\n",
-        ),
-        (
-            "len.rhai",
-            "    let m = #{};\n    for i in 0..20000 { m[`k${i}`] = i; }\n    m.len();\n",
-        ),
-    ] {
-        let (rules, text) = eligible_starting_with(&c, name, growth);
-        assert_hook_error(
-            &c,
-            &rules,
-            &hook_at(&text, "eligible"),
-            "eligible",
-            "C-001",
-            "an object map grew past the map size limit (limits.max_map_size)",
-        );
-    }
-    let err = script_fails(
-        &c,
-        "map.rhai",
-        "let m = #{};\nfor i in 0..20000 { m[`k${i}`] = i; }\nm.len()\n",
-    );
-    assert_eq!(
-        err,
-        script_error(
-            &c,
             "map.rhai",
+            "let m = #{};\nfor i in 0..20000 { m[`k${i}`] = i; }\nm.len()\n",
             "3:3",
-            "an object map grew past the map size limit (limits.max_map_size)"
-        )
+        ),
+        "an object map grew past the map size limit (limits.max_map_size)",
     );
 }
 
@@ -281,7 +242,7 @@ fn data_grown_by_index_is_stopped_by_the_memory_limit() {
         let (rules, text) = eligible_starting_with(&c, name, &growth);
         let err = fails_in_bounds(
             &c,
-            &["run", "--json", "--date", "2026-11-30", "--rules", rules.to_str().unwrap()],
+            &run_with(&rules),
         );
         assert_eq!(
             err,
@@ -335,17 +296,7 @@ fn the_memory_limit_comes_from_the_parameters() {
         "strings_rules.rhai",
         &format!("    {}", grow(700).replace("}\n", "}\n    ")),
     );
-    let err = fails_in_bounds(
-        &c,
-        &[
-            "run",
-            "--json",
-            "--date",
-            "2026-11-30",
-            "--rules",
-            rules.to_str().unwrap(),
-        ],
-    );
+    let err = fails_in_bounds(&c, &run_with(&rules));
     assert_eq!(
         err,
         format!(
@@ -481,7 +432,7 @@ fn a_hook_that_throws_shows_the_thrown_text() {
     assert_hook_error(
         &c,
         &rules,
-        &at(&text, "throw"),
+        &line_column(&text, "throw"),
         "eligible",
         "C-001",
         "the customer table looks corrupt",
@@ -647,7 +598,7 @@ fn a_voucher_that_does_not_balance_is_refused() {
         assert_hook_error(
             &c,
             &rules,
-            &at(&text, "post_voucher("),
+            &line_column(&text, "post_voucher("),
             "post_reimbursement",
             "C-001",
             "voucher does not balance in USD: the lines sum to 1.00",
@@ -683,7 +634,7 @@ fn a_negative_amount_is_refused() {
     assert_hook_error(
         &c,
         &rules,
-        &at(&text, "post_vendor_invoice("),
+        &line_column(&text, "post_vendor_invoice("),
         "post_reimbursement",
         "C-001",
         "post_vendor_invoice: the amount must be positive, not -50.00",
@@ -770,7 +721,7 @@ fn a_script_cannot_change_the_parameters() {
         format!(
             "error: {}:{}: syntax error: Expression cannot be assigned to\n",
             rules.display(),
-            at(&text, "params().minimum_reimbursement = ")
+            line_column(&text, "params().minimum_reimbursement = ")
         )
     );
     // Through a variable: the Parameters type has no setters.
@@ -782,7 +733,7 @@ fn a_script_cannot_change_the_parameters() {
     assert_hook_error(
         &c,
         &rules,
-        &at(&text, "minimum_reimbursement = 0.01"),
+        &line_column(&text, "minimum_reimbursement = 0.01"),
         "eligible",
         "C-001",
         "No writable property 'minimum_reimbursement' - a setter is not registered for type 'Parameters' to handle 'decimal'",
@@ -821,7 +772,7 @@ fn eval_is_disabled() {
         format!(
             "error: {}:{}: syntax error: reserved keyword 'eval' is disabled\n",
             rules.display(),
-            at(&text, "eval(")
+            line_column(&text, "eval(")
         )
     );
     let file = c.write("eval_script.rhai", "let x = 1;\neval(\"x + 1\")\n");
@@ -861,7 +812,7 @@ fn files_processes_and_the_network_are_not_reachable() {
         let prefix = format!(
             "error: {}:{}: hook eligible, customer C-001 (USD): Function not found: {function} (",
             rules.display(),
-            at(&text, call)
+            line_column(&text, call)
         );
         assert!(err.starts_with(&prefix), "{err}\nexpected: {prefix}");
 
@@ -882,7 +833,7 @@ fn files_processes_and_the_network_are_not_reachable() {
         assert_hook_error(
             &c,
             &rules,
-            &at(&text, &call),
+            &line_column(&text, &call),
             "eligible",
             "C-001",
             &format!("Module not found: {module}"),
@@ -898,7 +849,7 @@ fn files_processes_and_the_network_are_not_reachable() {
     let prefix = format!(
         "error: {}:{}: hook eligible, customer C-001 (USD): Function not found: open_file (",
         rules.display(),
-        at(&text, "call(")
+        line_column(&text, "call(")
     );
     assert!(err.starts_with(&prefix), "{err}\nexpected: {prefix}");
 }
@@ -944,7 +895,7 @@ fn imports_outside_the_rules_folder_are_refused_naming_the_module() {
         assert_hook_error(
             &c,
             &rules,
-            &at(&text, &format!("\"{module}\"")),
+            &line_column(&text, &format!("\"{module}\"")),
             "eligible",
             "C-001",
             &format!("cannot import \"{module}\": {why}"),

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{Company, customers_of, line_of, rows};
+use common::{Company, customers_of, hook_at, line_column, line_of, rows};
 use serde_json::{Value, json};
 
 /// The expected JSON of an open reimbursement row.
@@ -936,14 +936,6 @@ fn an_edited_eligibility_rule_is_applied() {
 
 // ----- broken rules: a clear error, and nothing written -----
 
-/// The `file:line:column` of the opening brace of `fn <hook>` in a rule file's text.
-fn hook_position(text: &str, hook: &str) -> String {
-    let header = format!("fn {hook}(");
-    let line = line_of(text, &header);
-    let column = text.lines().nth(line - 1).unwrap().find('{').unwrap() + 1;
-    format!("{line}:{column}")
-}
-
 #[test]
 fn a_runtime_error_in_a_hook_names_file_line_column_hook_and_customer() {
     let c = Company::contoso();
@@ -977,7 +969,7 @@ fn an_endless_loop_is_stopped_by_the_operations_limit() {
     let err = c.broken_run(&rules);
     assert!(start.elapsed().as_secs() < 20, "the limit took too long");
     let text = std::fs::read_to_string(&rules).unwrap();
-    let at = hook_position(&text, "eligible");
+    let at = hook_at(&text, "eligible");
     assert!(
         err.starts_with(&format!(
             "error: {}:{at}: hook eligible, customer C-001 (USD): ",
@@ -992,7 +984,7 @@ fn an_endless_loop_is_stopped_by_the_operations_limit() {
 fn refused(c: &Company, rules: &std::path::Path) -> String {
     let err = c.broken_run(rules);
     let text = std::fs::read_to_string(rules).unwrap();
-    let at = hook_position(&text, "post_reimbursement");
+    let at = hook_at(&text, "post_reimbursement");
     let prefix = format!(
         "error: {}:{at}: hook post_reimbursement, customer C-001 (USD): refused by the engine: ",
         rules.display()
@@ -1154,18 +1146,11 @@ fn keep_going_with_a_script_error_in_one_customer() {
     assert_eq!(failed.len(), 1, "{report:#}");
     assert_eq!(failed[0]["customer"], "C-019");
     let text = std::fs::read_to_string(&rules).unwrap();
-    let line = line_of(&text, "no_such_function");
-    let column = text
-        .lines()
-        .nth(line - 1)
-        .unwrap()
-        .find("no_such_function")
-        .unwrap()
-        + 1;
+    let at = line_column(&text, "no_such_function");
     let error = failed[0]["error"].as_str().unwrap();
     assert!(
         error.starts_with(&format!(
-            "{}:{line}:{column}: hook eligible, customer C-019 (USD): ",
+            "{}:{at}: hook eligible, customer C-019 (USD): ",
             rules.display()
         )),
         "{error}"

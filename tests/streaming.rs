@@ -60,6 +60,15 @@ impl Generated {
         out
     }
 
+    /// A command's table output, checked to be the one comfy-table draws when it holds every
+    /// row (the streamed table must not differ from it).
+    fn table(&self, args: &[&str]) -> String {
+        let streamed = self.ok(&[], args);
+        let comfy = self.ok(&[("REIMBURSE_TABLE_BUFFER_ROWS", "1000000")], args);
+        assert_eq!(streamed, comfy, "{args:?}");
+        streamed
+    }
+
     /// Standard output of a command that must succeed.
     fn ok(&self, env: &[(&str, &str)], args: &[&str]) -> String {
         let out = self.command(env, args);
@@ -140,12 +149,7 @@ fn a_large_run_pay_and_page_print_the_librarys_reports_exactly() {
     assert_eq!(cli, pretty(&expected), "run --dry-run --json");
 
     // The table: the streamed one is the one comfy-table draws when it holds every row.
-    let streamed = g.ok(&[], &[&run[..], &["--dry-run"]].concat());
-    let comfy = g.ok(
-        &[("REIMBURSE_TABLE_BUFFER_ROWS", "1000000")],
-        &[&run[..], &["--dry-run"]].concat(),
-    );
-    assert_eq!(streamed, comfy);
+    let streamed = g.table(&[&run[..], &["--dry-run"]].concat());
     assert_eq!(table_rows(&streamed), expected.reimbursements.len());
     assert!(streamed.contains("Skipped, by reason (--json lists each credit):"));
     assert!(streamed.ends_with(&format!("{} skipped\n", expected.skipped_count)));
@@ -173,12 +177,7 @@ fn a_large_run_pay_and_page_print_the_librarys_reports_exactly() {
     let csv = g.ok(&[], &["reimbursements", "--csv"]);
     assert_eq!(csv.lines().count(), rows.len() + 1);
     assert!(csv.starts_with("id,run,date,customer,vendor,one_time_vendor,currency,amount,"));
-    let table = g.ok(&[], &["reimbursements"]);
-    let comfy = g.ok(
-        &[("REIMBURSE_TABLE_BUFFER_ROWS", "1000000")],
-        &["reimbursements"],
-    );
-    assert_eq!(table, comfy);
+    let table = g.table(&["reimbursements"]);
     assert!(table.ends_with(&format!("\n{} reimbursements\n", rows.len())));
     let some = g.ok(&[], &["reimbursements", "--json", "--customer", "C0000004"]);
     let expected_some: Vec<_> = rows.iter().filter(|r| r.customer == "C0000004").collect();
@@ -197,12 +196,7 @@ fn a_large_run_pay_and_page_print_the_librarys_reports_exactly() {
     assert_eq!(dry_pay.payments.len(), rows.len());
     let cli = g.ok(&[], &[&pay[..], &["--dry-run", "--json"]].concat());
     assert_eq!(cli, pretty(&dry_pay), "pay --dry-run --json");
-    let table = g.ok(&[], &[&pay[..], &["--dry-run"]].concat());
-    let comfy = g.ok(
-        &[("REIMBURSE_TABLE_BUFFER_ROWS", "1000000")],
-        &[&pay[..], &["--dry-run"]].concat(),
-    );
-    assert_eq!(table, comfy);
+    let table = g.table(&[&pay[..], &["--dry-run"]].concat());
     assert_eq!(table_rows(&table), rows.len());
     let paid: Value = serde_json::from_str(&g.ok(&[], &[&pay[..], &["--json"]].concat())).unwrap();
     let mut expected_paid = serde_json::to_value(&dry_pay).unwrap();

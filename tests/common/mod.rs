@@ -68,6 +68,33 @@ pub fn line_of(text: &str, needle: &str) -> usize {
         + 1
 }
 
+/// The arguments of a committing run with `rules` (JSON report, posting date 2026-11-30).
+pub fn run_with(rules: &Path) -> [&str; 6] {
+    [
+        "run",
+        "--json",
+        "--date",
+        "2026-11-30",
+        "--rules",
+        rules.to_str().unwrap(),
+    ]
+}
+
+/// `line:column` (1-based) of the first occurrence of `needle` in `text`.
+pub fn line_column(text: &str, needle: &str) -> String {
+    let line = line_of(text, needle);
+    let column = text.lines().nth(line - 1).unwrap().find(needle).unwrap() + 1;
+    format!("{line}:{column}")
+}
+
+/// `line:column` of the opening brace of `fn <hook>(` in a rule file's text: where errors that
+/// carry no position of their own (limits, refusals by the engine) point.
+pub fn hook_at(text: &str, hook: &str) -> String {
+    let line = line_of(text, &format!("fn {hook}("));
+    let column = text.lines().nth(line - 1).unwrap().find('{').unwrap() + 1;
+    format!("{line}:{column}")
+}
+
 /// Checks that a command did not panic, and returns its standard error.
 pub fn no_panic(out: &Output) -> String {
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
@@ -217,17 +244,7 @@ impl Company {
     /// Returns the error line (with its newline).
     pub fn broken_run(&self, rules: &Path) -> String {
         let before = self.snapshot();
-        let err = self.fails(
-            1,
-            &[
-                "run",
-                "--json",
-                "--date",
-                "2026-11-30",
-                "--rules",
-                rules.to_str().unwrap(),
-            ],
-        );
+        let err = self.fails(1, &run_with(rules));
         self.assert_unchanged(&before, &format!("a failed run with {}", rules.display()));
         assert_eq!(err.lines().count(), 1, "{err}");
         assert_eq!(self.reimbursement_count(), 0);
