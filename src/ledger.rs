@@ -907,16 +907,26 @@ impl Ledger {
     /// Checks that `sql` (a `SELECT 1 ... WHERE key = ?1`) finds a row; `what` names the thing
     /// that is not found otherwise.
     fn require_row(&self, sql: &str, key: &str, what: &'static str) -> Res<()> {
-        let found: Option<i64> = self
-            .store
+        self.one_row(sql, [key], |r| r.get::<_, i64>(0), what, || key.to_string())
+            .map(|_| ())
+    }
+
+    /// The one row `sql` finds for `params`, read by `row`; [`LedgerError::NotFound`] naming
+    /// `what` and `key` when there is none.
+    fn one_row<T>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        row: impl FnOnce(&Row) -> rusqlite::Result<T>,
+        what: &'static str,
+        key: impl FnOnce() -> String,
+    ) -> Res<T> {
+        self.store
             .conn()
             .prepare_cached(sql)
-            .and_then(|mut s| s.query_row([key], |r| r.get(0)).optional())
-            .map_err(|e| self.sql_err(e))?;
-        found.map(|_| ()).ok_or_else(|| LedgerError::NotFound {
-            what,
-            key: key.to_string(),
-        })
+            .and_then(|mut s| s.query_row(params, row).optional())
+            .map_err(|e| self.sql_err(e))?
+            .ok_or_else(|| LedgerError::NotFound { what, key: key() })
     }
 
     /// Whether a vendor is blocked (`None`: it does not exist); read once per transaction.
@@ -1445,17 +1455,13 @@ impl Ledger {
             .and_then(|c| c.sequences.get(sequence).cloned());
         let (prefix, width, n) = match known {
             Some(known) => known,
-            None => conn
-                .prepare_cached("SELECT prefix, width, next FROM number_sequences WHERE name = ?1")
-                .and_then(|mut s| {
-                    s.query_row([sequence], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-                        .optional()
-                })
-                .map_err(|e| self.sql_err(e))?
-                .ok_or_else(|| LedgerError::NotFound {
-                    what: "number sequence",
-                    key: sequence.to_string(),
-                })?,
+            None => self.one_row(
+                "SELECT prefix, width, next FROM number_sequences WHERE name = ?1",
+                [sequence],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                "number sequence",
+                || sequence.to_string(),
+            )?,
         };
         conn.prepare_cached("UPDATE number_sequences SET next = ?2 WHERE name = ?1")
             .and_then(|mut s| s.execute(params![sequence, n + 1]))
@@ -1653,18 +1659,13 @@ impl Ledger {
                 "SELECT account, currency, open_minor FROM vendor_transactions WHERE id = ?1"
             }
         };
-        self.store
-            .conn()
-            .prepare_cached(sql)
-            .and_then(|mut s| {
-                s.query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-                    .optional()
-            })
-            .map_err(|e| self.sql_err(e))?
-            .ok_or_else(|| LedgerError::NotFound {
-                what: "transaction",
-                key: format!("{} #{id}", side.name()),
-            })
+        self.one_row(
+            sql,
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            "transaction",
+            || format!("{} #{id}", side.name()),
+        )
     }
 
     /// The open amount (in minor units) of one transaction.
