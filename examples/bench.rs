@@ -590,10 +590,13 @@ fn baseline_run(ledger: &Ledger, date: NaiveDate) -> Res<Count> {
         .read_ahead_customers(None, 1000)
         .ok_or("no read-ahead connection")?;
     for page in pages {
-        let CustomerPage {
-            customers: page,
-            mut balances,
-        } = page?;
+        let (
+            CustomerPage {
+                customers: page,
+                mut balances,
+            },
+            (),
+        ) = page?;
         for customer in &page {
             let mut one_time: Option<Vendor> = None;
             for credit in balances.remove(&customer.account).unwrap_or_default() {

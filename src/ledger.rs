@@ -607,21 +607,22 @@ pub struct CustomerPage {
     pub balances: HashMap<String, Vec<Balance>>,
 }
 
-/// The pages of [`Ledger::read_ahead_customers`], in order (the last one may be empty); their
-/// customers are noted in the ledger's transaction cache as they are handed out. Dropping it
-/// stops the reading thread and waits for it.
-pub struct CustomerPages<'l> {
+/// The pages of [`Ledger::read_ahead_customers`], in order (the last one may be empty), each with
+/// what the reading thread worked out from it (`T`, see [`Ledger::read_ahead_customers_with`]);
+/// their customers are noted in the ledger's transaction cache as they are handed out. Dropping
+/// it stops the reading thread and waits for it.
+pub struct CustomerPages<'l, T = ()> {
     ledger: &'l Ledger,
-    receiver: Option<std::sync::mpsc::Receiver<Res<CustomerPage>>>,
+    receiver: Option<std::sync::mpsc::Receiver<Res<(CustomerPage, T)>>>,
     worker: Option<std::thread::JoinHandle<()>>,
 }
 
-impl Iterator for CustomerPages<'_> {
-    type Item = Res<CustomerPage>;
+impl<T> Iterator for CustomerPages<'_, T> {
+    type Item = Res<(CustomerPage, T)>;
 
-    fn next(&mut self) -> Option<Res<CustomerPage>> {
+    fn next(&mut self) -> Option<Res<(CustomerPage, T)>> {
         let page = self.receiver.as_ref()?.recv().ok()?;
-        if let Ok(page) = &page {
+        if let Ok((page, _)) = &page {
             self.ledger
                 .known_customers(page.customers.iter().map(|c| c.account.as_str()));
         }
@@ -629,7 +630,7 @@ impl Iterator for CustomerPages<'_> {
     }
 }
 
-impl Drop for CustomerPages<'_> {
+impl<T> Drop for CustomerPages<'_, T> {
     fn drop(&mut self) {
         // Closing the channel first makes the thread stop at its next page.
         self.receiver = None;
@@ -1273,6 +1274,23 @@ impl Ledger {
         groups: Option<Vec<String>>,
         page: usize,
     ) -> Option<CustomerPages<'_>> {
+        self.read_ahead_customers_with(groups, page, || |_: &CustomerPage| ())
+    }
+
+    /// Like [`Ledger::read_ahead_customers`], with more work for the reading thread: `prepare`
+    /// runs on it once and gives the function that works something out from each page (`T`),
+    /// handed out with the page. That function need not be `Send` (it can hold a script engine
+    /// of its own); it sees the database as the transaction began, like the reads.
+    pub fn read_ahead_customers_with<T, F>(
+        &self,
+        groups: Option<Vec<String>>,
+        page: usize,
+        prepare: impl FnOnce() -> F + Send + 'static,
+    ) -> Option<CustomerPages<'_, T>>
+    where
+        T: Send + 'static,
+        F: FnMut(&CustomerPage) -> T,
+    {
         if !self.store.in_transaction() || self.store.path() == Path::new(":memory:") {
             return None;
         }
@@ -1299,6 +1317,7 @@ impl Ledger {
         let worker = std::thread::Builder::new()
             .name("reimburse-read-ahead".into())
             .spawn(move || {
+                let mut work = prepare();
                 let reader = PageReader {
                     conn: &conn,
                     path: &path,
@@ -1308,9 +1327,13 @@ impl Ledger {
                 loop {
                     let next = reader
                         .customers_page(after.as_deref(), page, groups.as_deref())
-                        .and_then(|customers| reader.with_balances(customers));
+                        .and_then(|customers| reader.with_balances(customers))
+                        .map(|page| {
+                            let worked = work(&page);
+                            (page, worked)
+                        });
                     let done = match &next {
-                        Ok(next) => {
+                        Ok((next, _)) => {
                             after = next.customers.last().map(|c| c.account.clone());
                             next.customers.len() < page
                         }
@@ -2363,7 +2386,7 @@ pub(crate) mod tests {
         let pages: Vec<CustomerPage> = l
             .read_ahead_customers(None, 2)
             .unwrap()
-            .map(Result::unwrap)
+            .map(|p| p.unwrap().0)
             .collect();
         let accounts = |p: &CustomerPage| -> Vec<String> {
             p.customers.iter().map(|c| c.account.clone()).collect()
@@ -2390,7 +2413,7 @@ pub(crate) mod tests {
         let even: Vec<Vec<String>> = l
             .read_ahead_customers(groups, 2)
             .unwrap()
-            .map(|p| accounts(&p.unwrap()))
+            .map(|p| accounts(&p.unwrap().0))
             .collect();
         assert_eq!(even, [vec!["C-2", "C-4"], vec![]]);
         // A page of none is a page of one: five of them, and the empty one that ends the list.

@@ -39,7 +39,8 @@ use crate::ledger::{
 };
 use crate::parameters::hex;
 use crate::scripting::{
-    CompileError, ScriptFault, ScriptMemory, Session, compile_text, position, shown,
+    ApiDoc, CompileError, Detached, ScriptFault, ScriptMemory, Session, compile_text, position,
+    shown,
 };
 use crate::store::StoreError;
 
@@ -289,6 +290,11 @@ pub struct Rules {
     ast: rhai::AST,
     file: PathBuf,
     hash: String,
+    /// The rule file's text, its folder (for `import`) and the engine's API listing: what an
+    /// engine on another thread needs to evaluate the same rules ([`Foresight`]).
+    text: String,
+    dir: PathBuf,
+    api: Vec<ApiDoc>,
 }
 
 impl fmt::Debug for Rules {
@@ -306,8 +312,11 @@ impl Rules {
             column: None,
             message: format!("cannot read the rule file: {e} (set `rules:` in the company parameters or use --rules)"),
         })?;
-        let dir = file.parent().filter(|d| !d.as_os_str().is_empty());
-        let (engine, _) = session.engine(Some(dir.unwrap_or(Path::new("."))));
+        let dir = file
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let (engine, api) = session.engine(Some(dir));
         let ast = compile_text(&engine, file, &text)?;
         for (hook, arity) in HOOKS {
             if !ast
@@ -326,6 +335,9 @@ impl Rules {
             ast,
             file: file.to_path_buf(),
             hash: sha256(&text),
+            text,
+            dir: dir.to_path_buf(),
+            api,
         })
     }
 
@@ -351,13 +363,7 @@ impl Rules {
         credit: &Balance,
         args: Vec<Dynamic>,
     ) -> Result<Hooked, Box<HookError>> {
-        let mut scope = Scope::new();
-        let options = CallFnOptions::new().eval_ast(false).rewind_scope(true);
-        ScriptMemory::arm();
-        let result: Result<Dynamic, _> = self
-            .engine
-            .call_fn_with_options(options, &mut scope, &self.ast, hook, args);
-        match result {
+        match call_hook(&self.engine, &self.ast, hook, args) {
             Ok(value) => Ok(Hooked::Value(value)),
             Err(e) => {
                 let fault = ScriptFault::from_error(&e);
@@ -425,6 +431,144 @@ impl Rules {
 enum Hooked {
     Value(Dynamic),
     Skip(String),
+}
+
+/// Calls a hook of the compiled rules (without running their top level), with the memory limit
+/// counted from here.
+fn call_hook(
+    engine: &Engine,
+    ast: &rhai::AST,
+    hook: &str,
+    args: Vec<Dynamic>,
+) -> Result<Dynamic, Box<rhai::EvalAltResult>> {
+    let options = CallFnOptions::new().eval_ast(false).rewind_scope(true);
+    ScriptMemory::arm();
+    engine.call_fn_with_options(options, &mut Scope::new(), ast, hook, args)
+}
+
+/// What `eligible` said of a credit: `Ok(())` to reimburse it, `Err(reason)` to skip it.
+type Verdict = Result<(), String>;
+
+/// Reads `eligible`'s answer: true, false (skipped as "not eligible") or a reason text, or a
+/// `skip(reason)`. `Err(value)` for any other value.
+fn eligibility(hooked: Hooked) -> Result<Verdict, Dynamic> {
+    let value = match hooked {
+        Hooked::Skip(reason) => return Ok(Err(reason)),
+        Hooked::Value(value) => value,
+    };
+    if let Ok(yes) = value.as_bool() {
+        Ok(if yes {
+            Ok(())
+        } else {
+            Err("not eligible".into())
+        })
+    } else if value.is_string() {
+        Ok(Err(value.to_string()))
+    } else {
+        Err(value)
+    }
+}
+
+/// A credit the run considers, with what `eligible` said of it when that was worked out ahead.
+struct Candidate {
+    credit: Balance,
+    foreseen: Option<Verdict>,
+}
+
+/// Whether a balance is one the run considers: it has open credits.
+fn is_candidate(balance: &Balance) -> bool {
+    balance.open_credit < Decimal::ZERO
+}
+
+/// The verdicts of a page worked out ahead: per customer (in page order), per candidate credit
+/// (in balance order); `None` where the run must call `eligible` itself.
+type Foreseen = Vec<Vec<Option<Verdict>>>;
+
+/// `eligible` worked out ahead, on the thread that reads the customers ahead of the run, by an
+/// engine of its own ([`Detached`]): it sees the customer and the credit as the run will hand
+/// them to the hook, the parameters and the posting date. Where the hook uses anything else (the
+/// ledger, output), its verdict is left out and the run calls the hook itself. The run uses a
+/// verdict only while the customer is as the page has it (an earlier currency's hooks may have
+/// linked a vendor to it).
+struct Foresight {
+    detached: Detached,
+    ast: rhai::AST,
+    /// Set by the first verdict that does not count: the rules' `eligible` uses more than it
+    /// may here, or fails (and the run will most likely stop at that customer), so working
+    /// ahead would only double the work.
+    given_up: std::cell::Cell<bool>,
+}
+
+impl Foresight {
+    /// What the read-ahead thread runs to work out a page's verdicts (see
+    /// [`Ledger::read_ahead_customers_with`]); it gives none if the rules do not compile there.
+    fn prepare(
+        rules: &Rules,
+        session: &Session,
+    ) -> impl FnOnce() -> Box<dyn FnMut(&CustomerPage) -> Foreseen> + Send + 'static {
+        let (text, file, dir, api) = (
+            rules.text.clone(),
+            rules.file.clone(),
+            rules.dir.clone(),
+            rules.api.clone(),
+        );
+        let (params, date) = (session.ledger().params().clone(), session.date());
+        move || -> Box<dyn FnMut(&CustomerPage) -> Foreseen> {
+            let detached = Detached::new(params, date, Some(&dir), &api);
+            match compile_text(&detached.engine, &file, &text) {
+                Ok(ast) => {
+                    let foresight = Foresight {
+                        detached,
+                        ast,
+                        given_up: std::cell::Cell::new(false),
+                    };
+                    Box::new(move |page| foresight.page(page))
+                }
+                Err(_) => Box::new(|_| Vec::new()),
+            }
+        }
+    }
+
+    fn page(&self, page: &CustomerPage) -> Foreseen {
+        page.customers
+            .iter()
+            .map(|customer| {
+                page.balances
+                    .get(&customer.account)
+                    .into_iter()
+                    .flatten()
+                    .filter(|b| is_candidate(b))
+                    .map(|credit| self.eligible(customer, credit))
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// `eligible` called as [`Rules::call`] calls it; `None` when its verdict does not count.
+    fn eligible(&self, customer: &Customer, credit: &Balance) -> Option<Verdict> {
+        if self.given_up.get() {
+            return None;
+        }
+        let verdict = self.call_eligible(customer, credit);
+        self.given_up.set(verdict.is_none());
+        verdict
+    }
+
+    fn call_eligible(&self, customer: &Customer, credit: &Balance) -> Option<Verdict> {
+        let args = vec![
+            Dynamic::from(customer.clone()).into_shared(),
+            Dynamic::from(credit.clone()).into_shared(),
+        ];
+        let result = call_hook(&self.detached.engine, &self.ast, "eligible", args);
+        if self.detached.touched() {
+            return None;
+        }
+        let hooked = match result {
+            Ok(value) => Hooked::Value(value),
+            Err(e) => Hooked::Skip(ScriptFault::from_error(&e).skip?),
+        };
+        eligibility(hooked).ok()
+    }
 }
 
 enum Outcome {
@@ -613,19 +757,26 @@ fn run_in_transaction(
 
     let total = count_selection(ledger, &options.selection)?;
     let mut done = 0u64;
-    let mut pager = CustomerPager::new(&options.selection, ledger, read_ahead);
+    let mut pager = CustomerPager::new(
+        &options.selection,
+        ledger,
+        read_ahead.then_some((rules, &**session)),
+    );
     let mut block = Vec::with_capacity(BLOCK);
     let flush = |block: &mut Vec<_>, report: &mut RunReport, observer: &mut dyn RunObserver| {
         run_block(session, rules, run_id, options, block, report, observer)
     };
     // A page's balances are read with it, before its customers are processed: hooks only change
     // their own customer.
-    while let Some(CustomerPage {
-        customers,
-        mut balances,
-    }) = pager.next(ledger)?
+    while let Some((
+        CustomerPage {
+            customers,
+            mut balances,
+        },
+        mut foreseen,
+    )) = pager.next(ledger)?
     {
-        for customer in customers {
+        for (i, customer) in customers.into_iter().enumerate() {
             done += 1;
             if done.is_multiple_of(256) {
                 observer.progress(done, total);
@@ -636,11 +787,17 @@ fn run_in_transaction(
                 continue;
             }
             report.considered += 1;
-            let candidates: Vec<Balance> = balances
+            let mut verdicts = foreseen.get_mut(i).map(std::mem::take).unwrap_or_default();
+            verdicts.reverse();
+            let candidates: Vec<Candidate> = balances
                 .remove(&customer.account)
                 .unwrap_or_default()
                 .into_iter()
-                .filter(|b| b.open_credit < Decimal::ZERO)
+                .filter(is_candidate)
+                .map(|credit| Candidate {
+                    credit,
+                    foreseen: verdicts.pop().flatten(),
+                })
                 .collect();
             if candidates.is_empty() {
                 continue;
@@ -734,7 +891,7 @@ fn run_block(
     rules: &Rules,
     run_id: i64,
     options: &RunOptions,
-    block: &mut Vec<(Customer, Vec<Balance>)>,
+    block: &mut Vec<(Customer, Vec<Candidate>)>,
     report: &mut RunReport,
     observer: &mut dyn RunObserver,
 ) -> Result<(), RunError> {
@@ -790,7 +947,7 @@ fn run_block_fast(
     rules: &Rules,
     run_id: i64,
     options: &RunOptions,
-    block: &[(Customer, Vec<Balance>)],
+    block: &[(Customer, Vec<Candidate>)],
 ) -> Result<Option<Vec<CustomerOutcome>>, RunError> {
     let store = session.ledger().store();
     store.savepoint("block")?;
@@ -819,7 +976,7 @@ fn run_block_carefully(
     rules: &Rules,
     run_id: i64,
     options: &RunOptions,
-    block: &[(Customer, Vec<Balance>)],
+    block: &[(Customer, Vec<Candidate>)],
 ) -> Result<Vec<CustomerOutcome>, RunError> {
     let ledger = session.ledger();
     let store = ledger.store();
@@ -860,7 +1017,7 @@ fn process_customer(
     rules: &Rules,
     run_id: i64,
     customer: &Customer,
-    candidates: &[Balance],
+    candidates: &[Candidate],
     careful: bool,
 ) -> Result<Option<Made>, Box<HookError>> {
     let ledger = session.ledger();
@@ -873,7 +1030,7 @@ fn process_customer(
     let mut skipped = Vec::new();
     let store_err =
         |credit: &Balance, e: StoreError| rules.refuse("(engine)", customer, credit, e.to_string());
-    for (i, credit) in candidates.iter().enumerate() {
+    for (i, Candidate { credit, foreseen }) in candidates.iter().enumerate() {
         if careful {
             store
                 .savepoint("credit")
@@ -881,12 +1038,17 @@ fn process_customer(
         }
         let changes = conn.total_changes();
         let had_vendor = one_time_vendor.is_some();
+        // A verdict worked out ahead saw the customer as the page has it.
+        let foreseen = foreseen
+            .as_ref()
+            .filter(|_| matches!(current, std::borrow::Cow::Borrowed(_)));
         let outcome = process_credit(
             session,
             rules,
             run_id,
             &current,
             credit,
+            foreseen,
             &mut one_time_vendor,
         );
         // An earlier currency's hooks may have linked a vendor: the next currency sees it.
@@ -936,6 +1098,7 @@ fn process_credit(
     run_id: i64,
     customer: &Customer,
     credit: &Balance,
+    foreseen: Option<&Verdict>,
     one_time_vendor: &mut Option<Vendor>,
 ) -> Result<Outcome, Box<HookError>> {
     let ledger = session.ledger();
@@ -948,25 +1111,23 @@ fn process_credit(
     let b = || credit_value.clone();
     let refuse = |hook: &str, message: String| rules.refuse(hook, customer, credit, message);
 
-    // 1. Eligibility.
-    let value = match rules.call("eligible", customer, credit, vec![c(), b()])? {
-        Hooked::Skip(reason) => return Ok(Outcome::Skipped(reason)),
-        Hooked::Value(v) => v,
+    // 1. Eligibility (worked out ahead when it could be).
+    let verdict = match foreseen {
+        Some(verdict) => verdict.clone(),
+        None => eligibility(rules.call("eligible", customer, credit, vec![c(), b()])?).map_err(
+            |value| {
+                refuse(
+                    "eligible",
+                    format!(
+                        "must return true, false or a reason text, not {}",
+                        shown(&rules.engine, &value)
+                    ),
+                )
+            },
+        )?,
     };
-    if let Ok(yes) = value.as_bool() {
-        if !yes {
-            return Ok(Outcome::Skipped("not eligible".into()));
-        }
-    } else if value.is_string() {
-        return Ok(Outcome::Skipped(value.to_string()));
-    } else {
-        return Err(refuse(
-            "eligible",
-            format!(
-                "must return true, false or a reason text, not {}",
-                shown(&rules.engine, &value)
-            ),
-        ));
+    if let Err(reason) = verdict {
+        return Ok(Outcome::Skipped(reason));
     }
     check_no_postings(ledger, "eligible", &refuse)?;
 
@@ -1334,21 +1495,30 @@ struct CustomerPager<'a> {
     done: bool,
     /// The pages of all customers or of groups, read ahead by a thread of their own when the run
     /// began the transaction itself (see [`Ledger::read_ahead_customers`]).
-    ahead: Option<CustomerPages<'a>>,
+    ahead: Option<CustomerPages<'a, Foreseen>>,
 }
 
 const PAGE: usize = 1000;
 
 impl<'a> CustomerPager<'a> {
     /// `read_ahead`: the run began the write transaction itself, so nothing it has not written
-    /// yet is uncommitted, and a second connection reads the customers as they are.
-    fn new(selection: &'a Selection, ledger: &'a Ledger, read_ahead: bool) -> Self {
-        let ahead = match selection {
-            _ if !read_ahead => None,
+    /// yet is uncommitted, and a second connection reads the customers as they are; the reading
+    /// thread also works out `eligible` where it can ([`Foresight`]).
+    fn new(
+        selection: &'a Selection,
+        ledger: &'a Ledger,
+        read_ahead: Option<(&Rules, &Session)>,
+    ) -> Self {
+        let groups = match selection {
             Selection::Customers(_) => None,
-            Selection::Groups(groups) => ledger.read_ahead_customers(Some(groups.clone()), PAGE),
-            Selection::All | Selection::Where(_) => ledger.read_ahead_customers(None, PAGE),
+            Selection::Groups(groups) => Some(Some(groups.clone())),
+            Selection::All | Selection::Where(_) => Some(None),
         };
+        let ahead = groups
+            .zip(read_ahead)
+            .and_then(|(groups, (rules, session))| {
+                ledger.read_ahead_customers_with(groups, PAGE, Foresight::prepare(rules, session))
+            });
         CustomerPager {
             selection,
             after: None,
@@ -1358,13 +1528,21 @@ impl<'a> CustomerPager<'a> {
         }
     }
 
-    fn next(&mut self, ledger: &Ledger) -> Result<Option<CustomerPage>, RunError> {
+    /// The next page, with the verdicts worked out ahead (none when read in place).
+    fn next(&mut self, ledger: &Ledger) -> Result<Option<(CustomerPage, Foreseen)>, RunError> {
         if self.done {
             return Ok(None);
         }
+        let mut foreseen = Foreseen::new();
         let page =
             match (&mut self.ahead, self.selection) {
-                (Some(ahead), _) => ahead.next().transpose()?.unwrap_or_default(),
+                (Some(ahead), _) => match ahead.next().transpose()? {
+                    Some((page, verdicts)) => {
+                        foreseen = verdicts;
+                        page
+                    }
+                    None => CustomerPage::default(),
+                },
                 (None, Selection::Customers(list)) => {
                     let mut sorted: Vec<&String> = list.iter().collect();
                     sorted.sort();
@@ -1391,7 +1569,7 @@ impl<'a> CustomerPager<'a> {
         Ok(if page.customers.is_empty() {
             None
         } else {
-            Some(page)
+            Some((page, foreseen))
         })
     }
 }

@@ -256,6 +256,83 @@ impl Session {
     }
 }
 
+/// A script engine that works away from any session (on another thread): the same sandbox,
+/// standard library and types as a session's engine, and the functions that read nothing but
+/// their arguments, the company parameters and the posting date. What it works out equals what
+/// a session's engine would, as long as nothing else is used: every other function of the API is
+/// there by name and number of parameters, but only to note that it was called (and fail), as
+/// are `print`, `debug` and `timestamp`. [`Detached::touched`] tells; the caller must then not trust the
+/// result (a script may catch the failure) and evaluate with the session instead.
+pub struct Detached {
+    /// The engine.
+    pub engine: Engine,
+    touched: Rc<Cell<bool>>,
+}
+
+impl Detached {
+    /// An engine with these parameters and posting date; `import` resolves inside `rules_dir`
+    /// only. `api` is the listing of a session's engine ([`Session::api`]): its functions that
+    /// need the session become the noting stand-ins.
+    pub fn new(
+        params: Parameters,
+        date: NaiveDate,
+        rules_dir: Option<&Path>,
+        api: &[ApiDoc],
+    ) -> Detached {
+        let mut engine = Engine::new();
+        harden(&mut engine, &params.limits, rules_dir);
+        let touched = Rc::new(Cell::new(false));
+        let t = Rc::clone(&touched);
+        engine.on_print(move |_| t.set(true));
+        let t = Rc::clone(&touched);
+        engine.on_debug(move |_, _, _| t.set(true));
+        let mut own = Api {
+            engine: &mut engine,
+            docs: Vec::new(),
+        };
+        register_types(&mut own);
+        register_pure(&mut own, &Rc::new(params), move || date);
+        let mut present: std::collections::HashSet<(String, usize)> =
+            own.docs.iter().filter_map(arity).collect();
+        // `timestamp` differs from one call to the next: nothing that uses it is worked out ahead.
+        let others = api
+            .iter()
+            .filter_map(arity)
+            .chain([("timestamp".to_string(), 0)]);
+        for (name, params) in others {
+            if present.insert((name.clone(), params)) {
+                let t = Rc::clone(&touched);
+                engine.register_raw_fn(
+                    name.as_str(),
+                    vec![std::any::TypeId::of::<Dynamic>(); params],
+                    move |_, _| -> RhaiResult<Dynamic> {
+                        t.set(true);
+                        Err(runtime_error(
+                            "not available away from the session".to_string(),
+                        ))
+                    },
+                );
+            }
+        }
+        Detached { engine, touched }
+    }
+
+    /// Whether anything besides the functions that read only their arguments, the parameters
+    /// and the date was used since the last call (and forgets it).
+    pub fn touched(&self) -> bool {
+        self.touched.replace(false)
+    }
+}
+
+/// A documented function's name and number of parameters (`None` for types and properties).
+fn arity(doc: &ApiDoc) -> Option<(String, usize)> {
+    let head = doc.signature.split(" -> ").next()?;
+    let (name, params) = head.split_once('(')?;
+    let params = params.trim_end_matches(')');
+    let count = params.split(',').filter(|p| !p.trim().is_empty()).count();
+    Some((name.to_string(), count))
+}
+
 /// What identifies a function for the documentation check: its name and parameter types, without
 /// parameter names, spaces or case (`balances(customer)`); a getter as `type.property`;
 /// `to_debug` as `to_string`. `None` for type entries.
@@ -1414,47 +1491,16 @@ fn register_functions(api: &mut Api, session: &Rc<Session>) {
         },
     );
 
-    let s = s!();
-    api.add("to_accounting", &["amount: Decimal", "currency: String"], "Decimal",
-        "Converts an amount to the accounting currency at the parameters' exchange rate (unrounded).",
-        move |amount: Decimal, currency: &str| -> RhaiResult<Decimal> {
-            s.params.to_accounting(amount, currency)
-                .ok_or_else(|| runtime_error(format!("no exchange rate for '{currency}'")))
-        });
+    register_pure(api, &session.params, {
+        let s = s!();
+        move || s.date()
+    });
     let s = s!();
     api.add("round_money", &["amount: Decimal", "currency: String"], "Decimal",
         "Rounds to the currency's decimals with its rounding rule (half away from zero unless the parameters say otherwise). Use this, not `round`, which is banker's rounding.",
         move |amount: Decimal, currency: &str| -> RhaiResult<Decimal> {
             Ok(s.ledger.currency(currency).map_err(ledger_error)?.round(amount))
         });
-    let s = s!();
-    api.add(
-        "params",
-        &[],
-        "Parameters",
-        "The company parameters (read-only).",
-        move || -> ParamsView { ParamsView(Rc::clone(&s.params)) },
-    );
-    let s = s!();
-    api.add(
-        "exchange_rate",
-        &["currency: String"],
-        "Decimal",
-        "The rate of a currency to the accounting currency (1 for the accounting currency).",
-        move |currency: &str| -> RhaiResult<Decimal> {
-            s.params
-                .to_accounting(Decimal::ONE, currency)
-                .ok_or_else(|| runtime_error(format!("no exchange rate for '{currency}'")))
-        },
-    );
-    let s = s!();
-    api.add(
-        "posting_date",
-        &[],
-        "String",
-        "The date postings are made on (YYYY-MM-DD).",
-        move || -> String { s.date().to_string() },
-    );
     let s = s!();
     api.add(
         "args",
@@ -1471,12 +1517,6 @@ fn register_functions(api: &mut Api, session: &Rc<Session>) {
         "Writes a line to the run's output.",
         move |message: Dynamic| s.emit(&message.to_string()),
     );
-    api.add("skip", &["reason: String"], "never returns",
-        "Stops the current hook: the engine skips this customer and currency with the reason, and undoes what the hooks did for it.",
-        |reason: &str| -> RhaiResult<()> {
-            Err(EvalAltResult::ErrorRuntime(Dynamic::from(Skip(reason.to_string())), Position::NONE).into())
-        });
-
     let s = s!();
     api.add("create_vendor", &["fields: Map"], "Vendor",
         "Creates a vendor. Fields: name and currency (required); account (default: next number of the one-time vendor sequence), address, group, one_time (bool), created_for (customer account), payment_terms, method_of_payment, tax_id.",
@@ -1604,7 +1644,77 @@ fn register_functions(api: &mut Api, session: &Rc<Session>) {
     register_reports(api, session);
 }
 
-/// The reimbursement page, the run history, dry runs and date arithmetic, for scripts and the REPL.
+/// The functions that read nothing but their arguments, the company parameters and the posting
+/// date (and `skip`, which only stops a hook): the same in a session's engine and in a
+/// [`Detached`] one.
+fn register_pure(api: &mut Api, params: &Rc<Parameters>, date: impl Fn() -> NaiveDate + 'static) {
+    let p = Rc::clone(params);
+    api.add("to_accounting", &["amount: Decimal", "currency: String"], "Decimal",
+        "Converts an amount to the accounting currency at the parameters' exchange rate (unrounded).",
+        move |amount: Decimal, currency: &str| -> RhaiResult<Decimal> {
+            p.to_accounting(amount, currency)
+                .ok_or_else(|| runtime_error(format!("no exchange rate for '{currency}'")))
+        });
+    let p = Rc::clone(params);
+    api.add(
+        "params",
+        &[],
+        "Parameters",
+        "The company parameters (read-only).",
+        move || -> ParamsView { ParamsView(Rc::clone(&p)) },
+    );
+    let p = Rc::clone(params);
+    api.add(
+        "exchange_rate",
+        &["currency: String"],
+        "Decimal",
+        "The rate of a currency to the accounting currency (1 for the accounting currency).",
+        move |currency: &str| -> RhaiResult<Decimal> {
+            p.to_accounting(Decimal::ONE, currency)
+                .ok_or_else(|| runtime_error(format!("no exchange rate for '{currency}'")))
+        },
+    );
+    api.add(
+        "posting_date",
+        &[],
+        "String",
+        "The date postings are made on (YYYY-MM-DD).",
+        move || -> String { date().to_string() },
+    );
+    api.add("skip", &["reason: String"], "never returns",
+        "Stops the current hook: the engine skips this customer and currency with the reason, and undoes what the hooks did for it.",
+        |reason: &str| -> RhaiResult<()> {
+            Err(EvalAltResult::ErrorRuntime(Dynamic::from(Skip(reason.to_string())), Position::NONE).into())
+        });
+    api.add(
+        "table",
+        &["value: any"],
+        "String",
+        "The value as the REPL shows it: an array of customers, vendors, transactions, balances or maps as a text table (columns from the fields or keys), a map as sections, other values on one line. For reports: `print(table(rows))`.",
+        |value: Dynamic| -> String { crate::repl::render(&value).unwrap_or_default() },
+    );
+    api.add(
+        "table",
+        &["rows: Array", "columns: Array"],
+        "String",
+        "A text table of an array of maps (or customers, vendors, …) with these columns in this order, e.g. `print(table(rows, [\"customer\", \"currency\", \"amount\"]))`. A missing field shows empty.",
+        |rows: Array, columns: Array| -> String {
+            let columns: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
+            crate::repl::render_columns(&rows, &columns)
+        },
+    );
+    api.add(
+        "days_between",
+        &["from: String", "to: String"],
+        "int",
+        "Days from one date (YYYY-MM-DD) to another: positive when `to` is later, e.g. the age of a transaction is `days_between(t.date, posting_date())`.",
+        |from: &str, to: &str| -> RhaiResult<i64> {
+            Ok((parse_date(to)? - parse_date(from)?).num_days())
+        },
+    );
+}
+
+/// The reimbursement page, the run history and dry runs, for scripts and the REPL.
 fn register_reports(api: &mut Api, session: &Rc<Session>) {
     macro_rules! s {
         () => {
@@ -1675,32 +1785,6 @@ fn register_reports(api: &mut Api, session: &Rc<Session>) {
                 })
                 .collect::<RhaiResult<Vec<String>>>()?;
             dry_run(&s, crate::process::Selection::Customers(accounts))
-        },
-    );
-    api.add(
-        "table",
-        &["value: any"],
-        "String",
-        "The value as the REPL shows it: an array of customers, vendors, transactions, balances or maps as a text table (columns from the fields or keys), a map as sections, other values on one line. For reports: `print(table(rows))`.",
-        |value: Dynamic| -> String { crate::repl::render(&value).unwrap_or_default() },
-    );
-    api.add(
-        "table",
-        &["rows: Array", "columns: Array"],
-        "String",
-        "A text table of an array of maps (or customers, vendors, …) with these columns in this order, e.g. `print(table(rows, [\"customer\", \"currency\", \"amount\"]))`. A missing field shows empty.",
-        |rows: Array, columns: Array| -> String {
-            let columns: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
-            crate::repl::render_columns(&rows, &columns)
-        },
-    );
-    api.add(
-        "days_between",
-        &["from: String", "to: String"],
-        "int",
-        "Days from one date (YYYY-MM-DD) to another: positive when `to` is later, e.g. the age of a transaction is `days_between(t.date, posting_date())`.",
-        |from: &str, to: &str| -> RhaiResult<i64> {
-            Ok((parse_date(to)? - parse_date(from)?).num_days())
         },
     );
 }
@@ -2027,4 +2111,59 @@ pub fn eval(engine: &Engine, scope: &mut Scope, ast: &rhai::AST) -> Result<Dynam
     engine
         .eval_ast_with_scope::<Dynamic>(scope, ast)
         .map_err(|e| ScriptFault::from_error(&e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn detached() -> Detached {
+        let company = crate::sample_company().unwrap();
+        let ledger = Ledger::new(
+            crate::store::Store::in_memory().unwrap(),
+            company.params.clone(),
+        )
+        .unwrap();
+        let date = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        let api = Session::new(ledger, date, Echo::Collect).api();
+        Detached::new(company.params, date, None, &api)
+    }
+
+    fn eval(d: &Detached, code: &str) -> Result<String, String> {
+        d.engine
+            .eval::<Dynamic>(code)
+            .map(|v| v.to_string())
+            .map_err(|e| ScriptFault::from_error(&e).message)
+    }
+
+    #[test]
+    fn a_detached_engine_has_the_pure_functions_and_notes_every_other_one() {
+        let d = detached();
+        // The parameters, conversions, the date and dates work as in a session.
+        assert_eq!(eval(&d, "params().minimum_reimbursement").unwrap(), "25.00");
+        assert_eq!(eval(&d, "posting_date()").unwrap(), "2026-11-30");
+        assert_eq!(eval(&d, "to_accounting(10.00, \"USD\")").unwrap(), "10.00");
+        assert_eq!(
+            eval(&d, "days_between(\"2026-11-01\", posting_date())").unwrap(),
+            "29"
+        );
+        assert!(!d.touched());
+        // A function that needs the session fails and is noted, even when the failure is caught.
+        assert!(eval(&d, "find_vendor(\"V-1\")").is_err());
+        assert!(d.touched());
+        assert!(!d.touched(), "touched() forgets");
+        assert_eq!(
+            eval(&d, "try { customer(\"C-1\") } catch { 1 }; 2").unwrap(),
+            "2"
+        );
+        assert!(d.touched());
+        // So are output and the clock.
+        for code in ["print(1)", "debug(1)", "timestamp()", "log(1)"] {
+            let _ = eval(&d, code);
+            assert!(d.touched(), "{code}");
+        }
+        // Functions of Rhai's standard library are not.
+        assert_eq!(eval(&d, "\"abc\".len() + [1, 2].len()").unwrap(), "5");
+        assert!(!d.touched());
+    }
 }

@@ -318,3 +318,105 @@ fn the_streamed_tables_of_contoso_are_comfy_tables_tables() {
     compare(&["reimbursements"]);
     compare(&["pay", "--dry-run", "--date", "2026-12-01"]);
 }
+
+// ----- `eligible` worked out ahead -----
+
+/// A dry run of the default rules with `insert` at the start of `eligible`, over the company of
+/// `yaml`, twice: on its own, when the read-ahead thread works out `eligible` where it can, and
+/// inside a transaction of the caller's, when the run reads and decides everything in place. The
+/// two reports must be the same; returns it.
+fn ahead_and_in_place(yaml: &std::path::Path, insert: &str) -> process::RunReport {
+    let rules = yaml.with_file_name("ahead.rhai");
+    let text = common::default_rules_text();
+    let head = "fn eligible(customer, credit) {\n";
+    assert!(text.contains(head));
+    std::fs::write(&rules, text.replace(head, &format!("{head}{insert}"))).unwrap();
+    let options = RunOptions {
+        selection: Selection::All,
+        date: date(),
+        rules,
+        dry_run: true,
+        keep_going: false,
+        user: "test".into(),
+    };
+    let ledger = || Ledger::open(&Company::load(yaml).unwrap()).unwrap();
+    let ahead = process::run(&Session::new(ledger(), date(), Echo::Collect), &options).unwrap();
+    let session = Session::new(ledger(), date(), Echo::Collect);
+    session.ledger().store().begin().unwrap();
+    let in_place = process::run(&session, &options).unwrap();
+    session.ledger().store().rollback();
+    assert_eq!(pretty(&ahead), pretty(&in_place), "{insert}");
+    ahead
+}
+
+#[test]
+fn eligible_worked_out_ahead_sees_a_vendor_linked_for_the_customers_first_currency() {
+    // C-006 has no vendor and credits in EUR and USD: a one-time vendor is created and linked
+    // for EUR, and `eligible` for USD sees the link (the page read ahead does not have it).
+    let c = common::Company::contoso();
+    let report = ahead_and_in_place(
+        &c.yaml,
+        "    if credit.currency == \"USD\" && customer.vendor_account != () {\n        \
+         return `linked: ${customer.vendor_account}`;\n    }\n",
+    );
+    let c006: Vec<(&str, &str)> = report
+        .reimbursements
+        .iter()
+        .filter(|r| r.customer == "C-006")
+        .map(|r| (r.currency.as_str(), r.vendor.as_str()))
+        .chain(
+            report
+                .skipped
+                .iter()
+                .filter(|k| k.customer == "C-006")
+                .map(|k| (k.currency.as_str(), k.reason.as_str())),
+        )
+        .collect();
+    let vendor = c006[0].1;
+    assert_eq!(
+        c006,
+        [("EUR", vendor), ("USD", &*format!("linked: {vendor}"))]
+    );
+}
+
+#[test]
+fn eligible_that_prints_is_called_by_the_run_itself() {
+    // Worked out ahead, its lines would be lost: the run calls it, and they come out in order.
+    let g = Generated::new();
+    let report = ahead_and_in_place(
+        &g.yaml,
+        "    print(`eligible? ${customer.account} ${credit.currency}`);\n",
+    );
+    assert_eq!(
+        report.output.len() as u64,
+        report.reimbursed_count + report.skipped_count
+    );
+    assert!(
+        report.output[0].starts_with("eligible? C"),
+        "{:?}",
+        report.output
+    );
+}
+
+#[test]
+fn eligible_that_catches_a_failing_ledger_call_is_called_by_the_run_itself() {
+    // Away from the session `find_vendor` only fails: a rule that catches the failure must not
+    // decide on it.
+    let g = Generated::new();
+    let report = ahead_and_in_place(
+        &g.yaml,
+        "    let found = \"unset\";\n    try { found = find_vendor(\"NO-SUCH-VENDOR\") == (); } \
+         catch { found = \"caught\"; }\n    if found != true { return `lookup ${found}`; }\n",
+    );
+    assert!(
+        report
+            .skipped
+            .iter()
+            .all(|k| !k.reason.starts_with("lookup"))
+    );
+    assert!(
+        report.reimbursed_count > 1000,
+        "{}",
+        report.reimbursed_count
+    );
+}
