@@ -502,6 +502,7 @@ pub fn execute(cli: &Cli, out: &mut dyn Write) -> Result<(), Error> {
             let options = crate::repl::ReplOptions {
                 date: date.unwrap_or_else(today),
                 history: crate::repl::default_history(),
+                user: user(),
             };
             crate::repl::run(&company, &options, out, &mut std::io::stderr())
         }
@@ -530,6 +531,7 @@ fn script(
         dry_run,
         args: args.to_vec(),
         date: date.unwrap_or_else(today),
+        user: user(),
     };
     let outcome = crate::repl::run_script(company, &options)?;
     if let Some(w) = &outcome.rules_warning {

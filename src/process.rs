@@ -714,7 +714,7 @@ fn run_in_transaction(
     let store = ledger.store();
     let conn = store.conn();
     let sql = |e| RunError::from(StoreError::sqlite(store.path(), e));
-    let params_hash = sha256(&format!("{:?}", ledger.params()));
+    let params_hash = parameters_hash(ledger);
     let run_id: i64 = conn
         .query_row(
             "INSERT INTO runs(kind, started_at, user_name, posting_date, selection, rules_path,
@@ -1862,7 +1862,7 @@ pub fn pay_observed(
             .query_row(
                 "INSERT INTO runs(kind, started_at, user_name, posting_date, selection, parameters_hash)
                  VALUES ('payment', ?1, ?2, ?3, ?4, ?5) RETURNING id",
-                params![now_text(), user, date.to_string(), format!("{filter:?}"), sha256(&format!("{:?}", ledger.params()))],
+                params![now_text(), user, date.to_string(), format!("{filter:?}"), parameters_hash(ledger)],
                 |r| r.get(0),
             )
             .map_err(sql)?;
@@ -1974,6 +1974,126 @@ pub fn pay_observed(
     }
 }
 
+/// The hash of the parameters a run recorded (`runs.parameters_hash`).
+fn parameters_hash(ledger: &Ledger) -> String {
+    sha256(&format!("{:?}", ledger.params()))
+}
+
+/// Where the postings of a transaction begin: the highest voucher and settlement ids before it
+/// (the ledger never deletes them, so what it posts next is above). See [`record_postings`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PostingMark {
+    vouchers: i64,
+    customer_settlements: i64,
+    vendor_settlements: i64,
+}
+
+/// The tables a [`PostingMark`] covers: what carries a run id.
+const POSTING_TABLES: [&str; 3] = ["vouchers", "customer_settlements", "vendor_settlements"];
+
+impl PostingMark {
+    /// The mark of the database as it is now.
+    pub fn now(ledger: &Ledger) -> Result<PostingMark, LedgerError> {
+        let store = ledger.store();
+        let max = |table: &str| -> Result<i64, LedgerError> {
+            store
+                .conn()
+                .query_row(
+                    &format!("SELECT COALESCE(MAX(id), 0) FROM {table}"),
+                    [],
+                    |r| r.get(0),
+                )
+                .map_err(|e| LedgerError::Store(StoreError::sqlite(store.path(), e)))
+        };
+        Ok(PostingMark {
+            vouchers: max(POSTING_TABLES[0])?,
+            customer_settlements: max(POSTING_TABLES[1])?,
+            vendor_settlements: max(POSTING_TABLES[2])?,
+        })
+    }
+
+    fn after(&self) -> [(&'static str, i64); 3] {
+        [
+            (POSTING_TABLES[0], self.vouchers),
+            (POSTING_TABLES[1], self.customer_settlements),
+            (POSTING_TABLES[2], self.vendor_settlements),
+        ]
+    }
+}
+
+/// What made postings outside a run, for the audit trail ([`record_postings`]).
+#[derive(Debug, Clone)]
+pub struct PostingSource<'a> {
+    /// `script` or `repl`.
+    pub kind: &'a str,
+    /// The script file (none for the REPL).
+    pub path: Option<&'a Path>,
+    /// The text that ran (the script, or the REPL entries since the last commit), whose SHA-256
+    /// is recorded.
+    pub text: &'a str,
+    /// What it was given (a script's arguments).
+    pub selection: &'a str,
+    /// Who ran it.
+    pub user: &'a str,
+    /// The posting date.
+    pub date: NaiveDate,
+}
+
+/// Makes the postings a script or a REPL session made in this transaction since `mark` (those
+/// that carry no run) traceable like a run's: records a run of `source.kind` with the file, the
+/// SHA-256 of the text that ran, the parameters' hash and the user, and gives it those vouchers
+/// and settlements. Call it in the transaction, before the commit. Returns the run, or `None`
+/// (nothing recorded) when nothing was posted.
+pub fn record_postings(
+    ledger: &Ledger,
+    mark: &PostingMark,
+    source: &PostingSource,
+) -> Result<Option<i64>, LedgerError> {
+    let store = ledger.store();
+    let conn = store.conn();
+    let sql = |e| LedgerError::Store(StoreError::sqlite(store.path(), e));
+    let mut posted = false;
+    for (table, after) in mark.after() {
+        posted |= conn
+            .query_row(
+                &format!("SELECT EXISTS(SELECT 1 FROM {table} WHERE id > ?1 AND run_id IS NULL)"),
+                [after],
+                |r| r.get::<_, bool>(0),
+            )
+            .map_err(sql)?;
+    }
+    if !posted {
+        return Ok(None);
+    }
+    let now = now_text();
+    let run: i64 = conn
+        .query_row(
+            "INSERT INTO runs(kind, started_at, finished_at, user_name, posting_date, selection,
+                 rules_path, rules_hash, parameters_hash) VALUES (?1, ?2, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             RETURNING id",
+            params![
+                source.kind,
+                now,
+                source.user,
+                source.date.to_string(),
+                source.selection,
+                source.path.map(|p| p.to_string_lossy().into_owned()),
+                sha256(source.text),
+                parameters_hash(ledger)
+            ],
+            |r| r.get(0),
+        )
+        .map_err(sql)?;
+    for (table, after) in mark.after() {
+        conn.execute(
+            &format!("UPDATE {table} SET run_id = ?1 WHERE id > ?2 AND run_id IS NULL"),
+            [run, after],
+        )
+        .map_err(sql)?;
+    }
+    Ok(Some(run))
+}
+
 /// The runs recorded in the database (audit), newest first.
 pub fn runs(ledger: &Ledger) -> Result<Vec<RunRecord>, LedgerError> {
     let store = ledger.store();
@@ -2012,7 +2132,8 @@ pub fn runs(ledger: &Ledger) -> Result<Vec<RunRecord>, LedgerError> {
 pub struct RunRecord {
     /// Run id.
     pub id: i64,
-    /// `reimbursement` or `payment`.
+    /// `reimbursement`, `payment`, or `script` and `repl` for the postings of a committed script
+    /// or REPL session ([`record_postings`]).
     pub kind: String,
     /// Start time (UTC).
     pub started_at: String,

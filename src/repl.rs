@@ -37,7 +37,7 @@ use rust_decimal::Decimal;
 use crate::Error;
 use crate::ledger::{Balance, Customer, Ledger, Transaction, TrialBalanceRow, Vendor};
 use crate::parameters::Company;
-use crate::process::HOOKS;
+use crate::process::{self, HOOKS, PostingMark, PostingSource};
 use crate::scripting::{
     ApiDoc, CompileError, Echo, ParamsView, ScriptFault, ScriptMemory, Session, compile_file,
     position,
@@ -273,6 +273,8 @@ fn at_or_after_end(text: &str, line: Option<usize>, column: Option<usize>) -> bo
 pub struct ReplOptions {
     /// Posting date of postings made in the session.
     pub date: NaiveDate,
+    /// Who works in the session (recorded with what it commits).
+    pub user: String,
     /// The history file (terminal sessions only); `None`: no history is kept.
     pub history: Option<PathBuf>,
 }
@@ -340,6 +342,11 @@ pub struct Repl {
     base: ChangeBase,
     entries: usize,
     names: Rc<RefCell<Names>>,
+    /// Who works in the session, where its transaction's postings begin and what was entered in
+    /// it: what `:commit` records with the postings ([`process::record_postings`]).
+    user_name: String,
+    mark: PostingMark,
+    typed: String,
 }
 
 impl fmt::Debug for Repl {
@@ -354,7 +361,8 @@ impl fmt::Debug for Repl {
 impl Repl {
     /// Opens the company and begins the session's transaction. Returns the REPL and a warning
     /// when the rule file did not load.
-    pub fn new(company: &Company, date: NaiveDate) -> Result<(Repl, Option<String>), Error> {
+    pub fn new(company: &Company, options: &ReplOptions) -> Result<(Repl, Option<String>), Error> {
+        let date = options.date;
         let root = company
             .rules_path
             .parent()
@@ -362,8 +370,8 @@ impl Repl {
             .unwrap_or(Path::new("."))
             .to_path_buf();
         let (ws, warning) = Workspace::open(company, date, &root)?;
-        ws.session.ledger().store().begin()?;
         let base = ws.base();
+        let mark = PostingMark::now(ws.session.ledger())?;
         let mut repl = Repl {
             ws,
             scope: Scope::new(),
@@ -371,9 +379,23 @@ impl Repl {
             base,
             entries: 0,
             names: Rc::new(RefCell::new(Names::default())),
+            user_name: options.user.clone(),
+            mark,
+            typed: String::new(),
         };
+        repl.begin()?;
         repl.refresh_names();
         Ok((repl, warning))
+    }
+
+    /// Begins the session's next transaction.
+    fn begin(&mut self) -> Result<(), Error> {
+        let ledger = self.ws.session.ledger();
+        ledger.store().begin()?;
+        self.base = self.ws.base();
+        self.mark = PostingMark::now(ledger)?;
+        self.typed.clear();
+        Ok(())
     }
 
     /// The workspace.
@@ -482,16 +504,24 @@ impl Repl {
         self.user = self.user.merge(&functions);
         let merged = self.ws.rules.merge(&self.user).merge(&ast);
 
-        let store = self.ws.session.ledger().store();
+        let session = Rc::clone(&self.ws.session);
+        let store = session.ledger().store();
         if !store.in_transaction() {
             // The database ended the transaction itself (e.g. a full disk): start a new one.
             let _ = writeln!(
                 err,
                 "warning: the database ended the session's transaction; uncommitted changes were lost"
             );
-            store.begin()?;
-            self.base = self.ws.base();
+            self.begin()?;
         }
+        // What `:commit` records the postings with (see `Repl::begin`).
+        match file {
+            Some(f) => self
+                .typed
+                .push_str(&std::fs::read_to_string(f).unwrap_or_default()),
+            None => self.typed.push_str(text),
+        }
+        self.typed.push('\n');
         let before = store.conn().total_changes();
         store.savepoint("repl_entry")?;
         ScriptMemory::arm();
@@ -535,7 +565,8 @@ impl Repl {
             Some((n, r)) => (n, r.trim()),
             None => (line, ""),
         };
-        let store = self.ws.session.ledger().store();
+        let session = Rc::clone(&self.ws.session);
+        let store = session.ledger().store();
         match name {
             ":help" | ":h" | ":?" => {
                 writeln!(out, "{}", help_text())?;
@@ -629,9 +660,20 @@ impl Repl {
             }
             ":commit" => {
                 let n = self.pending_changes();
+                process::record_postings(
+                    self.ws.session.ledger(),
+                    &self.mark,
+                    &PostingSource {
+                        kind: "repl",
+                        path: None,
+                        text: &self.typed,
+                        selection: "",
+                        user: &self.user_name,
+                        date: self.ws.session.date(),
+                    },
+                )?;
                 store.commit()?;
-                store.begin()?;
-                self.base = self.ws.base();
+                self.begin()?;
                 if n == 0 {
                     writeln!(out, "nothing to commit")?;
                 } else {
@@ -641,8 +683,7 @@ impl Repl {
             ":rollback" => {
                 let n = self.pending_changes();
                 store.rollback();
-                store.begin()?;
-                self.base = self.ws.base();
+                self.begin()?;
                 if n == 0 {
                     writeln!(out, "nothing to roll back")?;
                 } else {
@@ -756,7 +797,7 @@ pub fn run(
     err: &mut dyn Write,
 ) -> Result<(), Error> {
     if std::io::stdin().is_terminal() {
-        let (repl, warning) = Repl::new(company, options.date)?;
+        let (repl, warning) = Repl::new(company, options)?;
         let helper = Completion {
             names: Rc::clone(&repl.names),
             files: rustyline::completion::FilenameCompleter::new(),
@@ -804,7 +845,7 @@ pub fn run_with_input(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<(), Error> {
-    let (repl, warning) = Repl::new(company, options.date)?;
+    let (repl, warning) = Repl::new(company, options)?;
     if let Some(w) = &warning {
         writeln!(err, "warning: the rule hooks are not loaded: {w}")?;
     }
@@ -971,6 +1012,8 @@ pub struct ScriptOptions {
     pub args: Vec<(String, String)>,
     /// Posting date of postings made by the script.
     pub date: NaiveDate,
+    /// Who runs it (recorded with its postings).
+    pub user: String,
 }
 
 /// What a script did.
@@ -1020,6 +1063,7 @@ pub fn run_script(company: &Company, options: &ScriptOptions) -> Result<ScriptOu
     let store = ws.session.ledger().store();
     store.begin()?;
     let base = ws.base();
+    let mark = PostingMark::now(ws.session.ledger())?;
     let mut scope = Scope::new();
     ScriptMemory::arm();
     let result = ws
@@ -1032,6 +1076,28 @@ pub fn run_script(company: &Company, options: &ScriptOptions) -> Result<ScriptOu
             if options.dry_run {
                 store.rollback();
             } else {
+                let text = std::fs::read_to_string(&options.file).unwrap_or_default();
+                let selection: Vec<String> = options
+                    .args
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect();
+                let recorded = process::record_postings(
+                    ws.session.ledger(),
+                    &mark,
+                    &PostingSource {
+                        kind: "script",
+                        path: Some(&options.file),
+                        text: &text,
+                        selection: &selection.join(" "),
+                        user: &options.user,
+                        date: options.date,
+                    },
+                );
+                if let Err(e) = recorded {
+                    store.rollback();
+                    return Err(e.into());
+                }
                 store.commit()?;
             }
             Ok(ScriptOutcome {

@@ -1742,7 +1742,7 @@ fn register_reports(api: &mut Api, session: &Rc<Session>) {
         "runs",
         &[],
         "Array of Map",
-        "The runs recorded in the database (audit trail), newest first. Each is a map: id, kind (`reimbursement` or `payment`), started_at, finished_at, user, posting_date, selection, rules_path, rules_hash, parameters_hash, considered, reimbursed (reimbursements or payments made), skipped, failed.",
+        "The runs recorded in the database (audit trail), newest first. Each is a map: id, kind (`reimbursement`, `payment`, or `script` and `repl` for the postings of a committed script or REPL session), started_at, finished_at, user, posting_date, selection, rules_path, rules_hash, parameters_hash, considered, reimbursed (reimbursements or payments made), skipped, failed.",
         move || -> RhaiResult<Array> {
             let runs = crate::process::runs(&s.ledger).map_err(ledger_error)?;
             Ok(runs.iter().map(|r| Dynamic::from(run_map(r))).collect())

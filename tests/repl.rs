@@ -314,3 +314,38 @@ fn an_unfinished_entry_at_the_end_of_input_is_reported() {
     let (_, stderr) = demo.repl("fn f() {\n  1\n");
     assert!(stderr.contains("syntax error"), "{stderr}");
 }
+
+#[test]
+fn what_a_session_commits_is_recorded_as_a_run_with_what_was_entered() {
+    let demo = Demo::new();
+    let c = &demo.company;
+    let post = "post_voucher(#{ sequence: \"opening\", description: \"typed\", lines: [#{ customer: \"C-001\", currency: \"USD\", amount: 5.00, type: \"fee\" }, #{ account: \"3999\", currency: \"USD\", amount: -5.00 }] }).number";
+    let runs = c.count("SELECT COUNT(*) FROM runs");
+    // The first transaction posts and commits; the second commits nothing; the third rolls back.
+    demo.repl(&format!(
+        ":commit\n{post}\n:commit\n:commit\n{post}\n:rollback\n"
+    ));
+    let run = c.query(
+        "SELECT id, kind, rules_path IS NULL, rules_hash FROM runs ORDER BY id DESC LIMIT 1",
+    );
+    assert_eq!(c.count("SELECT COUNT(*) FROM runs"), runs + 1);
+    assert_eq!(
+        run[0][1..],
+        [
+            "repl".to_string(),
+            "1".to_string(),
+            reimburse::process::sha256(&format!("{post}\n"))
+        ]
+    );
+    assert_eq!(
+        c.query(&format!(
+            "SELECT COUNT(*) FROM vouchers WHERE description = 'typed' AND run_id = {}",
+            run[0][0]
+        )),
+        [["1"]]
+    );
+    assert_eq!(
+        c.count("SELECT COUNT(*) FROM vouchers WHERE description = 'typed'"),
+        1
+    );
+}

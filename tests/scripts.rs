@@ -451,3 +451,48 @@ fn docs_api_md_is_up_to_date() {
         );
     }
 }
+
+#[test]
+fn a_committed_scripts_postings_are_recorded_as_a_run_of_their_own() {
+    // Every posting is traceable: the script's vouchers and settlements get a run of kind
+    // `script` with the file, the SHA-256 of its text, the parameters' hash and the user.
+    let demo = Demo::new();
+    let c = &demo.company;
+    let code = r#"let v = post_voucher(#{ sequence: "opening", description: "refund fee", lines: [
+               #{ customer: "C-001", currency: "USD", amount: 5.00, type: "fee" },
+               #{ account: "3999", currency: "USD", amount: -5.00 } ] });
+           settle_against_open(v.customer_transactions[0]);"#;
+    let file = demo.script("fee.rhai", code);
+    let runs = c.count("SELECT COUNT(*) FROM runs");
+    demo.ok(&["script", file.to_str().unwrap(), "--arg", "why=fee"]);
+    let run = c.query(
+        "SELECT id, kind, rules_path, rules_hash, selection, parameters_hash <> '', user_name <> ''
+         FROM runs ORDER BY id DESC LIMIT 1",
+    );
+    assert_eq!(c.count("SELECT COUNT(*) FROM runs"), runs + 1);
+    let id = &run[0][0];
+    assert_eq!(
+        run[0][1..],
+        [
+            "script".to_string(),
+            file.display().to_string(),
+            reimburse::process::sha256(code),
+            "why=fee".to_string(),
+            "1".to_string(),
+            "1".to_string()
+        ]
+    );
+    assert_eq!(
+        c.query(&format!(
+            "SELECT (SELECT COUNT(*) FROM vouchers WHERE run_id = {id}),
+                    (SELECT COUNT(*) FROM customer_settlements WHERE run_id = {id}),
+                    (SELECT COUNT(*) FROM vouchers WHERE run_id IS NULL AND description = 'refund fee')"
+        )),
+        [["1", "1", "0"]]
+    );
+    // A script that posts nothing, or a dry run, records no run.
+    let report = demo.script("report.rhai", "customer(\"C-001\").name");
+    demo.ok(&["script", report.to_str().unwrap()]);
+    demo.ok(&["script", file.to_str().unwrap(), "--dry-run"]);
+    assert_eq!(c.count("SELECT COUNT(*) FROM runs"), runs + 1);
+}
