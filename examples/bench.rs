@@ -1,4 +1,5 @@
-//! The performance benchmark: `cargo run --release --example bench -- [--sizes 10000,100000,1000000]`.
+//! The performance benchmark:
+//! `cargo run --release --example bench -- [--sizes 10000,100000,1000000] [--rounds 3]`.
 //!
 //! For each size N it generates a synthetic company (`reimburse generate`, same seed each time),
 //! runs the command `reimburse run --dry-run --json` on it in a process of its own (when the
@@ -8,7 +9,10 @@
 //! - a hand-written baseline on a copy of the same database: plain Rust over the same ledger
 //!   primitives, with the default rules' eligibility and vendor logic hard-coded (no scripting),
 //!   doing the same reads and writes;
-//! - `pay` over all the invoices the run made;
+//!
+//!   the committed run and the baseline are timed `--rounds` times (default 3), each on a fresh
+//!   copy of the generated database and in alternating order, and their medians are compared;
+//! - `pay` over all the invoices the last run made;
 //! - the write floor: the baseline's rows written again into a copy of the database as it was
 //!   before, by plain prepared statements with nothing read, checked or decided (what no engine
 //!   can beat in this schema; the time above it is reads, checks and rules).
@@ -45,6 +49,7 @@ fn main() -> Res<()> {
     let mut sizes = vec![10_000u64, 100_000, 1_000_000];
     let mut dir = std::env::temp_dir().join("reimburse-bench");
     let mut seed = 1u64;
+    let mut rounds = 3usize;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -58,13 +63,22 @@ fn main() -> Res<()> {
             }
             "--dir" => dir = PathBuf::from(args.next().ok_or("--dir needs a folder")?),
             "--seed" => seed = args.next().ok_or("--seed needs a number")?.parse()?,
+            "--rounds" => {
+                rounds = args.next().ok_or("--rounds needs a number")?.parse()?;
+                if rounds == 0 {
+                    return Err("--rounds must be at least 1".into());
+                }
+            }
             other => {
-                return Err(format!("unknown argument {other}; use --sizes, --dir, --seed").into());
+                return Err(format!(
+                    "unknown argument {other}; use --sizes, --dir, --seed, --rounds"
+                )
+                .into());
             }
         }
     }
     println!(
-        "reimburse benchmark ({} cores, {}), seed {seed}",
+        "reimburse benchmark ({} cores, {}), seed {seed}, {rounds} rounds of run and baseline",
         std::thread::available_parallelism().map_or(0, |n| n.get()),
         if cfg!(debug_assertions) {
             "DEBUG build: use --release"
@@ -76,7 +90,7 @@ fn main() -> Res<()> {
     startup(&dir, date)?;
     let mut rows = Vec::new();
     for n in sizes {
-        rows.push(bench_size(n, seed, &dir, date)?);
+        rows.push(bench_size(n, seed, &dir, date, rounds)?);
     }
     println!("\nsummary");
     println!(
@@ -313,7 +327,30 @@ fn phase<T>(name: &str, n: u64, f: impl FnOnce() -> Res<T>) -> Res<(T, f64, u64)
     Ok((value, secs, rss))
 }
 
-fn bench_size(n: u64, seed: u64, base: &Path, date: NaiveDate) -> Res<SizeResult> {
+/// Replaces a database (closed) with a copy of `from`, without its WAL files.
+fn fresh_copy(from: &Path, to: &Path) -> Res<()> {
+    for suffix in ["-wal", "-shm"] {
+        let mut side = to.as_os_str().to_owned();
+        side.push(suffix);
+        let _ = std::fs::remove_file(PathBuf::from(side));
+    }
+    std::fs::copy(from, to)?;
+    Ok(())
+}
+
+/// The median of some timings (the mean of the middle two for an even count).
+fn median(times: &[f64]) -> f64 {
+    let mut sorted = times.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let mid = sorted.len() / 2;
+    if sorted.len() % 2 == 0 {
+        (sorted[mid - 1] + sorted[mid]) / 2.0
+    } else {
+        sorted[mid]
+    }
+}
+
+fn bench_size(n: u64, seed: u64, base: &Path, date: NaiveDate, rounds: usize) -> Res<SizeResult> {
     println!("\n{n} customers");
     let engine_dir = base.join(format!("{n}-engine"));
     let baseline_dir = base.join(format!("{n}-baseline"));
@@ -339,6 +376,8 @@ fn bench_size(n: u64, seed: u64, base: &Path, date: NaiveDate) -> Res<SizeResult
     }
     let floor_db = base.join(format!("{n}-floor.db"));
     std::fs::copy(engine_dir.join("company.db"), &floor_db)?;
+    let pristine = base.join(format!("{n}-pristine.db"));
+    std::fs::copy(engine_dir.join("company.db"), &pristine)?;
     let company = Company::load(&engine_dir.join("company.yaml"))?;
     let options = |dry_run| RunOptions {
         selection: Selection::All,
@@ -374,43 +413,75 @@ fn bench_size(n: u64, seed: u64, base: &Path, date: NaiveDate) -> Res<SizeResult
         }
         None => None,
     };
-    let session = Session::new(Ledger::open(&company)?, date, Echo::Collect);
+    let engine_db = engine_dir.join("company.db");
+    let baseline_db = baseline_dir.join("company.db");
     let (dry, _, _) = phase("engine dry run", n, || {
+        let session = Session::new(Ledger::open(&company)?, date, Echo::Collect);
         let mut count = Count::default();
         process::run_observed(&session, &options(true), &mut count)?;
         Ok(count)
     })?;
-    let (real, run_secs, run_rss) = phase("engine run (committed)", n, || {
-        let mut count = Count::default();
-        process::run_observed(&session, &options(false), &mut count)?;
-        Ok(count)
-    })?;
-    if dry.reimbursed != real.reimbursed || dry.totals != real.totals {
-        return Err("the dry run and the run differ".into());
-    }
 
+    // Rounds of the committed run and the baseline, each on a fresh copy of the generated
+    // database, in alternating order (engine first in odd rounds): the medians are reported.
     let baseline_company = Company::load(&baseline_dir.join("company.yaml"))?;
-    let baseline_ledger = Ledger::open(&baseline_company)?;
-    let (base, base_secs, _) = phase("baseline (no scripts)", n, || {
-        baseline_run(&baseline_ledger, date)
-    })?;
-    if base.reimbursed != real.reimbursed || base.totals != real.totals {
-        return Err(format!(
-            "engine and baseline differ: {} vs {} reimbursements, {:?} vs {:?}",
-            real.reimbursed, base.reimbursed, real.totals, base.totals
-        )
-        .into());
+    let (mut run_times, mut base_times, mut run_rss) = (Vec::new(), Vec::new(), 0);
+    for round in 1..=rounds {
+        let of = if rounds > 1 {
+            format!(" {round}/{rounds}")
+        } else {
+            String::new()
+        };
+        for engine_turn in [round % 2 == 1, round % 2 == 0] {
+            if engine_turn {
+                fresh_copy(&pristine, &engine_db)?;
+                let session = Session::new(Ledger::open(&company)?, date, Echo::Collect);
+                let (real, secs, rss) = phase(&format!("engine run{of}"), n, || {
+                    let mut count = Count::default();
+                    process::run_observed(&session, &options(false), &mut count)?;
+                    Ok(count)
+                })?;
+                if dry.reimbursed != real.reimbursed || dry.totals != real.totals {
+                    return Err("the dry run and the run differ".into());
+                }
+                run_times.push(secs);
+                run_rss = run_rss.max(rss);
+            } else {
+                fresh_copy(&pristine, &baseline_db)?;
+                let baseline_ledger = Ledger::open(&baseline_company)?;
+                let (base, secs, _) = phase(&format!("baseline{of}"), n, || {
+                    baseline_run(&baseline_ledger, date)
+                })?;
+                if base.reimbursed != dry.reimbursed || base.totals != dry.totals {
+                    return Err(format!(
+                        "engine and baseline differ: {} vs {} reimbursements, {:?} vs {:?}",
+                        dry.reimbursed, base.reimbursed, dry.totals, base.totals
+                    )
+                    .into());
+                }
+                base_times.push(secs);
+            }
+        }
     }
+    let (run_secs, base_secs) = (median(&run_times), median(&base_times));
+    let ratios: Vec<String> = run_times
+        .iter()
+        .zip(&base_times)
+        .map(|(r, b)| format!("{:.2}x", r / b))
+        .collect();
     println!(
-        "  engine/baseline        {:>8.2}x  ({} reimbursements, totals {})",
+        "  engine/baseline        {:>8.2}x  (medians {run_secs:.2} s and {base_secs:.2} s; by round {}; {} reimbursements, totals {})",
         run_secs / base_secs,
-        real.reimbursed,
-        real.totals
+        ratios.join(" "),
+        dry.reimbursed,
+        dry.totals
             .iter()
             .map(|(c, t)| format!("{t} {c}"))
             .collect::<Vec<_>>()
             .join(", ")
     );
+    // Pay works on the database of the last engine run.
+    let session = Session::new(Ledger::open(&company)?, date, Echo::Collect);
     let ledger = session.ledger();
     let (paid, pay_secs, pay_rss) = phase("pay (all invoices)", n, || {
         let mut paid = 0u64;
@@ -432,6 +503,7 @@ fn bench_size(n: u64, seed: u64, base: &Path, date: NaiveDate) -> Res<SizeResult
         base_secs / floor_secs
     );
     let _ = std::fs::remove_file(&floor_db);
+    let _ = std::fs::remove_file(&pristine);
     Ok(SizeResult {
         n,
         run: run_secs,
