@@ -480,23 +480,34 @@ fn is_candidate(balance: &Balance) -> bool {
     balance.open_credit < Decimal::ZERO
 }
 
-/// The verdicts of a page worked out ahead: per customer (in page order), per candidate credit
-/// (in balance order); `None` where the run must call `eligible` itself.
-type Foreseen = Vec<Vec<Option<Verdict>>>;
+/// What the read-ahead thread worked out for one customer of a page (one per customer, in page
+/// order).
+#[derive(Debug, Default)]
+struct Foreseen {
+    /// Whether the `--where` expression selects the customer; `None`: the run evaluates it.
+    selected: Option<bool>,
+    /// `eligible`'s verdict per candidate credit, in balance order; `None`: the run calls it.
+    verdicts: Vec<Option<Verdict>>,
+}
 
-/// `eligible` worked out ahead, on the thread that reads the customers ahead of the run, by an
-/// engine of its own ([`Detached`]): it sees the customer and the credit as the run will hand
-/// them to the hook, the parameters and the posting date. Where the hook uses anything else (the
-/// ledger, output), its verdict is left out and the run calls the hook itself. The run uses a
-/// verdict only while the customer is as the page has it (an earlier currency's hooks may have
-/// linked a vendor to it).
+/// What the read-ahead thread does with each page.
+type PageWork = Box<dyn FnMut(&CustomerPage) -> Vec<Foreseen>>;
+
+/// `eligible` and the `--where` expression worked out ahead, on the thread that reads the
+/// customers ahead of the run, by an engine of its own ([`Detached`]): it sees the customer and
+/// the credit as the run will hand them over, the parameters and the posting date. Where a hook
+/// or the expression uses anything else (the ledger, output), its result is left out and the run
+/// works it out itself. The run uses a verdict only while the customer is as the page has it (an
+/// earlier currency's hooks may have linked a vendor to it).
 struct Foresight {
     detached: Detached,
     ast: rhai::AST,
-    /// Set by the first verdict that does not count: the rules' `eligible` uses more than it
-    /// may here, or fails (and the run will most likely stop at that customer), so working
-    /// ahead would only double the work.
-    given_up: std::cell::Cell<bool>,
+    filter: Option<rhai::AST>,
+    /// Set by the first result that does not count, of `eligible` and of the expression: it uses
+    /// more than it may here, or fails (and the run will most likely stop at that customer), so
+    /// working it out ahead would only double the work.
+    eligible_given_up: std::cell::Cell<bool>,
+    filter_given_up: std::cell::Cell<bool>,
 }
 
 impl Foresight {
@@ -505,7 +516,12 @@ impl Foresight {
     fn prepare(
         rules: &Rules,
         session: &Session,
-    ) -> impl FnOnce() -> Box<dyn FnMut(&CustomerPage) -> Foreseen> + Send + 'static {
+        selection: &Selection,
+    ) -> impl FnOnce() -> PageWork + Send + 'static {
+        let filter = match selection {
+            Selection::Where(expr) => Some(expr.clone()),
+            _ => None,
+        };
         let (text, file, dir, api) = (
             rules.text.clone(),
             rules.file.clone(),
@@ -513,14 +529,22 @@ impl Foresight {
             rules.api.clone(),
         );
         let (params, date) = (session.ledger().params().clone(), session.date());
-        move || -> Box<dyn FnMut(&CustomerPage) -> Foreseen> {
+        move || -> PageWork {
             let detached = Detached::new(params, date, Some(&dir), &api);
+            let filter_given_up = std::cell::Cell::new(false);
+            let filter = filter.and_then(|expr| {
+                let ast = detached.engine.compile_expression(&expr).ok();
+                filter_given_up.set(ast.is_none());
+                ast
+            });
             match compile_text(&detached.engine, &file, &text) {
                 Ok(ast) => {
                     let foresight = Foresight {
                         detached,
                         ast,
-                        given_up: std::cell::Cell::new(false),
+                        filter,
+                        eligible_given_up: std::cell::Cell::new(false),
+                        filter_given_up,
                     };
                     Box::new(move |page| foresight.page(page))
                 }
@@ -529,31 +553,40 @@ impl Foresight {
         }
     }
 
-    fn page(&self, page: &CustomerPage) -> Foreseen {
+    fn page(&self, page: &CustomerPage) -> Vec<Foreseen> {
         page.customers
             .iter()
             .map(|customer| {
-                page.balances
+                let selected = self.filter.as_ref().and_then(|ast| {
+                    trusted(&self.filter_given_up, || {
+                        let value = eval_filter(&self.detached.engine, ast, customer);
+                        if self.detached.touched() {
+                            return None;
+                        }
+                        value.ok()?.as_bool().ok()
+                    })
+                });
+                if selected == Some(false) {
+                    return Foreseen::default();
+                }
+                let verdicts = page
+                    .balances
                     .get(&customer.account)
                     .into_iter()
                     .flatten()
                     .filter(|b| is_candidate(b))
-                    .map(|credit| self.eligible(customer, credit))
-                    .collect()
+                    .map(|credit| {
+                        trusted(&self.eligible_given_up, || {
+                            self.call_eligible(customer, credit)
+                        })
+                    })
+                    .collect();
+                Foreseen { selected, verdicts }
             })
             .collect()
     }
 
     /// `eligible` called as [`Rules::call`] calls it; `None` when its verdict does not count.
-    fn eligible(&self, customer: &Customer, credit: &Balance) -> Option<Verdict> {
-        if self.given_up.get() {
-            return None;
-        }
-        let verdict = self.call_eligible(customer, credit);
-        self.given_up.set(verdict.is_none());
-        verdict
-    }
-
     fn call_eligible(&self, customer: &Customer, credit: &Balance) -> Option<Verdict> {
         let args = vec![
             Dynamic::from(customer.clone()).into_shared(),
@@ -569,6 +602,16 @@ impl Foresight {
         };
         eligibility(hooked).ok()
     }
+}
+
+/// `work()` unless `given_up`; the first `None` it gives sets `given_up`.
+fn trusted<T>(given_up: &std::cell::Cell<bool>, work: impl FnOnce() -> Option<T>) -> Option<T> {
+    if given_up.get() {
+        return None;
+    }
+    let result = work();
+    given_up.set(result.is_none());
+    result
 }
 
 enum Outcome {
@@ -781,13 +824,18 @@ fn run_in_transaction(
             if done.is_multiple_of(256) {
                 observer.progress(done, total);
             }
-            if let Some(ast) = filter
-                && !selected_by(session, rules, ast, &customer)?
-            {
-                continue;
+            let ahead = foreseen.get_mut(i).map(std::mem::take).unwrap_or_default();
+            if let Some(ast) = filter {
+                let selected = match ahead.selected {
+                    Some(selected) => selected,
+                    None => selected_by(session, rules, ast, &customer)?,
+                };
+                if !selected {
+                    continue;
+                }
             }
             report.considered += 1;
-            let mut verdicts = foreseen.get_mut(i).map(std::mem::take).unwrap_or_default();
+            let mut verdicts = ahead.verdicts;
             verdicts.reverse();
             let candidates: Vec<Candidate> = balances
                 .remove(&customer.account)
@@ -837,19 +885,13 @@ fn selected_by(
 ) -> Result<bool, RunError> {
     let conn = session.ledger().store().conn();
     let changes = conn.total_changes();
-    let mut scope = Scope::new();
-    scope.push_constant("customer", customer.clone());
-    ScriptMemory::arm();
-    let value = rules
-        .engine
-        .eval_ast_with_scope::<Dynamic>(&mut scope, ast)
-        .map_err(|e| {
-            let f = ScriptFault::from_error(&e);
-            RunError::Selection(format!(
-                "--where, customer {}: {}",
-                customer.account, f.message
-            ))
-        })?;
+    let value = eval_filter(&rules.engine, ast, customer).map_err(|e| {
+        let f = ScriptFault::from_error(&e);
+        RunError::Selection(format!(
+            "--where, customer {}: {}",
+            customer.account, f.message
+        ))
+    })?;
     if conn.total_changes() != changes {
         return Err(RunError::Selection(format!(
             "--where must only select customers: it wrote to the ledger (customer {})",
@@ -862,6 +904,18 @@ fn selected_by(
             customer.account
         ))
     })
+}
+
+/// Evaluates the `--where` expression for one customer, with the memory limit counted from here.
+fn eval_filter(
+    engine: &Engine,
+    ast: &rhai::AST,
+    customer: &Customer,
+) -> Result<Dynamic, Box<rhai::EvalAltResult>> {
+    let mut scope = Scope::new();
+    scope.push_constant("customer", customer.clone());
+    ScriptMemory::arm();
+    engine.eval_ast_with_scope::<Dynamic>(&mut scope, ast)
 }
 
 /// How many customers share one savepoint in a run (see [`run_block`]).
@@ -1495,7 +1549,7 @@ struct CustomerPager<'a> {
     done: bool,
     /// The pages of all customers or of groups, read ahead by a thread of their own when the run
     /// began the transaction itself (see [`Ledger::read_ahead_customers`]).
-    ahead: Option<CustomerPages<'a, Foreseen>>,
+    ahead: Option<CustomerPages<'a, Vec<Foreseen>>>,
 }
 
 const PAGE: usize = 1000;
@@ -1517,7 +1571,11 @@ impl<'a> CustomerPager<'a> {
         let ahead = groups
             .zip(read_ahead)
             .and_then(|(groups, (rules, session))| {
-                ledger.read_ahead_customers_with(groups, PAGE, Foresight::prepare(rules, session))
+                ledger.read_ahead_customers_with(
+                    groups,
+                    PAGE,
+                    Foresight::prepare(rules, session, selection),
+                )
             });
         CustomerPager {
             selection,
@@ -1529,11 +1587,11 @@ impl<'a> CustomerPager<'a> {
     }
 
     /// The next page, with the verdicts worked out ahead (none when read in place).
-    fn next(&mut self, ledger: &Ledger) -> Result<Option<(CustomerPage, Foreseen)>, RunError> {
+    fn next(&mut self, ledger: &Ledger) -> Result<Option<(CustomerPage, Vec<Foreseen>)>, RunError> {
         if self.done {
             return Ok(None);
         }
-        let mut foreseen = Foreseen::new();
+        let mut foreseen = Vec::new();
         let page =
             match (&mut self.ahead, self.selection) {
                 (Some(ahead), _) => match ahead.next().transpose()? {

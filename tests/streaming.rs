@@ -326,13 +326,22 @@ fn the_streamed_tables_of_contoso_are_comfy_tables_tables() {
 /// inside a transaction of the caller's, when the run reads and decides everything in place. The
 /// two reports must be the same; returns it.
 fn ahead_and_in_place(yaml: &std::path::Path, insert: &str) -> process::RunReport {
+    ahead_and_in_place_of(yaml, insert, Selection::All)
+}
+
+/// [`ahead_and_in_place`] for the customers of `selection`.
+fn ahead_and_in_place_of(
+    yaml: &std::path::Path,
+    insert: &str,
+    selection: Selection,
+) -> process::RunReport {
     let rules = yaml.with_file_name("ahead.rhai");
     let text = common::default_rules_text();
     let head = "fn eligible(customer, credit) {\n";
     assert!(text.contains(head));
     std::fs::write(&rules, text.replace(head, &format!("{head}{insert}"))).unwrap();
     let options = RunOptions {
-        selection: Selection::All,
+        selection,
         date: date(),
         rules,
         dry_run: true,
@@ -419,4 +428,29 @@ fn eligible_that_catches_a_failing_ledger_call_is_called_by_the_run_itself() {
         "{}",
         report.reimbursed_count
     );
+}
+
+#[test]
+fn a_where_expression_worked_out_ahead_selects_as_the_run_would() {
+    let g = Generated::new();
+    let selection = |expr: &str| Selection::Where(expr.to_string());
+    let report = ahead_and_in_place_of(
+        &g.yaml,
+        "",
+        selection("customer.account.ends_with(\"7\") || customer.currency == \"EUR\""),
+    );
+    assert!(
+        report.considered > 300 && report.considered < 3000,
+        "{}",
+        report.considered
+    );
+    assert!(report.reimbursed_count > 0);
+    // One that prints is evaluated by the run: its lines come out, once per customer.
+    let report = ahead_and_in_place_of(
+        &g.yaml,
+        "",
+        selection("print(customer.account) == () && customer.account.ends_with(\"7\")"),
+    );
+    assert_eq!(report.output.len(), 3000);
+    assert_eq!(report.considered, 300);
 }
