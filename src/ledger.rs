@@ -598,6 +598,10 @@ impl PageReader<'_> {
     }
 }
 
+/// The stack of the read-ahead thread: as large as a main thread's usual 8 MiB (reserved, not
+/// resident until used), since it may run rule scripts as deeply nested as the run does.
+const READ_AHEAD_STACK: usize = 8 << 20;
+
 /// A page of customers with the balances of each ([`Ledger::read_ahead_customers`]).
 #[derive(Debug, Default)]
 pub struct CustomerPage {
@@ -1316,6 +1320,8 @@ impl Ledger {
         let (sender, receiver) = std::sync::mpsc::sync_channel(1);
         let worker = std::thread::Builder::new()
             .name("reimburse-read-ahead".into())
+            // The scripts it evaluates may recurse as deep as on the main thread.
+            .stack_size(READ_AHEAD_STACK)
             .spawn(move || {
                 let mut work = prepare();
                 let reader = PageReader {

@@ -177,6 +177,9 @@ impl OpenDebits {
     }
 }
 
+/// The most `limits.max_call_levels` and `limits.max_expr_depth` may be.
+pub const MAX_NESTING: usize = 100;
+
 /// Limits of the rule scripts' sandbox. Every limit is explicit so that debug and release builds
 /// behave the same.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -607,6 +610,22 @@ fn validate(p: &Parameters) -> Result<(), (String, String)> {
         || l.max_memory_mb == 0
     {
         return err("limits", "limits must be greater than zero".into());
+    }
+    // Each level of calls or expressions takes stack, tens of kB in a debug build: deeper, a
+    // script could overflow the stack (8 MiB, on the main and the read-ahead thread alike) and
+    // abort the program instead of stopping with an error.
+    for (key, value) in [
+        ("max_call_levels", l.max_call_levels),
+        ("max_expr_depth", l.max_expr_depth),
+    ] {
+        if value > MAX_NESTING {
+            return err(
+                &format!("limits.{key}"),
+                format!(
+                    "{value} is more than {MAX_NESTING} (deeper nesting could overflow the stack)"
+                ),
+            );
+        }
     }
     Ok(())
 }

@@ -419,6 +419,40 @@ fn a_size_limit_of_zero_is_refused_not_read_as_unlimited() {
     }
 }
 
+#[test]
+fn nesting_limits_stop_short_of_the_stack() {
+    // Past 100 levels a script could overflow the stack (and abort) before Rhai stopped it.
+    for key in ["max_call_levels", "max_expr_depth"] {
+        let c = Company::with_parameters(&(company_yaml() + &format!("limits:\n  {key}: 101\n")));
+        let err = c.fails(1, &["balances"]);
+        assert!(
+            err.ends_with(&format!(
+                "limits.{key}: 101 is more than 100 (deeper nesting could overflow the stack)\n"
+            )),
+            "{err}"
+        );
+    }
+    // At the most, endless recursion in `eligible` (which the read-ahead thread evaluates first,
+    // on a stack of its own) stops with the limit's error, in a debug build too.
+    let yaml = company_yaml() + "limits:\n  max_call_levels: 100\n";
+    let fixture = std::fs::read_to_string(common::contoso_ledger()).unwrap();
+    let c = Company::with(&yaml, &fixture);
+    let (rules, text) = edited_rules(
+        &c,
+        "deep.rhai",
+        ELIGIBLE,
+        &format!("fn deeper(n) {{ 1 + deeper(n + 1) }}\n{ELIGIBLE}    deeper(0);\n"),
+    );
+    assert_hook_error(
+        &c,
+        &rules,
+        &hook_at(&text, "eligible"),
+        "eligible",
+        "C-001",
+        "call stack overflow: too deep recursion (limits.max_call_levels)",
+    );
+}
+
 // ----- hooks that fail or return the wrong thing -----
 
 #[test]
