@@ -625,7 +625,17 @@ impl<T> Iterator for CustomerPages<'_, T> {
     type Item = Res<(CustomerPage, T)>;
 
     fn next(&mut self) -> Option<Res<(CustomerPage, T)>> {
-        let page = self.receiver.as_ref()?.recv().ok()?;
+        let Ok(page) = self.receiver.as_ref()?.recv() else {
+            // The thread has ended: after the last page, or because it failed, which must not
+            // read as the end of the customers.
+            self.receiver = None;
+            let failed = self.worker.take().is_some_and(|w| w.join().is_err());
+            return failed.then(|| {
+                Err(LedgerError::Invalid(
+                    "the thread reading customers ahead failed".into(),
+                ))
+            });
+        };
         if let Ok((page, _)) = &page {
             self.ledger
                 .known_customers(page.customers.iter().map(|c| c.account.as_str()));
@@ -2428,6 +2438,27 @@ pub(crate) mod tests {
         let mut pages = l.read_ahead_customers(None, 1).unwrap();
         assert!(pages.next().is_some());
         drop(pages);
+
+        // The work done on each page comes with it; a thread that fails is an error, not the
+        // end of the customers.
+        let counted: Vec<usize> = l
+            .read_ahead_customers_with(None, 2, || |page: &CustomerPage| page.customers.len())
+            .unwrap()
+            .map(|p| p.unwrap().1)
+            .collect();
+        assert_eq!(counted, [2, 2, 1]);
+        let mut pages = l
+            .read_ahead_customers_with(None, 2, || {
+                let mut seen = 0;
+                move |_: &CustomerPage| {
+                    seen += 1;
+                    assert!(seen < 2, "the work fails on the second page");
+                }
+            })
+            .unwrap();
+        assert!(pages.next().unwrap().is_ok());
+        assert!(matches!(pages.next(), Some(Err(LedgerError::Invalid(_)))));
+        assert!(pages.next().is_none());
         l.store().rollback();
     }
 
