@@ -431,7 +431,7 @@ fn eligible_that_catches_a_failing_ledger_call_is_called_by_the_run_itself() {
 }
 
 #[test]
-fn a_where_expression_worked_out_ahead_selects_as_the_run_would() {
+fn selections_read_and_worked_out_ahead_select_as_the_run_would() {
     let g = Generated::new();
     let selection = |expr: &str| Selection::Where(expr.to_string());
     let report = ahead_and_in_place_of(
@@ -453,4 +453,16 @@ fn a_where_expression_worked_out_ahead_selects_as_the_run_would() {
     );
     assert_eq!(report.output.len(), 3000);
     assert_eq!(report.considered, 300);
+    // Customer groups are read ahead by a query of their own, verdicts included.
+    let report = ahead_and_in_place_of(
+        &g.yaml,
+        "    if customer.group != \"WHOLESALE\" { return \"not wholesale\"; }\n",
+        Selection::Groups(vec!["WHOLESALE".into()]),
+    );
+    assert!(
+        report.considered > 600 && report.considered < 1200,
+        "{}",
+        report.considered
+    );
+    assert!(report.skipped.iter().all(|k| k.reason != "not wholesale"));
 }
