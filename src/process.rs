@@ -20,6 +20,11 @@
 //! before the hooks of the customers before it have run. The whole run is one `BEGIN IMMEDIATE`
 //! transaction: any error rolls it all back; a dry run takes the same path and rolls back at the
 //! end. With `keep_going`, a failing customer's work is undone (savepoint) and the run goes on.
+//!
+//! A run that began its transaction reads the pages of customers ahead, on a thread of its own,
+//! where a second script engine also works out `--where` and `eligible` as far as they read only
+//! the customer, the credit, the parameters and the date (`Foresight`); the run decides the
+//! rest itself.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -1557,7 +1562,7 @@ const PAGE: usize = 1000;
 impl<'a> CustomerPager<'a> {
     /// `read_ahead`: the run began the write transaction itself, so nothing it has not written
     /// yet is uncommitted, and a second connection reads the customers as they are; the reading
-    /// thread also works out `eligible` where it can ([`Foresight`]).
+    /// thread also works out `--where` and `eligible` where it can ([`Foresight`]).
     fn new(
         selection: &'a Selection,
         ledger: &'a Ledger,
@@ -2038,8 +2043,9 @@ fn parameters_hash(ledger: &Ledger) -> String {
 }
 
 /// Where the postings of a transaction begin: the highest voucher and settlement ids before it
-/// (the ledger never deletes them, so what it posts next is above). See [`record_postings`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// (the ledger never deletes them, so what it posts next is above). See [`record_postings`]. The
+/// default mark is the empty database's.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PostingMark {
     vouchers: i64,
     customer_settlements: i64,

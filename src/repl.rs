@@ -371,7 +371,6 @@ impl Repl {
             .to_path_buf();
         let (ws, warning) = Workspace::open(company, date, &root)?;
         let base = ws.base();
-        let mark = PostingMark::now(ws.session.ledger())?;
         let mut repl = Repl {
             ws,
             scope: Scope::new(),
@@ -380,9 +379,10 @@ impl Repl {
             entries: 0,
             names: Rc::new(RefCell::new(Names::default())),
             user_name: options.user.clone(),
-            mark,
+            mark: PostingMark::default(),
             typed: String::new(),
         };
+        // Sets the base and the mark.
         repl.begin()?;
         repl.refresh_names();
         Ok((repl, warning))

@@ -261,8 +261,8 @@ impl Session {
 /// their arguments, the company parameters and the posting date. What it works out equals what
 /// a session's engine would, as long as nothing else is used: every other function of the API is
 /// there by name and number of parameters, but only to note that it was called (and fail), as
-/// are `print`, `debug` and `timestamp`. [`Detached::touched`] tells; the caller must then not trust the
-/// result (a script may catch the failure) and evaluate with the session instead.
+/// are `print`, `debug` and `timestamp`. [`Detached::touched`] tells; the caller must then not
+/// trust the result (a script may catch the failure) and evaluate with the session instead.
 pub struct Detached {
     /// The engine.
     pub engine: Engine,
