@@ -340,10 +340,6 @@ impl Store {
         let store = Store::wrap(conn, path.to_path_buf())?;
         // Identify the file before configuring: switching to WAL rewrites the header, which must
         // not happen to a file that is not ours (or to an empty one).
-        store
-            .conn
-            .busy_timeout(BUSY_TIMEOUT)
-            .map_err(|e| StoreError::sqlite(path, e))?;
         store.check_identity()?;
         store.configure()?;
         store.migrate()?;
@@ -372,9 +368,11 @@ impl Store {
         Ok(store)
     }
 
-    /// The store over a connection, with the hooks that move its epoch on every commit and
-    /// rollback.
+    /// The store over a connection: the busy timeout set before anything is read, and the hooks
+    /// that move its epoch on every commit and rollback.
     fn wrap(mut conn: Connection, path: PathBuf) -> Result<Store, StoreError> {
+        conn.busy_timeout(BUSY_TIMEOUT)
+            .map_err(|e| StoreError::sqlite(&path, e))?;
         let epoch = Arc::new(AtomicU64::new(0));
         let (on_commit, on_rollback) = (Arc::clone(&epoch), Arc::clone(&epoch));
         conn.commit_hook(Some(move || {
@@ -397,7 +395,6 @@ impl Store {
 
     fn configure(&self) -> Result<(), StoreError> {
         let err = |e| StoreError::sqlite(&self.path, e);
-        self.conn.busy_timeout(BUSY_TIMEOUT).map_err(err)?;
         self.conn
             .execute_batch(
                 "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
