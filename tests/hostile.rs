@@ -72,23 +72,30 @@ fn script_error(c: &Company, name: &str, position: &str, message: &str) -> Strin
 
 #[test]
 fn deep_recursion_is_stopped_by_the_call_depth_limit() {
+    // `eligible` recursing without end, under the default limit and under the most the
+    // parameters allow: the read-ahead thread evaluates it first, on a stack of its own, which
+    // must not overflow (in a debug build either) before the limit stops it.
+    let fixture = std::fs::read_to_string(common::contoso_ledger()).unwrap();
+    let deepest = company_yaml() + "limits:\n  max_call_levels: 100\n";
+    for c in [Company::contoso(), Company::with(&deepest, &fixture)] {
+        let (rules, text) = edited_rules(
+            &c,
+            "recursion.rhai",
+            ELIGIBLE,
+            &format!("fn deeper(n) {{ 1 + deeper(n + 1) }}\n{ELIGIBLE}    deeper(0);\n"),
+        );
+        // Rhai replaces the position of a limit error by the call site at each level, so the
+        // error points at the hook (the outermost call).
+        assert_hook_error(
+            &c,
+            &rules,
+            &hook_at(&text, "eligible"),
+            "eligible",
+            "C-001",
+            "call stack overflow: too deep recursion (limits.max_call_levels)",
+        );
+    }
     let c = Company::contoso();
-    let (rules, text) = edited_rules(
-        &c,
-        "recursion.rhai",
-        ELIGIBLE,
-        &format!("fn deeper(n) {{ deeper(n + 1) }}\n{ELIGIBLE}    deeper(0);\n"),
-    );
-    // Rhai replaces the position of a limit error by the call site at each level, so the
-    // error points at the hook (the outermost call).
-    assert_hook_error(
-        &c,
-        &rules,
-        &hook_at(&text, "eligible"),
-        "eligible",
-        "C-001",
-        "call stack overflow: too deep recursion (limits.max_call_levels)",
-    );
 
     // In a script, the outermost call is the offending statement.
     let script = "fn deeper(n) { deeper(n + 1) }\nlet x = 1;\ndeeper(0);\n";
@@ -432,25 +439,6 @@ fn nesting_limits_stop_short_of_the_stack() {
             "{err}"
         );
     }
-    // At the most, endless recursion in `eligible` (which the read-ahead thread evaluates first,
-    // on a stack of its own) stops with the limit's error, in a debug build too.
-    let yaml = company_yaml() + "limits:\n  max_call_levels: 100\n";
-    let fixture = std::fs::read_to_string(common::contoso_ledger()).unwrap();
-    let c = Company::with(&yaml, &fixture);
-    let (rules, text) = edited_rules(
-        &c,
-        "deep.rhai",
-        ELIGIBLE,
-        &format!("fn deeper(n) {{ 1 + deeper(n + 1) }}\n{ELIGIBLE}    deeper(0);\n"),
-    );
-    assert_hook_error(
-        &c,
-        &rules,
-        &hook_at(&text, "eligible"),
-        "eligible",
-        "C-001",
-        "call stack overflow: too deep recursion (limits.max_call_levels)",
-    );
 }
 
 // ----- hooks that fail or return the wrong thing -----
