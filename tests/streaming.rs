@@ -348,14 +348,28 @@ fn ahead_and_in_place_of(
         keep_going: false,
         user: "test".into(),
     };
-    let ledger = || Ledger::open(&Company::load(yaml).unwrap()).unwrap();
-    let ahead = process::run(&Session::new(ledger(), date(), Echo::Collect), &options).unwrap();
-    let session = Session::new(ledger(), date(), Echo::Collect);
-    session.ledger().store().begin().unwrap();
-    let in_place = process::run(&session, &options).unwrap();
-    session.ledger().store().rollback();
+    let (ahead, in_place) = both_ways(yaml, &options);
+    let (ahead, in_place) = (ahead.unwrap(), in_place.unwrap());
     assert_eq!(pretty(&ahead), pretty(&in_place), "{insert}");
     ahead
+}
+
+/// A run on its own (read and worked out ahead) and the same run inside a transaction of the
+/// caller's (everything in place, then rolled back).
+fn both_ways(
+    yaml: &std::path::Path,
+    options: &RunOptions,
+) -> (
+    Result<process::RunReport, process::RunError>,
+    Result<process::RunReport, process::RunError>,
+) {
+    let ledger = || Ledger::open(&Company::load(yaml).unwrap()).unwrap();
+    let ahead = process::run(&Session::new(ledger(), date(), Echo::Collect), options);
+    let session = Session::new(ledger(), date(), Echo::Collect);
+    session.ledger().store().begin().unwrap();
+    let in_place = process::run(&session, options);
+    session.ledger().store().rollback();
+    (ahead, in_place)
 }
 
 #[test]
@@ -465,4 +479,48 @@ fn selections_read_and_worked_out_ahead_select_as_the_run_would() {
         report.considered
     );
     assert!(report.skipped.iter().all(|k| k.reason != "not wholesale"));
+}
+
+#[test]
+fn pure_eligible_rules_decide_the_same_ahead_and_in_place() {
+    // Rules that use only the customer, the credit, the parameters and the date: worked out
+    // ahead, every verdict must be the one the run itself would give (reason texts included).
+    let g = Generated::new();
+    for insert in [
+        "    if customer.payment_hold { return false; }\n",
+        "    if credit.currency == \"EUR\" { skip(`euro ${customer.account}`); }\n",
+        "    if -credit.balance < params().minimum_reimbursement * 3 { return \"small\"; }\n",
+        "    if to_accounting(-credit.balance, credit.currency) * exchange_rate(\"EUR\") > 90.00 {\n        \
+         return `big in ${params().accounting_currency}`;\n    }\n",
+        "    if days_between(\"2026-01-01\", posting_date()) > 300 && customer.group == \"WHOLESALE\" {\n        \
+         return customer.name.to_upper() + \" \" + table([customer]).len();\n    }\n",
+        "    if customer.account.sub_string(5, 3).parse_int() % 3 == 0 { return \"third\"; }\n",
+    ] {
+        let report = ahead_and_in_place(&g.yaml, insert);
+        assert!(report.considered == 3000, "{insert}");
+    }
+    // A verdict the run refuses is refused the same way (it is not taken from ahead).
+    let rules = g.yaml.with_file_name("refused.rhai");
+    let head = "fn eligible(customer, credit) {\n";
+    let text = common::default_rules_text().replace(
+        head,
+        &format!("{head}    if customer.account.ends_with(\"77\") {{ return 42; }}\n"),
+    );
+    std::fs::write(&rules, text).unwrap();
+    let options = RunOptions {
+        selection: Selection::All,
+        date: date(),
+        rules,
+        dry_run: false,
+        keep_going: false,
+        user: "test".into(),
+    };
+    let (ahead, in_place) = both_ways(&g.yaml, &options);
+    let (ahead, in_place) = (ahead.unwrap_err(), in_place.unwrap_err());
+    assert_eq!(ahead.to_string(), in_place.to_string());
+    assert!(
+        ahead.to_string().contains("customer C0000077")
+            && ahead.to_string().contains("not 42 (int)"),
+        "{ahead}"
+    );
 }
