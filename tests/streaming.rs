@@ -335,15 +335,10 @@ fn ahead_and_in_place_of(
     insert: &str,
     selection: Selection,
 ) -> process::RunReport {
-    let rules = yaml.with_file_name("ahead.rhai");
-    let text = common::default_rules_text();
-    let head = "fn eligible(customer, credit) {\n";
-    assert!(text.contains(head));
-    std::fs::write(&rules, text.replace(head, &format!("{head}{insert}"))).unwrap();
     let options = RunOptions {
         selection,
         date: date(),
-        rules,
+        rules: rules_with(yaml, "ahead.rhai", insert),
         dry_run: true,
         keep_going: false,
         user: "test".into(),
@@ -352,6 +347,16 @@ fn ahead_and_in_place_of(
     let (ahead, in_place) = (ahead.unwrap(), in_place.unwrap());
     assert_eq!(pretty(&ahead), pretty(&in_place), "{insert}");
     ahead
+}
+
+/// The default rules with `insert` at the start of `eligible`, written beside the company.
+fn rules_with(yaml: &std::path::Path, name: &str, insert: &str) -> PathBuf {
+    let rules = yaml.with_file_name(name);
+    let text = common::default_rules_text();
+    let head = "fn eligible(customer, credit) {\n";
+    assert!(text.contains(head));
+    std::fs::write(&rules, text.replace(head, &format!("{head}{insert}"))).unwrap();
+    rules
 }
 
 /// A run on its own (read and worked out ahead) and the same run inside a transaction of the
@@ -500,17 +505,14 @@ fn pure_eligible_rules_decide_the_same_ahead_and_in_place() {
         assert!(report.considered == 3000, "{insert}");
     }
     // A verdict the run refuses is refused the same way (it is not taken from ahead).
-    let rules = g.yaml.with_file_name("refused.rhai");
-    let head = "fn eligible(customer, credit) {\n";
-    let text = common::default_rules_text().replace(
-        head,
-        &format!("{head}    if customer.account.ends_with(\"77\") {{ return 42; }}\n"),
-    );
-    std::fs::write(&rules, text).unwrap();
     let options = RunOptions {
         selection: Selection::All,
         date: date(),
-        rules,
+        rules: rules_with(
+            &g.yaml,
+            "refused.rhai",
+            "    if customer.account.ends_with(\"77\") { return 42; }\n",
+        ),
         dry_run: false,
         keep_going: false,
         user: "test".into(),
