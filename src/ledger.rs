@@ -18,6 +18,7 @@
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
+use std::rc::Rc;
 
 use chrono::NaiveDate;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, params};
@@ -500,6 +501,33 @@ fn currency_in<'a>(currencies: &'a HashMap<String, Currency>, code: &str) -> Res
     currencies
         .get(code)
         .ok_or_else(|| LedgerError::UnknownCurrency(code.to_string()))
+}
+
+/// The vendor with this account, over any connection to the database.
+fn read_vendor(conn: &Connection, account: &str) -> rusqlite::Result<Option<Vendor>> {
+    conn.prepare_cached(concat!(
+        "SELECT ",
+        vendor_columns!(),
+        " FROM vendors WHERE account = ?1"
+    ))
+    .and_then(|mut s| s.query_row([account], Ledger::vendor_from_row).optional())
+}
+
+/// The reads the work of a read-ahead thread may make besides its pages
+/// ([`Ledger::read_ahead_customers_with`]), over the thread's connection: they see the database
+/// as the transaction began, not what it has written since.
+#[derive(Clone)]
+pub struct AheadReads {
+    conn: Rc<Connection>,
+    path: Rc<Path>,
+}
+
+impl AheadReads {
+    /// The vendor with this account, as it was when the transaction began.
+    pub fn vendor(&self, account: &str) -> Res<Option<Vendor>> {
+        read_vendor(&self.conn, account)
+            .map_err(|e| LedgerError::Store(StoreError::sqlite(&self.path, e)))
+    }
 }
 
 /// The reads of a page of customers and their balances, over any connection to the database
@@ -1076,14 +1104,7 @@ impl Ledger {
 
     /// Finds a vendor by account.
     pub fn vendor(&self, account: &str) -> Res<Option<Vendor>> {
-        self.store
-            .conn()
-            .prepare_cached(concat!(
-                "SELECT ",
-                vendor_columns!(),
-                " FROM vendors WHERE account = ?1"
-            ))
-            .and_then(|mut s| s.query_row([account], Self::vendor_from_row).optional())
+        read_vendor(self.store.conn(), account)
             .map_err(|e| self.sql_err(e))
             .inspect(|v| {
                 if let Some(v) = v {
@@ -1288,18 +1309,19 @@ impl Ledger {
         groups: Option<Vec<String>>,
         page: usize,
     ) -> Option<CustomerPages<'_>> {
-        self.read_ahead_customers_with(groups, page, || |_: &CustomerPage| ())
+        self.read_ahead_customers_with(groups, page, |_| |_: &CustomerPage| ())
     }
 
     /// Like [`Ledger::read_ahead_customers`], with more work for the reading thread: `prepare`
-    /// runs on it once and gives the function that works something out from each page (`T`),
-    /// handed out with the page. That function need not be `Send` (it can hold a script engine
-    /// of its own); it sees the database as the transaction began, like the reads.
+    /// runs on it once, with the thread's [`AheadReads`], and gives the function that works
+    /// something out from each page (`T`), handed out with the page. That function need not be
+    /// `Send` (it can hold a script engine of its own); it sees the database as the transaction
+    /// began, like the reads.
     pub fn read_ahead_customers_with<T, F>(
         &self,
         groups: Option<Vec<String>>,
         page: usize,
-        prepare: impl FnOnce() -> F + Send + 'static,
+        prepare: impl FnOnce(AheadReads) -> F + Send + 'static,
     ) -> Option<CustomerPages<'_, T>>
     where
         T: Send + 'static,
@@ -1333,7 +1355,12 @@ impl Ledger {
             // The scripts it evaluates may recurse as deep as on the main thread.
             .stack_size(READ_AHEAD_STACK)
             .spawn(move || {
-                let mut work = prepare();
+                let reads = AheadReads {
+                    conn: Rc::new(conn),
+                    path: Rc::from(path.as_path()),
+                };
+                let conn = Rc::clone(&reads.conn);
+                let mut work = prepare(reads);
                 let reader = PageReader {
                     conn: &conn,
                     path: &path,
@@ -2442,13 +2469,13 @@ pub(crate) mod tests {
         // The work done on each page comes with it; a thread that fails is an error, not the
         // end of the customers.
         let counted: Vec<usize> = l
-            .read_ahead_customers_with(None, 2, || |page: &CustomerPage| page.customers.len())
+            .read_ahead_customers_with(None, 2, |_| |page: &CustomerPage| page.customers.len())
             .unwrap()
             .map(|p| p.unwrap().1)
             .collect();
         assert_eq!(counted, [2, 2, 1]);
         let mut pages = l
-            .read_ahead_customers_with(None, 2, || {
+            .read_ahead_customers_with(None, 2, |_| {
                 let mut seen = 0;
                 move |_: &CustomerPage| {
                     seen += 1;

@@ -39,8 +39,8 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::ledger::{
-    Balance, Customer, CustomerPage, CustomerPages, Journal, Ledger, LedgerError, LineDraft,
-    PostedVoucher, Side, Target, Vendor, VoucherDraft,
+    AheadReads, Balance, Customer, CustomerPage, CustomerPages, Journal, Ledger, LedgerError,
+    LineDraft, PostedVoucher, Side, Target, Vendor, VoucherDraft,
 };
 use crate::parameters::hex;
 use crate::scripting::{
@@ -474,10 +474,42 @@ fn eligibility(hooked: Hooked) -> Result<Verdict, Dynamic> {
     }
 }
 
-/// A credit the run considers, with what `eligible` said of it when that was worked out ahead.
+/// What `vendor_for` said of a credit: `Ok(None)` for a one-time vendor, `Ok(Some(Ok(vendor)))`
+/// for a vendor, `Ok(Some(Err(account)))` for an account still to be looked up; `Err(reason)` to
+/// skip the credit.
+type Choice = Result<Option<Result<Vendor, String>>, String>;
+
+/// Reads `vendor_for`'s answer; `Err(value)` for a value it may not give.
+fn vendor_choice(hooked: Hooked) -> Result<Choice, Dynamic> {
+    let value = match hooked {
+        Hooked::Skip(reason) => return Ok(Err(reason)),
+        Hooked::Value(value) => value,
+    };
+    // A Vendor value is as the ledger gave it to the script (scripts cannot change one, and the
+    // posting checks the vendor again), so only an account has to be looked up.
+    if value.is_unit() {
+        Ok(Ok(None))
+    } else if value.is_string() {
+        Ok(Ok(Some(Err(value.to_string()))))
+    } else if let Some(vendor) = value.clone().try_cast::<Vendor>() {
+        Ok(Ok(Some(Ok(vendor))))
+    } else {
+        Err(value)
+    }
+}
+
+/// What the read-ahead thread worked out for one candidate credit (`None`: the run calls the
+/// hook itself).
+#[derive(Debug, Clone, Default)]
+struct Ahead {
+    eligible: Option<Verdict>,
+    vendor: Option<Choice>,
+}
+
+/// A credit the run considers, with what was worked out ahead for it.
 struct Candidate {
     credit: Balance,
-    foreseen: Option<Verdict>,
+    ahead: Ahead,
 }
 
 /// Whether a balance is one the run considers: it has open credits.
@@ -491,8 +523,8 @@ fn is_candidate(balance: &Balance) -> bool {
 struct Foreseen {
     /// Whether the `--where` expression selects the customer; `None`: the run evaluates it.
     selected: Option<bool>,
-    /// `eligible`'s verdict per candidate credit, in balance order; `None`: the run calls it.
-    verdicts: Vec<Option<Verdict>>,
+    /// Per candidate credit, in balance order.
+    credits: Vec<Ahead>,
 }
 
 /// What the read-ahead thread does with each page.
@@ -512,6 +544,7 @@ struct Foresight {
     /// more than it may here, or fails (and the run will most likely stop at that customer), so
     /// working it out ahead would only double the work.
     eligible_given_up: std::cell::Cell<bool>,
+    vendor_given_up: std::cell::Cell<bool>,
     filter_given_up: std::cell::Cell<bool>,
 }
 
@@ -522,7 +555,7 @@ impl Foresight {
         rules: &Rules,
         session: &Session,
         selection: &Selection,
-    ) -> impl FnOnce() -> PageWork + Send + 'static {
+    ) -> impl FnOnce(AheadReads) -> PageWork + Send + 'static {
         let filter = match selection {
             Selection::Where(expr) => Some(expr.clone()),
             _ => None,
@@ -534,8 +567,8 @@ impl Foresight {
             rules.api.clone(),
         );
         let (params, date) = (session.ledger().params().clone(), session.date());
-        move || -> PageWork {
-            let detached = Detached::new(params, date, Some(&dir), &api);
+        move |reads| -> PageWork {
+            let detached = Detached::new(params, date, Some(&dir), &api, Some(reads));
             let filter_given_up = std::cell::Cell::new(false);
             let filter = filter.and_then(|expr| {
                 let ast = detached.engine.compile_expression(&expr).ok();
@@ -549,6 +582,7 @@ impl Foresight {
                         ast,
                         filter,
                         eligible_given_up: std::cell::Cell::new(false),
+                        vendor_given_up: std::cell::Cell::new(false),
                         filter_given_up,
                     };
                     Box::new(move |page| foresight.page(page))
@@ -574,38 +608,48 @@ impl Foresight {
                 if selected == Some(false) {
                     return Foreseen::default();
                 }
-                let verdicts = page
+                let credits = page
                     .balances
                     .get(&customer.account)
                     .into_iter()
                     .flatten()
                     .filter(|b| is_candidate(b))
-                    .map(|credit| {
-                        trusted(&self.eligible_given_up, || {
-                            self.call_eligible(customer, credit)
-                        })
-                    })
+                    .map(|credit| self.credit(customer, credit))
                     .collect();
-                Foreseen { selected, verdicts }
+                Foreseen { selected, credits }
             })
             .collect()
     }
 
-    /// `eligible` called as [`Rules::call`] calls it; `None` when its verdict does not count.
-    fn call_eligible(&self, customer: &Customer, credit: &Balance) -> Option<Verdict> {
+    /// `eligible`, and `vendor_for` for an eligible credit.
+    fn credit(&self, customer: &Customer, credit: &Balance) -> Ahead {
+        let eligible = trusted(&self.eligible_given_up, || {
+            eligibility(self.call(customer, credit, "eligible")?).ok()
+        });
+        let vendor = match eligible {
+            Some(Ok(())) => trusted(&self.vendor_given_up, || {
+                vendor_choice(self.call(customer, credit, "vendor_for")?).ok()
+            }),
+            _ => None,
+        };
+        Ahead { eligible, vendor }
+    }
+
+    /// A hook called as [`Rules::call`] calls it; `None` when its result does not count (it
+    /// used more than it may here, or failed).
+    fn call(&self, customer: &Customer, credit: &Balance, hook: &str) -> Option<Hooked> {
         let args = vec![
             Dynamic::from(customer.clone()).into_shared(),
             Dynamic::from(credit.clone()).into_shared(),
         ];
-        let result = call_hook(&self.detached.engine, &self.ast, "eligible", args);
+        let result = call_hook(&self.detached.engine, &self.ast, hook, args);
         if self.detached.touched() {
             return None;
         }
-        let hooked = match result {
+        Some(match result {
             Ok(value) => Hooked::Value(value),
             Err(e) => Hooked::Skip(ScriptFault::from_error(&e).skip?),
-        };
-        eligibility(hooked).ok()
+        })
     }
 }
 
@@ -840,8 +884,8 @@ fn run_in_transaction(
                 }
             }
             report.considered += 1;
-            let mut verdicts = ahead.verdicts;
-            verdicts.reverse();
+            let mut credits = ahead.credits;
+            credits.reverse();
             let candidates: Vec<Candidate> = balances
                 .remove(&customer.account)
                 .unwrap_or_default()
@@ -849,7 +893,7 @@ fn run_in_transaction(
                 .filter(is_candidate)
                 .map(|credit| Candidate {
                     credit,
-                    foreseen: verdicts.pop().flatten(),
+                    ahead: credits.pop().unwrap_or_default(),
                 })
                 .collect();
             if candidates.is_empty() {
@@ -1089,7 +1133,7 @@ fn process_customer(
     let mut skipped = Vec::new();
     let store_err =
         |credit: &Balance, e: StoreError| rules.refuse("(engine)", customer, credit, e.to_string());
-    for (i, Candidate { credit, foreseen }) in candidates.iter().enumerate() {
+    for (i, Candidate { credit, ahead }) in candidates.iter().enumerate() {
         if careful {
             store
                 .savepoint("credit")
@@ -1097,17 +1141,19 @@ fn process_customer(
         }
         let changes = conn.total_changes();
         let had_vendor = one_time_vendor.is_some();
-        // A verdict worked out ahead saw the customer as the page has it.
-        let foreseen = foreseen
-            .as_ref()
-            .filter(|_| matches!(current, std::borrow::Cow::Borrowed(_)));
+        // What was worked out ahead saw the customer as the page has it.
+        let nothing = Ahead::default();
+        let ahead = match current {
+            std::borrow::Cow::Borrowed(_) => ahead,
+            std::borrow::Cow::Owned(_) => &nothing,
+        };
         let outcome = process_credit(
             session,
             rules,
             run_id,
             &current,
             credit,
-            foreseen,
+            ahead,
             &mut one_time_vendor,
         );
         // An earlier currency's hooks may have linked a vendor: the next currency sees it.
@@ -1157,7 +1203,7 @@ fn process_credit(
     run_id: i64,
     customer: &Customer,
     credit: &Balance,
-    foreseen: Option<&Verdict>,
+    ahead: &Ahead,
     one_time_vendor: &mut Option<Vendor>,
 ) -> Result<Outcome, Box<HookError>> {
     let ledger = session.ledger();
@@ -1171,7 +1217,7 @@ fn process_credit(
     let refuse = |hook: &str, message: String| rules.refuse(hook, customer, credit, message);
 
     // 1. Eligibility (worked out ahead when it could be).
-    let verdict = match foreseen {
+    let verdict = match &ahead.eligible {
         Some(verdict) => verdict.clone(),
         None => eligibility(rules.call("eligible", customer, credit, vec![c(), b()])?).map_err(
             |value| {
@@ -1191,26 +1237,22 @@ fn process_credit(
     check_no_postings(ledger, "eligible", &refuse)?;
 
     // 2. Vendor mapping.
-    let value = match rules.call("vendor_for", customer, credit, vec![c(), b()])? {
-        Hooked::Skip(reason) => return Ok(Outcome::Skipped(reason)),
-        Hooked::Value(v) => v,
+    let choice = match &ahead.vendor {
+        Some(choice) => choice.clone(),
+        None => vendor_choice(rules.call("vendor_for", customer, credit, vec![c(), b()])?)
+            .map_err(|value| {
+                refuse(
+                    "vendor_for",
+                    format!(
+                        "must return a vendor account, a Vendor or () for a one-time vendor, not {}",
+                        shown(&rules.engine, &value)
+                    ),
+                )
+            })?,
     };
-    // A Vendor value is as the ledger gave it to the script (scripts cannot change one, and the
-    // posting checks the vendor again), so only an account has to be looked up.
-    let chosen: Option<Result<Vendor, String>> = if value.is_unit() {
-        None
-    } else if value.is_string() {
-        Some(Err(value.to_string()))
-    } else if let Some(v) = value.clone().try_cast::<Vendor>() {
-        Some(Ok(v))
-    } else {
-        return Err(refuse(
-            "vendor_for",
-            format!(
-                "must return a vendor account, a Vendor or () for a one-time vendor, not {}",
-                shown(&rules.engine, &value)
-            ),
-        ));
+    let chosen = match choice {
+        Ok(chosen) => chosen,
+        Err(reason) => return Ok(Outcome::Skipped(reason)),
     };
     check_no_postings(ledger, "vendor_for", &refuse)?;
     let (vendor, created) = match chosen {

@@ -23,8 +23,8 @@ use rhai::{
 use rust_decimal::Decimal;
 
 use crate::ledger::{
-    Balance, Customer, Ledger, LedgerError, LineDraft, NewVendor, PostedVoucher, Side, Target,
-    Transaction, TrialBalanceRow, Vendor, VoucherDraft,
+    AheadReads, Balance, Customer, Ledger, LedgerError, LineDraft, NewVendor, PostedVoucher, Side,
+    Target, Transaction, TrialBalanceRow, Vendor, VoucherDraft,
 };
 use crate::parameters::{Parameters, ScriptLimits};
 
@@ -272,12 +272,15 @@ pub struct Detached {
 impl Detached {
     /// An engine with these parameters and posting date; `import` resolves inside `rules_dir`
     /// only. `api` is the listing of a session's engine ([`Session::api`]): its functions that
-    /// need the session become the noting stand-ins.
+    /// need the session become the noting stand-ins. With `reads`, `vendor` and `find_vendor`
+    /// answer for the vendors that existed when the transaction began (which a run never
+    /// changes); for any other account they are stand-ins too, as the run may have created it.
     pub fn new(
         params: Parameters,
         date: NaiveDate,
         rules_dir: Option<&Path>,
         api: &[ApiDoc],
+        reads: Option<AheadReads>,
     ) -> Detached {
         let mut engine = Engine::new();
         harden(&mut engine, &params.limits, rules_dir);
@@ -292,6 +295,36 @@ impl Detached {
         };
         register_types(&mut own);
         register_pure(&mut own, &Rc::new(params), move || date);
+        if let Some(reads) = reads {
+            // Found: as the run would find it. Not found: the run may have created it since.
+            let existing = {
+                let touched = Rc::clone(&touched);
+                move |account: &str| -> RhaiResult<Vendor> {
+                    match reads.vendor(account) {
+                        Ok(Some(vendor)) => Ok(vendor),
+                        _ => {
+                            touched.set(true);
+                            Err(runtime_error("not available away from the session"))
+                        }
+                    }
+                }
+            };
+            let find = existing.clone();
+            own.add(
+                "vendor",
+                &["account: String"],
+                "Vendor",
+                "A vendor that existed when the run began.",
+                existing,
+            );
+            own.add(
+                "find_vendor",
+                &["account: String"],
+                "Vendor or ()",
+                "A vendor that existed when the run began.",
+                move |account: &str| -> RhaiResult<Dynamic> { find(account).map(Dynamic::from) },
+            );
+        }
         let mut present: std::collections::HashSet<(String, usize)> =
             own.docs.iter().filter_map(arity).collect();
         // `timestamp` differs from one call to the next: nothing that uses it is worked out ahead.
@@ -2126,7 +2159,7 @@ mod tests {
         .unwrap();
         let date = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
         let api = Session::new(ledger, date, Echo::Collect).api();
-        Detached::new(company.params, date, None, &api)
+        Detached::new(company.params, date, None, &api, None)
     }
 
     fn eval(d: &Detached, code: &str) -> Result<String, String> {

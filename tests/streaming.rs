@@ -526,3 +526,46 @@ fn pure_eligible_rules_decide_the_same_ahead_and_in_place() {
         "{ahead}"
     );
 }
+
+#[test]
+fn vendor_for_worked_out_ahead_finds_only_the_vendors_the_run_began_with() {
+    // Every customer without a vendor is reimbursed to one vendor, SHARED, which the first of
+    // them creates. Ahead, `find_vendor("SHARED")` finds nothing (the run has not created it
+    // yet): that must not be taken for "no vendor", or the next customer would create SHARED
+    // again.
+    let c = common::Company::contoso();
+    let text = common::edit(
+        &common::edit(
+            &common::default_rules_text(),
+            "fn vendor_for(customer, credit) {\n",
+            "fn vendor_for(customer, credit) {\n    let common = find_vendor(\"SHARED\");\n    \
+             if customer.vendor_account == () && common != () { return common; }\n",
+        ),
+        "    let vendor = create_vendor(#{\n",
+        "    let vendor = create_vendor(#{\n        account: \"SHARED\",\n",
+    );
+    let rules = c.write("shared.rhai", &text);
+    let options = RunOptions {
+        selection: Selection::All,
+        date: date(),
+        rules,
+        dry_run: true,
+        keep_going: false,
+        user: "test".into(),
+    };
+    let (ahead, in_place) = both_ways(&c.yaml, &options);
+    let (ahead, in_place) = (ahead.unwrap(), in_place.unwrap());
+    assert_eq!(pretty(&ahead), pretty(&in_place));
+    let shared: Vec<&str> = ahead
+        .reimbursements
+        .iter()
+        .filter(|r| r.vendor == "SHARED")
+        .map(|r| r.customer.as_str())
+        .collect();
+    assert_eq!(
+        shared,
+        [
+            "C-002", "C-006", "C-006", "C-008", "C-012", "C-015", "C-019", "C-020"
+        ]
+    );
+}
