@@ -22,9 +22,9 @@
 //! end. With `keep_going`, a failing customer's work is undone (savepoint) and the run goes on.
 //!
 //! A run that began its transaction reads the pages of customers ahead, on a thread of its own,
-//! where a second script engine also works out `--where` and `eligible` as far as they read only
-//! the customer, the credit, the parameters and the date (`Foresight`); the run decides the
-//! rest itself.
+//! where a second script engine also works out `--where`, `eligible` and `vendor_for` as far as
+//! they read only the customer, the credit, the parameters, the date and the vendors the run
+//! began with (`Foresight`); the run decides the rest itself.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -530,17 +530,18 @@ struct Foreseen {
 /// What the read-ahead thread does with each page.
 type PageWork = Box<dyn FnMut(&CustomerPage) -> Vec<Foreseen>>;
 
-/// `eligible` and the `--where` expression worked out ahead, on the thread that reads the
-/// customers ahead of the run, by an engine of its own ([`Detached`]): it sees the customer and
-/// the credit as the run will hand them over, the parameters and the posting date. Where a hook
-/// or the expression uses anything else (the ledger, output), its result is left out and the run
-/// works it out itself. The run uses a verdict only while the customer is as the page has it (an
+/// The `--where` expression, `eligible` and `vendor_for` worked out ahead, on the thread that
+/// reads the customers ahead of the run, by an engine of its own ([`Detached`]): it sees the
+/// customer and the credit as the run will hand them over, the parameters, the posting date and
+/// the vendors that existed when the run began. Where a hook or the expression uses anything else
+/// (the ledger, output, a vendor the run may have created), its result is left out and the run
+/// works it out itself. The run uses a result only while the customer is as the page has it (an
 /// earlier currency's hooks may have linked a vendor to it).
 struct Foresight {
     detached: Detached,
     ast: rhai::AST,
     filter: Option<rhai::AST>,
-    /// Set by the first result that does not count, of `eligible` and of the expression: it uses
+    /// Set by the first result that does not count, of each hook and of the expression: it uses
     /// more than it may here, or fails (and the run will most likely stop at that customer), so
     /// working it out ahead would only double the work.
     eligible_given_up: std::cell::Cell<bool>,
@@ -1604,7 +1605,7 @@ const PAGE: usize = 1000;
 impl<'a> CustomerPager<'a> {
     /// `read_ahead`: the run began the write transaction itself, so nothing it has not written
     /// yet is uncommitted, and a second connection reads the customers as they are; the reading
-    /// thread also works out `--where` and `eligible` where it can ([`Foresight`]).
+    /// thread also works out `--where`, `eligible` and `vendor_for` where it can ([`Foresight`]).
     fn new(
         selection: &'a Selection,
         ledger: &'a Ledger,
