@@ -525,8 +525,7 @@ pub struct AheadReads {
 impl AheadReads {
     /// The vendor with this account, as it was when the transaction began.
     pub fn vendor(&self, account: &str) -> Res<Option<Vendor>> {
-        read_vendor(&self.conn, account)
-            .map_err(|e| LedgerError::Store(StoreError::sqlite(&self.path, e)))
+        read_vendor(&self.conn, account).map_err(|e| sql_error(&self.path, e))
     }
 }
 
@@ -538,9 +537,14 @@ struct PageReader<'a> {
     currencies: &'a HashMap<String, Currency>,
 }
 
+/// An SQL error on the database at `path`.
+fn sql_error(path: &Path, e: rusqlite::Error) -> LedgerError {
+    LedgerError::Store(StoreError::sqlite(path, e))
+}
+
 impl PageReader<'_> {
     fn sql_err(&self, e: rusqlite::Error) -> LedgerError {
-        LedgerError::Store(StoreError::sqlite(self.path, e))
+        sql_error(self.path, e)
     }
 
     fn amount(&self, currency: &str, minor: i64) -> Res<Decimal> {
@@ -815,7 +819,7 @@ impl Ledger {
     }
 
     fn sql_err(&self, e: rusqlite::Error) -> LedgerError {
-        LedgerError::Store(StoreError::sqlite(self.store.path(), e))
+        sql_error(self.store.path(), e)
     }
 
     /// The database.
@@ -1357,13 +1361,12 @@ impl Ledger {
             .spawn(move || {
                 let reads = AheadReads {
                     conn: Rc::new(conn),
-                    path: Rc::from(path.as_path()),
+                    path: Rc::from(path),
                 };
-                let conn = Rc::clone(&reads.conn);
-                let mut work = prepare(reads);
+                let mut work = prepare(reads.clone());
                 let reader = PageReader {
-                    conn: &conn,
-                    path: &path,
+                    conn: &reads.conn,
+                    path: &reads.path,
                     currencies: &currencies,
                 };
                 let mut after: Option<String> = None;

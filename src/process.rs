@@ -885,8 +885,7 @@ fn run_in_transaction(
                 }
             }
             report.considered += 1;
-            let mut credits = ahead.credits;
-            credits.reverse();
+            let mut credits = ahead.credits.into_iter();
             let candidates: Vec<Candidate> = balances
                 .remove(&customer.account)
                 .unwrap_or_default()
@@ -894,7 +893,7 @@ fn run_in_transaction(
                 .filter(is_candidate)
                 .map(|credit| Candidate {
                     credit,
-                    ahead: credits.pop().unwrap_or_default(),
+                    ahead: credits.next().unwrap_or_default(),
                 })
                 .collect();
             if candidates.is_empty() {
@@ -2085,15 +2084,11 @@ fn parameters_hash(ledger: &Ledger) -> String {
     sha256(&format!("{:?}", ledger.params()))
 }
 
-/// Where the postings of a transaction begin: the highest voucher and settlement ids before it
-/// (the ledger never deletes them, so what it posts next is above). See [`record_postings`]. The
-/// default mark is the empty database's.
+/// Where the postings of a transaction begin: the highest id of vouchers, customer settlements
+/// and vendor settlements before it (the ledger never deletes those rows, so what it posts next
+/// is above). See [`record_postings`]. The default mark is the empty database's.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct PostingMark {
-    vouchers: i64,
-    customer_settlements: i64,
-    vendor_settlements: i64,
-}
+pub struct PostingMark([i64; 3]);
 
 /// The tables a [`PostingMark`] covers: what carries a run id.
 const POSTING_TABLES: [&str; 3] = ["vouchers", "customer_settlements", "vendor_settlements"];
@@ -2102,29 +2097,23 @@ impl PostingMark {
     /// The mark of the database as it is now.
     pub fn now(ledger: &Ledger) -> Result<PostingMark, LedgerError> {
         let store = ledger.store();
-        let max = |table: &str| -> Result<i64, LedgerError> {
-            store
+        let mut mark = PostingMark::default();
+        for (id, table) in mark.0.iter_mut().zip(POSTING_TABLES) {
+            *id = store
                 .conn()
                 .query_row(
                     &format!("SELECT COALESCE(MAX(id), 0) FROM {table}"),
                     [],
                     |r| r.get(0),
                 )
-                .map_err(|e| LedgerError::Store(StoreError::sqlite(store.path(), e)))
-        };
-        Ok(PostingMark {
-            vouchers: max(POSTING_TABLES[0])?,
-            customer_settlements: max(POSTING_TABLES[1])?,
-            vendor_settlements: max(POSTING_TABLES[2])?,
-        })
+                .map_err(|e| LedgerError::Store(StoreError::sqlite(store.path(), e)))?;
+        }
+        Ok(mark)
     }
 
-    fn after(&self) -> [(&'static str, i64); 3] {
-        [
-            (POSTING_TABLES[0], self.vouchers),
-            (POSTING_TABLES[1], self.customer_settlements),
-            (POSTING_TABLES[2], self.vendor_settlements),
-        ]
+    /// Each table with the highest id it had.
+    fn after(&self) -> impl Iterator<Item = (&'static str, i64)> {
+        POSTING_TABLES.into_iter().zip(self.0)
     }
 }
 
