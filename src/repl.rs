@@ -40,7 +40,7 @@ use crate::parameters::Company;
 use crate::process::{self, HOOKS, PostingMark, PostingSource};
 use crate::scripting::{
     ApiDoc, CompileError, Echo, ParamsView, ScriptFault, ScriptMemory, Session, compile_file,
-    position,
+    compile_text, position,
 };
 
 // ----- the workspace: a session, its engine and the rule hooks -----
@@ -479,7 +479,9 @@ impl Repl {
         err: &mut dyn Write,
     ) -> Result<Flow, Error> {
         let ast = match file {
-            Some(f) => compile_file(&self.ws.engine, f).map_err(|e| Error::Usage(e.to_string())),
+            Some(f) => {
+                compile_text(&self.ws.engine, f, text).map_err(|e| Error::Usage(e.to_string()))
+            }
             None => self
                 .ws
                 .engine
@@ -515,12 +517,7 @@ impl Repl {
             self.begin()?;
         }
         // What `:commit` records the postings with (see `Repl::begin`).
-        match file {
-            Some(f) => self
-                .typed
-                .push_str(&std::fs::read_to_string(f).unwrap_or_default()),
-            None => self.typed.push_str(text),
-        }
+        self.typed.push_str(text);
         self.typed.push('\n');
         let before = store.conn().total_changes();
         store.savepoint("repl_entry")?;
@@ -621,9 +618,9 @@ impl Repl {
                     ));
                 }
                 let file = PathBuf::from(rest);
-                readable(&file)?;
+                let text = read_script(&file)?;
                 let source = file.display().to_string();
-                return self.eval("", &source, Some(&file), out, err);
+                return self.eval(&text, &source, Some(&file), out, err);
             }
             ":rules" => match self.ws.load_rules() {
                 Ok(summary) => {
@@ -724,9 +721,9 @@ impl Repl {
 }
 
 /// Refuses a file that cannot be read, with the reason (not as a syntax error).
-fn readable(file: &Path) -> Result<(), Error> {
-    std::fs::File::open(file)
-        .map(|_| ())
+/// A script's text (the text that is compiled, and whose hash a commit records).
+fn read_script(file: &Path) -> Result<String, Error> {
+    std::fs::read_to_string(file)
         .map_err(|e| Error::Usage(format!("{}: cannot read: {e}", file.display())))
 }
 
@@ -1053,8 +1050,8 @@ pub fn run_script(company: &Company, options: &ScriptOptions) -> Result<ScriptOu
         .to_path_buf();
     let (mut ws, rules_warning) = Workspace::open(company, options.date, &root)?;
     ws.session.set_args(options.args.clone());
-    readable(&options.file)?;
-    let ast = compile_file(&ws.engine, &options.file).map_err(ScriptError::from)?;
+    let text = read_script(&options.file)?;
+    let ast = compile_text(&ws.engine, &options.file, &text).map_err(ScriptError::from)?;
     for f in ast.iter_functions() {
         ws.origins
             .insert(f.name.to_string(), options.file.display().to_string());
@@ -1076,7 +1073,6 @@ pub fn run_script(company: &Company, options: &ScriptOptions) -> Result<ScriptOu
             if options.dry_run {
                 store.rollback();
             } else {
-                let text = std::fs::read_to_string(&options.file).unwrap_or_default();
                 let selection: Vec<String> = options
                     .args
                     .iter()
