@@ -302,10 +302,7 @@ impl Detached {
                 move |account: &str| -> RhaiResult<Vendor> {
                     match reads.vendor(account) {
                         Ok(Some(vendor)) => Ok(vendor),
-                        _ => {
-                            touched.set(true);
-                            Err(runtime_error("not available away from the session"))
-                        }
+                        _ => Err(away(&touched)),
                     }
                 }
             };
@@ -338,12 +335,7 @@ impl Detached {
                 engine.register_raw_fn(
                     name.as_str(),
                     vec![std::any::TypeId::of::<Dynamic>(); params],
-                    move |_, _| -> RhaiResult<Dynamic> {
-                        t.set(true);
-                        Err(runtime_error(
-                            "not available away from the session".to_string(),
-                        ))
-                    },
+                    move |_, _| -> RhaiResult<Dynamic> { Err(away(&t)) },
                 );
             }
         }
@@ -355,6 +347,12 @@ impl Detached {
     pub fn touched(&self) -> bool {
         self.touched.replace(false)
     }
+}
+
+/// What a stand-in in a [`Detached`] engine does: note that it was used, and fail.
+fn away(touched: &Cell<bool>) -> Box<EvalAltResult> {
+    touched.set(true);
+    runtime_error("not available away from the session")
 }
 
 /// A documented function's name and number of parameters (`None` for types and properties).
