@@ -137,7 +137,7 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Test the rules against fixture ledgers (each in a fresh in-memory database).
+    /// Test the rules against fixture ledgers (each in a fresh temporary database).
     Test {
         /// Fixture files or folders [default: tests/fixtures].
         paths: Vec<PathBuf>,

@@ -1,7 +1,9 @@
 //! Testing rule changes against fixture ledgers: what a run should do (`run:`, `expect:`, or several
 //! `steps:`), and the runner behind `reimburse test` and `cargo test`.
 //!
-//! Each fixture runs in a fresh in-memory database: its ledger is loaded, its `parameters:`
+//! Each fixture runs in a fresh database file in a temporary folder, removed afterwards (a file, not
+//! memory, so that a run reads its customers ahead and works the rules out there as a real run
+//! does): its ledger is loaded, its `parameters:`
 //! overrides are applied on top of the company's parameters, then each step (a reimbursement run or
 //! a payment) is executed through the same code path as the command line, and the outcome is
 //! compared with the expectations. Whatever the expectations say, the trial balance must be zero
@@ -254,7 +256,10 @@ fn check_fixture(company: &Company, rules: &Path, file: &Path) -> Result<Vec<Str
     fixture.parameters.apply(&mut params);
     let company =
         Company::from_parameters(file, params, None).map_err(|e| format!("parameters: {e}"))?;
-    let store = Store::in_memory().map_err(|e| e.to_string())?;
+    // A database file, not memory: a run over a file reads its customers ahead on a second
+    // connection and works `--where`, `eligible` and `vendor_for` out there, as a real run does.
+    let dir = tempfile::tempdir().map_err(|e| format!("cannot create a temporary folder: {e}"))?;
+    let store = Store::create(&dir.path().join("fixture.db")).map_err(|e| e.to_string())?;
     let ledger = Ledger::new(store, company.params.clone()).map_err(|e| e.to_string())?;
     fixtures::load(&ledger, file, &fixture).map_err(|e| e.to_string())?;
     let session = Session::new(ledger, today(), Echo::Collect);
