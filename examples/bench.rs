@@ -671,11 +671,14 @@ fn baseline_run(ledger: &Ledger, date: NaiveDate) -> Res<Count> {
         ) = page?;
         for customer in &page {
             let mut one_time: Option<Vendor> = None;
-            for credit in balances.remove(&customer.account).unwrap_or_default() {
+            let credits = balances.remove(&customer.account).unwrap_or_default();
+            // Under `skip`, an open debit in any currency leaves the customer alone.
+            let any_open_debit = credits.iter().any(|b| b.open_debit > Decimal::ZERO);
+            for credit in credits {
                 if credit.open_credit >= Decimal::ZERO || customer.payment_hold {
                     continue;
                 }
-                if params.open_debits == OpenDebits::Skip && credit.open_debit > Decimal::ZERO {
+                if params.open_debits == OpenDebits::Skip && any_open_debit {
                     continue;
                 }
                 let amount = if params.open_debits == OpenDebits::Ignore {
