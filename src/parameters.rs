@@ -587,12 +587,29 @@ fn validate(p: &Parameters) -> Result<(), (String, String)> {
         "one_time_vendor.sequence".into(),
         &p.one_time_vendor.sequence,
     ));
-    for (path, seq) in sequences {
+    for (path, seq) in &sequences {
         if seq.width == 0 || seq.width > 18 {
             return err(
                 &format!("{path}.width"),
                 format!("{} is not between 1 and 18", seq.width),
             );
+        }
+    }
+    // Voucher and invoice numbers must never repeat across sequences: `RMB-` beside `RMB-` (or
+    // `R` beside `R0`, whose numbers `R0000001` and `R0` + `000001` meet) could give two
+    // documents one number. Vendor accounts (the one-time vendor sequence) are apart.
+    let documents = &sequences[..sequences.len() - 1];
+    for (i, (path, seq)) in documents.iter().enumerate() {
+        for (other_path, other) in &documents[..i] {
+            if numbers_may_meet(&seq.prefix, &other.prefix) {
+                return err(
+                    &format!("{path}.prefix"),
+                    format!(
+                        "'{}' can give the same numbers as {other_path} ('{}'): give each sequence a prefix of its own",
+                        seq.prefix, other.prefix
+                    ),
+                );
+            }
         }
     }
     if p.one_time_vendor.group.trim().is_empty() {
@@ -628,6 +645,14 @@ fn validate(p: &Parameters) -> Result<(), (String, String)> {
         }
     }
     Ok(())
+}
+
+/// Whether two number sequences could number two documents alike: one prefix is the other
+/// followed by nothing but digits (the counters are digits).
+fn numbers_may_meet(a: &str, b: &str) -> bool {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    long.strip_prefix(short)
+        .is_some_and(|rest| rest.bytes().all(|c| c.is_ascii_digit()))
 }
 
 /// Finds the line and column of a key path (`a.b.c`) in YAML text, by indentation. Best effort:
@@ -778,6 +803,28 @@ rules: rules/reimburse.rhai
         assert_eq!(e.path, "exchange_rates.CHF");
         let e = load(&SAMPLE.replace("  EUR: 1.0850", "")).unwrap_err();
         assert!(e.message.contains("missing the rate of EUR"), "{e}");
+    }
+
+    #[test]
+    fn sequences_that_could_share_numbers_are_refused() {
+        let e =
+            load(&SAMPLE.replace("{ prefix: PAY-, width", "{ prefix: RMB-, width")).unwrap_err();
+        assert_eq!(e.path, "sequences.payment.prefix");
+        assert_eq!(
+            e.message,
+            "'RMB-' can give the same numbers as sequences.reimbursement ('RMB-'): give each sequence a prefix of its own"
+        );
+        assert_eq!(e.line, Some(21));
+        // `R` and `R0`: R0000001 is both R + 0000001 and R0 + 000001.
+        let text = SAMPLE
+            .replace("{ prefix: VI-, width", "{ prefix: R, width")
+            .replace("{ prefix: OPN-, width", "{ prefix: R0, width");
+        assert_eq!(load(&text).unwrap_err().path, "sequences.opening.prefix");
+        // A prefix that goes on with a letter cannot meet, nor can the vendor accounts.
+        let text = SAMPLE
+            .replace("{ prefix: VI-, width", "{ prefix: RMB-V, width")
+            .replace("{ prefix: OTV-, width", "{ prefix: RMB-, width");
+        assert!(load(&text).is_ok());
     }
 
     #[test]
