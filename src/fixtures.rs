@@ -467,7 +467,12 @@ fn load_inner(ledger: &Ledger, file: &Path, data: &Fixture) -> Result<LoadReport
                         file,
                         &entry,
                         format!(
-                            "a {} on a {} must be {} (debit +, credit −), not {}",
+                            "{} {} on a {} must be {} (debit +, credit −), not {}",
+                            if t.kind.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                                "an"
+                            } else {
+                                "a"
+                            },
                             t.kind,
                             side.name(),
                             if positive { "positive" } else { "negative" },

@@ -273,6 +273,14 @@ fn check_fixture(company: &Company, rules: &Path, file: &Path) -> Result<Vec<Str
             String::new()
         };
         let mut fail = |m: String| failures.push(format!("{label}{m}"));
+        // A step that expects nothing cannot fail, short of an error: not a test.
+        if step.expect == Expect::default() {
+            fail(
+                "`expect:` says nothing to check: list the `reimbursements` (`[]` for none), \
+                 `skipped`, `payments`, balances, `vendors_created` or an `error`"
+                    .into(),
+            );
+        }
         let outcome = execute_step(&session, rules, step);
         let ledger = session.ledger();
         match (&outcome, &step.expect.error) {
