@@ -300,6 +300,9 @@ pub struct Rules {
     text: String,
     dir: PathBuf,
     api: Vec<ApiDoc>,
+    /// The session's definitions that override the rule file's functions (a dry run from the
+    /// REPL or a script), with the names they define.
+    overrides: Option<(PathBuf, Vec<String>)>,
 }
 
 impl fmt::Debug for Rules {
@@ -322,7 +325,21 @@ impl Rules {
             .filter(|d| !d.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
         let (engine, api) = session.engine(Some(dir));
-        let ast = compile_text(&engine, file, &text)?;
+        let mut ast = compile_text(&engine, file, &text)?;
+        // Functions defined in the REPL or a script replace the rule file's of the same name
+        // and arity, as they do there.
+        let overrides = session
+            .definitions()
+            .filter(|d| d.functions.iter_functions().next().is_some())
+            .map(|d| {
+                ast = ast.merge(&d.functions);
+                let names = d
+                    .functions
+                    .iter_functions()
+                    .map(|f| f.name.to_string())
+                    .collect();
+                (d.source, names)
+            });
         for (hook, arity) in HOOKS {
             if !ast
                 .iter_functions()
@@ -343,6 +360,7 @@ impl Rules {
             text,
             dir: dir.to_path_buf(),
             api,
+            overrides,
         })
     }
 
@@ -382,8 +400,10 @@ impl Rules {
                 } else {
                     self.hook_position(hook)
                 };
+                // The innermost function the error passed through says whose text it is in.
+                let innermost = fault.functions.last().map_or(hook, String::as_str);
                 Err(Box::new(HookError {
-                    file: self.file.clone(),
+                    file: self.file_of(innermost),
                     hook: hook.to_string(),
                     customer: customer.account.clone(),
                     currency: credit.currency.clone(),
@@ -405,7 +425,7 @@ impl Rules {
     ) -> Box<HookError> {
         let (line, column) = self.hook_position(hook);
         Box::new(HookError {
-            file: self.file.clone(),
+            file: self.file_of(hook),
             hook: hook.to_string(),
             customer: customer.account.clone(),
             currency: credit.currency.clone(),
@@ -414,6 +434,15 @@ impl Rules {
             message,
             refused: true,
         })
+    }
+
+    /// The file a function of the rules is written in: the rule file, or where the session's
+    /// definitions that override it were written.
+    fn file_of(&self, function: &str) -> PathBuf {
+        match &self.overrides {
+            Some((source, names)) if names.iter().any(|n| n == function) => source.clone(),
+            _ => self.file.clone(),
+        }
     }
 
     /// Where a hook is defined in the rule file (the opening brace of its body), for errors that

@@ -5,7 +5,8 @@
 //! # The REPL
 //! One [`rhai::Scope`] lives across entries, so `let x = …;` persists; functions defined in an
 //! entry (`fn f() {}`) are kept in an AST of their own and merged in front of every later entry,
-//! after the rule file's functions (so a user may redefine a hook to try a change). An entry that
+//! after the rule file's functions (so a user may redefine a hook to try a change; a dry run from
+//! the session runs the redefined hook too). An entry that
 //! does not parse because it ended too early (an open block, call or string) continues on the next
 //! line. Values are shown readably: arrays of customers, vendors, transactions, balances or maps
 //! as tables. Errors show their position and never end the session.
@@ -39,8 +40,8 @@ use crate::ledger::{Balance, Customer, Ledger, Transaction, TrialBalanceRow, Ven
 use crate::parameters::Company;
 use crate::process::{self, HOOKS, PostingMark, PostingSource};
 use crate::scripting::{
-    ApiDoc, CompileError, Echo, ParamsView, ScriptFault, ScriptMemory, Session, compile_file,
-    compile_text, position,
+    ApiDoc, CompileError, Definitions, Echo, ParamsView, ScriptFault, ScriptMemory, Session,
+    compile_file, compile_text, position,
 };
 
 // ----- the workspace: a session, its engine and the rule hooks -----
@@ -505,6 +506,11 @@ impl Repl {
         }
         self.user = self.user.merge(&functions);
         let merged = self.ws.rules.merge(&self.user).merge(&ast);
+        // A dry run from here runs the hooks as the session has (re)defined them.
+        self.ws.session.set_definitions(Some(Definitions {
+            functions: self.user.clone(),
+            source: PathBuf::from("<repl>"),
+        }));
 
         let session = Rc::clone(&self.ws.session);
         let store = session.ledger().store();
@@ -1057,6 +1063,11 @@ pub fn run_script(company: &Company, options: &ScriptOptions) -> Result<ScriptOu
             .insert(f.name.to_string(), options.file.display().to_string());
     }
     let merged = ws.rules.merge(&ast);
+    // A dry run from the script runs the hooks as the script (re)defines them.
+    ws.session.set_definitions(Some(Definitions {
+        functions: ast.clone_functions_only(),
+        source: options.file.clone(),
+    }));
     let store = ws.session.ledger().store();
     store.begin()?;
     let base = ws.base();

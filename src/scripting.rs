@@ -59,6 +59,16 @@ pub struct ApiDoc {
     pub doc: String,
 }
 
+/// Script functions defined outside the rule file (in the REPL or a script) that override the
+/// rule file's functions of the same name and arity in `dry_run()`.
+#[derive(Debug, Clone)]
+pub struct Definitions {
+    /// The functions (an AST of functions only).
+    pub functions: rhai::AST,
+    /// Where they were written, for errors: the script file, or `<repl>`.
+    pub source: PathBuf,
+}
+
 /// Where a session's output (`print`, `debug`, `log`) goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Echo {
@@ -83,6 +93,7 @@ pub struct Session {
     echoed: Cell<usize>,
     args: RefCell<Map>,
     rules_file: RefCell<Option<PathBuf>>,
+    definitions: RefCell<Option<Definitions>>,
     in_dry_run: Cell<bool>,
     undone_changes: Cell<u64>,
 }
@@ -110,6 +121,7 @@ impl Session {
             echoed: Cell::new(0),
             args: RefCell::new(Map::new()),
             rules_file: RefCell::new(None),
+            definitions: RefCell::new(None),
             in_dry_run: Cell::new(false),
             undone_changes: Cell::new(0),
         })
@@ -123,6 +135,18 @@ impl Session {
     /// The rule file that `dry_run()` runs, if any.
     pub fn rules_file(&self) -> Option<PathBuf> {
         self.rules_file.borrow().clone()
+    }
+
+    /// Sets the script functions that override the rule file's in `dry_run()`: the REPL's own
+    /// definitions, or a script's functions, so that a hook changed there is what a dry run
+    /// from there runs.
+    pub fn set_definitions(&self, definitions: Option<Definitions>) {
+        *self.definitions.borrow_mut() = definitions;
+    }
+
+    /// The script functions that override the rule file's in `dry_run()`, if any.
+    pub fn definitions(&self) -> Option<Definitions> {
+        self.definitions.borrow().clone()
     }
 
     /// Row changes that `dry_run()` made and undid (SQLite counts them in
@@ -1784,7 +1808,7 @@ fn register_reports(api: &mut Api, session: &Rc<Session>) {
         "dry_run",
         &[],
         "Map",
-        "Runs the reimbursement for all customers with the company's rule file and undoes it: what a run would do now. Returns a map: `considered` (customers), `reimbursements` (maps: customer, vendor, one_time_vendor, currency, amount, voucher, vendor_invoice), `skipped` (maps: customer, currency, balance, reason), `failed` (maps: customer, error), `totals` (currency → amount) and `output` (lines the rules printed). A customer whose rules fail is listed in `failed`. Work done earlier in the session is seen by the dry run and kept. Only in `reimburse repl` and `reimburse script`.",
+        "Runs the reimbursement for all customers with the company's rule file and undoes it: what a run would do now. Functions defined in the REPL session or the script override the rule file's (to try a change to a hook). Returns a map: `considered` (customers), `reimbursements` (maps: customer, vendor, one_time_vendor, currency, amount, voucher, vendor_invoice), `skipped` (maps: customer, currency, balance, reason), `failed` (maps: customer, error), `totals` (currency → amount) and `output` (lines the rules printed). A customer whose rules fail is listed in `failed`. Work done earlier in the session is seen by the dry run and kept. Only in `reimburse repl` and `reimburse script`.",
         move || -> RhaiResult<Map> { dry_run(&s, crate::process::Selection::All) },
     );
     let s = s!();

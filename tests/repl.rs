@@ -238,20 +238,35 @@ fn hooks_and_a_dry_run_can_be_called_by_hand() {
 #[test]
 fn a_redefined_hook_is_tried_without_touching_the_rule_file() {
     let demo = Demo::new();
+    let before = demo.company.snapshot();
     let (stdout, stderr) = demo.repl(
-        "fn eligible(customer, credit) { true }\n\
+        "dry_run(\"C-003\").reimbursements.len()\n\
+         fn eligible(customer, credit) { true }\n\
+         dry_run(\"C-003\").reimbursements[0].amount\n\
+         :rules\n\
          dry_run(\"C-003\").reimbursements.len()\n\
-         :rules\n",
+         fn eligible(customer, credit) {\n  let x = 1 / 0;\n  true\n}\n\
+         dry_run(\"C-003\").failed[0].error\n",
     );
     assert!(stderr.is_empty(), "{stderr}");
     let lines: Vec<&str> = stdout.lines().collect();
-    // dry_run() runs the rule file, not the session's functions.
+    // C-003's 10.00 is below the minimum: the rule file skips it, the session's eligible takes
+    // it, in the dry run too, and still after :rules reloads the file.
     assert_eq!(lines[0], "0");
-    assert!(lines[1].starts_with("loaded "), "{stdout}");
-    assert!(
-        stdout.contains("override the rule file's: eligible"),
-        "{stdout}"
+    assert_eq!(lines[1], "10.00");
+    assert!(lines[2].starts_with("loaded "), "{stdout}");
+    assert_eq!(
+        lines[3],
+        "note: your own definitions still override the rule file's: eligible"
     );
+    assert_eq!(lines[4], "1");
+    // An error in the session's hook points at the session's text, not at the rule file.
+    assert_eq!(
+        lines[5],
+        "\"<repl>:2:13: hook eligible, customer C-003 (USD): Division by zero: 1 / 0\""
+    );
+    demo.company
+        .assert_unchanged(&before, "a session that only made dry runs");
 }
 
 #[test]

@@ -233,6 +233,33 @@ fn a_dry_run_in_a_script_sees_what_the_script_posted_before() {
 }
 
 #[test]
+fn a_dry_run_in_a_script_runs_the_hooks_the_script_redefines() {
+    // C-003's 10.00 is below the minimum; the script's own `eligible` takes every credit, and
+    // its `vendor_for` fails for C-002: the error names the script, not the rule file.
+    let demo = Demo::new();
+    let file = demo.script(
+        "try_rule.rhai",
+        r#"fn eligible(customer, credit) { true }
+fn vendor_for(customer, credit) {
+    if customer.account == "C-002" { throw "no vendor"; }
+    ()
+}
+let r = dry_run(["C-002", "C-003"]);
+print(`${r.reimbursements[0].customer} ${r.reimbursements[0].amount}`);
+print(r.failed[0].error);
+"#,
+    );
+    let (stdout, _) = demo.ok(&["script", file.to_str().unwrap()]);
+    assert_eq!(
+        stdout,
+        format!(
+            "C-003 10.00\n{}:3:38: hook vendor_for, customer C-002 (USD): no vendor\n",
+            file.display()
+        )
+    );
+}
+
+#[test]
 fn reimbursement_summary_by_run() {
     let demo = Demo::new();
     let (stdout, _) = demo.ok(&["script", &shipped("reimbursement_summary.rhai")]);
