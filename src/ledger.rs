@@ -873,6 +873,24 @@ impl Ledger {
 
     const CUSTOMER_COLUMNS: &'static str = customer_columns!();
 
+    /// Whether a run (of any kind) with this id was recorded.
+    pub fn run_exists(&self, id: i64) -> Res<bool> {
+        self.store
+            .conn()
+            .prepare_cached("SELECT 1 FROM runs WHERE id = ?1")
+            .and_then(|mut s| s.exists([id]))
+            .map_err(|e| self.sql_err(e))
+    }
+
+    /// Whether any customer is in this customer group (groups are compared exactly).
+    pub fn customer_group_exists(&self, group: &str) -> Res<bool> {
+        self.store
+            .conn()
+            .prepare_cached("SELECT 1 FROM customers WHERE customer_group = ?1")
+            .and_then(|mut s| s.exists([group]))
+            .map_err(|e| self.sql_err(e))
+    }
+
     /// Finds a customer by account.
     pub fn customer(&self, account: &str) -> Res<Option<Customer>> {
         self.store

@@ -788,9 +788,20 @@ pub fn run_observed(
             }
         }
     }
+    if let Selection::Groups(list) = &options.selection {
+        for group in list {
+            if !ledger.customer_group_exists(group)? {
+                return Err(RunError::Selection(format!(
+                    "no customer is in group '{group}' (groups are case-sensitive)"
+                )));
+            }
+        }
+    }
     // A run that begins the transaction itself reads its customers ahead on a second connection;
     // inside a REPL or script transaction, that connection would not see what is uncommitted.
-    let read_ahead = !store.in_transaction();
+    // The read-ahead thread works the hooks out from the rule file's text alone: not with
+    // definitions that override it.
+    let read_ahead = !store.in_transaction() && rules.overrides.is_none();
     store.begin()?;
     let result = run_in_transaction(
         session,
@@ -1731,15 +1742,38 @@ pub struct ReimbursementFilter {
     pub limit: Option<usize>,
 }
 
-/// Lists reimbursements, oldest first.
+/// Lists reimbursements, oldest first. A customer, vendor or run in the filter that does not
+/// exist is an error (a mistyped account would otherwise look like one without reimbursements).
 pub fn reimbursements(
     ledger: &Ledger,
     filter: &ReimbursementFilter,
 ) -> Result<Vec<Reimbursement>, LedgerError> {
+    check_filter(ledger, filter)?;
     Ok(reimbursements_with_invoices(ledger, filter)?
         .into_iter()
         .map(|(r, _)| r)
         .collect())
+}
+
+/// Refuses a filter that names a customer, vendor or run that does not exist.
+fn check_filter(ledger: &Ledger, filter: &ReimbursementFilter) -> Result<(), LedgerError> {
+    let missing = |what: &'static str, key: String| Err(LedgerError::NotFound { what, key });
+    if let Some(account) = &filter.customer
+        && ledger.customer(account)?.is_none()
+    {
+        return missing("customer", account.clone());
+    }
+    if let Some(account) = &filter.vendor
+        && ledger.vendor(account)?.is_none()
+    {
+        return missing("vendor", account.clone());
+    }
+    if let Some(run) = filter.run
+        && !ledger.run_exists(run)?
+    {
+        return missing("run", run.to_string());
+    }
+    Ok(())
 }
 
 /// [`reimbursements`], each with the id of its vendor invoice's transaction.
@@ -1895,6 +1929,7 @@ fn reimbursement_pages<E: From<LedgerError>>(
     filter: &ReimbursementFilter,
     mut each_page: impl FnMut(Vec<(Reimbursement, i64)>) -> Result<(), E>,
 ) -> Result<u64, E> {
+    check_filter(ledger, filter)?;
     const PAGE: usize = 1000;
     let mut page = filter.clone();
     let mut left = filter.limit;

@@ -874,6 +874,30 @@ fn bad_command_lines() {
             &["unknown customer 'C-999'"],
         ),
         case(
+            "a group no customer is in (groups are case-sensitive)",
+            &["run", "--date", "2026-11-30", "--groups", "RETAIL,retail"],
+            1,
+            &["no customer is in group 'retail' (groups are case-sensitive)"],
+        ),
+        case(
+            "pay for an unknown customer",
+            &["pay", "--customer", "C-999"],
+            1,
+            &["customer 'C-999' does not exist"],
+        ),
+        case(
+            "pay to an unknown vendor",
+            &["pay", "--vendor", "NOPE", "--dry-run"],
+            1,
+            &["vendor 'NOPE' does not exist"],
+        ),
+        case(
+            "the reimbursements of a run that was never made",
+            &["reimbursements", "--run", "99"],
+            1,
+            &["run '99' does not exist"],
+        ),
+        case(
             "a --where with a syntax error",
             &[
                 "run",
