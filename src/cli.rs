@@ -238,7 +238,8 @@ pub struct RunArgs {
     /// Show the proposal without writing anything.
     #[arg(long)]
     pub dry_run: bool,
-    /// Skip a customer whose rules fail (its work undone) instead of stopping the run.
+    /// Skip a customer whose rules fail (its work undone) instead of stopping the run; the run
+    /// then exits with code 3 if any customer failed.
     #[arg(long)]
     pub keep_going: bool,
     /// Print JSON.
@@ -299,6 +300,11 @@ pub fn main<I: IntoIterator<Item = OsString>>(args: I) -> ExitCode {
         }
         // The failures were printed with the results.
         Err(Error::TestsFailed(_)) => ExitCode::FAILURE,
+        Err(e @ Error::CustomersFailed(_)) => {
+            let _ = out.flush();
+            eprintln!("error: {e}");
+            ExitCode::from(3)
+        }
         Err(e) => {
             let _ = out.flush();
             eprintln!("error: {e}");
@@ -775,8 +781,13 @@ fn run(company: &Company, args: &RunArgs, out: &mut dyn Write) -> Result<(), Err
         skipped.finish()?,
         failed.finish()?,
     );
+    // A `--keep-going` run that skipped failing customers is not a clean run: exit code 3.
+    let outcome = match report.failed_count {
+        0 => Ok(()),
+        n => Err(Error::CustomersFailed(n)),
+    };
     if args.json {
-        return spool::write_json(
+        spool::write_json(
             out,
             &report,
             &[
@@ -784,7 +795,8 @@ fn run(company: &Company, args: &RunArgs, out: &mut dyn Write) -> Result<(), Err
                 ("skipped", &skipped),
                 ("failed", &failed),
             ],
-        );
+        )?;
+        return outcome;
     }
     spool::write_table(
         out,
@@ -835,7 +847,7 @@ fn run(company: &Company, args: &RunArgs, out: &mut dyn Write) -> Result<(), Err
             format!(", {} failed", report.failed_count)
         }
     )?;
-    Ok(())
+    outcome
 }
 
 /// The columns of the run's table.
@@ -1133,8 +1145,8 @@ fn test(
     } else {
         writeln!(
             out,
-            "\n{passed} passed, {failed} failed ({} fixtures in {:.0} ms, rules {})",
-            results.len(),
+            "\n{passed} passed, {failed} failed ({} in {:.0} ms, rules {})",
+            plural(results.len(), "fixture"),
             start.elapsed().as_secs_f64() * 1000.0,
             rules.display()
         )?;

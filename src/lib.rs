@@ -56,6 +56,10 @@ pub enum Error {
     /// Some fixtures failed (`reimburse test`).
     #[error("{0} fixture(s) failed")]
     TestsFailed(usize),
+    /// A `--keep-going` run committed, but the rules failed for some customers (listed with the
+    /// results); exit code 3, so that a scheduled run does not pass for a clean one.
+    #[error("the rules failed for {0} customer(s); the others were processed")]
+    CustomersFailed(u64),
     /// Invalid use.
     #[error("{0}")]
     Usage(String),

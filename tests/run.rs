@@ -1090,7 +1090,7 @@ fn keep_going_skips_a_failing_customer_and_undoes_its_work() {
     let err = c.broken_run(&rules);
     assert!(err.contains("customer C-002"), "{err}");
 
-    let report = c.run_json(&["--keep-going", "--rules", rules_arg]);
+    let report = c.keep_going_json(1, &["--rules", rules_arg]);
     let failed = rows(&report["failed"]);
     assert_eq!(failed.len(), 1, "{report:#}");
     assert_eq!(failed[0]["customer"], "C-002");
@@ -1127,8 +1127,9 @@ fn keep_going_skips_a_failing_customer_and_undoes_its_work() {
     );
     c.assert_trial_balance_zero(&["EUR", "USD"]);
 
-    // With the rules fixed, the next run reimburses C-002 alone.
-    let report = c.run_json(&[]);
+    // With the rules fixed, the next run reimburses C-002 alone; nothing failed, so even with
+    // --keep-going it exits 0.
+    let report = c.run_json(&["--keep-going"]);
     assert_eq!(customers_of(&report["reimbursements"]), ["C-002"]);
     assert_eq!(rows(&report["reimbursements"])[0]["amount"], "80.00");
 }
@@ -1141,7 +1142,7 @@ fn keep_going_with_a_script_error_in_one_customer() {
         "fn eligible(customer, credit) {\n",
         "fn eligible(customer, credit) {\n    if customer.account == \"C-019\" { no_such_function(); }\n",
     );
-    let report = c.run_json(&["--keep-going", "--rules", rules.to_str().unwrap()]);
+    let report = c.keep_going_json(1, &["--rules", rules.to_str().unwrap()]);
     let failed = rows(&report["failed"]);
     assert_eq!(failed.len(), 1, "{report:#}");
     assert_eq!(failed[0]["customer"], "C-019");
@@ -1179,7 +1180,7 @@ transactions:
         "        amount: amount,",
         "        amount: if customer.account == \"C-6\" && credit.currency == \"USD\" { amount + 1.00 } else { amount },",
     );
-    let report = c.run_json(&["--keep-going", "--rules", rules.to_str().unwrap()]);
+    let report = c.keep_going_json(1, &["--rules", rules.to_str().unwrap()]);
     let failed = rows(&report["failed"]);
     assert_eq!(failed.len(), 1, "{report:#}");
     assert_eq!(failed[0]["customer"], "C-6");

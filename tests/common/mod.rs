@@ -259,6 +259,25 @@ impl Company {
             .unwrap_or_else(|e| panic!("reimburse {args:?} did not print JSON ({e}):\n{stdout}"))
     }
 
+    /// `run --json --date 2026-11-30 --keep-going <args>` where the rules fail for `failed`
+    /// customers: the run exits with code 3 and says so on standard error; returns the document.
+    pub fn keep_going_json(&self, failed: u64, args: &[&str]) -> Value {
+        let mut all = vec!["run", "--json", "--date", "2026-11-30", "--keep-going"];
+        all.extend_from_slice(args);
+        let out = self.run(&all);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(3), "reimburse {all:?}:\n{stderr}");
+        assert_eq!(
+            stderr,
+            format!(
+                "error: the rules failed for {failed} customer(s); the others were processed\n"
+            )
+        );
+        let stdout = String::from_utf8(out.stdout).expect("UTF-8 output");
+        serde_json::from_str(&stdout)
+            .unwrap_or_else(|e| panic!("reimburse {all:?} did not print JSON ({e}):\n{stdout}"))
+    }
+
     /// `run --json --date 2026-11-30 <args>`.
     pub fn run_json(&self, args: &[&str]) -> Value {
         let mut all = vec!["run", "--json", "--date", "2026-11-30"];
