@@ -31,15 +31,23 @@ pub enum MoneyError {
         /// The currency's number of decimals.
         decimals: u32,
     },
-    /// The amount does not fit the database's integer minor units.
-    #[error("{amount} {currency} is too large")]
+    /// The amount is larger than [`MAX_MINOR`] minor units.
+    #[error("{amount} {currency} is too large (at most {max} {currency})")]
     TooLarge {
         /// The amount as given.
         amount: Decimal,
         /// The currency code.
         currency: String,
+        /// The largest amount in that currency ([`MAX_MINOR`] minor units).
+        max: Decimal,
     },
 }
+
+/// The largest amount, in minor units, that a transaction, voucher line or parameter may have:
+/// 10^15 (ten trillion in a currency of two decimals). The database sums amounts in 64-bit
+/// integers (balances, the trial balance); with this bound, sums of up to 9,000 of the largest
+/// amounts still fit, where amounts near the 64-bit limit overflowed the sum of two.
+pub const MAX_MINOR: i64 = 1_000_000_000_000_000;
 
 /// How a currency rounds a value that has more decimals than it allows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize)]
@@ -117,9 +125,13 @@ impl Currency {
         let too_large = || MoneyError::TooLarge {
             amount,
             currency: self.code.clone(),
+            max: self.from_minor(MAX_MINOR),
         };
         // After `check`, the scale is exactly `decimals`, so the mantissa is the minor units.
-        i64::try_from(exact.mantissa()).map_err(|_| too_large())
+        i64::try_from(exact.mantissa())
+            .ok()
+            .filter(|minor| minor.unsigned_abs() <= MAX_MINOR as u64)
+            .ok_or_else(too_large)
     }
 
     /// Converts integer minor units back to an amount with exactly this currency's decimals.
@@ -287,6 +299,15 @@ mod tests {
         let bhd = Currency::new("BHD", 3);
         assert_eq!(bhd.to_minor(d("1.005")).unwrap(), 1005);
         assert!(usd.to_minor(d("99999999999999999999")).is_err());
+        // At most 10^15 minor units either way, so that the database's sums fit.
+        assert_eq!(usd.to_minor(d("-10000000000000.00")).unwrap(), -MAX_MINOR);
+        assert_eq!(
+            usd.to_minor(d("-10000000000000.01"))
+                .unwrap_err()
+                .to_string(),
+            "-10000000000000.01 USD is too large (at most 10000000000000.00 USD)"
+        );
+        assert!(bhd.to_minor(d("50000000000000000.00")).is_err());
     }
 
     #[test]
