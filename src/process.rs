@@ -2057,6 +2057,14 @@ pub fn pay_observed(
                 if amount <= Decimal::ZERO {
                     continue;
                 }
+                // A payment dated before its invoice would settle a debt not yet owed.
+                if r.date > date {
+                    return Err(LedgerError::Invalid(format!(
+                        "cannot pay {} on {date}: it is dated {} (pay on or after that date, or leave it out with --customer, --vendor or --run)",
+                        r.vendor_invoice, r.date
+                    ))
+                    .into());
+                }
                 let posted = ledger
                     .post_voucher(&VoucherDraft {
                         sequence: "payment".into(),

@@ -813,6 +813,21 @@ fn pay_settles_the_vendor_invoices_and_marks_the_reimbursements_paid() {
 }
 
 #[test]
+fn a_payment_cannot_be_dated_before_the_invoice_it_pays() {
+    let c = Company::contoso();
+    c.ok(&["run", "--date", "2026-11-30"]);
+    let before = c.snapshot();
+    let err = c.fails(1, &["pay", "--date", "2026-11-29"]);
+    assert_eq!(
+        err,
+        "error: cannot pay VINV-000001 on 2026-11-29: it is dated 2026-11-30 (pay on or after that date, or leave it out with --customer, --vendor or --run)\n"
+    );
+    c.assert_unchanged(&before, "a payment dated before its invoices");
+    let paid = c.json(&["pay", "--json", "--date", "2026-11-30"]);
+    assert_eq!(rows(&paid["payments"]).len(), 13);
+}
+
+#[test]
 fn the_reimbursement_page_filters() {
     let c = Company::contoso();
     c.run_json(&[]);
@@ -852,7 +867,15 @@ fn the_reimbursement_page_filters() {
     assert_eq!(customers_of(&page(&["--vendor", "V-100"])), ["C-001"]);
     assert_eq!(rows(&page(&["--run", "1"])).len(), 13);
     assert_eq!(page(&["--run", "2"]), json!([]));
-    assert_eq!(page(&["--customer", "C-404"]), json!([]));
+    // A customer, vendor or run that does not exist is a mistake, not an empty page.
+    for (filter, value, error) in [
+        ("--customer", "C-404", "customer 'C-404' does not exist"),
+        ("--vendor", "V-404", "vendor 'V-404' does not exist"),
+        ("--run", "404", "run '404' does not exist"),
+    ] {
+        let err = c.fails(1, &["reimbursements", filter, value]);
+        assert_eq!(err, format!("error: {error}\n"));
+    }
     assert_eq!(
         rows(&page(&["--from", "2026-11-30", "--to", "2026-11-30"])).len(),
         13
