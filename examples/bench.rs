@@ -675,7 +675,10 @@ fn baseline_run(ledger: &Ledger, date: NaiveDate) -> Res<Count> {
             // Under `skip`, an open debit in any currency leaves the customer alone.
             let any_open_debit = credits.iter().any(|b| b.open_debit > Decimal::ZERO);
             for credit in credits {
-                if credit.open_credit >= Decimal::ZERO || customer.payment_hold {
+                if credit.open_credit >= Decimal::ZERO
+                    || credit.latest_open.is_some_and(|d| d > date)
+                    || customer.payment_hold
+                {
                     continue;
                 }
                 if params.open_debits == OpenDebits::Skip && any_open_debit {

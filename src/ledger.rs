@@ -180,6 +180,10 @@ pub struct Balance {
     pub open_debit: Decimal,
     /// Sum of the open remainders of credit transactions (≤ 0).
     pub open_credit: Decimal,
+    /// The date of the latest open transaction, if any is open. A run never reimburses a credit
+    /// with open transactions dated after its posting date.
+    #[serde(skip)]
+    pub latest_open: Option<NaiveDate>,
 }
 
 /// A balance with the account it belongs to (for listings).
@@ -468,6 +472,24 @@ fn transactions_sql(side: Side, filter: TxFilter) -> &'static str {
     }
 }
 
+/// Refuses to settle transaction `id`, dated `txn_date`, on the settlement date `on` (both
+/// YYYY-MM-DD, so text order is date order) when it is dated later: a settlement cannot come
+/// before what it settles (a reimbursement dated before the payment it gives back).
+fn not_before(side: Side, id: i64, txn_date: &str, on: &str) -> Res<()> {
+    if txn_date > on {
+        return Err(LedgerError::Settlement(format!(
+            "{} transaction #{id} is dated {txn_date}, after the settlement date {on} (a settlement cannot be dated before the transactions it settles)",
+            side.name()
+        )));
+    }
+    Ok(())
+}
+
+/// A date as stored (YYYY-MM-DD); `None` for none.
+fn stored_date(text: Option<String>) -> Option<NaiveDate> {
+    text.and_then(|t| NaiveDate::parse_from_str(&t, "%Y-%m-%d").ok())
+}
+
 fn date_text(date: NaiveDate) -> String {
     use chrono::Datelike;
     // chrono's `format` parses its pattern at every call, and this is called for every row
@@ -607,7 +629,8 @@ impl PageReader<'_> {
             .prepare_cached(
                 "SELECT account, currency, SUM(amount_minor),
                         SUM(CASE WHEN open_minor > 0 THEN open_minor ELSE 0 END),
-                        SUM(CASE WHEN open_minor < 0 THEN open_minor ELSE 0 END)
+                        SUM(CASE WHEN open_minor < 0 THEN open_minor ELSE 0 END),
+                        MAX(CASE WHEN open_minor <> 0 THEN date END)
                  FROM customer_transactions WHERE account BETWEEN ?1 AND ?2
                  GROUP BY account, currency ORDER BY account, currency",
             )
@@ -617,12 +640,14 @@ impl PageReader<'_> {
             let get = |i| r.get::<_, i64>(i).map_err(|e| self.sql_err(e));
             let account: String = r.get(0).map_err(|e| self.sql_err(e))?;
             let currency: String = r.get(1).map_err(|e| self.sql_err(e))?;
+            let latest: Option<String> = r.get(5).map_err(|e| self.sql_err(e))?;
             let balance = Balance {
                 balance: self.amount(&currency, get(2)?)?,
                 open_debit: self.amount(&currency, get(3)?)?,
                 open_credit: self.amount(&currency, get(4)?)?,
                 account: account.clone(),
                 currency,
+                latest_open: stored_date(latest),
             };
             out.entry(account).or_default().push(balance);
         }
@@ -1263,29 +1288,32 @@ impl Ledger {
         let sql = format!(
             "SELECT currency, SUM(amount_minor),
                     SUM(CASE WHEN open_minor > 0 THEN open_minor ELSE 0 END),
-                    SUM(CASE WHEN open_minor < 0 THEN open_minor ELSE 0 END)
+                    SUM(CASE WHEN open_minor < 0 THEN open_minor ELSE 0 END),
+                    MAX(CASE WHEN open_minor <> 0 THEN date END)
              FROM {} WHERE account = ?1 GROUP BY currency ORDER BY currency",
             side.transactions()
         );
-        let rows: Vec<(String, i64, i64, i64)> = self
+        type Row = (String, i64, i64, i64, Option<String>);
+        let rows: Vec<Row> = self
             .store
             .conn()
             .prepare_cached(&sql)
             .and_then(|mut s| {
                 s.query_map([account], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
                 })?
                 .collect::<Result<_, _>>()
             })
             .map_err(|e| self.sql_err(e))?;
         rows.into_iter()
-            .map(|(currency, bal, deb, cred)| {
+            .map(|(currency, bal, deb, cred, latest)| {
                 Ok(Balance {
                     account: account.to_string(),
                     balance: self.amount(&currency, bal)?,
                     open_debit: self.amount(&currency, deb)?,
                     open_credit: self.amount(&currency, cred)?,
                     currency,
+                    latest_open: stored_date(latest),
                 })
             })
             .collect()
@@ -1426,12 +1454,14 @@ impl Ledger {
         let sql = format!(
             "SELECT t.account, p.name, t.currency, SUM(t.amount_minor),
                     SUM(CASE WHEN t.open_minor > 0 THEN t.open_minor ELSE 0 END),
-                    SUM(CASE WHEN t.open_minor < 0 THEN t.open_minor ELSE 0 END)
+                    SUM(CASE WHEN t.open_minor < 0 THEN t.open_minor ELSE 0 END),
+                    MAX(CASE WHEN t.open_minor <> 0 THEN t.date END)
              FROM {} t JOIN {parties} p ON p.{key} = t.account
              GROUP BY t.account, t.currency ORDER BY t.account, t.currency",
             side.transactions()
         );
-        let rows: Vec<(String, String, String, i64, i64, i64)> = self
+        type Row = (String, String, String, i64, i64, i64, Option<String>);
+        let rows: Vec<Row> = self
             .store
             .conn()
             .prepare(&sql)
@@ -1444,13 +1474,14 @@ impl Ledger {
                         r.get(3)?,
                         r.get(4)?,
                         r.get(5)?,
+                        r.get(6)?,
                     ))
                 })?
                 .collect::<Result<_, _>>()
             })
             .map_err(|e| self.sql_err(e))?;
         rows.into_iter()
-            .map(|(account, name, currency, bal, deb, cred)| {
+            .map(|(account, name, currency, bal, deb, cred, latest)| {
                 Ok(AccountBalance {
                     name,
                     balance: Balance {
@@ -1459,6 +1490,7 @@ impl Ledger {
                         open_debit: self.amount(&currency, deb)?,
                         open_credit: self.amount(&currency, cred)?,
                         currency,
+                        latest_open: stored_date(latest),
                     },
                 })
             })
@@ -1731,25 +1763,30 @@ impl Ledger {
     // ----- settlement -----
 
     /// The account, currency and open minor units of one transaction (a lean read for settling).
-    fn open_state(&self, side: Side, id: i64) -> Res<(String, String, i64)> {
+    fn open_state(&self, side: Side, id: i64) -> Res<(String, String, i64, String)> {
         if let Some(list) = self.cache().as_ref().and_then(|c| c.open.as_ref())
             && list.side == side
             && let Some(row) = list.rows.iter().find(|row| row.0 == id)
         {
-            return Ok((list.account.clone(), list.currency.clone(), row.1));
+            return Ok((
+                list.account.clone(),
+                list.currency.clone(),
+                row.1,
+                row.2.clone(),
+            ));
         }
         let sql = match side {
             Side::Customer => {
-                "SELECT account, currency, open_minor FROM customer_transactions WHERE id = ?1"
+                "SELECT account, currency, open_minor, date FROM customer_transactions WHERE id = ?1"
             }
             Side::Vendor => {
-                "SELECT account, currency, open_minor FROM vendor_transactions WHERE id = ?1"
+                "SELECT account, currency, open_minor, date FROM vendor_transactions WHERE id = ?1"
             }
         };
         self.one_row(
             sql,
             [id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
             "transaction",
             || format!("{} #{id}", side.name()),
         )
@@ -1771,8 +1808,11 @@ impl Ledger {
         amount: Option<Decimal>,
         date: NaiveDate,
     ) -> Res<Decimal> {
-        let (a_account, a_currency, a_open) = self.open_state(side, first)?;
-        let (b_account, b_currency, b_open) = self.open_state(side, second)?;
+        let (a_account, a_currency, a_open, a_date) = self.open_state(side, first)?;
+        let (b_account, b_currency, b_open, b_date) = self.open_state(side, second)?;
+        let on = date_text(date);
+        not_before(side, first, &a_date, &on)?;
+        not_before(side, second, &b_date, &on)?;
         if a_account != b_account {
             return Err(LedgerError::Settlement(format!(
                 "transactions #{first} and #{second} belong to different accounts ({a_account} and {b_account})"
@@ -1871,11 +1911,22 @@ impl Ledger {
     }
 
     /// The open transactions (id, open minor units) of an account in one currency, oldest first.
+    #[cfg(test)]
     fn open_ids(&self, side: Side, account: &str, currency: &str) -> Res<Vec<(i64, i64)>> {
+        Ok(self
+            .open_rows(side, account, currency)?
+            .into_iter()
+            .map(|(id, open, _)| (id, open))
+            .collect())
+    }
+
+    /// The open transactions (id, open minor units, date) of an account in one currency, oldest
+    /// first.
+    fn open_rows(&self, side: Side, account: &str, currency: &str) -> Res<Vec<(i64, i64, String)>> {
         if let Some(list) = self.cache().as_ref().and_then(|c| c.open.as_ref())
             && list.is(side, account, currency)
         {
-            return Ok(list.rows.iter().map(|(id, open, _)| (*id, *open)).collect());
+            return Ok(list.rows.clone());
         }
         // Sorted here, not by `ORDER BY`: an account has a handful of open transactions, and
         // SQLite would build a temporary sorter for each call.
@@ -1900,16 +1951,15 @@ impl Ledger {
             .map_err(|e| self.sql_err(e))?;
         // Dates are stored as YYYY-MM-DD, so text order is date order.
         rows.sort_unstable_by(|a, b| (&a.2, a.0).cmp(&(&b.2, b.0)));
-        let ids = rows.iter().map(|(id, open, _)| (*id, *open)).collect();
         if let Some(mut cache) = self.cache() {
             cache.open = Some(OpenList {
                 side,
                 account: account.to_string(),
                 currency: currency.to_string(),
-                rows,
+                rows: rows.clone(),
             });
         }
-        Ok(ids)
+        Ok(rows)
     }
 
     /// Keeps the cached open transactions in step with a settlement of `minor` between `debit`
@@ -1963,12 +2013,13 @@ impl Ledger {
     /// account and currency, oldest first, until it is settled or nothing is left. Returns the
     /// amount settled.
     pub fn settle_against_open(&self, side: Side, id: i64, date: NaiveDate) -> Res<Decimal> {
-        let (account, currency, open) = self.open_state(side, id)?;
+        let (account, currency, open, txn_date) = self.open_state(side, id)?;
         let c = self.currency(&currency)?;
         if open == 0 {
             return Ok(c.from_minor(0));
         }
-        let others = self.open_ids(side, &account, &currency)?;
+        not_before(side, id, &txn_date, &date_text(date))?;
+        let others = self.open_rows(side, &account, &currency)?;
         Ok(c.from_minor(self.settle_with(side, &account, (id, open), &others, date)?))
     }
 
@@ -1978,17 +2029,20 @@ impl Ledger {
         side: Side,
         account: &str,
         (id, open): (i64, i64),
-        others: &[(i64, i64)],
+        others: &[(i64, i64, String)],
         date: NaiveDate,
     ) -> Res<i64> {
         let mut remaining = open.abs();
-        for &(other, other_open) in others {
+        let on = date_text(date);
+        for (other, other_open, other_date) in others {
+            let (other, other_open) = (*other, *other_open);
             if remaining == 0 {
                 break;
             }
             if other == id || (other_open > 0) == (open > 0) {
                 continue;
             }
+            not_before(side, other, other_date, &on)?;
             let minor = remaining.min(other_open.abs());
             let (debit, credit) = if open > 0 { (id, other) } else { (other, id) };
             self.apply_settlement(side, account, debit, credit, minor, date)?;
@@ -2007,18 +2061,21 @@ impl Ledger {
         date: NaiveDate,
     ) -> Res<Decimal> {
         let c = self.currency(currency)?;
-        let mut open = self.open_ids(side, account, currency)?;
+        let mut open = self.open_rows(side, account, currency)?;
+        let on = date_text(date);
         let mut settled = 0;
         for i in 0..open.len() {
-            let (id, mut remaining) = open[i];
+            let (id, mut remaining) = (open[i].0, open[i].1);
             if remaining <= 0 {
                 continue;
             }
+            not_before(side, id, &open[i].2, &on)?;
             // Settle this debit against the credits still open, oldest first.
-            for slot in open.iter_mut().filter(|(_, o)| *o < 0) {
+            for slot in open.iter_mut().filter(|(_, o, _)| *o < 0) {
                 if remaining == 0 {
                     break;
                 }
+                not_before(side, slot.0, &slot.2, &on)?;
                 let minor = remaining.min(-slot.1);
                 self.apply_settlement(side, account, id, slot.0, minor, date)?;
                 slot.1 += minor;
@@ -2384,6 +2441,30 @@ pub(crate) mod tests {
         same(&l);
         store.commit().unwrap();
         same(&l);
+    }
+
+    #[test]
+    fn a_settlement_cannot_be_dated_before_what_it_settles() {
+        let l = ledger();
+        l.store().begin().unwrap();
+        let invoice = opening(&l, "C-1", "100.00", "INV-1");
+        let credit = opening(&l, "C-1", "-30.00", "CR-1");
+        let before = day().pred_opt().unwrap();
+        let refused = "is dated 2026-11-01, after the settlement date 2026-10-31";
+        for err in [
+            l.settle(Side::Customer, invoice, credit, None, before),
+            l.settle_against_open(Side::Customer, invoice, before),
+            l.settle_open_debits(Side::Customer, "C-1", "USD", before),
+        ] {
+            let err = err.unwrap_err().to_string();
+            assert!(err.contains(refused), "{err}");
+        }
+        assert_eq!(l.open_minor(Side::Customer, credit).unwrap(), -3000);
+        // On the day itself it settles.
+        let settled = l
+            .settle_against_open(Side::Customer, invoice, day())
+            .unwrap();
+        assert_eq!(settled, d("30.00"));
     }
 
     #[test]

@@ -1256,6 +1256,15 @@ fn process_credit(
     let b = || credit_value.clone();
     let refuse = |hook: &str, message: String| rules.refuse(hook, customer, credit, message);
 
+    // 0. The engine's own rule: a reimbursement is never dated before what it settles.
+    if let Some(latest) = credit.latest_open
+        && latest > session.date()
+    {
+        return Ok(Outcome::Skipped(format!(
+            "open transactions dated after the posting date (up to {latest})"
+        )));
+    }
+
     // 1. Eligibility (worked out ahead when it could be).
     let verdict = match &ahead.eligible {
         Some(verdict) => verdict.clone(),

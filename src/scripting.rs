@@ -975,6 +975,13 @@ fn register_types(api: &mut Api) {
         "Open credits (payments, credit notes), 0 or less.",
         |b: &mut Balance| b.open_credit,
     );
+    api.getter(
+        "Balance",
+        "latest_open",
+        "String or ()",
+        "Date (YYYY-MM-DD) of the latest open transaction, or () when none is open. A run skips a credit with open transactions dated after its posting date.",
+        |b: &mut Balance| unit_or(b.latest_open.map(|d| d.to_string())),
+    );
 
     api.type_doc("Voucher", "A posted voucher.");
     api.getter(
