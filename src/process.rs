@@ -2105,6 +2105,8 @@ pub fn pay_observed(
                             r.id, r.customer, r.vendor
                         ))
                     })?;
+                // Settling the invoice in full marks the reimbursement paid, with this payment
+                // and date (the database's `reimbursement_paid` trigger, as for any payment).
                 ledger.settle(
                     Side::Vendor,
                     posted.vendor_transactions[0],
@@ -2112,12 +2114,6 @@ pub fn pay_observed(
                     Some(amount),
                     date,
                 )?;
-                conn.prepare_cached(
-                    "UPDATE reimbursements SET status = 'paid', payment_voucher_id = ?2,
-                         paid_date = ?3 WHERE id = ?1",
-                )
-                .and_then(|mut s| s.execute(params![r.id, posted.id, date.to_string()]))
-                .map_err(sql)?;
                 *report
                     .totals
                     .entry(r.currency.clone())

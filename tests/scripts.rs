@@ -260,6 +260,54 @@ print(r.failed[0].error);
 }
 
 #[test]
+fn a_reimbursement_paid_by_a_script_is_paid_on_the_page_too() {
+    // Accounts payable pays C-001's invoice (VINV-000001, 50.00 USD to V-100) by hand, not with
+    // `reimburse pay`: the page follows the vendor ledger, and `pay` finds nothing more for it.
+    let demo = Demo::new();
+    demo.ok(&["run", "--date", "2026-11-30"]);
+    let file = demo.script(
+        "pay_by_hand.rhai",
+        r#"let invoice = vendor_open_transactions("V-100")[0];
+let paid = post_voucher(#{ sequence: "payment", description: "paid by hand", lines: [
+    #{ vendor: "V-100", currency: "USD", amount: 50.00, document: "VINV-000001", type: "payment" },
+    #{ account: "1010", currency: "USD", amount: -50.00 } ] });
+settle_vendor(paid.vendor_transactions[0], invoice.id);
+"#,
+    );
+    demo.ok(&["script", file.to_str().unwrap(), "--date", "2026-12-03"]);
+    let (page, _) = demo.ok(&["reimbursements", "--json", "--customer", "C-001"]);
+    let page: serde_json::Value = serde_json::from_str(&page).unwrap();
+    let row = &page["reimbursements"][0];
+    assert_eq!(row["status"], "paid", "{page}");
+    assert_eq!(row["paid_date"], "2026-12-03");
+    assert_eq!(row["payment_voucher"], "PAY-000001");
+    let (paid, _) = demo.ok(&[
+        "pay",
+        "--json",
+        "--customer",
+        "C-001",
+        "--date",
+        "2026-12-04",
+    ]);
+    let paid: serde_json::Value = serde_json::from_str(&paid).unwrap();
+    assert_eq!(paid["payments"], serde_json::json!([]));
+
+    // A database of schema 1 (before the trigger) that was paid that way is brought up to date
+    // when it is opened.
+    demo.company
+        .conn()
+        .execute_batch(
+            "DROP TRIGGER reimbursement_paid;
+             UPDATE reimbursements SET status = 'open', payment_voucher_id = NULL, paid_date = NULL;
+             PRAGMA user_version = 1;",
+        )
+        .unwrap();
+    let (page_again, _) = demo.ok(&["reimbursements", "--json", "--customer", "C-001"]);
+    let page_again: serde_json::Value = serde_json::from_str(&page_again).unwrap();
+    assert_eq!(page_again, page);
+}
+
+#[test]
 fn reimbursement_summary_by_run() {
     let demo = Demo::new();
     let (stdout, _) = demo.ok(&["script", &shipped("reimbursement_summary.rhai")]);
