@@ -318,9 +318,7 @@ fn today() -> NaiveDate {
 }
 
 fn user() -> String {
-    std::env::var("USER")
-        .or_else(|_| std::env::var("USERNAME"))
-        .unwrap_or_else(|_| "unknown".into())
+    process::current_user()
 }
 
 fn open_ledger(company: &Company) -> Result<Ledger, Error> {
@@ -829,14 +827,19 @@ fn run(company: &Company, args: &RunArgs, out: &mut dyn Write) -> Result<(), Err
         writeln!(out, "failed: {customer}: {error}")?;
     }
     let verb = if report.dry_run {
-        "would be made (dry run, nothing written)"
+        "would be made (nothing written)"
     } else {
         "made"
     };
+    // A dry run's number was never recorded: it is not a run of the audit trail.
+    let label = if report.dry_run {
+        "dry run".to_string()
+    } else {
+        format!("run {}", report.run)
+    };
     writeln!(
         out,
-        "run {}: {} considered, {} {verb}{}, {} skipped{}",
-        report.run,
+        "{label}: {} considered, {} {verb}{}, {} skipped{}",
         plural(report.considered as usize, "customer"),
         plural(report.reimbursed_count as usize, "reimbursement"),
         totals_text(&report.totals),

@@ -284,6 +284,33 @@ impl From<StoreError> for RunError {
     }
 }
 
+/// Who runs this process, for the audit trail of runs: `$USER`, `$LOGNAME` or `$USERNAME`, else
+/// (on Unix) the name `/etc/passwd` gives the process's user id, else `uid N`; `unknown` if none
+/// of these can be found.
+pub fn current_user() -> String {
+    for var in ["USER", "LOGNAME", "USERNAME"] {
+        if let Ok(name) = std::env::var(var)
+            && !name.is_empty()
+        {
+            return name;
+        }
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let Ok(uid) = std::fs::metadata("/proc/self").map(|m| m.uid()) {
+            let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+            let name = passwd.lines().find_map(|line| {
+                let mut fields = line.split(':');
+                let name = fields.next()?;
+                (fields.nth(1)? == uid.to_string()).then(|| name.to_string())
+            });
+            return name.unwrap_or_else(|| format!("uid {uid}"));
+        }
+    }
+    "unknown".into()
+}
+
 /// SHA-256 (hex) of a text.
 pub fn sha256(text: &str) -> String {
     hex(&Sha256::digest(text.as_bytes()))

@@ -1954,9 +1954,7 @@ fn dry_run(session: &Rc<Session>, selection: crate::process::Selection) -> RhaiR
         rules,
         dry_run: true,
         keep_going: true,
-        user: std::env::var("USER")
-            .or_else(|_| std::env::var("USERNAME"))
-            .unwrap_or_else(|_| "unknown".into()),
+        user: crate::process::current_user(),
     };
     let result = crate::process::run(session, &options);
     session.set_date(date);

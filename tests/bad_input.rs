@@ -781,7 +781,11 @@ fn bad_databases() {
                 &format!("a newer schema, {}", args[0]),
                 &args,
                 1,
-                &["./company.db: the database has schema version 2, newer than this build knows (1); upgrade reimburse"],
+                &[&format!(
+                    "./company.db: the database has schema version {}, newer than this build knows ({}); upgrade reimburse",
+                    reimburse::store::SCHEMA_VERSION + 1,
+                    reimburse::store::SCHEMA_VERSION
+                )],
             )
             .db(Db::Bytes(newer.clone()))
             .file("check.rhai", "1 + 1\n"),
