@@ -325,6 +325,11 @@ fn open_ledger(company: &Company) -> Result<Ledger, Error> {
     Ok(Ledger::open(company)?)
 }
 
+/// The ledger for a command that only reads: also where the database's folder is read-only.
+fn reading_ledger(company: &Company) -> Result<Ledger, Error> {
+    Ok(Ledger::open_for_reading(company)?)
+}
+
 /// Executes a parsed command, writing results to `out`.
 pub fn execute(cli: &Cli, out: &mut dyn Write) -> Result<(), Error> {
     let company_file = cli
@@ -380,11 +385,11 @@ pub fn execute(cli: &Cli, out: &mut dyn Write) -> Result<(), Error> {
             vendors,
             json,
         } => {
-            let ledger = open_ledger(&company)?;
+            let ledger = reading_ledger(&company)?;
             let both = !customers && !vendors;
             balances(&ledger, both || *customers, both || *vendors, *json, out)
         }
-        Command::TrialBalance { json } => trial_balance(&open_ledger(&company)?, *json, out),
+        Command::TrialBalance { json } => trial_balance(&reading_ledger(&company)?, *json, out),
         Command::Run(args) => run(&company, args, out),
         Command::Export {
             format,
@@ -398,7 +403,7 @@ pub fn execute(cli: &Cli, out: &mut dyn Write) -> Result<(), Error> {
             json,
             csv,
         } => {
-            let ledger = open_ledger(&company)?;
+            let ledger = reading_ledger(&company)?;
             reimbursement_page(&ledger, &filter.filter(status.clone()), *json, *csv, out)
         }
         Command::Pay {
@@ -464,7 +469,7 @@ pub fn execute(cli: &Cli, out: &mut dyn Write) -> Result<(), Error> {
             Ok(())
         }
         Command::Runs { json } => {
-            let ledger = open_ledger(&company)?;
+            let ledger = reading_ledger(&company)?;
             let runs = process::runs(&ledger)?;
             if *json {
                 return write_json(out, &json!({ "runs": runs }));
@@ -699,7 +704,7 @@ fn export(
     out: &mut dyn Write,
 ) -> Result<(), Error> {
     let format: crate::export::Format = format.parse().map_err(Error::Usage)?;
-    let ledger = open_ledger(company)?;
+    let ledger = reading_ledger(company)?;
     let Some(path) = output else {
         let mut w = std::io::BufWriter::new(out);
         crate::export::write_journal(&ledger, format, from, to, &mut w)?;

@@ -755,6 +755,15 @@ impl Ledger {
         Ledger::new(Store::open(&company.database_path)?, company.params.clone())
     }
 
+    /// Opens the company's database to read it, also where its folder is read-only
+    /// ([`Store::open_for_reading`]).
+    pub fn open_for_reading(company: &crate::parameters::Company) -> Res<Ledger> {
+        Ledger::new(
+            Store::open_for_reading(&company.database_path)?,
+            company.params.clone(),
+        )
+    }
+
     fn sync_setup(&self) -> Res<()> {
         let conn = self.store.conn();
         let sql = |e| self.sql_err(e);

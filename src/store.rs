@@ -369,6 +369,58 @@ impl Store {
         Ok(store)
     }
 
+    /// Opens an existing company database to read it: like [`Store::open`], except that when the
+    /// database cannot be written because its folder is read-only (SQLite could not create its
+    /// `-wal` and `-shm` files there, even to read), it is opened read-only and immutable, as
+    /// long as no `-wal` file holds changes beside it. An auditor with read access can then read
+    /// the books; anything that writes still fails with the read-only error.
+    pub fn open_for_reading(path: &Path) -> Result<Store, StoreError> {
+        let refused = match Store::open(path) {
+            Err(e @ StoreError::ReadOnly { .. }) => e,
+            other => return other,
+        };
+        let mut wal = path.as_os_str().to_owned();
+        wal.push("-wal");
+        let folder_writable = path
+            .parent()
+            .map(|d| {
+                if d.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    d
+                }
+            })
+            .is_some_and(|d| tempfile::tempfile_in(d).is_ok());
+        if folder_writable || Path::new(&wal).exists() {
+            return Err(refused);
+        }
+        // SQLite URI: `%`, `?` and `#` in the path are escaped.
+        let mut uri = String::from("file:");
+        for c in path.to_string_lossy().chars() {
+            match c {
+                '%' => uri.push_str("%25"),
+                '?' => uri.push_str("%3f"),
+                '#' => uri.push_str("%23"),
+                c => uri.push(c),
+            }
+        }
+        uri.push_str("?immutable=1");
+        let conn = Connection::open_with_flags(
+            &uri,
+            OpenFlags::SQLITE_OPEN_READ_ONLY
+                | OpenFlags::SQLITE_OPEN_URI
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| StoreError::sqlite(path, e))?;
+        let store = Store::wrap(conn, path.to_path_buf())?;
+        store.check_identity()?;
+        // An older schema needs a migration, which is a write.
+        if store.schema_version()? < SCHEMA_VERSION {
+            return Err(refused);
+        }
+        Ok(store)
+    }
+
     /// Creates a new, empty company database at `path` (the file must not exist).
     pub fn create(path: &Path) -> Result<Store, StoreError> {
         if path.exists() {
