@@ -485,9 +485,10 @@ fn not_before(side: Side, id: i64, txn_date: &str, on: &str) -> Res<()> {
     Ok(())
 }
 
-/// A date as stored (YYYY-MM-DD); `None` for none.
+/// A date as stored (YYYY-MM-DD); `None` for none. (`str::parse` reads ISO dates directly;
+/// `parse_from_str` would parse its pattern for every row.)
 fn stored_date(text: Option<String>) -> Option<NaiveDate> {
-    text.and_then(|t| NaiveDate::parse_from_str(&t, "%Y-%m-%d").ok())
+    text.and_then(|t| t.parse().ok())
 }
 
 fn date_text(date: NaiveDate) -> String {
