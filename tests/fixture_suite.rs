@@ -199,3 +199,42 @@ fn an_unreadable_fixture_fails_alone() {
     );
     assert!(results[1].passed, "{}", results[1]);
 }
+
+#[test]
+fn a_fixture_that_expects_nothing_fails() {
+    // Without a `run:` and `expect:` (the demo ledger), or with an empty `expect:`, a fixture
+    // could not fail short of an error: it is reported, not passed.
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty_expect.yaml");
+    std::fs::write(
+        &empty,
+        "customers:\n  - { account: C-1, name: One }\nrun: { date: 2026-11-30 }\nexpect: {}\n",
+    )
+    .unwrap();
+    let none = dir.path().join("none_expected.yaml");
+    std::fs::write(
+        &none,
+        "customers:\n  - { account: C-1, name: One }\nrun: { date: 2026-11-30 }\nexpect: { reimbursements: [] }\n",
+    )
+    .unwrap();
+    let company = reimburse::sample_company().expect("built-in parameters");
+    let rules = root().join("rules/reimburse.rhai");
+    let results = run_fixtures(
+        &company,
+        &rules,
+        &[empty, none, root().join("examples/contoso/ledger.yaml")],
+    );
+    let outcome: Vec<(bool, Vec<String>)> = results
+        .iter()
+        .map(|r| (r.passed, r.failures.clone()))
+        .collect();
+    let nothing = "`expect:` says nothing to check: list the `reimbursements` (`[]` for none), `skipped`, `payments`, balances, `vendors_created` or an `error`".to_string();
+    assert_eq!(
+        outcome,
+        [
+            (false, vec![nothing.clone()]),
+            (true, vec![]),
+            (false, vec![nothing]),
+        ]
+    );
+}

@@ -617,6 +617,15 @@ fn a_dry_run_writes_nothing_and_proposes_what_the_run_makes() {
     let dry = c.run_json(&["--dry-run"]);
     c.assert_unchanged(&before, "a dry run");
     assert_eq!(dry["dry_run"], true);
+    // Its summary does not number it like a recorded run.
+    let text = c.ok(&["run", "--dry-run", "--date", "2026-11-30"]);
+    assert!(
+        text.ends_with(
+            "\ndry run: 20 customers considered, 13 reimbursements would be made (nothing written) (203.50 EUR, 1510.50 USD), 6 skipped\n"
+        ),
+        "{text}"
+    );
+    c.assert_unchanged(&before, "a dry run");
     let proposed = rows(&dry["reimbursements"]);
     assert_eq!(proposed.len(), 13);
     for r in proposed {
