@@ -287,9 +287,7 @@ fn read_only_reason(path: &Path) -> String {
         return "the file is not writable".into();
     }
     for suffix in ["-wal", "-shm"] {
-        let mut side = path.as_os_str().to_owned();
-        side.push(suffix);
-        let side = PathBuf::from(side);
+        let side = side_file(path, suffix);
         if side.exists() && !writable(&side) {
             return format!(
                 "{} is not writable (make it writable, or remove it while no one uses the database)",
@@ -297,10 +295,34 @@ fn read_only_reason(path: &Path) -> String {
             );
         }
     }
-    let dir = match path.parent() {
+    let dir = folder_of(path);
+    if folder_writable(dir) {
+        "SQLite opened it read-only".into()
+    } else {
+        format!(
+            "its folder {} is not writable (SQLite keeps the -wal and -shm files beside the database)",
+            dir.display()
+        )
+    }
+}
+
+/// The file SQLite keeps beside the database (`-wal`, `-shm`).
+fn side_file(path: &Path, suffix: &str) -> PathBuf {
+    let mut side = path.as_os_str().to_owned();
+    side.push(suffix);
+    PathBuf::from(side)
+}
+
+/// The folder the database is in (`.` for a bare file name).
+fn folder_of(path: &Path) -> &Path {
+    match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
-    };
+    }
+}
+
+/// Whether a file can be created in `dir` (by creating and removing a probe file).
+fn folder_writable(dir: &Path) -> bool {
     let probe = dir.join(format!(".reimburse-probe-{}", std::process::id()));
     match std::fs::OpenOptions::new()
         .write(true)
@@ -309,12 +331,9 @@ fn read_only_reason(path: &Path) -> String {
     {
         Ok(_) => {
             let _ = std::fs::remove_file(&probe);
-            "SQLite opened it read-only".into()
+            true
         }
-        Err(_) => format!(
-            "its folder {} is not writable (SQLite keeps the -wal and -shm files beside the database)",
-            dir.display()
-        ),
+        Err(_) => false,
     }
 }
 
@@ -379,19 +398,7 @@ impl Store {
             Err(e @ StoreError::ReadOnly { .. }) => e,
             other => return other,
         };
-        let mut wal = path.as_os_str().to_owned();
-        wal.push("-wal");
-        let folder_writable = path
-            .parent()
-            .map(|d| {
-                if d.as_os_str().is_empty() {
-                    Path::new(".")
-                } else {
-                    d
-                }
-            })
-            .is_some_and(|d| tempfile::tempfile_in(d).is_ok());
-        if folder_writable || Path::new(&wal).exists() {
+        if folder_writable(folder_of(path)) || side_file(path, "-wal").exists() {
             return Err(refused);
         }
         // SQLite URI: `%`, `?` and `#` in the path are escaped.
