@@ -300,10 +300,11 @@ pub fn current_user() -> String {
         use std::os::unix::fs::MetadataExt;
         if let Ok(uid) = std::fs::metadata("/proc/self").map(|m| m.uid()) {
             let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+            let uid_text = uid.to_string();
             let name = passwd.lines().find_map(|line| {
                 let mut fields = line.split(':');
                 let name = fields.next()?;
-                (fields.nth(1)? == uid.to_string()).then(|| name.to_string())
+                (fields.nth(1)? == uid_text).then(|| name.to_string())
             });
             return name.unwrap_or_else(|| format!("uid {uid}"));
         }
@@ -1275,14 +1276,6 @@ fn process_credit(
 ) -> Result<Outcome, Box<HookError>> {
     let ledger = session.ledger();
     ledger.take_journal();
-    // One shared value each, handed to every hook: cloning a shared value copies a pointer, not
-    // the customer (scripts cannot change either: they have no setters).
-    let customer_value = Dynamic::from(customer.clone()).into_shared();
-    let credit_value = Dynamic::from(credit.clone()).into_shared();
-    let c = || customer_value.clone();
-    let b = || credit_value.clone();
-    let refuse = |hook: &str, message: String| rules.refuse(hook, customer, credit, message);
-
     // 0. The engine's own rule: a reimbursement is never dated before what it settles.
     if let Some(latest) = credit.latest_open
         && latest > session.date()
@@ -1291,6 +1284,13 @@ fn process_credit(
             "open transactions dated after the posting date (up to {latest})"
         )));
     }
+    // One shared value each, handed to every hook: cloning a shared value copies a pointer, not
+    // the customer (scripts cannot change either: they have no setters).
+    let customer_value = Dynamic::from(customer.clone()).into_shared();
+    let credit_value = Dynamic::from(credit.clone()).into_shared();
+    let c = || customer_value.clone();
+    let b = || credit_value.clone();
+    let refuse = |hook: &str, message: String| rules.refuse(hook, customer, credit, message);
 
     // 1. Eligibility (worked out ahead when it could be).
     let verdict = match &ahead.eligible {
