@@ -360,6 +360,7 @@ fn bench_size(n: u64, seed: u64, base: &Path, date: NaiveDate, rounds: usize) ->
         seed,
         dir: engine_dir.clone(),
         force: true,
+        csv: false,
     })?;
     println!(
         "  generated {} customers, {} vendors, {} transactions in {:.1} s",

@@ -69,6 +69,7 @@ fn main() -> Res<()> {
         seed: 1,
         dir: dir.clone(),
         force: true,
+        csv: false,
     })?;
     let source = dir.join("company.db");
     let work = pick(&source, customers)?;

@@ -24,7 +24,9 @@ use crate::process::{self, ReimbursementFilter, RunOptions, Selection};
 use crate::scripting::{ApiDoc, Echo, Session};
 use crate::testing;
 
+mod import;
 mod spool;
+use import::{ChangesArgs, ImportArgs};
 use spool::Spool;
 
 /// `reimburse`: customer reimbursement as editable rules over an exact ledger.
@@ -51,6 +53,16 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Import customers, vendors and customer transactions (CSV, or YAML in the fixture
+    /// format) into the company, as often as wanted: all or nothing, every bad row listed.
+    ///
+    /// A customer or vendor is found by its account, a transaction by its customer and document:
+    /// a row already there with the same values changes nothing; a customer or vendor row that
+    /// differs updates it (see `changes`); a posted transaction is never changed.
+    Import(ImportArgs),
+    /// The audit trail of master-data changes: customers and vendors created and changed, by
+    /// whom, when, from where, with old and new values.
+    Changes(ChangesArgs),
     /// Customer and vendor balances per currency.
     Balances {
         /// Only customers.
@@ -162,6 +174,10 @@ pub enum Command {
         /// Replace an existing database there.
         #[arg(long)]
         force: bool,
+        /// Also write the company as import files (customers.csv, vendors.csv,
+        /// transactions.csv) in the folder, for `reimburse import`.
+        #[arg(long)]
+        csv: bool,
     },
     /// List the functions and types that rule scripts can use.
     Api {
@@ -343,12 +359,14 @@ pub fn execute(cli: &Cli, out: &mut dyn Write) -> Result<(), Error> {
             seed,
             out: dir,
             force,
+            csv,
         } => {
             let report = crate::generate::generate(&crate::generate::GenerateOptions {
                 customers: *customers,
                 seed: *seed,
                 dir: dir.clone(),
                 force: *force,
+                csv: *csv,
             })?;
             writeln!(
                 out,
@@ -390,6 +408,8 @@ pub fn execute(cli: &Cli, out: &mut dyn Write) -> Result<(), Error> {
             balances(&ledger, both || *customers, both || *vendors, *json, out)
         }
         Command::TrialBalance { json } => trial_balance(&reading_ledger(&company)?, *json, out),
+        Command::Import(args) => import::import(&open_ledger(&company)?, args, out),
+        Command::Changes(args) => import::changes(&reading_ledger(&company)?, args, out),
         Command::Run(args) => run(&company, args, out),
         Command::Export {
             format,

@@ -215,6 +215,10 @@ impl AccountNames {
             (&accounts.payables, "Liabilities:Payables"),
             (&accounts.bank, "Assets:Bank"),
             (&accounts.opening_balance, "Equity:Opening-Balances"),
+            (
+                &accounts.import_counter().to_string(),
+                "Equity:Imported-Balances",
+            ),
         ] {
             roles.entry(account.clone()).or_insert(name);
         }
@@ -814,6 +818,7 @@ mod tests {
             payables: "2000".into(),
             bank: "1010".into(),
             opening_balance: "3999".into(),
+            import: None,
         })
     }
 

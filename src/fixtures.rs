@@ -15,6 +15,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
+use crate::bank::{BankError, Bic, Iban};
 use crate::ledger::{Customer, Ledger, LedgerError, LineDraft, Side, Target, Vendor, VoucherDraft};
 use crate::money;
 use crate::parameters::{Company, ParameterOverrides, YamlError, parse_yaml};
@@ -47,6 +48,12 @@ pub struct FixtureCustomer {
     /// Tax id.
     #[serde(default)]
     pub tax_id: Option<String>,
+    /// Bank account (IBAN, checked).
+    #[serde(default)]
+    pub iban: Option<String>,
+    /// The bank's BIC (checked).
+    #[serde(default)]
+    pub bic: Option<String>,
 }
 
 /// A vendor in a fixture.
@@ -84,6 +91,12 @@ pub struct FixtureVendor {
     /// Tax id.
     #[serde(default)]
     pub tax_id: Option<String>,
+    /// Bank account (IBAN, checked).
+    #[serde(default)]
+    pub iban: Option<String>,
+    /// The bank's BIC (checked).
+    #[serde(default)]
+    pub bic: Option<String>,
 }
 
 /// An open transaction in a fixture, on a customer or on a vendor.
@@ -109,6 +122,10 @@ pub struct FixtureTransaction {
     /// Currency (default: the account's currency).
     #[serde(default)]
     pub currency: Option<String>,
+    /// The document of an open transaction of the same customer and currency that this one
+    /// settles (read by `reimburse import`; a fixture lists its settlements under `settlements:`).
+    #[serde(default)]
+    pub applies_to: Option<String>,
 }
 
 /// A settlement between two fixture transactions of one account, by document number.
@@ -273,7 +290,14 @@ pub fn load(ledger: &Ledger, file: &Path, data: &Fixture) -> Result<LoadReport, 
     if own {
         ledger.store().begin()?;
     }
-    match load_inner(ledger, file, data) {
+    let origin = ledger.origin();
+    ledger.set_origin(crate::ledger::ChangeOrigin {
+        source: format!("fixture {}", file.display()),
+        ..origin.clone()
+    });
+    let loaded = load_inner(ledger, file, data);
+    ledger.set_origin(origin);
+    match loaded {
         Ok(report) => {
             if own {
                 ledger.store().commit()?;
@@ -287,6 +311,28 @@ pub fn load(ledger: &Ledger, file: &Path, data: &Fixture) -> Result<LoadReport, 
             Err(e)
         }
     }
+}
+
+/// Checks an optional IBAN or BIC of a fixture entry.
+fn bank_detail<T>(
+    file: &Path,
+    entry: &str,
+    text: Option<&str>,
+    parse: fn(&str) -> Result<T, BankError>,
+) -> Result<Option<T>, FixtureError> {
+    text.map(parse)
+        .transpose()
+        .map_err(|e| FixtureError::entry(file, entry, e))
+}
+
+/// Whether a customer transaction of this type must be positive (`Some(true)`, a debit) or
+/// negative (`Some(false)`, a credit); `None` for a type either way or one the fixtures do not
+/// know (an import accepts other words).
+pub(crate) fn customer_sign(kind: &str) -> Option<bool> {
+    TYPES
+        .iter()
+        .find(|(name, _)| *name == kind)
+        .and_then(|(_, sign)| *sign)
 }
 
 const TYPES: &[(&str, Option<bool>)] = &[
@@ -344,6 +390,8 @@ fn load_inner(ledger: &Ledger, file: &Path, data: &Fixture) -> Result<LoadReport
             payment_terms: v.payment_terms.clone(),
             method_of_payment: v.method_of_payment.clone(),
             tax_id: v.tax_id.clone(),
+            iban: bank_detail(file, &entry, v.iban.as_deref(), Iban::parse)?,
+            bic: bank_detail(file, &entry, v.bic.as_deref(), Bic::parse)?,
         };
         ledger
             .insert_vendor(&vendor)
@@ -362,6 +410,8 @@ fn load_inner(ledger: &Ledger, file: &Path, data: &Fixture) -> Result<LoadReport
             vendor_account: c.vendor_account.clone(),
             payment_hold: c.payment_hold,
             tax_id: c.tax_id.clone(),
+            iban: bank_detail(file, &entry, c.iban.as_deref(), Iban::parse)?,
+            bic: bank_detail(file, &entry, c.bic.as_deref(), Bic::parse)?,
         };
         ledger
             .create_customer(&customer)
@@ -454,6 +504,14 @@ fn load_inner(ledger: &Ledger, file: &Path, data: &Fixture) -> Result<LoadReport
             };
             if t.amount.is_zero() {
                 return Err(FixtureError::entry(file, &entry, "amount must not be zero"));
+            }
+            if t.applies_to.is_some() {
+                return Err(FixtureError::entry(
+                    file,
+                    &entry,
+                    "applies_to is read by `reimburse import`; a fixture lists its settlements \
+                     under `settlements:`",
+                ));
             }
             // Customer side: invoice +, payment −. Vendor side is the mirror image.
             if let Some(positive) = sign {

@@ -31,6 +31,9 @@ pub struct GenerateOptions {
     pub dir: PathBuf,
     /// Replace an existing database.
     pub force: bool,
+    /// Also write the company as import files: `customers.csv`, `vendors.csv` and
+    /// `transactions.csv` in the folder (for `reimburse import` and its benchmark).
+    pub csv: bool,
 }
 
 /// What was generated.
@@ -144,9 +147,17 @@ pub fn generate(options: &GenerateOptions) -> Result<GenerateReport, GenerateErr
         }
     }
     let ledger = Ledger::new(Store::create(db)?, company.params.clone())?;
+    let mut csv = if options.csv {
+        Some(CsvFiles::create(&options.dir)?)
+    } else {
+        None
+    };
     let store = ledger.store();
     store.begin()?;
-    let result = fill(&ledger, options);
+    let result = fill(&ledger, options, csv.as_mut());
+    if let Some(files) = csv {
+        files.finish()?;
+    }
     match result {
         Ok(report) => {
             store.commit()?;
@@ -166,7 +177,77 @@ pub fn generate(options: &GenerateOptions) -> Result<GenerateReport, GenerateErr
     }
 }
 
-fn fill(ledger: &Ledger, options: &GenerateOptions) -> rusqlite::Result<GenerateReport> {
+/// The import files of a generated company.
+struct CsvFiles {
+    dir: PathBuf,
+    customers: csv::Writer<std::fs::File>,
+    vendors: csv::Writer<std::fs::File>,
+    transactions: csv::Writer<std::fs::File>,
+}
+
+impl CsvFiles {
+    fn create(dir: &Path) -> Result<CsvFiles, GenerateError> {
+        let open = |name: &str, header: &[&str]| -> Result<_, GenerateError> {
+            let path = dir.join(name);
+            let mut w = csv::Writer::from_path(&path).map_err(|e| csv_error(&path, e))?;
+            w.write_record(header).map_err(|e| csv_error(&path, e))?;
+            Ok(w)
+        };
+        Ok(CsvFiles {
+            dir: dir.to_path_buf(),
+            customers: open(
+                "customers.csv",
+                &[
+                    "account",
+                    "name",
+                    "address",
+                    "currency",
+                    "group",
+                    "vendor_account",
+                    "payment_hold",
+                ],
+            )?,
+            vendors: open("vendors.csv", &["account", "name", "currency"])?,
+            transactions: open(
+                "transactions.csv",
+                &["customer", "date", "type", "document", "amount", "currency"],
+            )?,
+        })
+    }
+
+    fn finish(mut self) -> Result<(), GenerateError> {
+        let dir = self.dir.clone();
+        for w in [
+            &mut self.customers,
+            &mut self.vendors,
+            &mut self.transactions,
+        ] {
+            w.flush().map_err(|source| GenerateError::Io {
+                path: dir.clone(),
+                source,
+            })?;
+        }
+        Ok(())
+    }
+}
+
+fn csv_error(path: &Path, e: csv::Error) -> GenerateError {
+    GenerateError::Io {
+        path: path.to_path_buf(),
+        source: std::io::Error::other(e),
+    }
+}
+
+/// A CSV write error as the SQLite error `fill` returns (it aborts the generation).
+fn csv_failed(e: csv::Error) -> rusqlite::Error {
+    rusqlite::Error::ToSqlConversionFailure(Box::new(e))
+}
+
+fn fill(
+    ledger: &Ledger,
+    options: &GenerateOptions,
+    mut csv: Option<&mut CsvFiles>,
+) -> rusqlite::Result<GenerateReport> {
     let conn = ledger.store().conn();
     let mut rng = Rng::new(options.seed);
     let mut add_vendor = conn.prepare(
@@ -208,21 +289,35 @@ fn fill(ledger: &Ledger, options: &GenerateOptions) -> rusqlite::Result<Generate
         let vendor = if rng.chance(33) {
             let v = format!("V{i:0width$}");
             add_vendor.execute(params![v, format!("Vendor of {account}"), currency])?;
+            if let Some(files) = csv.as_deref_mut() {
+                let name = format!("Vendor of {account}");
+                files
+                    .vendors
+                    .write_record([v.as_str(), name.as_str(), currency])
+                    .map_err(csv_failed)?;
+            }
             report.vendors += 1;
             Some(v)
         } else {
             None
         };
         let hold = rng.chance(2);
+        let (name, address) = (format!("Customer {i}"), format!("{i} Main Street"));
         add_customer.execute(params![
-            account,
-            format!("Customer {i}"),
-            format!("{i} Main Street"),
-            currency,
-            group,
-            vendor,
-            hold
+            account, name, address, currency, group, vendor, hold
         ])?;
+        if let Some(files) = csv.as_deref_mut() {
+            let fields = [
+                account.as_str(),
+                name.as_str(),
+                address.as_str(),
+                currency,
+                group,
+                vendor.as_deref().unwrap_or(""),
+                if hold { "true" } else { "false" },
+            ];
+            files.customers.write_record(fields).map_err(csv_failed)?;
+        }
         report.customers += 1;
         // About three transactions: an invoice, its payment, and a third (credit note, payment or
         // invoice). Half of the customers overpay.
@@ -255,15 +350,22 @@ fn fill(ledger: &Ledger, options: &GenerateOptions) -> rusqlite::Result<Generate
         let mut total = 0i64;
         for (n, (kind, amount)) in amounts.iter().enumerate() {
             add_line.execute(params![voucher_id, receivables, currency, amount, account])?;
-            add_txn.execute(params![
-                account,
-                voucher_id,
+            let (date, document) = (
                 format!("2026-10-{:02}", 1 + n),
                 format!("{}-{i}-{n}", &kind[..3].to_uppercase()),
-                kind,
-                currency,
-                amount
+            );
+            add_txn.execute(params![
+                account, voucher_id, date, document, kind, currency, amount
             ])?;
+            if let Some(files) = csv.as_deref_mut() {
+                // Minor units of a currency of two decimals, as an amount.
+                let text = rust_decimal::Decimal::new(*amount, 2).to_string();
+                let fields = [account.as_str(), &date, kind, &document, &text, currency];
+                files
+                    .transactions
+                    .write_record(fields)
+                    .map_err(csv_failed)?;
+            }
             total += amount;
             report.transactions += 1;
         }
@@ -297,6 +399,7 @@ mod tests {
                 seed: 7,
                 dir: dir.to_path_buf(),
                 force: false,
+                csv: false,
             })
             .unwrap();
         }

@@ -7,10 +7,12 @@
 //! with [`process::reimbursements`] and [`process::pay`].
 #![warn(missing_docs)]
 
+pub mod bank;
 pub mod cli;
 pub mod export;
 pub mod fixtures;
 pub mod generate;
+pub mod import;
 pub mod ledger;
 pub mod money;
 pub mod parameters;
@@ -53,6 +55,9 @@ pub enum Error {
     /// Generating a synthetic company failed.
     #[error(transparent)]
     Generate(#[from] generate::GenerateError),
+    /// An import wrote nothing (see [`import::ImportError`]).
+    #[error(transparent)]
+    Import(#[from] import::ImportError),
     /// Some fixtures failed (`reimburse test`).
     #[error("{0} fixture(s) failed")]
     TestsFailed(usize),

@@ -80,17 +80,31 @@ pub struct PostingAccounts {
     pub bank: String,
     /// Counter account for opening balances loaded from fixtures.
     pub opening_balance: String,
+    /// Counter account of the transactions `reimburse import` posts (default: `opening_balance`).
+    #[serde(default)]
+    pub import: Option<String>,
 }
 
 impl PostingAccounts {
-    /// All accounts with a short name for each.
-    pub fn all(&self) -> [(&str, &str); 4] {
-        [
+    /// All accounts with a short name for each (the import account when it has one of its own).
+    pub fn all(&self) -> Vec<(&str, &str)> {
+        let mut all = vec![
             (self.receivables.as_str(), "Receivables summary"),
             (self.payables.as_str(), "Payables summary"),
             (self.bank.as_str(), "Bank"),
             (self.opening_balance.as_str(), "Opening balances"),
-        ]
+        ];
+        if let Some(import) = self.import.as_deref()
+            && import != self.opening_balance
+        {
+            all.push((import, "Imported balances"));
+        }
+        all
+    }
+
+    /// The counter account of imported transactions.
+    pub fn import_counter(&self) -> &str {
+        self.import.as_deref().unwrap_or(&self.opening_balance)
     }
 }
 
@@ -139,17 +153,33 @@ pub struct VoucherSequences {
     pub payment: SequenceSettings,
     /// Opening-balance vouchers written when a fixture is loaded.
     pub opening: SequenceSettings,
+    /// Vouchers of imported transactions (default: the `opening` sequence).
+    #[serde(default)]
+    pub import: Option<SequenceSettings>,
 }
 
 impl VoucherSequences {
-    /// Every sequence with its name in the database.
-    pub fn all(&self) -> [(&'static str, &SequenceSettings); 4] {
-        [
+    /// Every sequence with its name in the database (`import` when it has one of its own).
+    pub fn all(&self) -> Vec<(&'static str, &SequenceSettings)> {
+        let mut all = vec![
             ("reimbursement", &self.reimbursement),
             ("vendor_invoice", &self.vendor_invoice),
             ("payment", &self.payment),
             ("opening", &self.opening),
-        ]
+        ];
+        if let Some(import) = &self.import {
+            all.push(("import", import));
+        }
+        all
+    }
+
+    /// The name of the sequence that numbers imported transactions' vouchers.
+    pub fn import_sequence(&self) -> &'static str {
+        if self.import.is_some() {
+            "import"
+        } else {
+            "opening"
+        }
     }
 }
 
@@ -563,7 +593,13 @@ fn validate(p: &Parameters) -> Result<(), (String, String)> {
     }
     let accounts = p.accounts.all();
     for (i, (account, _)) in accounts.iter().enumerate() {
-        let names = ["receivables", "payables", "bank", "opening_balance"];
+        let names = [
+            "receivables",
+            "payables",
+            "bank",
+            "opening_balance",
+            "import",
+        ];
         if account.trim().is_empty() {
             return err(
                 &format!("accounts.{}", names[i]),

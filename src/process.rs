@@ -39,8 +39,8 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::ledger::{
-    AheadReads, Balance, Customer, CustomerPage, CustomerPages, Journal, Ledger, LedgerError,
-    LineDraft, PostedVoucher, Side, Target, Vendor, VoucherDraft,
+    AheadReads, Balance, ChangeOrigin, Customer, CustomerPage, CustomerPages, Journal, Ledger,
+    LedgerError, LineDraft, PostedVoucher, Side, Target, Vendor, VoucherDraft,
 };
 use crate::parameters::hex;
 use crate::scripting::{
@@ -284,33 +284,8 @@ impl From<StoreError> for RunError {
     }
 }
 
-/// Who runs this process, for the audit trail of runs: `$USER`, `$LOGNAME` or `$USERNAME`, else
-/// (on Unix) the name `/etc/passwd` gives the process's user id, else `uid N`; `unknown` if none
-/// of these can be found.
-pub fn current_user() -> String {
-    for var in ["USER", "LOGNAME", "USERNAME"] {
-        if let Ok(name) = std::env::var(var)
-            && !name.is_empty()
-        {
-            return name;
-        }
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        if let Ok(uid) = std::fs::metadata("/proc/self").map(|m| m.uid()) {
-            let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
-            let uid_text = uid.to_string();
-            let name = passwd.lines().find_map(|line| {
-                let mut fields = line.split(':');
-                let name = fields.next()?;
-                (fields.nth(1)? == uid_text).then(|| name.to_string())
-            });
-            return name.unwrap_or_else(|| format!("uid {uid}"));
-        }
-    }
-    "unknown".into()
-}
+/// Who runs this process, for the audit trails (see [`crate::ledger::current_user`]).
+pub use crate::ledger::current_user;
 
 /// SHA-256 (hex) of a text.
 pub fn sha256(text: &str) -> String {
@@ -894,6 +869,11 @@ fn run_in_transaction(
         )
         .map_err(sql)?;
     ledger.set_run(Some(run_id));
+    ledger.set_origin(ChangeOrigin {
+        user: options.user.clone(),
+        source: "run".into(),
+        line: None,
+    });
     ledger.take_journal();
     session.take_output();
 
@@ -1385,6 +1365,13 @@ fn process_credit(
                         "must not post or settle".into(),
                     ));
                 }
+                if !journal.master_data.is_empty() {
+                    return Err(refuse(
+                        "create_one_time_vendor",
+                        "must not create or change customers or vendors besides the one vendor"
+                            .into(),
+                    ));
+                }
                 // Hooks change only their own customer (the run reads its customers ahead).
                 if let Some((other, _)) = journal.links.iter().find(|(c, _)| *c != customer.account)
                 {
@@ -1494,6 +1481,9 @@ fn check_posting(
     }
     if !journal.links.is_empty() {
         return Err("must not link vendors".into());
+    }
+    if !journal.master_data.is_empty() {
+        return Err("must not create or change customers or vendors".into());
     }
     for v in &journal.vouchers {
         for (_, currency, amount) in &v.lines {
@@ -2192,10 +2182,16 @@ fn parameters_hash(ledger: &Ledger) -> String {
 /// and vendor settlements before it (the ledger never deletes those rows, so what it posts next
 /// is above). See [`record_postings`]. The default mark is the empty database's.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct PostingMark([i64; 3]);
+pub struct PostingMark([i64; 4]);
 
-/// The tables a [`PostingMark`] covers: what carries a run id.
-const POSTING_TABLES: [&str; 3] = ["vouchers", "customer_settlements", "vendor_settlements"];
+/// The tables a [`PostingMark`] covers: what carries a run id (master-data changes too, so a
+/// script that only re-links a customer is recorded as well).
+const POSTING_TABLES: [&str; 4] = [
+    "vouchers",
+    "customer_settlements",
+    "vendor_settlements",
+    "master_data_changes",
+];
 
 impl PostingMark {
     /// The mark of the database as it is now.
@@ -2292,6 +2288,43 @@ pub fn record_postings(
         .map_err(sql)?;
     }
     Ok(Some(run))
+}
+
+/// A run of another kind than a reimbursement run to record before it writes (an import).
+#[derive(Debug, Clone)]
+pub struct RunStart<'a> {
+    /// The kind (`import`).
+    pub kind: &'a str,
+    /// Who.
+    pub user: &'a str,
+    /// Its date.
+    pub date: NaiveDate,
+    /// What it was given (the files).
+    pub selection: &'a str,
+}
+
+/// Records a run that is starting, in the caller's transaction, with the parameters' hash;
+/// returns its id for the postings and changes it makes ([`Ledger::set_run`]).
+pub fn begin_run(ledger: &Ledger, start: &RunStart) -> Result<i64, LedgerError> {
+    let store = ledger.store();
+    let now = now_text();
+    store
+        .conn()
+        .query_row(
+            "INSERT INTO runs(kind, started_at, finished_at, user_name, posting_date, selection,
+                 parameters_hash) VALUES (?1, ?2, ?2, ?3, ?4, ?5, ?6)
+             RETURNING id",
+            params![
+                start.kind,
+                now,
+                start.user,
+                start.date.to_string(),
+                start.selection,
+                parameters_hash(ledger)
+            ],
+            |r| r.get(0),
+        )
+        .map_err(|e| LedgerError::Store(StoreError::sqlite(store.path(), e)))
 }
 
 /// The runs recorded in the database (audit), newest first.

@@ -36,7 +36,9 @@ use rhai::{AST, Array, Dynamic, Engine, EvalAltResult, Map, ParseErrorType, Scop
 use rust_decimal::Decimal;
 
 use crate::Error;
-use crate::ledger::{Balance, Customer, Ledger, Transaction, TrialBalanceRow, Vendor};
+use crate::ledger::{
+    Balance, ChangeOrigin, Customer, Ledger, Transaction, TrialBalanceRow, Vendor,
+};
 use crate::parameters::Company;
 use crate::process::{self, HOOKS, PostingMark, PostingSource};
 use crate::scripting::{
@@ -383,6 +385,11 @@ impl Repl {
             mark: PostingMark::default(),
             typed: String::new(),
         };
+        repl.ws.session.ledger().set_origin(ChangeOrigin {
+            user: options.user.clone(),
+            source: "repl".into(),
+            line: None,
+        });
         // Sets the base and the mark.
         repl.begin()?;
         repl.refresh_names();
@@ -1056,6 +1063,11 @@ pub fn run_script(company: &Company, options: &ScriptOptions) -> Result<ScriptOu
         .to_path_buf();
     let (mut ws, rules_warning) = Workspace::open(company, options.date, &root)?;
     ws.session.set_args(options.args.clone());
+    ws.session.ledger().set_origin(ChangeOrigin {
+        user: options.user.clone(),
+        source: format!("script {}", options.file.display()),
+        line: None,
+    });
     let text = read_script(&options.file)?;
     let ast = compile_text(&ws.engine, &options.file, &text).map_err(ScriptError::from)?;
     for f in ast.iter_functions() {

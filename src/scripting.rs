@@ -22,6 +22,7 @@ use rhai::{
 };
 use rust_decimal::Decimal;
 
+use crate::bank::{Bic, Iban};
 use crate::ledger::{
     AheadReads, Balance, Customer, Ledger, LedgerError, LineDraft, NewVendor, PostedVoucher, Side,
     Target, Transaction, TrialBalanceRow, Vendor, VoucherDraft,
@@ -713,7 +714,11 @@ impl Api<'_> {
 }
 
 fn opt(s: &Option<String>) -> Dynamic {
-    s.clone().map_or(Dynamic::UNIT, Dynamic::from)
+    opt_text(s.as_deref())
+}
+
+fn opt_text(s: Option<&str>) -> Dynamic {
+    s.map_or(Dynamic::UNIT, |t| Dynamic::from(t.to_string()))
 }
 
 fn register_types(api: &mut Api) {
@@ -784,6 +789,20 @@ fn register_types(api: &mut Api) {
         "String or ()",
         "Tax id, or `()` when none.",
         |c: &mut Customer| opt(&c.tax_id),
+    );
+    api.getter(
+        "Customer",
+        "iban",
+        "String or ()",
+        "Bank account (IBAN, electronic format), or `()` when none.",
+        |c: &mut Customer| opt_text(c.iban.as_ref().map(Iban::as_str)),
+    );
+    api.getter(
+        "Customer",
+        "bic",
+        "String or ()",
+        "The bank's BIC, or `()` when none.",
+        |c: &mut Customer| opt_text(c.bic.as_ref().map(Bic::as_str)),
     );
 
     api.type_doc("Vendor", "A vendor account.");
@@ -859,6 +878,20 @@ fn register_types(api: &mut Api) {
         "String or ()",
         "Tax id, or `()`.",
         |v: &mut Vendor| opt(&v.tax_id),
+    );
+    api.getter(
+        "Vendor",
+        "iban",
+        "String or ()",
+        "Bank account (IBAN, electronic format), or `()`.",
+        |v: &mut Vendor| opt_text(v.iban.as_ref().map(Iban::as_str)),
+    );
+    api.getter(
+        "Vendor",
+        "bic",
+        "String or ()",
+        "The bank's BIC, or `()`.",
+        |v: &mut Vendor| opt_text(v.bic.as_ref().map(Bic::as_str)),
     );
 
     api.type_doc(
@@ -1304,6 +1337,41 @@ impl<'m> MapArgs<'m> {
         }
     }
 
+    fn iban(&self, key: &str) -> RhaiResult<Option<Iban>> {
+        self.string(key)?
+            .map(|text| Iban::parse(&text))
+            .transpose()
+            .map_err(|e| runtime_error(format!("{}: '{key}': {e}", self.what)))
+    }
+
+    fn bic(&self, key: &str) -> RhaiResult<Option<Bic>> {
+        self.string(key)?
+            .map(|text| Bic::parse(&text))
+            .transpose()
+            .map_err(|e| runtime_error(format!("{}: '{key}': {e}", self.what)))
+    }
+
+    /// Whether the map has the key (a `()` value counts: it clears an optional field).
+    fn has(&self, key: &str) -> bool {
+        self.map.contains_key(key)
+    }
+
+    /// An optional text field of an update: kept as it is when the map lacks the key.
+    fn update_text(&self, key: &str, field: &mut Option<String>) -> RhaiResult<()> {
+        if self.has(key) {
+            *field = self.string(key)?;
+        }
+        Ok(())
+    }
+
+    /// A required text field of an update: kept as it is when the map lacks the key.
+    fn update_required(&self, key: &str, field: &mut String) -> RhaiResult<()> {
+        if self.has(key) {
+            *field = self.required(key)?;
+        }
+        Ok(())
+    }
+
     fn required(&self, key: &str) -> RhaiResult<String> {
         self.string(key)?
             .ok_or_else(|| runtime_error(format!("{}: '{key}' is required", self.what)))
@@ -1581,9 +1649,9 @@ fn register_functions(api: &mut Api, session: &Rc<Session>) {
     );
     let s = s!();
     api.add("create_vendor", &["fields: Map"], "Vendor",
-        "Creates a vendor. Fields: name and currency (required); account (default: next number of the one-time vendor sequence), address, group, one_time (bool), created_for (customer account), payment_terms, method_of_payment, tax_id.",
+        "Creates a vendor. Fields: name and currency (required); account (default: next number of the one-time vendor sequence), address, group, one_time (bool), created_for (customer account), payment_terms, method_of_payment, tax_id, iban, bic (checked). Recorded in the trail of master-data changes.",
         move |fields: Map| -> RhaiResult<Vendor> {
-            let m = MapArgs::new("create_vendor", &fields, &["account", "name", "address", "group", "currency", "one_time", "created_for", "payment_terms", "method_of_payment", "tax_id"])?;
+            let m = MapArgs::new("create_vendor", &fields, &["account", "name", "address", "group", "currency", "one_time", "created_for", "payment_terms", "method_of_payment", "tax_id", "iban", "bic"])?;
             let v = NewVendor {
                 account: m.string("account")?,
                 name: m.required("name")?,
@@ -1595,9 +1663,12 @@ fn register_functions(api: &mut Api, session: &Rc<Session>) {
                 payment_terms: m.string("payment_terms")?,
                 method_of_payment: m.string("method_of_payment")?,
                 tax_id: m.string("tax_id")?,
+                iban: m.iban("iban")?,
+                bic: m.bic("bic")?,
             };
             s.ledger.create_vendor(&v).map_err(ledger_error)
         });
+    register_master_data(api, session);
     let s = s!();
     api.add(
         "link_vendor",
@@ -1709,6 +1780,121 @@ fn register_functions(api: &mut Api, session: &Rc<Session>) {
 /// The functions that read nothing but their arguments, the company parameters and the posting
 /// date (and `skip`, which only stops a hook): the same in a session's engine and in a
 /// [`Detached`] one.
+/// The fields of a customer a script may give (`create_customer`, `update_customer`).
+const CUSTOMER_FIELDS: &[&str] = &[
+    "account",
+    "name",
+    "currency",
+    "group",
+    "vendor_account",
+    "payment_hold",
+    "address",
+    "tax_id",
+    "iban",
+    "bic",
+];
+
+/// The fields of a vendor a script may change (`update_vendor`).
+const VENDOR_FIELDS: &[&str] = &[
+    "name",
+    "currency",
+    "group",
+    "blocked",
+    "address",
+    "tax_id",
+    "iban",
+    "bic",
+    "payment_terms",
+    "method_of_payment",
+];
+
+/// Applies the fields of `m` to a customer (a key left out keeps its value, `()` clears it).
+fn apply_customer_fields(m: &MapArgs, c: &mut Customer) -> RhaiResult<()> {
+    m.update_required("name", &mut c.name)?;
+    m.update_required("currency", &mut c.currency)?;
+    m.update_required("group", &mut c.group)?;
+    m.update_text("vendor_account", &mut c.vendor_account)?;
+    if let Some(hold) = m.bool("payment_hold")? {
+        c.payment_hold = hold;
+    }
+    m.update_text("address", &mut c.address)?;
+    m.update_text("tax_id", &mut c.tax_id)?;
+    if m.has("iban") {
+        c.iban = m.iban("iban")?;
+    }
+    if m.has("bic") {
+        c.bic = m.bic("bic")?;
+    }
+    Ok(())
+}
+
+/// Applies the fields of `m` to a vendor (a key left out keeps its value, `()` clears it).
+fn apply_vendor_fields(m: &MapArgs, v: &mut Vendor) -> RhaiResult<()> {
+    m.update_required("name", &mut v.name)?;
+    m.update_required("currency", &mut v.currency)?;
+    m.update_required("group", &mut v.group)?;
+    if let Some(blocked) = m.bool("blocked")? {
+        v.blocked = blocked;
+    }
+    m.update_text("address", &mut v.address)?;
+    m.update_text("tax_id", &mut v.tax_id)?;
+    if m.has("iban") {
+        v.iban = m.iban("iban")?;
+    }
+    if m.has("bic") {
+        v.bic = m.bic("bic")?;
+    }
+    m.update_text("payment_terms", &mut v.payment_terms)?;
+    m.update_text("method_of_payment", &mut v.method_of_payment)?;
+    Ok(())
+}
+
+/// Creating and changing customers and vendors from scripts: the same checks as an import, and
+/// every change in the audit trail of master-data changes.
+fn register_master_data(api: &mut Api, session: &Rc<Session>) {
+    let s = Rc::clone(session);
+    api.add("create_customer", &["fields: Map"], "Customer",
+        "Creates a customer. Fields: account, name and currency (required); group (default DEFAULT), vendor_account, payment_hold (bool), address, tax_id, iban, bic (checked). Recorded in the trail of master-data changes (`reimburse changes`).",
+        move |fields: Map| -> RhaiResult<Customer> {
+            let m = MapArgs::new("create_customer", &fields, CUSTOMER_FIELDS)?;
+            let mut c = Customer {
+                account: m.required("account")?,
+                name: m.required("name")?,
+                currency: m.required("currency")?,
+                group: "DEFAULT".into(),
+                address: None,
+                vendor_account: None,
+                payment_hold: false,
+                tax_id: None,
+                iban: None,
+                bic: None,
+            };
+            apply_customer_fields(&m, &mut c)?;
+            s.ledger.create_customer(&c).map_err(ledger_error)?;
+            Ok(c)
+        });
+    let s = Rc::clone(session);
+    api.add("update_customer", &["account: String", "fields: Map"], "Customer",
+        "Changes a customer's fields: name, currency, group, vendor_account, payment_hold, address, tax_id, iban, bic. A field left out keeps its value; `()` clears an optional one. Each change is recorded in the trail of master-data changes (who, when, old and new value).",
+        move |account: &str, fields: Map| -> RhaiResult<Customer> {
+            let m = MapArgs::new("update_customer", &fields, &CUSTOMER_FIELDS[1..])?;
+            let mut c = s.ledger.require_customer(account).map_err(ledger_error)?;
+            apply_customer_fields(&m, &mut c)?;
+            s.ledger.update_customer(&c).map_err(ledger_error)?;
+            Ok(c)
+        });
+    let s = Rc::clone(session);
+    api.add("update_vendor", &["account: String", "fields: Map"], "Vendor",
+        "Changes a vendor's fields: name, currency, group, blocked, address, tax_id, iban, bic, payment_terms, method_of_payment. A field left out keeps its value; `()` clears an optional one. Each change is recorded in the trail of master-data changes.",
+        move |account: &str, fields: Map| -> RhaiResult<Vendor> {
+            let m = MapArgs::new("update_vendor", &fields, VENDOR_FIELDS)?;
+            let mut v = s.ledger.require_vendor(account).map_err(ledger_error)?;
+            apply_vendor_fields(&m, &mut v)?;
+            s.ledger.update_vendor(&v).map_err(ledger_error)?;
+            Ok(v)
+        });
+}
+
 fn register_pure(api: &mut Api, params: &Rc<Parameters>, date: impl Fn() -> NaiveDate + 'static) {
     let p = Rc::clone(params);
     api.add("to_accounting", &["amount: Decimal", "currency: String"], "Decimal",

@@ -30,6 +30,7 @@ fn books(customers: u64) -> Books {
         seed: 42,
         dir: dir.path().to_path_buf(),
         force: false,
+        csv: false,
     })
     .unwrap();
     let db = dir.path().join("company.db");

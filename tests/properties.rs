@@ -138,6 +138,8 @@ fn company_and_fixture(b: &Books) -> (Company, Fixture) {
             payment_terms: None,
             method_of_payment: None,
             tax_id: None,
+            iban: None,
+            bic: None,
         }],
         ..Default::default()
     };
@@ -162,6 +164,8 @@ fn company_and_fixture(b: &Books) -> (Company, Fixture) {
             },
             payment_hold: c.hold,
             tax_id: None,
+            iban: None,
+            bic: None,
         });
         let mut docs: Vec<(String, i64, String)> = Vec::new();
         for (j, (amount, foreign)) in c.transactions.iter().enumerate() {
@@ -179,6 +183,7 @@ fn company_and_fixture(b: &Books) -> (Company, Fixture) {
                 document: document.clone(),
                 amount: cents(*amount),
                 currency: Some(currency.into()),
+                applies_to: None,
             });
             docs.push((document, *amount, currency.into()));
         }

@@ -25,6 +25,16 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, params};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+mod batch;
+mod master_data;
+
+pub use batch::SeenIdentity;
+pub use master_data::{
+    ChangeFilter, ChangeKind, ChangeOrigin, FieldChange, MasterDataChange, current_user,
+    customer_changes, vendor_changes,
+};
+
+use crate::bank::{Bic, Iban};
 use crate::money::{Currency, MoneyError};
 use crate::parameters::Parameters;
 use crate::store::{Store, StoreError};
@@ -113,6 +123,10 @@ pub struct Customer {
     pub payment_hold: bool,
     /// Tax id.
     pub tax_id: Option<String>,
+    /// The customer's bank account (where a refund can be paid).
+    pub iban: Option<Iban>,
+    /// The bank's BIC.
+    pub bic: Option<Bic>,
 }
 
 /// A vendor account.
@@ -140,6 +154,10 @@ pub struct Vendor {
     pub method_of_payment: Option<String>,
     /// Tax id.
     pub tax_id: Option<String>,
+    /// The vendor's bank account.
+    pub iban: Option<Iban>,
+    /// The bank's BIC.
+    pub bic: Option<Bic>,
 }
 
 /// A customer or vendor transaction.
@@ -219,6 +237,10 @@ pub struct NewVendor {
     pub method_of_payment: Option<String>,
     /// Tax id.
     pub tax_id: Option<String>,
+    /// Bank account (a one-time vendor takes its customer's).
+    pub iban: Option<Iban>,
+    /// The bank's BIC.
+    pub bic: Option<Bic>,
 }
 
 /// Where a voucher line posts.
@@ -324,6 +346,8 @@ pub struct Journal {
     pub links: Vec<(String, String)>,
     /// Numbers taken from number sequences (sequence, number).
     pub numbers: Vec<(String, String)>,
+    /// Customers and vendors created or changed (besides `vendors_created` and `links`).
+    pub master_data: Vec<(Side, String)>,
 }
 
 /// A settlement as the journal records it.
@@ -344,7 +368,8 @@ pub struct SettlementRecord {
 /// The columns a [`Customer`] is read from (`Ledger::customer_from_row` takes them in this order).
 macro_rules! customer_columns {
     () => {
-        "account, name, address, currency, customer_group, vendor_account, payment_hold, tax_id"
+        "account, name, address, currency, customer_group, vendor_account, payment_hold, tax_id, \
+         iban, bic"
     };
 }
 
@@ -352,7 +377,7 @@ macro_rules! customer_columns {
 macro_rules! vendor_columns {
     () => {
         "account, name, address, vendor_group, currency, one_time, created_for, blocked, \
-         payment_terms, method_of_payment, tax_id"
+         payment_terms, method_of_payment, tax_id, iban, bic"
     };
 }
 
@@ -363,6 +388,8 @@ pub struct Ledger {
     currencies: HashMap<String, Currency>,
     run_id: Cell<Option<i64>>,
     journal: RefCell<Journal>,
+    /// Who makes master-data changes, for their audit trail.
+    origin: RefCell<ChangeOrigin>,
     /// What this transaction has read or written already (see [`TransactionCache`]).
     cache: RefCell<TransactionCache>,
 }
@@ -437,6 +464,7 @@ enum TxFilter {
     Open,
     OpenInCurrency,
     Id,
+    Document,
 }
 
 macro_rules! transactions_query {
@@ -469,6 +497,7 @@ fn transactions_sql(side: Side, filter: TxFilter) -> &'static str {
             both!("t.account = ?1 AND t.currency = ?2 AND t.open_minor <> 0")
         }
         TxFilter::Id => both!("t.id = ?1"),
+        TxFilter::Document => both!("t.account = ?1 AND t.document = ?2"),
     }
 }
 
@@ -728,6 +757,7 @@ impl Ledger {
             currencies,
             run_id: Cell::new(None),
             journal: RefCell::new(Journal::default()),
+            origin: RefCell::new(ChangeOrigin::default()),
             cache: RefCell::new(TransactionCache::default()),
         };
         ledger.sync_setup()?;
@@ -800,7 +830,7 @@ impl Ledger {
             })
             .map_err(sql)?;
         let mut wanted_sequences: Vec<(&str, &crate::parameters::SequenceSettings)> =
-            self.params.sequences.all().to_vec();
+            self.params.sequences.all();
         wanted_sequences.push(("one_time_vendor", &self.params.one_time_vendor.sequence));
         let needs_write = self.currencies.keys().any(|c| !stored.contains_key(c))
             || self
@@ -903,6 +933,8 @@ impl Ledger {
             vendor_account: r.get(5)?,
             payment_hold: r.get(6)?,
             tax_id: r.get(7)?,
+            iban: r.get::<_, Option<String>>(8)?.map(Iban::stored),
+            bic: r.get::<_, Option<String>>(9)?.map(Bic::stored),
         })
     }
 
@@ -1088,14 +1120,9 @@ impl Ledger {
             .inspect(|page| self.known_customers(page.iter().map(|c| c.account.as_str())))
     }
 
-    /// Adds a customer.
+    /// Adds a customer (recorded in the audit trail of master-data changes).
     pub fn create_customer(&self, c: &Customer) -> Res<()> {
-        self.currency(&c.currency)?;
-        if c.account.trim().is_empty() || c.name.trim().is_empty() {
-            return Err(LedgerError::Invalid(
-                "a customer needs an account and a name".into(),
-            ));
-        }
+        self.check_customer_fields(c)?;
         if self.customer(&c.account)?.is_some() {
             return Err(LedgerError::Invalid(format!(
                 "customer '{}' already exists",
@@ -1106,7 +1133,8 @@ impl Ledger {
             .conn()
             .execute(
                 "INSERT INTO customers(account, name, address, currency, customer_group,
-                     vendor_account, payment_hold, tax_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                     vendor_account, payment_hold, tax_id, iban, bic)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 params![
                     c.account,
                     c.name,
@@ -1115,17 +1143,26 @@ impl Ledger {
                     c.group,
                     c.vendor_account,
                     c.payment_hold,
-                    c.tax_id
+                    c.tax_id,
+                    c.iban.as_ref().map(Iban::as_str),
+                    c.bic.as_ref().map(Bic::as_str)
                 ],
             )
             .map_err(|e| self.sql_err(e))?;
         self.known_customers([c.account.as_str()]);
-        Ok(())
+        self.record_creation(Side::Customer, &c.account)
     }
 
-    /// Sets (or clears) the vendor account that receives a customer's credit.
+    /// Sets (or clears) the vendor account that receives a customer's credit (a change kept in
+    /// the audit trail of master-data changes).
     pub fn link_vendor(&self, customer: &str, vendor: Option<&str>) -> Res<()> {
-        self.check_customer(customer)?;
+        let old: Option<String> = self.one_row(
+            "SELECT vendor_account FROM customers WHERE account = ?1",
+            [customer],
+            |r| r.get(0),
+            "customer",
+            || customer.to_string(),
+        )?;
         if let Some(v) = vendor {
             self.vendor_blocked(v)?;
         }
@@ -1138,6 +1175,15 @@ impl Ledger {
             .borrow_mut()
             .links
             .push((customer.to_string(), vendor.unwrap_or_default().to_string()));
+        let new = vendor.map(str::to_string);
+        if old != new {
+            let change = FieldChange {
+                field: "vendor_account",
+                old,
+                new,
+            };
+            self.insert_change(Side::Customer, customer, ChangeKind::Changed, Some(&change))?;
+        }
         Ok(())
     }
 
@@ -1154,6 +1200,8 @@ impl Ledger {
             payment_terms: r.get(8)?,
             method_of_payment: r.get(9)?,
             tax_id: r.get(10)?,
+            iban: r.get::<_, Option<String>>(11)?.map(Iban::stored),
+            bic: r.get::<_, Option<String>>(12)?.map(Bic::stored),
         })
     }
 
@@ -1252,6 +1300,8 @@ impl Ledger {
             payment_terms: terms,
             method_of_payment: method,
             tax_id: v.tax_id.clone(),
+            iban: v.iban.clone(),
+            bic: v.bic.clone(),
         };
         self.insert_vendor(&vendor)?;
         self.journal
@@ -1261,15 +1311,16 @@ impl Ledger {
         Ok(vendor)
     }
 
-    /// Inserts a vendor as given (fixture loading); see [`Ledger::create_vendor`] for new ones.
+    /// Inserts a vendor as given (fixture loading, an import); see [`Ledger::create_vendor`] for
+    /// new ones with defaults and numbers. Recorded in the audit trail of master-data changes.
     pub fn insert_vendor(&self, v: &Vendor) -> Res<()> {
-        self.currency(&v.currency)?;
+        self.check_vendor_fields(v)?;
         self.store
             .conn()
             .prepare_cached(
                 "INSERT INTO vendors(account, name, address, vendor_group, currency, one_time,
-                     created_for, blocked, payment_terms, method_of_payment, tax_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                     created_for, blocked, payment_terms, method_of_payment, tax_id, iban, bic)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
             )
             .and_then(|mut s| {
                 s.execute(params![
@@ -1283,12 +1334,14 @@ impl Ledger {
                     v.blocked,
                     v.payment_terms,
                     v.method_of_payment,
-                    v.tax_id
+                    v.tax_id,
+                    v.iban.as_ref().map(Iban::as_str),
+                    v.bic.as_ref().map(Bic::as_str)
                 ])
             })
             .map_err(|e| self.sql_err(e))?;
         self.known_vendor(&v.account, v.blocked);
-        Ok(())
+        self.insert_change(Side::Vendor, &v.account, ChangeKind::Created, None)
     }
 
     // ----- balances and open transactions -----
@@ -1557,6 +1610,16 @@ impl Ledger {
     /// All of an account's transactions, oldest first.
     pub fn transactions(&self, side: Side, account: &str) -> Res<Vec<Transaction>> {
         self.transactions_where(side, TxFilter::Account, &[&account])
+    }
+
+    /// An account's transactions with this document number, oldest first.
+    pub fn transactions_by_document(
+        &self,
+        side: Side,
+        account: &str,
+        document: &str,
+    ) -> Res<Vec<Transaction>> {
+        self.transactions_where(side, TxFilter::Document, &[&account, &document])
     }
 
     /// One transaction by id.
@@ -2164,6 +2227,8 @@ pub(crate) mod tests {
             vendor_account: None,
             payment_hold: false,
             tax_id: None,
+            iban: None,
+            bic: None,
         }
     }
 

@@ -1,0 +1,145 @@
+//! Bank details of customers and vendors: [`Iban`] and [`Bic`], each checked when it is made
+//! (the IBAN's country format and checksum by the `iban_validate` crate, the BIC's ISO 9362
+//! shape), and kept in one normal form (electronic: no spaces, upper case), so two spellings of
+//! one account compare equal.
+
+use std::fmt;
+
+use iban::IbanLike;
+use serde::Serialize;
+
+/// Bank details that cannot be right.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BankError {
+    /// The IBAN's shape, country format or checksum is wrong.
+    #[error("'{text}' is not a valid IBAN ({reason})")]
+    Iban {
+        /// What was given.
+        text: String,
+        /// Why it is refused.
+        reason: String,
+    },
+    /// The BIC does not have the ISO 9362 shape.
+    #[error(
+        "'{0}' is not a valid BIC (8 or 11 characters: 4 letters for the bank, 2 for the \
+         country, 2 letters or digits for the location, optionally 3 for the branch)"
+    )]
+    Bic(String),
+}
+
+/// An International Bank Account Number, checked (country format and checksum) and kept in the
+/// electronic format (`DE44500105175407324931`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
+pub struct Iban(String);
+
+impl Iban {
+    /// Checks an IBAN written with or without spaces, in any case.
+    pub fn parse(text: &str) -> Result<Iban, BankError> {
+        let compact: String = text
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_ascii_uppercase();
+        match compact.parse::<iban::Iban>() {
+            Ok(iban) => Ok(Iban(iban.electronic_str().to_string())),
+            Err(e) => Err(BankError::Iban {
+                text: text.to_string(),
+                reason: e.to_string(),
+            }),
+        }
+    }
+
+    /// An IBAN read back from the database, where only checked ones are written.
+    pub(crate) fn stored(text: String) -> Iban {
+        debug_assert!(
+            Iban::parse(&text).is_ok(),
+            "stored IBAN {text} is not valid"
+        );
+        Iban(text)
+    }
+
+    /// The electronic format: no spaces, upper case.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Iban {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A Business Identifier Code (ISO 9362): `DEUTDEFF` or `DEUTDEFF500`, kept in upper case.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
+pub struct Bic(String);
+
+impl Bic {
+    /// Checks a BIC's shape: 4 letters (bank), 2 letters (country), 2 letters or digits
+    /// (location), optionally 3 letters or digits (branch). Any case is accepted.
+    pub fn parse(text: &str) -> Result<Bic, BankError> {
+        let upper = text.trim().to_ascii_uppercase();
+        let b = upper.as_bytes();
+        let shaped = (b.len() == 8 || b.len() == 11)
+            && b[..6].iter().all(u8::is_ascii_uppercase)
+            && b[6..].iter().all(u8::is_ascii_alphanumeric);
+        if shaped {
+            Ok(Bic(upper))
+        } else {
+            Err(BankError::Bic(text.to_string()))
+        }
+    }
+
+    /// A BIC read back from the database, where only checked ones are written.
+    pub(crate) fn stored(text: String) -> Bic {
+        debug_assert!(Bic::parse(&text).is_ok(), "stored BIC {text} is not valid");
+        Bic(text)
+    }
+
+    /// The BIC in upper case.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Bic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iban_is_checked_and_kept_electronic() {
+        let iban = Iban::parse("de44 5001 0517 5407 3249 31").unwrap();
+        assert_eq!(iban.as_str(), "DE44500105175407324931");
+        // One digit changed: the checksum fails.
+        assert!(matches!(
+            Iban::parse("DE44500105175407324932"),
+            Err(BankError::Iban { .. })
+        ));
+        assert!(Iban::parse("").is_err());
+        assert!(Iban::parse("not an iban").is_err());
+    }
+
+    #[test]
+    fn bic_has_the_iso_shape() {
+        assert_eq!(Bic::parse("deutdeff").unwrap().as_str(), "DEUTDEFF");
+        assert_eq!(Bic::parse("DEUTDEFF500").unwrap().as_str(), "DEUTDEFF500");
+        for bad in [
+            "DEUTDEF",
+            "DEUTDEFF50",
+            "1EUTDEFF",
+            "DEUT1EFF",
+            "DEUTDEFF-00",
+            "",
+        ] {
+            assert_eq!(Bic::parse(bad), Err(BankError::Bic(bad.into())), "{bad}");
+        }
+    }
+}
