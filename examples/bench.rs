@@ -16,6 +16,9 @@
 //! - the write floor: the baseline's rows written again into a copy of the database as it was
 //!   before, by plain prepared statements with nothing read, checked or decided (what no engine
 //!   can beat in this schema; the time above it is reads, checks and rules).
+//! - the import: the generated company's CSV files (`generate --csv`) imported into an empty
+//!   database with the same parameters (`reimburse import`), checked to give the same balances;
+//!   its cost per database row written is compared with the write floor's (target: at most 1.3x).
 //!
 //! It prints customers per second, microseconds per customer (to see that cost grows linearly),
 //! the engine/baseline ratio and the peak resident memory of each phase (Linux: VmHWM, reset
@@ -94,7 +97,7 @@ fn main() -> Res<()> {
     }
     println!("\nsummary");
     println!(
-        "{:>10} {:>9} {:>12} {:>9} {:>12} {:>7} {:>12} {:>10} {:>8} {:>8}",
+        "{:>10} {:>9} {:>12} {:>9} {:>12} {:>7} {:>12} {:>10} {:>8} {:>8} {:>10} {:>20}",
         "customers",
         "run (s)",
         "baseline (s)",
@@ -104,11 +107,13 @@ fn main() -> Res<()> {
         "command RSS",
         "run RSS",
         "pay (s)",
-        "pay RSS"
+        "pay RSS",
+        "import (s)",
+        "import/floor per row"
     );
     for r in rows {
         println!(
-            "{:>10} {:>9.2} {:>12.2} {:>9.2} {:>12.2} {:>6.2}x {:>9} MB {:>7} MB {:>8.2} {:>5} MB",
+            "{:>10} {:>9.2} {:>12.2} {:>9.2} {:>12.2} {:>6.2}x {:>9} MB {:>7} MB {:>8.2} {:>5} MB {:>10.2} {:>19.2}x",
             r.n,
             r.run,
             r.baseline,
@@ -119,7 +124,9 @@ fn main() -> Res<()> {
                 .map_or_else(|| "-".to_string(), |m| m.to_string()),
             r.run_rss_mb,
             r.pay,
-            r.pay_rss_mb
+            r.pay_rss_mb,
+            r.import,
+            r.import_ratio
         );
     }
     Ok(())
@@ -266,6 +273,8 @@ struct SizeResult {
     pay_rss_mb: u64,
     command_rss_mb: Option<u64>,
     floor: f64,
+    import: f64,
+    import_ratio: f64,
 }
 
 /// Peak resident memory since the last reset, in MB (0 where /proc is not available).
@@ -360,7 +369,7 @@ fn bench_size(n: u64, seed: u64, base: &Path, date: NaiveDate, rounds: usize) ->
         seed,
         dir: engine_dir.clone(),
         force: true,
-        csv: false,
+        csv: true,
     })?;
     println!(
         "  generated {} customers, {} vendors, {} transactions in {:.1} s",
@@ -497,11 +506,28 @@ fn bench_size(n: u64, seed: u64, base: &Path, date: NaiveDate, rounds: usize) ->
         Ok(paid)
     })?;
     println!("  paid {paid} invoices");
-    let floor_secs = write_floor(&floor_db, &baseline_dir.join("company.db"))?;
+    let (floor_secs, floor_rows) = write_floor(&floor_db, &baseline_dir.join("company.db"))?;
     println!(
-        "  write floor            {floor_secs:>8.2} s  (the baseline's rows written again, nothing read or decided; run/floor {:.2}x, baseline/floor {:.2}x)",
+        "  write floor            {floor_secs:>8.2} s  (the baseline's {floor_rows} rows written again, nothing read or decided; run/floor {:.2}x, baseline/floor {:.2}x; {:.2} µs/row)",
         run_secs / floor_secs,
-        base_secs / floor_secs
+        base_secs / floor_secs,
+        floor_secs * 1e6 / floor_rows as f64
+    );
+    let import = import_phase(
+        n,
+        &company,
+        &engine_dir,
+        &base.join(format!("{n}-import.db")),
+        date,
+    )?;
+    let per_row_ratio = (import.secs / import.db_rows as f64) / (floor_secs / floor_rows as f64);
+    println!(
+        "  import from CSV        {:>8.2} s  ({} CSV rows, {} database rows written: {:.2} µs/row; per row {per_row_ratio:.2}x the write floor's; peak RSS {} MB)",
+        import.secs,
+        import.csv_rows,
+        import.db_rows,
+        import.secs * 1e6 / import.db_rows as f64,
+        import.rss_mb
     );
     let _ = std::fs::remove_file(&floor_db);
     let _ = std::fs::remove_file(&pristine);
@@ -514,6 +540,81 @@ fn bench_size(n: u64, seed: u64, base: &Path, date: NaiveDate, rounds: usize) ->
         pay_rss_mb: pay_rss,
         command_rss_mb,
         floor: floor_secs,
+        import: import.secs,
+        import_ratio: per_row_ratio,
+    })
+}
+
+/// What importing the generated company's CSV files into an empty database cost.
+struct ImportResult {
+    secs: f64,
+    csv_rows: u64,
+    db_rows: u64,
+    rss_mb: u64,
+}
+
+/// Imports the generated company's CSV files (`generate --csv`) into a new, empty database with
+/// the same parameters, timed; checks that the import's balances are the generated company's.
+fn import_phase(
+    n: u64,
+    company: &Company,
+    dir: &Path,
+    db: &Path,
+    date: NaiveDate,
+) -> Res<ImportResult> {
+    use reimburse::import::{ImportFiles, ImportOptions};
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+    }
+    let ledger = Ledger::new(reimburse::store::Store::create(db)?, company.params.clone())?;
+    let options = ImportOptions {
+        files: ImportFiles {
+            customers: Some(dir.join("customers.csv")),
+            vendors: Some(dir.join("vendors.csv")),
+            transactions: Some(dir.join("transactions.csv")),
+        },
+        dry_run: false,
+        user: "bench".into(),
+        date,
+    };
+    let (report, secs, rss_mb) = phase("import (CSV)", n, || {
+        Ok(reimburse::import::import(&ledger, &options, &mut |_| {})?)
+    })?;
+    let csv_rows = [report.customers, report.vendors, report.transactions]
+        .iter()
+        .map(|c| c.new)
+        .sum();
+    let mut db_rows = 0u64;
+    for table in [
+        "runs",
+        "customers",
+        "vendors",
+        "vouchers",
+        "voucher_lines",
+        "customer_transactions",
+        "customer_settlements",
+        "master_data_changes",
+    ] {
+        let count: i64 =
+            ledger
+                .store()
+                .conn()
+                .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?;
+        db_rows += count as u64;
+    }
+    let generated = Ledger::open(company)?;
+    if generated.all_balances(Side::Customer)? != ledger.all_balances(Side::Customer)? {
+        return Err("the imported company's balances differ from the generated one's".into());
+    }
+    drop(ledger);
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+    }
+    Ok(ImportResult {
+        secs,
+        csv_rows,
+        db_rows,
+        rss_mb,
     })
 }
 
@@ -524,8 +625,8 @@ fn bench_size(n: u64, seed: u64, base: &Path, date: NaiveDate, rounds: usize) ->
 /// per customer link and per number taken. Nothing is read, checked or decided while the clock
 /// runs (rows are read ahead in chunks, untimed), so no engine writes these rows into this schema
 /// faster: the time above the floor is reads, checks and rules. Returns the seconds spent
-/// writing, commit included.
-fn write_floor(before: &Path, after: &Path) -> Res<f64> {
+/// writing, commit included, and the rows written.
+fn write_floor(before: &Path, after: &Path) -> Res<(f64, u64)> {
     use rusqlite::types::Value;
     use std::time::Duration;
     let store = reimburse::store::Store::open(before)?;
@@ -547,6 +648,7 @@ fn write_floor(before: &Path, after: &Path) -> Res<f64> {
          JOIN main.number_sequences m ON m.name = r.name WHERE r.next <> m.next",
     )?;
     let mut spent = Duration::ZERO;
+    let mut written = (links.len() + numbers.len()) as u64;
     let mut timed = |f: &mut dyn FnMut() -> rusqlite::Result<()>| {
         let start = Instant::now();
         let result = f();
@@ -600,6 +702,7 @@ fn write_floor(before: &Path, after: &Path) -> Res<f64> {
             if chunk.is_empty() {
                 break;
             }
+            written += chunk.len() as u64;
             timed(&mut || {
                 let mut stmt = conn.prepare_cached(&insert)?;
                 for row in &chunk {
@@ -640,7 +743,7 @@ fn write_floor(before: &Path, after: &Path) -> Res<f64> {
         }
         conn.execute_batch("COMMIT")
     })?;
-    Ok(spent.as_secs_f64())
+    Ok((spent.as_secs_f64(), written))
 }
 
 /// The default rules, hard-coded in Rust over the same ledger primitives and the same SQL.

@@ -142,18 +142,26 @@ impl Workspace {
     }
 
     /// Pending row changes since `base` (what a commit would write, counted as SQLite counts
-    /// row changes; changes undone by dry runs are not counted).
+    /// row changes; changes undone by dry runs are not counted, nor are the rows of the audit
+    /// trail of master-data changes that come with a change).
     fn changes_since(&self, base: &ChangeBase) -> u64 {
-        let total = self.session.ledger().store().conn().total_changes();
+        let ledger = self.session.ledger();
+        let total = ledger.store().conn().total_changes();
         let undone = self.session.undone_changes() - base.session_undone + base.local_undone;
-        total.saturating_sub(base.total).saturating_sub(undone)
+        let trail = ledger.trail_mark().unwrap_or(base.trail) - base.trail;
+        total
+            .saturating_sub(base.total)
+            .saturating_sub(undone)
+            .saturating_sub(u64::try_from(trail).unwrap_or_default())
     }
 
     fn base(&self) -> ChangeBase {
+        let ledger = self.session.ledger();
         ChangeBase {
-            total: self.session.ledger().store().conn().total_changes(),
+            total: ledger.store().conn().total_changes(),
             session_undone: self.session.undone_changes(),
             local_undone: 0,
+            trail: ledger.trail_mark().unwrap_or_default(),
         }
     }
 
@@ -211,6 +219,8 @@ struct ChangeBase {
     total: u64,
     session_undone: u64,
     local_undone: u64,
+    /// [`Ledger::trail_mark`] at the base.
+    trail: i64,
 }
 
 /// Shows the line of `text` at `line` with a caret under `column`.

@@ -258,7 +258,7 @@ fn read_file(
     let mut rows = 0u64;
     while let Some((record, bytes)) = source.next_record() {
         rows += 1;
-        if rows % PROGRESS_EVERY == 0 {
+        if rows.is_multiple_of(PROGRESS_EVERY) {
             progress(bytes);
         }
         let record = match record {

@@ -171,14 +171,16 @@ impl Source {
     pub fn next_record(&mut self) -> Option<(Result<Record, Problem>, u64)> {
         match &mut self.rows {
             Rows::Yaml(rows) => rows.next().map(|r| (Ok(r), 0)),
-            Rows::Csv(reader, record) => {
+            Rows::Csv(reader, record) => loop {
                 let result = match reader.read_byte_record(record) {
                     Ok(false) => return None,
+                    // A blank line (or one of blank cells) is no row.
+                    Ok(true) if record.iter().all(|c| c.trim_ascii().is_empty()) => continue,
                     Ok(true) => csv_record(&self.file, &self.header, record),
                     Err(e) => Err(csv_error(&self.file, &e)),
                 };
-                Some((result, reader.position().byte()))
-            }
+                return Some((result, reader.position().byte()));
+            },
         }
     }
 }
@@ -237,7 +239,10 @@ fn csv_rows(file: &Path, kind: Kind, handle: File) -> Result<(Header, Rows), Ref
     let first = first.strip_prefix(BOM).map(<[u8]>::to_vec).unwrap_or(first);
     let delimiter = delimiter_of(&first);
     let joined: Box<dyn Read> = Box::new(Cursor::new(first).chain(input));
+    // Records end at `\n` (a `\r` before it is trimmed with the cell): the `csv` crate's CRLF
+    // terminator counts a record's line before its `\n`, one line short.
     let mut reader = csv::ReaderBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
         .delimiter(delimiter)
         .has_headers(true)
         .flexible(true)
