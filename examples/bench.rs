@@ -515,7 +515,7 @@ fn bench_size(n: u64, seed: u64, base: &Path, date: NaiveDate, rounds: usize) ->
     );
     let import = import_phase(
         n,
-        &company,
+        (&company, &pristine),
         &engine_dir,
         &base.join(format!("{n}-import.db")),
         date,
@@ -557,7 +557,7 @@ struct ImportResult {
 /// the same parameters, timed; checks that the import's balances are the generated company's.
 fn import_phase(
     n: u64,
-    company: &Company,
+    (company, generated_db): (&Company, &Path),
     dir: &Path,
     db: &Path,
     date: NaiveDate,
@@ -602,7 +602,10 @@ fn import_phase(
                 .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?;
         db_rows += count as u64;
     }
-    let generated = Ledger::open(company)?;
+    let generated = Ledger::new(
+        reimburse::store::Store::open(generated_db)?,
+        company.params.clone(),
+    )?;
     if generated.all_balances(Side::Customer)? != ledger.all_balances(Side::Customer)? {
         return Err("the imported company's balances differ from the generated one's".into());
     }
@@ -667,6 +670,7 @@ fn write_floor(before: &Path, after: &Path) -> Res<(f64, u64)> {
         "customer_settlements",
         "vendor_settlements",
         "reimbursements",
+        "master_data_changes",
     ] {
         let mut read = conn.prepare(&format!(
             "SELECT * FROM run.{table}

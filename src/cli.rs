@@ -642,6 +642,7 @@ fn balances(
                         "balance": b.balance.balance.to_string(),
                         "open_debit": b.balance.open_debit.to_string(),
                         "open_credit": b.balance.open_credit.to_string(),
+                        "iban": b.iban,
                     })
                 })
                 .collect();
@@ -667,6 +668,7 @@ fn balances(
             "balance",
             "open debit",
             "open credit",
+            "IBAN",
         ]);
         for b in rows {
             t.add_row(vec![
@@ -676,6 +678,7 @@ fn balances(
                 b.balance.balance.to_string(),
                 b.balance.open_debit.to_string(),
                 b.balance.open_credit.to_string(),
+                b.iban.map(|i| i.to_string()).unwrap_or_default(),
             ]);
         }
         right_align(&mut t, &[3, 4, 5]);

@@ -1215,7 +1215,7 @@ fn register_types(api: &mut Api) {
         };
     }
     printable!(Customer, |c: &mut Customer| format!(
-        "Customer {} \"{}\" {} group {}{}{}",
+        "Customer {} \"{}\" {} group {}{}{}{}",
         c.account,
         c.name,
         c.currency,
@@ -1224,6 +1224,10 @@ fn register_types(api: &mut Api) {
             .as_ref()
             .map(|v| format!(" vendor {v}"))
             .unwrap_or_default(),
+        c.iban
+            .as_ref()
+            .map(|i| format!(" iban {i}"))
+            .unwrap_or_default(),
         if c.payment_hold {
             " (payment hold)"
         } else {
@@ -1231,11 +1235,15 @@ fn register_types(api: &mut Api) {
         }
     ));
     printable!(Vendor, |v: &mut Vendor| format!(
-        "Vendor {} \"{}\" {} group {}{}{}",
+        "Vendor {} \"{}\" {} group {}{}{}{}",
         v.account,
         v.name,
         v.currency,
         v.group,
+        v.iban
+            .as_ref()
+            .map(|i| format!(" iban {i}"))
+            .unwrap_or_default(),
         if v.one_time { " (one-time)" } else { "" },
         if v.blocked { " (blocked)" } else { "" }
     ));

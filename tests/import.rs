@@ -129,6 +129,19 @@ fn a_one_time_vendor_takes_its_customers_bank_details() {
         .find(|r| r["customer"] == "C-021")
         .expect("C-021 reimbursed");
     assert_eq!(c021["amount"], "60.00");
+    let balances = c.json(&["balances", "--json", "--customers"]);
+    let row = balances["customers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["account"] == "C-022")
+        .expect("C-022's balance");
+    assert_eq!(row["iban"], "DE44500105175407324931");
+    let show = c.write("show.rhai", "print(customer(\"C-022\").iban);");
+    assert_eq!(
+        c.ok(&["script", show.to_str().unwrap()]),
+        "DE44500105175407324931\n"
+    );
 }
 
 #[test]
@@ -528,6 +541,33 @@ fn a_hook_may_not_change_master_data() {
     let err = c.broken_run(&rules);
     assert!(
         err.contains("must not create or change customers or vendors"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_transaction_of_a_refused_customer_says_why_its_customer_is_missing() {
+    let c = Company::contoso();
+    let customers = c.write("c.csv", "account,name,currency\nC-9,Nine,XYZ\n");
+    let transactions = c.write(
+        "t.csv",
+        "customer,date,type,document,amount\nC-9,2026-11-01,payment,P-9,-10.00\n",
+    );
+    let err = refused(
+        &c,
+        &[
+            "--customers",
+            customers.to_str().unwrap(),
+            "--transactions",
+            transactions.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        err.contains("c.csv:2: currency: unknown currency 'XYZ'"),
+        "{err}"
+    );
+    assert!(
+        err.contains("t.csv:2: customer: customer 'C-9' is not imported: its row (line or entry 2) has problems"),
         "{err}"
     );
 }

@@ -9,7 +9,7 @@ use super::problems::{Place, Problem, Problems};
 use super::rows::{CustomerRow, Field, TransactionRow, VendorRow, fingerprint};
 use super::{Counts, ImportReport};
 use crate::ledger::{
-    Customer, Ledger, LedgerError, LineDraft, Side, Target, Transaction, VoucherDraft,
+    Customer, Ledger, LedgerError, LineDraft, PostedDocument, Side, Target, VoucherDraft,
 };
 
 /// A settlement a transaction asks for (`applies_to`), waiting for its other transaction when
@@ -23,6 +23,9 @@ pub struct Pending {
     id: i64,
     applies_to: String,
 }
+
+/// The batch's kind of identity for customer rows that were refused (their transactions say so).
+const REFUSED_CUSTOMER: &str = "refused customer";
 
 /// What identifies a row within an import.
 struct Identity {
@@ -38,14 +41,6 @@ impl Identity {
             kind,
             key: account.to_string(),
             label: format!("{kind} {account}"),
-        }
-    }
-
-    fn transaction(row: &TransactionRow) -> Identity {
-        Identity {
-            kind: "transaction",
-            key: format!("{}\u{1f}{}", row.customer, row.document),
-            label: format!("document {} of customer {}", row.document, row.customer),
         }
     }
 }
@@ -176,7 +171,9 @@ impl<'l> Applier<'l> {
         self.ledger.set_origin_line(place.number());
         let stored = self.ledger.customer(&row.account)?;
         let customer = row.customer(stored.as_ref());
-        if let (Field::Set(v), Some(_)) | (Field::Set(v), None) = (&row.vendor_account, &stored)
+        let linked_before = stored.as_ref().and_then(|c| c.vendor_account.as_ref());
+        if let Field::Set(v) = &row.vendor_account
+            && linked_before != Some(v)
             && self.ledger.vendor(v)?.is_none()
         {
             self.report.warnings.push(Problem::new(
@@ -203,8 +200,20 @@ impl<'l> Applier<'l> {
         };
         match result {
             Ok(count) => *count += 1,
-            Err(e) => self.problems.push(ledger_problem(file, place, None, e)),
+            Err(e) => {
+                self.problems.push(ledger_problem(file, place, None, e));
+                self.refused_customer(place, &row.account)?;
+            }
         }
+        Ok(())
+    }
+
+    /// Notes a customer row that was refused, so that its transactions say why their customer
+    /// is missing.
+    pub fn refused_customer(&mut self, place: &Place, account: &str) -> Result<(), LedgerError> {
+        let line = place.number().unwrap_or_default();
+        self.ledger
+            .note_identity(REFUSED_CUSTOMER, account, line, 0)?;
         Ok(())
     }
 
@@ -227,21 +236,20 @@ impl<'l> Applier<'l> {
         row: &TransactionRow,
     ) -> Result<(), LedgerError> {
         let Some(customer) = self.customer_of(&row.customer)? else {
-            self.problems.push(Problem::new(
-                file,
-                place,
-                Some("customer"),
-                format!(
+            let message = match self.ledger.identity_line(REFUSED_CUSTOMER, &row.customer)? {
+                Some(line) => format!(
+                    "customer '{}' is not imported: its row (line or entry {line}) has problems",
+                    row.customer
+                ),
+                None => format!(
                     "customer '{}' is neither in the database nor in this import",
                     row.customer
                 ),
-            ));
+            };
+            self.problems
+                .push(Problem::new(file, place, Some("customer"), message));
             return Ok(());
         };
-        if !self.first_time(file, place, &Identity::transaction(row), fingerprint(row))? {
-            self.report.transactions.unchanged += 1;
-            return Ok(());
-        }
         let currency = row.currency.clone().unwrap_or(customer.currency);
         let amount = match self
             .ledger
@@ -271,11 +279,9 @@ impl<'l> Applier<'l> {
             ));
             return Ok(());
         }
-        let existing =
-            self.ledger
-                .transactions_by_document(Side::Customer, &row.customer, &row.document)?;
-        if let Some(t) = existing.first() {
-            self.compare_posted(file, place, row, &currency, amount, t);
+        // A document posted before, by an earlier import or earlier in this one, is compared.
+        if let Some(posted) = self.ledger.posted_document(&row.customer, &row.document)? {
+            self.compare_posted(file, place, row, (&currency, amount), &posted);
             return Ok(());
         }
         let id = match self.post(row, &currency, amount) {
@@ -309,10 +315,10 @@ impl<'l> Applier<'l> {
         file: &Path,
         place: &Place,
         row: &TransactionRow,
-        currency: &str,
-        amount: rust_decimal::Decimal,
-        t: &Transaction,
+        (currency, amount): (&str, rust_decimal::Decimal),
+        posted: &PostedDocument,
     ) {
+        let t = &posted.transaction;
         let mut differences = Vec::new();
         if t.amount != amount {
             differences.push(format!("amount {} (this row: {amount})", t.amount));
@@ -330,10 +336,15 @@ impl<'l> Applier<'l> {
             self.report.transactions.unchanged += 1;
             return;
         }
-        self.problems.push(Problem::new(
-            file,
-            place,
-            Some("document"),
+        let message = if posted.run.is_some() && posted.run == self.ledger.run_id() {
+            format!(
+                "the same document {} of customer {} is earlier in this import (voucher {}) with {}",
+                row.document,
+                row.customer,
+                t.voucher,
+                differences.join(", ")
+            )
+        } else {
             format!(
                 "customer {} already has document {} (voucher {}) with {}; a posted transaction \
                  is never changed: correct it with a new document (a credit note, say)",
@@ -341,8 +352,10 @@ impl<'l> Applier<'l> {
                 row.document,
                 t.voucher,
                 differences.join(", ")
-            ),
-        ));
+            )
+        };
+        self.problems
+            .push(Problem::new(file, place, Some("document"), message));
     }
 
     /// Posts a new transaction against the import's counter account; returns its id.

@@ -33,7 +33,7 @@ pub use problems::{MAX_LISTED_PROBLEMS, Place, Problem, Problems};
 use rows::Cells;
 pub use rows::{MAX_KEY_CHARS, MAX_NAME_CHARS, MAX_TEXT_CHARS};
 pub use source::Kind;
-use source::Source;
+use source::{Cell, Source};
 
 /// The files of one import (each optional; at least one).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -261,6 +261,8 @@ fn read_file(
         if rows.is_multiple_of(PROGRESS_EVERY) {
             progress(bytes);
         }
+        // What the ledger journals for a hook's check is not needed here: memory stays flat.
+        ledger.take_journal();
         let record = match record {
             Ok(r) => r,
             Err(p) => {
@@ -274,10 +276,15 @@ fn read_file(
         match kind {
             Kind::Customers => match rows::customer_row(&mut cells) {
                 Some(row) => applier.customer(file, &place, &row)?,
-                None => cells
-                    .problems
-                    .into_iter()
-                    .for_each(|p| applier.problems.push(p)),
+                None => {
+                    if let Cell::Text(account) = source.header.cell(&record, "account") {
+                        applier.refused_customer(&place, account)?;
+                    }
+                    cells
+                        .problems
+                        .into_iter()
+                        .for_each(|p| applier.problems.push(p));
+                }
             },
             Kind::Vendors => match rows::vendor_row(&mut cells) {
                 Some(row) => applier.vendor(file, &place, &row)?,

@@ -5,7 +5,7 @@
 
 use rusqlite::{OptionalExtension, params};
 
-use super::{Ledger, Res};
+use super::{Ledger, Res, Side, Transaction};
 
 /// What a batch knew of an identity before it was noted again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,7 +16,44 @@ pub struct SeenIdentity {
     pub same: bool,
 }
 
+/// A customer's transaction found by its document, with the run that posted it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostedDocument {
+    /// The transaction.
+    pub transaction: Transaction,
+    /// The run whose voucher posted it.
+    pub run: Option<i64>,
+}
+
 impl Ledger {
+    /// The first of a customer's transactions with this document, and the run that posted it
+    /// (one lean read when there is none: an import's check that a document is new).
+    pub fn posted_document(&self, account: &str, document: &str) -> Res<Option<PostedDocument>> {
+        let found: Option<i64> = self
+            .store
+            .conn()
+            .prepare_cached(
+                "SELECT id FROM customer_transactions WHERE account = ?1 AND document = ?2
+                 ORDER BY id LIMIT 1",
+            )
+            .and_then(|mut s| s.query_row(params![account, document], |r| r.get(0)).optional())
+            .map_err(|e| self.sql_err(e))?;
+        let Some(id) = found else {
+            return Ok(None);
+        };
+        let transaction = self.transaction(Side::Customer, id)?;
+        let run = self
+            .store
+            .conn()
+            .prepare_cached(
+                "SELECT v.run_id FROM customer_transactions t JOIN vouchers v ON v.id = t.voucher_id
+                 WHERE t.id = ?1",
+            )
+            .and_then(|mut s| s.query_row([id], |r| r.get(0)))
+            .map_err(|e| self.sql_err(e))?;
+        Ok(Some(PostedDocument { transaction, run }))
+    }
+
     /// Begins a batch: forgets the identities of any earlier one.
     pub fn begin_identity_batch(&self) -> Res<()> {
         self.store
@@ -34,6 +71,19 @@ impl Ledger {
             .map_err(|e| self.sql_err(e))
     }
 
+    /// The line where the batch met `key` of `kind`, if it did.
+    pub fn identity_line(&self, kind: &str, key: &str) -> Res<Option<u64>> {
+        self.store
+            .conn()
+            .prepare_cached("SELECT line FROM temp.batch_identities WHERE kind = ?1 AND key = ?2")
+            .and_then(|mut s| {
+                s.query_row(params![kind, key], |r| r.get::<_, i64>(0))
+                    .optional()
+            })
+            .map(|line| line.map(|l| u64::try_from(l).unwrap_or_default()))
+            .map_err(|e| self.sql_err(e))
+    }
+
     /// Notes that the batch meets `key` of `kind` at `line` with values whose hash is
     /// `fingerprint`. Returns what it knew before (`None`: first time).
     pub fn note_identity(
@@ -48,28 +98,27 @@ impl Ledger {
         // The fingerprint's bits, stored as SQLite's signed integer.
         let fingerprint = fingerprint as i64;
         let line_value = i64::try_from(line).unwrap_or(i64::MAX);
-        let seen: Option<(i64, i64)> = conn
+        // One statement for an identity met the first time (the common case).
+        let inserted = conn
+            .prepare_cached(
+                "INSERT OR IGNORE INTO temp.batch_identities(kind, key, line, fingerprint)
+                 VALUES (?1, ?2, ?3, ?4)",
+            )
+            .and_then(|mut s| s.execute(params![kind, key, line_value, fingerprint]))
+            .map_err(sql)?;
+        if inserted == 1 {
+            return Ok(None);
+        }
+        let (first, known): (i64, i64) = conn
             .prepare_cached(
                 "SELECT line, fingerprint FROM temp.batch_identities WHERE kind = ?1 AND key = ?2",
             )
-            .and_then(|mut s| {
-                s.query_row(params![kind, key], |r| Ok((r.get(0)?, r.get(1)?)))
-                    .optional()
-            })
+            .and_then(|mut s| s.query_row(params![kind, key], |r| Ok((r.get(0)?, r.get(1)?))))
             .map_err(sql)?;
-        if let Some((first, known)) = seen {
-            return Ok(Some(SeenIdentity {
-                line: u64::try_from(first).unwrap_or_default(),
-                same: known == fingerprint,
-            }));
-        }
-        conn.prepare_cached(
-            "INSERT INTO temp.batch_identities(kind, key, line, fingerprint)
-             VALUES (?1, ?2, ?3, ?4)",
-        )
-        .and_then(|mut s| s.execute(params![kind, key, line_value, fingerprint]))
-        .map_err(sql)?;
-        Ok(None)
+        Ok(Some(SeenIdentity {
+            line: u64::try_from(first).unwrap_or_default(),
+            same: known == fingerprint,
+        }))
     }
 }
 

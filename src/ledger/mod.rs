@@ -28,7 +28,7 @@ use serde::Serialize;
 mod batch;
 mod master_data;
 
-pub use batch::SeenIdentity;
+pub use batch::{PostedDocument, SeenIdentity};
 pub use master_data::{
     ChangeFilter, ChangeKind, ChangeOrigin, FieldChange, MasterDataChange, current_user,
     customer_changes, vendor_changes,
@@ -209,6 +209,8 @@ pub struct Balance {
 pub struct AccountBalance {
     /// Account name.
     pub name: String,
+    /// The account's bank account, if known.
+    pub iban: Option<Iban>,
     /// The balance.
     #[serde(flatten)]
     pub balance: Balance,
@@ -1123,19 +1125,23 @@ impl Ledger {
     /// Adds a customer (recorded in the audit trail of master-data changes).
     pub fn create_customer(&self, c: &Customer) -> Res<()> {
         self.check_customer_fields(c)?;
-        if self.customer(&c.account)?.is_some() {
-            return Err(LedgerError::Invalid(format!(
-                "customer '{}' already exists",
-                c.account
-            )));
+        let exists = || LedgerError::Invalid(format!("customer '{}' already exists", c.account));
+        if self
+            .cache()
+            .is_some_and(|cache| cache.customers.contains(&c.account))
+        {
+            return Err(exists());
         }
-        self.store
+        let inserted = self
+            .store
             .conn()
-            .execute(
+            .prepare_cached(
                 "INSERT INTO customers(account, name, address, currency, customer_group,
                      vendor_account, payment_hold, tax_id, iban, bic)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                params![
+            )
+            .and_then(|mut s| {
+                s.execute(params![
                     c.account,
                     c.name,
                     c.address,
@@ -1146,9 +1152,17 @@ impl Ledger {
                     c.tax_id,
                     c.iban.as_ref().map(Iban::as_str),
                     c.bic.as_ref().map(Bic::as_str)
-                ],
-            )
-            .map_err(|e| self.sql_err(e))?;
+                ])
+            });
+        // The primary key refuses an account that exists (no read before the write).
+        match inserted {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY =>
+            {
+                return Err(exists());
+            }
+            other => other.map_err(|e| self.sql_err(e))?,
+        };
         self.known_customers([c.account.as_str()]);
         self.record_creation(Side::Customer, &c.account)
     }
@@ -1518,12 +1532,19 @@ impl Ledger {
             "SELECT t.account, p.name, t.currency, SUM(t.amount_minor),
                     SUM(CASE WHEN t.open_minor > 0 THEN t.open_minor ELSE 0 END),
                     SUM(CASE WHEN t.open_minor < 0 THEN t.open_minor ELSE 0 END),
-                    MAX(CASE WHEN t.open_minor <> 0 THEN t.date END)
+                    MAX(CASE WHEN t.open_minor <> 0 THEN t.date END), p.iban
              FROM {} t JOIN {parties} p ON p.{key} = t.account
              GROUP BY t.account, t.currency ORDER BY t.account, t.currency",
             side.transactions()
         );
-        type Row = (String, String, String, i64, i64, i64, Option<String>);
+        type Row = (
+            String,
+            String,
+            String,
+            (i64, i64, i64),
+            Option<String>,
+            Option<String>,
+        );
         let rows: Vec<Row> = self
             .store
             .conn()
@@ -1534,33 +1555,39 @@ impl Ledger {
                         r.get(0)?,
                         r.get(1)?,
                         r.get(2)?,
-                        r.get(3)?,
-                        r.get(4)?,
-                        r.get(5)?,
+                        (r.get(3)?, r.get(4)?, r.get(5)?),
                         r.get(6)?,
+                        r.get(7)?,
                     ))
                 })?
                 .collect::<Result<_, _>>()
             })
             .map_err(|e| self.sql_err(e))?;
         rows.into_iter()
-            .map(|(account, name, currency, bal, deb, cred, latest)| {
-                Ok(AccountBalance {
-                    name,
-                    balance: Balance {
-                        account: account.clone(),
-                        balance: self.amount(&currency, bal)?,
-                        open_debit: self.amount(&currency, deb)?,
-                        open_credit: self.amount(&currency, cred)?,
-                        currency,
-                        latest_open: stored_date(latest),
-                    },
-                })
-            })
+            .map(
+                |(account, name, currency, (bal, deb, cred), latest, iban)| {
+                    Ok(AccountBalance {
+                        name,
+                        iban: iban.map(Iban::stored),
+                        balance: Balance {
+                            account: account.clone(),
+                            balance: self.amount(&currency, bal)?,
+                            open_debit: self.amount(&currency, deb)?,
+                            open_credit: self.amount(&currency, cred)?,
+                            currency,
+                            latest_open: stored_date(latest),
+                        },
+                    })
+                },
+            )
             .collect()
     }
 
-    fn transaction_from_row(&self, side: Side, r: &Row) -> rusqlite::Result<Transaction> {
+    pub(super) fn transaction_from_row(
+        &self,
+        side: Side,
+        r: &Row,
+    ) -> rusqlite::Result<Transaction> {
         let currency: String = r.get(6)?;
         let decimals = self.currencies.get(&currency).map_or(0, |c| c.decimals);
         let date: String = r.get(3)?;
