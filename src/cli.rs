@@ -84,10 +84,10 @@ pub enum Command {
         #[arg(long, default_value = "ledger", value_parser = ["ledger", "hledger", "beancount"])]
         format: String,
         /// Only vouchers dated on or after this date.
-        #[arg(long)]
+        #[arg(long, value_parser = parse_date)]
         from: Option<NaiveDate>,
         /// Only vouchers dated on or before this date.
-        #[arg(long)]
+        #[arg(long, value_parser = parse_date)]
         to: Option<NaiveDate>,
         /// Write to this file (replaced only when the export is complete) instead of standard
         /// output.
@@ -122,7 +122,7 @@ pub enum Command {
         #[command(flatten)]
         filter: FilterArgs,
         /// Payment date (default today).
-        #[arg(long)]
+        #[arg(long, value_parser = parse_date)]
         date: Option<NaiveDate>,
         /// Show the payments without writing them.
         #[arg(long)]
@@ -173,7 +173,7 @@ pub enum Command {
     /// hooks; one transaction: nothing is written until `:commit`.
     Repl {
         /// Posting date of postings made in the session (default today).
-        #[arg(long)]
+        #[arg(long, value_parser = parse_date)]
         date: Option<NaiveDate>,
     },
     /// Run a Rhai script against the company database, in one transaction (committed at the end
@@ -188,7 +188,7 @@ pub enum Command {
         #[arg(long = "arg", value_name = "KEY=VALUE", value_parser = parse_key_value)]
         args: Vec<(String, String)>,
         /// Posting date of postings made by the script (default today).
-        #[arg(long)]
+        #[arg(long, value_parser = parse_date)]
         date: Option<NaiveDate>,
     },
 }
@@ -199,6 +199,12 @@ fn parse_account(text: &str) -> Result<String, String> {
         return Err("an empty item in the comma-separated list".into());
     }
     Ok(t.to_string())
+}
+
+/// A date argument: `YYYY-MM-DD`, and a real day of the calendar.
+fn parse_date(text: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|e| format!("expected a date as YYYY-MM-DD, e.g. 2026-11-30 ({e})"))
 }
 
 fn parse_customer_count(text: &str) -> Result<u64, String> {
@@ -230,7 +236,7 @@ pub struct RunArgs {
     #[arg(long = "where", id = "where_")]
     pub where_: Option<String>,
     /// Posting date (default today).
-    #[arg(long)]
+    #[arg(long, value_parser = parse_date)]
     pub date: Option<NaiveDate>,
     /// The rule file (default: `rules` in the company parameters).
     #[arg(long)]
@@ -260,10 +266,10 @@ pub struct FilterArgs {
     #[arg(long)]
     pub run: Option<i64>,
     /// From this date.
-    #[arg(long)]
+    #[arg(long, value_parser = parse_date)]
     pub from: Option<NaiveDate>,
     /// To this date.
-    #[arg(long)]
+    #[arg(long, value_parser = parse_date)]
     pub to: Option<NaiveDate>,
 }
 

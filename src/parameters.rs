@@ -470,6 +470,16 @@ pub(crate) fn parse_yaml<T: serde::de::DeserializeOwned>(
         {
             (line, column) = (Some(l), Some(c));
         }
+        // A key indented wrongly leaves its mapping without it: point at that key instead.
+        if let Some(key) = message
+            .strip_prefix("missing field `")
+            .and_then(|k| k.split('`').next())
+            && let (Some(l), Some(c)) = (line, column)
+            && let Some((at, note)) = misplaced_key(text, key, l, c)
+        {
+            (line, column) = (Some(at), Some(1));
+            message.push_str(&note);
+        }
         YamlError {
             file: file.to_path_buf(),
             line,
@@ -478,6 +488,35 @@ pub(crate) fn parse_yaml<T: serde::de::DeserializeOwned>(
             message,
         }
     })
+}
+
+/// A `key:` line, from `line` (where a mapping whose keys begin at `column` lacks `key`) to
+/// the end of that mapping's block, that is indented otherwise than the mapping's keys: its
+/// line and a note saying so (best effort, for a "missing field" caused by indentation).
+fn misplaced_key(text: &str, key: &str, line: usize, column: usize) -> Option<(usize, String)> {
+    let expected = column.checked_sub(1)?;
+    for (i, l) in text.lines().enumerate().skip(line.saturating_sub(1)) {
+        let trimmed = l.trim_start();
+        let indent = l.len() - trimmed.len();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let is_key = trimmed
+            .strip_prefix(key)
+            .is_some_and(|rest| rest.trim_start().starts_with(':'));
+        if is_key && indent != expected {
+            let note = format!(
+                " (this `{key}:` is indented by {indent} space(s), the mapping's other keys by \
+                 {expected}: indent it like them)"
+            );
+            return Some((i + 1, note));
+        }
+        // A shallower line that is not the key ends the mapping's block.
+        if indent < expected {
+            return None;
+        }
+    }
+    None
 }
 
 /// The line and column of the second `key:` at one indentation from line `from` on (best
@@ -761,6 +800,34 @@ rules: rules/reimburse.rhai
         assert!(e.message.contains("unknown field `bnak`"), "{e}");
         assert_eq!(e.line, Some(14));
         assert!(e.to_string().starts_with("dir/company.yaml:14:"), "{e}");
+    }
+
+    #[test]
+    fn a_key_indented_wrongly_is_reported_at_its_line() {
+        for (indent, line) in ["", " "].into_iter().zip([3, 3]) {
+            let text = format!(
+                "company:\n  id: TEST\n{indent}name: Test Company\n{}",
+                SAMPLE.replace("company: { id: TEST, name: Test Company }\n", "")
+            );
+            let e = load(&text).unwrap_err();
+            assert_eq!((e.line, e.column), (Some(line), Some(1)), "{e}");
+            assert_eq!(e.path, "company");
+            assert!(
+                e.message
+                    .starts_with("missing field `name` (this `name:` is indented by"),
+                "{e}"
+            );
+        }
+        // A key that is really missing is reported where its mapping begins, as before.
+        let text = format!(
+            "company:\n  id: TEST\n{}",
+            SAMPLE.replace("company: { id: TEST, name: Test Company }\n", "")
+        );
+        let e = load(&text).unwrap_err();
+        assert_eq!(
+            (e.line, e.message.as_str()),
+            (Some(2), "missing field `name`")
+        );
     }
 
     #[test]

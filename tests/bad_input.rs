@@ -825,13 +825,17 @@ fn bad_command_lines() {
             "a month that does not exist",
             &["run", "--date", "2026-13-01"],
             2,
-            &["invalid value '2026-13-01' for '--date <DATE>': input is out of range"],
+            &[
+                "invalid value '2026-13-01' for '--date <DATE>': expected a date as YYYY-MM-DD, e.g. 2026-11-30 (input is out of range)",
+            ],
         ),
         case(
             "a day that does not exist",
             &["run", "--date", "2026-02-30"],
             2,
-            &["invalid value '2026-02-30' for '--date <DATE>': input is out of range"],
+            &[
+                "invalid value '2026-02-30' for '--date <DATE>': expected a date as YYYY-MM-DD, e.g. 2026-11-30 (input is out of range)",
+            ],
         ),
         case(
             "pay with a day that does not exist",
@@ -843,7 +847,9 @@ fn bad_command_lines() {
             "pay --dry-run with a bad date",
             &["pay", "--dry-run", "--date", "tomorrow"],
             2,
-            &["invalid value 'tomorrow' for '--date <DATE>': input contains invalid characters"],
+            &[
+                "invalid value 'tomorrow' for '--date <DATE>': expected a date as YYYY-MM-DD, e.g. 2026-11-30 (input contains invalid characters)",
+            ],
         ),
         case(
             "a bad --from",
