@@ -772,7 +772,12 @@ fn run(company: &Company, args: &RunArgs, out: &mut dyn Write) -> Result<(), Err
         failed: Spool::new()?,
         by_reason: Default::default(),
     };
-    let report = process::run_observed(&session, &options, &mut rows);
+    let report = match process::run_observed(&session, &options, &mut rows) {
+        Err(e) if options.dry_run && is_busy(&e) => {
+            dry_run_on_a_copy(company, &session, &options, &mut rows)
+        }
+        report => Ok(report?),
+    };
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
@@ -807,13 +812,15 @@ fn run(company: &Company, args: &RunArgs, out: &mut dyn Write) -> Result<(), Err
         )?;
         return outcome;
     }
-    spool::write_table(
-        out,
-        &RUN_HEADERS,
-        &[4],
-        &reimbursements,
-        spool::table_buffer_rows(),
-    )?;
+    if report.reimbursed_count > 0 {
+        spool::write_table(
+            out,
+            &RUN_HEADERS,
+            &[4],
+            &reimbursements,
+            spool::table_buffer_rows(),
+        )?;
+    }
     if report.skipped_count > SKIPPED_LISTED {
         // Too many to read one by one: how many per reason (`--json` lists them all).
         writeln!(out, "Skipped, by reason (--json lists each credit):")?;
@@ -837,31 +844,84 @@ fn run(company: &Company, args: &RunArgs, out: &mut dyn Write) -> Result<(), Err
         let (customer, error) = f?;
         writeln!(out, "failed: {customer}: {error}")?;
     }
-    let verb = if report.dry_run {
-        "would be made (nothing written)"
+    writeln!(out, "{}", run_summary(&report))?;
+    outcome
+}
+
+/// True when a run could not begin because another connection holds the write lock.
+fn is_busy(e: &process::RunError) -> bool {
+    matches!(
+        e,
+        process::RunError::Ledger(crate::ledger::LedgerError::Store(
+            crate::store::StoreError::Busy(_)
+        ))
+    )
+}
+
+/// A dry run while another session (a REPL, a script, a run) holds the write lock: it reads
+/// the database as last committed, from a copy in a temporary folder (`VACUUM INTO`, a read
+/// transaction, which a writer does not block), and says so on standard error.
+fn dry_run_on_a_copy(
+    company: &Company,
+    session: &std::rc::Rc<Session>,
+    options: &RunOptions,
+    rows: &mut RunRows,
+) -> Result<process::RunReport, Error> {
+    eprintln!(
+        "note: {} is being written by another session (a REPL, a script or a run) that holds \
+         its write lock; this dry run reads what was last committed, from a copy",
+        company.database_path.display()
+    );
+    let dir = tempfile::tempdir()?;
+    let mut copy = company.clone();
+    copy.database_path = dir.path().join("snapshot.db");
+    session.ledger().store().backup_to(&copy.database_path)?;
+    let echo = if rows.json {
+        Echo::Collect
     } else {
-        "made"
+        Echo::Stderr
     };
+    let session = Session::new(open_ledger(&copy)?, options.date, echo);
+    Ok(process::run_observed(&session, options, rows)?)
+}
+
+/// The last line of a run's table: how many customers were considered and what was made; a run
+/// that finds nothing to reimburse says so plainly.
+fn run_summary(report: &process::RunReport) -> String {
     // A dry run's number was never recorded: it is not a run of the audit trail.
     let label = if report.dry_run {
         "dry run".to_string()
     } else {
         format!("run {}", report.run)
     };
-    writeln!(
-        out,
-        "{label}: {} considered, {} {verb}{}, {} skipped{}",
-        plural(report.considered as usize, "customer"),
+    let failed = if report.failed_count == 0 {
+        String::new()
+    } else {
+        format!(", {} failed", report.failed_count)
+    };
+    let considered = plural(report.considered as usize, "customer");
+    if report.reimbursed_count == 0 {
+        let written = if report.dry_run {
+            ", nothing written"
+        } else {
+            ""
+        };
+        return format!(
+            "{label}: nothing to reimburse ({considered} considered, {} skipped{failed}{written})",
+            report.skipped_count
+        );
+    }
+    let verb = if report.dry_run {
+        "would be made (nothing written)"
+    } else {
+        "made"
+    };
+    format!(
+        "{label}: {considered} considered, {} {verb}{}, {} skipped{failed}",
         plural(report.reimbursed_count as usize, "reimbursement"),
         totals_text(&report.totals),
         report.skipped_count,
-        if report.failed_count == 0 {
-            String::new()
-        } else {
-            format!(", {} failed", report.failed_count)
-        }
-    )?;
-    outcome
+    )
 }
 
 /// The columns of the run's table.

@@ -1290,7 +1290,7 @@ fn a_database_locked_by_another_process() {
     let holder = rusqlite::Connection::open(&db).unwrap();
     holder.execute_batch("BEGIN IMMEDIATE").unwrap();
     let writers: Vec<Vec<&str>> = vec![
-        vec!["run", "--dry-run", "--date", "2026-11-30"],
+        vec!["run", "--date", "2026-11-30"],
         vec!["pay", "--date", "2026-11-30"],
         vec!["script", "check.rhai"],
         vec!["repl"],
@@ -1333,6 +1333,19 @@ fn a_database_locked_by_another_process() {
             "{args:?} waited {waited:?}"
         );
     }
+    // A dry run only reads what was committed: it works on a copy, and says so.
+    let out = reimburse(
+        dir.path(),
+        &["run", "--dry-run", "--json", "--date", "2026-11-30"],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.starts_with("note: ./company.db is being written by another session"),
+        "{stderr}"
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["reimbursements"].as_array().map(Vec::len), Some(13));
     holder.execute_batch("ROLLBACK").unwrap();
     drop(holder);
     assert!(

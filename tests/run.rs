@@ -662,6 +662,27 @@ fn a_dry_run_writes_nothing_and_proposes_what_the_run_makes() {
 }
 
 #[test]
+fn a_run_that_finds_nothing_says_so_plainly() {
+    let c = Company::contoso();
+    c.ok(&["run", "--date", "2026-11-30"]);
+    for (args, summary) in [
+        (
+            vec!["run", "--date", "2026-11-30"],
+            "run 2: nothing to reimburse (20 customers considered, 6 skipped)\n",
+        ),
+        (
+            vec!["run", "--dry-run", "--date", "2026-11-30"],
+            "dry run: nothing to reimburse (20 customers considered, 6 skipped, nothing written)\n",
+        ),
+    ] {
+        let text = c.ok(&args);
+        assert!(text.ends_with(summary), "{text}");
+        // No empty table of reimbursements: the skipped credits are the only table.
+        assert!(text.starts_with("Skipped:\n"), "{text}");
+    }
+}
+
+#[test]
 fn the_contoso_run_reimburses_exactly_the_expected_credits() {
     let c = Company::contoso();
     let report = c.run_json(&[]);
