@@ -139,7 +139,8 @@ pub enum Command {
     },
     /// Test the rules against fixture ledgers (each in a fresh temporary database).
     Test {
-        /// Fixture files or folders [default: tests/fixtures].
+        /// Fixture files or folders [default: the `fixtures` folder beside the company file, else
+        /// tests/fixtures].
         paths: Vec<PathBuf>,
         /// The rule file to test (default: `rules` in the company parameters).
         #[arg(long)]
@@ -1179,11 +1180,21 @@ fn test(
     out: &mut dyn Write,
 ) -> Result<(), Error> {
     let paths = if paths.is_empty() {
-        vec![PathBuf::from("tests/fixtures")]
+        vec![default_fixtures(company)?]
     } else {
         paths.to_vec()
     };
-    let files = testing::find_fixtures(&paths).map_err(|e| Error::Usage(e.to_string()))?;
+    // A path that does not exist fails on its own (reported with the results); the others run.
+    let mut files = Vec::new();
+    for path in &paths {
+        if path.exists() {
+            let found = testing::find_fixtures(std::slice::from_ref(path))
+                .map_err(|e| Error::Usage(e.to_string()))?;
+            files.extend(found.into_iter().map(Ok));
+        } else {
+            files.push(Err(path.clone()));
+        }
+    }
     if files.is_empty() {
         return Err(Error::Usage(format!(
             "no fixtures (*.yaml) found in {}",
@@ -1201,7 +1212,10 @@ fn test(
     let mut failed = 0;
     let mut results = Vec::new();
     for file in &files {
-        let result = testing::run_fixture(company, &rules, file);
+        let result = match file {
+            Ok(file) => testing::run_fixture(company, &rules, file),
+            Err(missing) => testing::missing_fixture(missing),
+        };
         if !result.passed {
             failed += 1;
         }
@@ -1229,6 +1243,29 @@ fn test(
         return Err(Error::TestsFailed(failed));
     }
     Ok(())
+}
+
+/// The fixtures `reimburse test` runs when given no path: the `fixtures` folder beside the
+/// company file, else `tests/fixtures` under the current folder (a clone of this repository).
+fn default_fixtures(company: &Company) -> Result<PathBuf, Error> {
+    let beside = company
+        .file
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .join("fixtures");
+    let here = PathBuf::from("tests/fixtures");
+    for candidate in [&beside, &here] {
+        if candidate.is_dir() {
+            return Ok(candidate.clone());
+        }
+    }
+    Err(Error::Usage(format!(
+        "no fixtures to run: neither {} (beside the company file) nor {} (here) is a folder; \
+         give fixture files or folders: reimburse test PATH...",
+        beside.display(),
+        here.display()
+    )))
 }
 
 fn csv_field(s: &str) -> String {

@@ -1007,12 +1007,6 @@ fn bad_command_lines() {
             ],
         ),
         case(
-            "test with a path that does not exist",
-            &["test", "nowhere.yaml"],
-            1,
-            &["nowhere.yaml: no such file or folder"],
-        ),
-        case(
             "test with a folder without fixtures",
             &["test", "empty"],
             1,

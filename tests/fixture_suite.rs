@@ -238,3 +238,76 @@ fn a_fixture_that_expects_nothing_fails() {
         ]
     );
 }
+
+/// `reimburse` with these arguments in folder `dir`; returns (exit code, stdout, stderr).
+fn reimburse_in(dir: &Path, args: &[&str]) -> (Option<i32>, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_reimburse"))
+        .current_dir(dir)
+        .env_remove("REIMBURSE_COMPANY")
+        .args(args)
+        .output()
+        .unwrap();
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    (out.status.code(), text(&out.stdout), text(&out.stderr))
+}
+
+#[test]
+fn without_a_path_the_fixtures_beside_the_company_file_run() {
+    // A company folder of its own: company.yaml with a `fixtures` folder beside it.
+    let company = tempfile::tempdir().unwrap();
+    let yaml = std::fs::read_to_string(root().join("examples/contoso/company.yaml")).unwrap();
+    let rules = root().join("rules/reimburse.rhai");
+    let yaml: String = yaml
+        .lines()
+        .map(|l| match l.starts_with("rules:") {
+            true => format!("rules: {}\n", rules.display()),
+            false => format!("{l}\n"),
+        })
+        .collect();
+    std::fs::write(company.path().join("company.yaml"), yaml).unwrap();
+    std::fs::create_dir(company.path().join("fixtures")).unwrap();
+    for name in ["below_minimum.yaml", "payment_hold.yaml"] {
+        let fixture = root().join("tests/fixtures").join(name);
+        std::fs::copy(fixture, company.path().join("fixtures").join(name)).unwrap();
+    }
+    // Run in the company's folder, and from elsewhere with --company.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let file = company.path().join("company.yaml");
+    for (dir, args) in [
+        (company.path(), vec!["test"]),
+        (
+            elsewhere.path(),
+            vec!["--company", file.to_str().unwrap(), "test"],
+        ),
+    ] {
+        let (code, stdout, stderr) = reimburse_in(dir, &args);
+        assert_eq!(code, Some(0), "{stdout}{stderr}");
+        assert!(stdout.contains("2 passed, 0 failed"), "{stdout}");
+        assert!(stdout.contains("fixtures/payment_hold.yaml"), "{stdout}");
+    }
+    // Neither beside the company file nor here: the message says where it looked.
+    std::fs::remove_dir_all(company.path().join("fixtures")).unwrap();
+    let (code, _, stderr) = reimburse_in(company.path(), &["test"]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.starts_with("error: no fixtures to run: neither ./fixtures (beside the company file) nor tests/fixtures (here) is a folder"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_fixture_path_that_does_not_exist_fails_alone() {
+    let (code, stdout, stderr) = reimburse_in(
+        root(),
+        &["test", "nowhere.yaml", "tests/fixtures/below_minimum.yaml"],
+    );
+    assert_eq!(code, Some(1), "{stdout}{stderr}");
+    assert!(
+        stdout.starts_with("FAIL nowhere.yaml (0.0 ms)\n    no such file or folder\nPASS tests/fixtures/below_minimum.yaml"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("\n1 passed, 1 failed (2 fixtures in"),
+        "{stdout}"
+    );
+}
