@@ -311,3 +311,43 @@ fn a_fixture_path_that_does_not_exist_fails_alone() {
         "{stdout}"
     );
 }
+
+/// The README's example of a rule change ("Change a rule and test it"), run as the README says
+/// against the shipped fixtures: what `reimburse test` prints is what the README shows (but
+/// for timings and the rule file's path).
+#[test]
+fn the_readmes_rule_change_fails_the_fixtures_the_readme_shows() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let section = &readme[readme.find("## Change a rule and test it").unwrap()..];
+    let block = |fence: &str| {
+        let start = section.find(fence).unwrap() + fence.len();
+        section[start..][..section[start..].find("```").unwrap()].to_string()
+    };
+    let example = block("```rhai\n");
+    let added: String = example
+        .lines()
+        .skip_while(|l| !l.starts_with("fn eligible("))
+        .skip(1)
+        .take_while(|l| l.trim() != "...")
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let head = "fn eligible(customer, credit) {\n";
+    let rules = wrong_rules(dir.path(), head, &format!("{head}{added}"));
+    let (code, stdout, _) = reimburse_in(root(), &["test", "--rules", rules.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "{stdout}");
+    let untimed = |l: &str| match l.rfind(" (") {
+        Some(i) if l.starts_with("FAIL ") || l.contains(" passed, ") => l[..i].to_string(),
+        _ => l.to_string(),
+    };
+    let printed: Vec<String> = stdout.lines().map(untimed).collect();
+    let shown = block("```text\n");
+    for line in shown.lines().filter(|l| !l.is_empty() && *l != "...") {
+        assert!(
+            printed.contains(&untimed(line)),
+            "the README shows {line:?}, `reimburse test` printed:\n{stdout}"
+        );
+    }
+    let fails = |text: &str| text.lines().filter(|l| l.starts_with("FAIL ")).count();
+    assert_eq!(fails(&shown), fails(&stdout), "{stdout}");
+}
