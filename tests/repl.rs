@@ -450,3 +450,58 @@ fn unset_and_reset_drop_the_sessions_own_hooks_and_vars_lists_functions() {
         "{stdout}"
     );
 }
+
+#[test]
+fn a_dry_run_works_while_a_session_holds_the_write_lock() {
+    use std::io::{BufRead, BufReader};
+    let demo = Demo::new();
+    let mut session = Command::new(env!("CARGO_BIN_EXE_reimburse"))
+        .arg("--company")
+        .arg(&demo.company.yaml)
+        .arg("repl")
+        .current_dir(demo.company.dir.path())
+        .env("REIMBURSE_HISTORY", "")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = session.stdin.take().unwrap();
+    let mut output = BufReader::new(session.stdout.take().unwrap());
+    // Once the session answers, it holds the write lock; it links C-002 without committing.
+    input
+        .write_all(b"link_vendor(\"C-002\", \"V-100\");\n1 + 1\n")
+        .unwrap();
+    input.flush().unwrap();
+    let mut line = String::new();
+    output.read_line(&mut line).unwrap();
+    assert_eq!(line, "2\n");
+
+    // A committing run waits, then reports "database busy"; a dry run reads what was committed.
+    let err = demo.company.fails(1, &["run", "--date", "2026-11-30"]);
+    assert!(err.contains("database busy"), "{err}");
+    let out = demo
+        .company
+        .run(&["run", "--dry-run", "--json", "--date", "2026-11-30"]);
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.starts_with("note: "), "{stderr}");
+    assert!(
+        stderr.contains("is being written by another session"),
+        "{stderr}"
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let c002 = report["reimbursements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["customer"] == "C-002")
+        .cloned()
+        .unwrap();
+    // The session's uncommitted link is not seen: C-002 still gets a one-time vendor.
+    assert_eq!(c002["one_time_vendor"], true, "{c002}");
+
+    drop(input);
+    assert!(session.wait().unwrap().success());
+    assert_eq!(demo.company.count("SELECT count(*) FROM runs"), 0);
+}
