@@ -1184,17 +1184,7 @@ fn test(
     } else {
         paths.to_vec()
     };
-    // A path that does not exist fails on its own (reported with the results); the others run.
-    let mut files = Vec::new();
-    for path in &paths {
-        if path.exists() {
-            let found = testing::find_fixtures(std::slice::from_ref(path))
-                .map_err(|e| Error::Usage(e.to_string()))?;
-            files.extend(found.into_iter().map(Ok));
-        } else {
-            files.push(Err(path.clone()));
-        }
-    }
+    let files = fixture_files(&paths)?;
     if files.is_empty() {
         return Err(Error::Usage(format!(
             "no fixtures (*.yaml) found in {}",
@@ -1243,6 +1233,22 @@ fn test(
         return Err(Error::TestsFailed(failed));
     }
     Ok(())
+}
+
+/// The fixture files under `paths`, in order: `Ok(file)` to run, `Err(path)` for a path that
+/// does not exist (it fails on its own, reported with the results; the others still run).
+fn fixture_files(paths: &[PathBuf]) -> Result<Vec<Result<PathBuf, PathBuf>>, Error> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.exists() {
+            let found = testing::find_fixtures(std::slice::from_ref(path))
+                .map_err(|e| Error::Usage(e.to_string()))?;
+            files.extend(found.into_iter().map(Ok));
+        } else {
+            files.push(Err(path.clone()));
+        }
+    }
+    Ok(files)
 }
 
 /// The fixtures `reimburse test` runs when given no path: the `fixtures` folder beside the

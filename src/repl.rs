@@ -639,33 +639,8 @@ impl Repl {
                 }
             }
             ":vars" => self.vars(out)?,
-            ":unset" => {
-                if rest.is_empty() {
-                    return Err(Error::Usage(
-                        ":unset needs the names of variables or functions, e.g. :unset eligible"
-                            .into(),
-                    ));
-                }
-                for name in rest.split([',', ' ']).filter(|n| !n.is_empty()) {
-                    let what = self.unset(name);
-                    writeln!(out, "{what}")?;
-                }
-            }
-            ":reset" => {
-                let names = self.user_functions();
-                for name in &names {
-                    self.unset_function(name);
-                }
-                if names.is_empty() {
-                    writeln!(out, "the session defines no functions")?;
-                } else {
-                    writeln!(
-                        out,
-                        "dropped the session's functions: {} (the rule file's apply again)",
-                        names.join(", ")
-                    )?;
-                }
-            }
+            ":unset" => self.unset_names(rest, out)?,
+            ":reset" => self.reset(out)?,
             ":load" => {
                 if rest.is_empty() {
                     return Err(Error::Usage(
@@ -814,6 +789,38 @@ impl Repl {
         });
         self.ws.session.set_definitions(definitions);
         self.refresh_names();
+    }
+
+    /// `:unset NAME…`: drops the session's variables and functions of these names.
+    fn unset_names(&mut self, names: &str, out: &mut dyn Write) -> Result<(), Error> {
+        if names.is_empty() {
+            return Err(Error::Usage(
+                ":unset needs the names of variables or functions, e.g. :unset eligible".into(),
+            ));
+        }
+        for name in names.split([',', ' ']).filter(|n| !n.is_empty()) {
+            let what = self.unset(name);
+            writeln!(out, "{what}")?;
+        }
+        Ok(())
+    }
+
+    /// `:reset`: drops every function the session defined; the rule file's apply again.
+    fn reset(&mut self, out: &mut dyn Write) -> Result<(), Error> {
+        let names = self.user_functions();
+        for name in &names {
+            self.unset_function(name);
+        }
+        if names.is_empty() {
+            writeln!(out, "the session defines no functions")?;
+        } else {
+            writeln!(
+                out,
+                "dropped the session's functions: {} (the rule file's apply again)",
+                names.join(", ")
+            )?;
+        }
+        Ok(())
     }
 
     /// `:unset NAME`: drops the session's variable and functions of that name; says what it did.
