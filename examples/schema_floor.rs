@@ -2,7 +2,7 @@
 //!
 //! How long SQLite takes to write the rows of a reimbursement run, with nothing read, checked or
 //! decided, into this schema and into leaner variants of it: the evidence behind "a million
-//! customers in 5 s needs a different data model" in README "Performance". It generates a company
+//! customers in 5 s needs a different data model" in docs/performance.md. It generates a company
 //! (`reimburse generate`, seed 1, a million customers by default), takes one reimbursement for
 //! each customer and currency with an open credit (as many as a run makes: 46% of the customers),
 //! and for each variant writes them into a fresh copy of the database in one transaction, timing

@@ -96,10 +96,10 @@ pub enum Command {
         #[arg(long, default_value = "ledger", value_parser = ["ledger", "hledger", "beancount"])]
         format: String,
         /// Only vouchers dated on or after this date.
-        #[arg(long)]
+        #[arg(long, value_parser = parse_date)]
         from: Option<NaiveDate>,
         /// Only vouchers dated on or before this date.
-        #[arg(long)]
+        #[arg(long, value_parser = parse_date)]
         to: Option<NaiveDate>,
         /// Write to this file (replaced only when the export is complete) instead of standard
         /// output.
@@ -134,7 +134,7 @@ pub enum Command {
         #[command(flatten)]
         filter: FilterArgs,
         /// Payment date (default today).
-        #[arg(long)]
+        #[arg(long, value_parser = parse_date)]
         date: Option<NaiveDate>,
         /// Show the payments without writing them.
         #[arg(long)]
@@ -151,7 +151,8 @@ pub enum Command {
     },
     /// Test the rules against fixture ledgers (each in a fresh temporary database).
     Test {
-        /// Fixture files or folders [default: tests/fixtures].
+        /// Fixture files or folders [default: the `fixtures` folder beside the company file, else
+        /// tests/fixtures].
         paths: Vec<PathBuf>,
         /// The rule file to test (default: `rules` in the company parameters).
         #[arg(long)]
@@ -189,7 +190,7 @@ pub enum Command {
     /// hooks; one transaction: nothing is written until `:commit`.
     Repl {
         /// Posting date of postings made in the session (default today).
-        #[arg(long)]
+        #[arg(long, value_parser = parse_date)]
         date: Option<NaiveDate>,
     },
     /// Run a Rhai script against the company database, in one transaction (committed at the end
@@ -204,7 +205,7 @@ pub enum Command {
         #[arg(long = "arg", value_name = "KEY=VALUE", value_parser = parse_key_value)]
         args: Vec<(String, String)>,
         /// Posting date of postings made by the script (default today).
-        #[arg(long)]
+        #[arg(long, value_parser = parse_date)]
         date: Option<NaiveDate>,
     },
 }
@@ -215,6 +216,12 @@ fn parse_account(text: &str) -> Result<String, String> {
         return Err("an empty item in the comma-separated list".into());
     }
     Ok(t.to_string())
+}
+
+/// A date argument: `YYYY-MM-DD`, and a real day of the calendar.
+fn parse_date(text: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|e| format!("expected a date as YYYY-MM-DD, e.g. 2026-11-30 ({e})"))
 }
 
 fn parse_customer_count(text: &str) -> Result<u64, String> {
@@ -246,7 +253,7 @@ pub struct RunArgs {
     #[arg(long = "where", id = "where_")]
     pub where_: Option<String>,
     /// Posting date (default today).
-    #[arg(long)]
+    #[arg(long, value_parser = parse_date)]
     pub date: Option<NaiveDate>,
     /// The rule file (default: `rules` in the company parameters).
     #[arg(long)]
@@ -276,10 +283,10 @@ pub struct FilterArgs {
     #[arg(long)]
     pub run: Option<i64>,
     /// From this date.
-    #[arg(long)]
+    #[arg(long, value_parser = parse_date)]
     pub from: Option<NaiveDate>,
     /// To this date.
-    #[arg(long)]
+    #[arg(long, value_parser = parse_date)]
     pub to: Option<NaiveDate>,
 }
 
@@ -789,7 +796,12 @@ fn run(company: &Company, args: &RunArgs, out: &mut dyn Write) -> Result<(), Err
         failed: Spool::new()?,
         by_reason: Default::default(),
     };
-    let report = process::run_observed(&session, &options, &mut rows);
+    let report = match process::run_observed(&session, &options, &mut rows) {
+        Err(e) if options.dry_run && is_busy(&e) => {
+            dry_run_on_a_copy(company, &session, &options, &mut rows)
+        }
+        report => Ok(report?),
+    };
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
@@ -824,13 +836,15 @@ fn run(company: &Company, args: &RunArgs, out: &mut dyn Write) -> Result<(), Err
         )?;
         return outcome;
     }
-    spool::write_table(
-        out,
-        &RUN_HEADERS,
-        &[4],
-        &reimbursements,
-        spool::table_buffer_rows(),
-    )?;
+    if report.reimbursed_count > 0 {
+        spool::write_table(
+            out,
+            &RUN_HEADERS,
+            &[4],
+            &reimbursements,
+            spool::table_buffer_rows(),
+        )?;
+    }
     if report.skipped_count > SKIPPED_LISTED {
         // Too many to read one by one: how many per reason (`--json` lists them all).
         writeln!(out, "Skipped, by reason (--json lists each credit):")?;
@@ -854,31 +868,84 @@ fn run(company: &Company, args: &RunArgs, out: &mut dyn Write) -> Result<(), Err
         let (customer, error) = f?;
         writeln!(out, "failed: {customer}: {error}")?;
     }
-    let verb = if report.dry_run {
-        "would be made (nothing written)"
+    writeln!(out, "{}", run_summary(&report))?;
+    outcome
+}
+
+/// True when a run could not begin because another connection holds the write lock.
+fn is_busy(e: &process::RunError) -> bool {
+    matches!(
+        e,
+        process::RunError::Ledger(crate::ledger::LedgerError::Store(
+            crate::store::StoreError::Busy(_)
+        ))
+    )
+}
+
+/// A dry run while another session (a REPL, a script, a run) holds the write lock: it reads
+/// the database as last committed, from a copy in a temporary folder (`VACUUM INTO`, a read
+/// transaction, which a writer does not block), and says so on standard error.
+fn dry_run_on_a_copy(
+    company: &Company,
+    session: &std::rc::Rc<Session>,
+    options: &RunOptions,
+    rows: &mut RunRows,
+) -> Result<process::RunReport, Error> {
+    eprintln!(
+        "note: {} is being written by another session (a REPL, a script or a run) that holds \
+         its write lock; this dry run reads what was last committed, from a copy",
+        company.database_path.display()
+    );
+    let dir = tempfile::tempdir()?;
+    let mut copy = company.clone();
+    copy.database_path = dir.path().join("snapshot.db");
+    session.ledger().store().backup_to(&copy.database_path)?;
+    let echo = if rows.json {
+        Echo::Collect
     } else {
-        "made"
+        Echo::Stderr
     };
+    let session = Session::new(open_ledger(&copy)?, options.date, echo);
+    Ok(process::run_observed(&session, options, rows)?)
+}
+
+/// The last line of a run's table: how many customers were considered and what was made; a run
+/// that finds nothing to reimburse says so plainly.
+fn run_summary(report: &process::RunReport) -> String {
     // A dry run's number was never recorded: it is not a run of the audit trail.
     let label = if report.dry_run {
         "dry run".to_string()
     } else {
         format!("run {}", report.run)
     };
-    writeln!(
-        out,
-        "{label}: {} considered, {} {verb}{}, {} skipped{}",
-        plural(report.considered as usize, "customer"),
+    let failed = if report.failed_count == 0 {
+        String::new()
+    } else {
+        format!(", {} failed", report.failed_count)
+    };
+    let considered = plural(report.considered as usize, "customer");
+    if report.reimbursed_count == 0 {
+        let written = if report.dry_run {
+            ", nothing written"
+        } else {
+            ""
+        };
+        return format!(
+            "{label}: nothing to reimburse ({considered} considered, {} skipped{failed}{written})",
+            report.skipped_count
+        );
+    }
+    let verb = if report.dry_run {
+        "would be made (nothing written)"
+    } else {
+        "made"
+    };
+    format!(
+        "{label}: {considered} considered, {} {verb}{}, {} skipped{failed}",
         plural(report.reimbursed_count as usize, "reimbursement"),
         totals_text(&report.totals),
         report.skipped_count,
-        if report.failed_count == 0 {
-            String::new()
-        } else {
-            format!(", {} failed", report.failed_count)
-        }
-    )?;
-    outcome
+    )
 }
 
 /// The columns of the run's table.
@@ -1136,11 +1203,11 @@ fn test(
     out: &mut dyn Write,
 ) -> Result<(), Error> {
     let paths = if paths.is_empty() {
-        vec![PathBuf::from("tests/fixtures")]
+        vec![default_fixtures(company)?]
     } else {
         paths.to_vec()
     };
-    let files = testing::find_fixtures(&paths).map_err(|e| Error::Usage(e.to_string()))?;
+    let files = fixture_files(&paths)?;
     if files.is_empty() {
         return Err(Error::Usage(format!(
             "no fixtures (*.yaml) found in {}",
@@ -1158,7 +1225,10 @@ fn test(
     let mut failed = 0;
     let mut results = Vec::new();
     for file in &files {
-        let result = testing::run_fixture(company, &rules, file);
+        let result = match file {
+            Ok(file) => testing::run_fixture(company, &rules, file),
+            Err(missing) => testing::missing_fixture(missing),
+        };
         if !result.passed {
             failed += 1;
         }
@@ -1186,6 +1256,45 @@ fn test(
         return Err(Error::TestsFailed(failed));
     }
     Ok(())
+}
+
+/// The fixture files under `paths`, in order: `Ok(file)` to run, `Err(path)` for a path that
+/// does not exist (it fails on its own, reported with the results; the others still run).
+fn fixture_files(paths: &[PathBuf]) -> Result<Vec<Result<PathBuf, PathBuf>>, Error> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.exists() {
+            let found = testing::find_fixtures(std::slice::from_ref(path))
+                .map_err(|e| Error::Usage(e.to_string()))?;
+            files.extend(found.into_iter().map(Ok));
+        } else {
+            files.push(Err(path.clone()));
+        }
+    }
+    Ok(files)
+}
+
+/// The fixtures `reimburse test` runs when given no path: the `fixtures` folder beside the
+/// company file, else `tests/fixtures` under the current folder (a clone of this repository).
+fn default_fixtures(company: &Company) -> Result<PathBuf, Error> {
+    let beside = company
+        .file
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .join("fixtures");
+    let here = PathBuf::from("tests/fixtures");
+    for candidate in [&beside, &here] {
+        if candidate.is_dir() {
+            return Ok(candidate.clone());
+        }
+    }
+    Err(Error::Usage(format!(
+        "no fixtures to run: neither {} (beside the company file) nor {} (here) is a folder; \
+         give fixture files or folders: reimburse test PATH...",
+        beside.display(),
+        here.display()
+    )))
 }
 
 fn csv_field(s: &str) -> String {

@@ -65,6 +65,10 @@ pub enum Error {
     /// results); exit code 3, so that a scheduled run does not pass for a clean one.
     #[error("the rules failed for {0} customer(s); the others were processed")]
     CustomersFailed(u64),
+    /// Entries of a REPL session read from a pipe or file failed (their errors were printed as
+    /// they happened): the session ends with exit code 1.
+    #[error("{0} {entries} of the session failed (see above)", entries = if *.0 == 1 { "entry" } else { "entries" })]
+    EntriesFailed(usize),
     /// Invalid use.
     #[error("{0}")]
     Usage(String),

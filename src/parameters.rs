@@ -500,6 +500,22 @@ pub(crate) fn parse_yaml<T: serde::de::DeserializeOwned>(
         {
             (line, column) = (Some(l), Some(c));
         }
+        // libyaml's words for a line indented deeper or shallower than its neighbours.
+        if message == "did not find expected key" {
+            message.push_str(
+                " (is this line, or the one above it, indented otherwise than its neighbours?)",
+            );
+        }
+        // A key indented wrongly leaves its mapping without it: point at that key instead.
+        if let Some(key) = message
+            .strip_prefix("missing field `")
+            .and_then(|k| k.split('`').next())
+            && let (Some(l), Some(c)) = (line, column)
+            && let Some((at, indent, note)) = misplaced_key(text, key, l, c)
+        {
+            (line, column) = (Some(at), Some(indent + 1));
+            message.push_str(&note);
+        }
         YamlError {
             file: file.to_path_buf(),
             line,
@@ -508,6 +524,48 @@ pub(crate) fn parse_yaml<T: serde::de::DeserializeOwned>(
             message,
         }
     })
+}
+
+/// A `key:` line that belongs to the mapping at `line`:`column` (which lacks `key`) but is
+/// indented otherwise than its keys, looked for from that line to the end of the mapping's
+/// block: its line, its indentation and a note saying so (best effort, for a "missing field" caused by
+/// indentation). When no key begins at `column` (the mapping is the value of the key on that
+/// line), its keys belong deeper than that line.
+fn misplaced_key(
+    text: &str,
+    key: &str,
+    line: usize,
+    column: usize,
+) -> Option<(usize, usize, String)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let indent_of = |l: &str| l.len() - l.trim_start().len();
+    let parent = indent_of(lines.get(line.checked_sub(1)?)?);
+    let expected = (column.checked_sub(1)? == parent).then_some(parent);
+    let start = if expected.is_some() { line - 1 } else { line };
+    for (i, l) in lines.iter().enumerate().skip(start) {
+        let (trimmed, indent) = (l.trim_start(), indent_of(l));
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let is_key = trimmed
+            .strip_prefix(key)
+            .is_some_and(|rest| rest.trim_start().starts_with(':'));
+        let note = match expected {
+            Some(e) if is_key && indent != e => format!(
+                " (this `{key}:` is indented by {indent} space(s), the mapping's other keys by \
+                 {e}: indent it like them)"
+            ),
+            None if is_key && indent <= parent => format!(
+                " (this `{key}:` is indented by {indent} space(s), no deeper than the key on \
+                 line {line} that it belongs to: indent it under that key)"
+            ),
+            // A shallower line that is not the key ends the mapping's block.
+            _ if indent < expected.unwrap_or(parent + 1) => return None,
+            _ => continue,
+        };
+        return Some((i + 1, indent, note));
+    }
+    None
 }
 
 /// The line and column of the second `key:` at one indentation from line `from` on (best
@@ -797,6 +855,59 @@ rules: rules/reimburse.rhai
         assert!(e.message.contains("unknown field `bnak`"), "{e}");
         assert_eq!(e.line, Some(14));
         assert!(e.to_string().starts_with("dir/company.yaml:14:"), "{e}");
+    }
+
+    fn line_of(text: &str, needle: &str) -> usize {
+        text.lines().position(|l| l.contains(needle)).unwrap() + 1
+    }
+
+    #[test]
+    fn a_key_indented_wrongly_is_reported_at_its_line() {
+        for (indent, column) in ["", " "].into_iter().zip([1, 2]) {
+            let text = format!(
+                "company:\n  id: TEST\n{indent}name: Test Company\n{}",
+                SAMPLE.replace("company: { id: TEST, name: Test Company }\n", "")
+            );
+            let e = load(&text).unwrap_err();
+            assert_eq!((e.line, e.column), (Some(3), Some(column)), "{e}");
+            assert_eq!(e.path, "company");
+            assert!(
+                e.message
+                    .starts_with("missing field `name` (this `name:` is indented by"),
+                "{e}"
+            );
+        }
+        // A key of a mapping written on the next lines, not indented under its parent key.
+        let text = SAMPLE.replace(
+            "one_time_vendor:\n  group: ONETIME\n",
+            "one_time_vendor:\ngroup: ONETIME\n",
+        );
+        let e = load(&text).unwrap_err();
+        assert_eq!(e.path, "one_time_vendor", "{e}");
+        assert_eq!(e.line, Some(line_of(&text, "group: ONETIME")), "{e}");
+        assert!(
+            e.message
+                .starts_with("missing field `group` (this `group:` is indented by 0"),
+            "{e}"
+        );
+        // A key indented deeper than its neighbours.
+        let text = SAMPLE.replace("  payables:", "    payables:");
+        let e = load(&text).unwrap_err();
+        assert!(
+            e.message
+                .starts_with("did not find expected key (is this line"),
+            "{e}"
+        );
+        // A key that is really missing is reported where its mapping begins, as before.
+        let text = format!(
+            "company:\n  id: TEST\n{}",
+            SAMPLE.replace("company: { id: TEST, name: Test Company }\n", "")
+        );
+        let e = load(&text).unwrap_err();
+        assert_eq!(
+            (e.line, e.message.as_str()),
+            (Some(2), "missing field `name`")
+        );
     }
 
     #[test]

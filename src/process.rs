@@ -387,21 +387,22 @@ impl Rules {
         hook: &str,
         customer: &Customer,
         credit: &Balance,
-        args: Vec<Dynamic>,
+        args: &dyn Fn() -> Vec<Dynamic>,
     ) -> Result<Hooked, Box<HookError>> {
-        match call_hook(&self.engine, &self.ast, hook, args) {
+        match call_hook(&self.engine, &self.ast, hook, args()) {
             Ok(value) => Ok(Hooked::Value(value)),
             Err(e) => {
                 let fault = ScriptFault::from_error(&e);
                 if let Some(reason) = fault.skip {
                     return Ok(Hooked::Skip(reason));
                 }
-                // Some errors carry no position (an empty `loop {}` running out of operations):
-                // point at the hook then.
+                // A limit (operations, memory, sizes, call depth) loses its position on the way
+                // out of a function: find it again, else point at the hook.
                 let (line, column) = if fault.line.is_some() {
                     (fault.line, fault.column)
                 } else {
-                    self.hook_position(hook)
+                    self.limit_position(hook, &e, args())
+                        .unwrap_or_else(|| self.hook_position(hook))
                 };
                 // The innermost function the error passed through says whose text it is in.
                 let innermost = fault.functions.last().map_or(hook, String::as_str);
@@ -446,6 +447,56 @@ impl Rules {
             Some((source, names)) if names.iter().any(|n| n == function) => source.clone(),
             _ => self.file.clone(),
         }
+    }
+
+    /// Where a limit stopped a hook. Rhai reports a limit (an endless loop running out of
+    /// operations, the memory limit, a size limit, the call depth) at the position of the
+    /// function call it passed through, which for a hook called by the engine is none. This
+    /// evaluates the hook's body again, with the same arguments, as the statements of a script
+    /// (its parameters as variables), where the error keeps the position of the statement at
+    /// which the limit tripped (within the hook's own text; in a function the hook calls, at that
+    /// call). `None` when the second evaluation does not fail the same way. Only on this error
+    /// path: what the first evaluation wrote is undone with the customer, as for any failure.
+    fn limit_position(
+        &self,
+        hook: &str,
+        err: &rhai::EvalAltResult,
+        args: Vec<Dynamic>,
+    ) -> Option<(Option<usize>, Option<usize>)> {
+        if !err.is_system_exception() {
+            return None;
+        }
+        let arity = args.len();
+        let def = self
+            .ast
+            .iter_fn_def()
+            .find(|f| f.name == hook && f.params.len() == arity)?;
+        // (`clone_functions_only_filtered` keeps every function when it starts from none.)
+        let mut only = self.ast.clone_functions_only();
+        only.retain_functions(|_, _, name, n| name == hook && n == arity);
+        let mut body = Vec::new();
+        only.walk(&mut |path: &[rhai::ASTNode]| {
+            if let [rhai::ASTNode::Stmt(stmt)] = path {
+                body.push((*stmt).clone());
+            }
+            true
+        });
+        let script = self
+            .ast
+            .clone_functions_only()
+            .merge(&rhai::AST::new(body, rhai::Module::new()));
+        let mut scope = Scope::new();
+        for (name, value) in def.params.iter().zip(args) {
+            scope.push_dynamic(name.as_str(), value);
+        }
+        ScriptMemory::arm();
+        let again = self
+            .engine
+            .eval_ast_with_scope::<Dynamic>(&mut scope, &script)
+            .err()?;
+        let pos = again.position();
+        let same = std::mem::discriminant(&*again) == std::mem::discriminant(err);
+        (same && !pos.is_none()).then(|| (pos.line(), pos.position()))
     }
 
     /// Where a hook is defined in the rule file (the opening brace of its body), for errors that
@@ -1275,8 +1326,8 @@ fn process_credit(
     // 1. Eligibility (worked out ahead when it could be).
     let verdict = match &ahead.eligible {
         Some(verdict) => verdict.clone(),
-        None => eligibility(rules.call("eligible", customer, credit, vec![c(), b()])?).map_err(
-            |value| {
+        None => eligibility(rules.call("eligible", customer, credit, &|| vec![c(), b()])?)
+            .map_err(|value| {
                 refuse(
                     "eligible",
                     format!(
@@ -1284,8 +1335,7 @@ fn process_credit(
                         shown(&rules.engine, &value)
                     ),
                 )
-            },
-        )?,
+            })?,
     };
     if let Err(reason) = verdict {
         return Ok(Outcome::Skipped(reason));
@@ -1295,7 +1345,7 @@ fn process_credit(
     // 2. Vendor mapping.
     let choice = match &ahead.vendor {
         Some(choice) => choice.clone(),
-        None => vendor_choice(rules.call("vendor_for", customer, credit, vec![c(), b()])?)
+        None => vendor_choice(rules.call("vendor_for", customer, credit, &|| vec![c(), b()])?)
             .map_err(|value| {
                 refuse(
                     "vendor_for",
@@ -1331,11 +1381,12 @@ fn process_credit(
             Some(v) => (v.clone(), true),
             None => {
                 // 3. One-time vendor creation, at most once per customer and run.
-                let value =
-                    match rules.call("create_one_time_vendor", customer, credit, vec![c(), b()])? {
-                        Hooked::Skip(reason) => return Ok(Outcome::Skipped(reason)),
-                        Hooked::Value(v) => v,
-                    };
+                let value = match rules.call("create_one_time_vendor", customer, credit, &|| {
+                    vec![c(), b()]
+                })? {
+                    Hooked::Skip(reason) => return Ok(Outcome::Skipped(reason)),
+                    Hooked::Value(v) => v,
+                };
                 let journal = ledger.take_journal();
                 let Some(vendor) = value.clone().try_cast::<Vendor>() else {
                     return Err(refuse(
@@ -1404,12 +1455,9 @@ fn process_credit(
             "hooks before post_reimbursement must not post".into(),
         ));
     }
-    match rules.call(
-        "post_reimbursement",
-        customer,
-        credit,
-        vec![c(), b(), Dynamic::from(vendor.clone())],
-    )? {
+    match rules.call("post_reimbursement", customer, credit, &|| {
+        vec![c(), b(), Dynamic::from(vendor.clone())]
+    })? {
         Hooked::Skip(reason) => return Ok(Outcome::Skipped(reason)),
         Hooked::Value(_) => {}
     }

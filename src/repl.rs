@@ -306,7 +306,18 @@ const COMMANDS: &[(&str, &str)] = &[
         ":api [word]",
         "the API functions and types (those whose name contains the word), with their docs",
     ),
-    (":vars", "the variables of the session"),
+    (
+        ":vars",
+        "the variables of the session, and the functions it defined",
+    ),
+    (
+        ":unset NAME ...",
+        "drop the session's variables or functions of these names (a hook: the rule file's again)",
+    ),
+    (
+        ":reset",
+        "drop every function the session defined (the rule file's hooks apply again)",
+    ),
     (
         ":load FILE",
         "run a Rhai file in the session (its variables and functions stay)",
@@ -336,6 +347,9 @@ struct Names {
     functions: BTreeSet<String>,
     properties: BTreeSet<String>,
     variables: BTreeSet<String>,
+    /// The properties of each variable whose type the session knows (a domain value's, a map's
+    /// keys), offered after `variable.`.
+    variable_properties: HashMap<String, BTreeSet<String>>,
 }
 
 /// What to do after an entry.
@@ -360,6 +374,8 @@ pub struct Repl {
     user_name: String,
     mark: PostingMark,
     typed: String,
+    /// Entries (and commands) that failed: off a terminal, the session then ends with an error.
+    failed: usize,
 }
 
 impl fmt::Debug for Repl {
@@ -394,6 +410,7 @@ impl Repl {
             user_name: options.user.clone(),
             mark: PostingMark::default(),
             typed: String::new(),
+            failed: 0,
         };
         repl.ws.session.ledger().set_origin(ChangeOrigin {
             user: options.user.clone(),
@@ -435,10 +452,12 @@ impl Repl {
         let mut names = self.names.borrow_mut();
         names.functions.clear();
         names.properties.clear();
+        let mut by_type: HashMap<&str, BTreeSet<String>> = HashMap::new();
         for d in &self.ws.docs {
             match d.name.split_once('.') {
-                Some((_, prop)) => {
+                Some((ty, prop)) => {
                     names.properties.insert(prop.to_string());
+                    by_type.entry(ty).or_default().insert(prop.to_string());
                 }
                 None if !d.signature.starts_with("type ") => {
                     names.functions.insert(d.name.clone());
@@ -459,6 +478,21 @@ impl Repl {
             .iter_raw()
             .map(|(name, _, _)| name.to_string())
             .collect();
+        names.variable_properties = self
+            .scope
+            .iter_raw()
+            .filter_map(|(name, _, value)| {
+                let (ty, fields) = record(value)?;
+                let mut properties = by_type.get(ty).cloned().unwrap_or_default();
+                properties.extend(fields.into_iter().map(|(k, _)| k));
+                Some((name.to_string(), properties))
+            })
+            .collect();
+    }
+
+    /// Entries and commands of the session that failed so far.
+    pub fn failed_entries(&self) -> usize {
+        self.failed
     }
 
     /// Handles one complete entry: a `:command` or Rhai code. Output goes to `out`, errors to
@@ -481,6 +515,7 @@ impl Repl {
         match result {
             Ok(flow) => flow,
             Err(e) => {
+                self.failed += 1;
                 let _ = writeln!(err, "error: {e}");
                 Flow::Continue
             }
@@ -559,6 +594,7 @@ impl Repl {
                 Flow::Continue
             }
             Err(e) => {
+                self.failed += 1;
                 store.rollback_to("repl_entry")?;
                 let made = store.conn().total_changes() - before;
                 self.base.local_undone += made;
@@ -619,21 +655,9 @@ impl Repl {
                     writeln!(out, "nothing in the API matches '{rest}'")?;
                 }
             }
-            ":vars" => {
-                let mut t = table(&["variable", "type", "value"]);
-                for (name, constant, value) in self.scope.iter_raw() {
-                    t.add_row(vec![
-                        format!("{name}{}", if constant { " (const)" } else { "" }),
-                        type_name(value),
-                        cell(value),
-                    ]);
-                }
-                if self.scope.is_empty() {
-                    writeln!(out, "no variables yet (let x = …;)")?;
-                } else {
-                    writeln!(out, "{t}")?;
-                }
-            }
+            ":vars" => self.vars(out)?,
+            ":unset" => self.unset_names(rest, out)?,
+            ":reset" => self.reset(out)?,
             ":load" => {
                 if rest.is_empty() {
                     return Err(Error::Usage(
@@ -657,13 +681,17 @@ impl Repl {
                     if !overridden.is_empty() {
                         writeln!(
                             out,
-                            "note: your own definitions still override the rule file's: {}",
+                            "note: your own definitions still override the rule file's: {} \
+                             (:unset NAME or :reset drops them)",
                             overridden.join(", ")
                         )?;
                     }
                     self.refresh_names();
                 }
-                Err(e) => writeln!(err, "error: {e}\n(the previous rules stay loaded)")?,
+                Err(e) => {
+                    self.failed += 1;
+                    writeln!(err, "error: {e}\n(the previous rules stay loaded)")?;
+                }
             },
             ":dry-run" | ":dryrun" => {
                 let accounts: Vec<String> = rest
@@ -718,6 +746,122 @@ impl Repl {
             }
         }
         Ok(Flow::Continue)
+    }
+
+    /// `:vars`: the session's variables, and the functions it defined (with where).
+    fn vars(&self, out: &mut dyn Write) -> Result<(), Error> {
+        let mut t = table(&["variable", "type", "value"]);
+        for (name, constant, value) in self.scope.iter_raw() {
+            t.add_row(vec![
+                format!("{name}{}", if constant { " (const)" } else { "" }),
+                type_name(value),
+                cell(value),
+            ]);
+        }
+        if self.scope.is_empty() {
+            writeln!(out, "no variables yet (let x = …;)")?;
+        } else {
+            writeln!(out, "{t}")?;
+        }
+        let mut f = table(&["function", "defined in", "overrides the rule file's"]);
+        for def in self.user.iter_functions() {
+            let origin = self.ws.origins.get(def.name).cloned().unwrap_or_default();
+            let overrides = self.ws.rules.iter_functions().any(|r| r.name == def.name);
+            f.add_row(vec![
+                format!("{}({})", def.name, def.params.join(", ")),
+                origin,
+                if overrides { "yes" } else { "" }.to_string(),
+            ]);
+        }
+        if self.user.iter_functions().next().is_none() {
+            writeln!(out, "no functions defined in the session (fn f(…) {{ … }})")?;
+        } else {
+            writeln!(out, "{f}")?;
+        }
+        Ok(())
+    }
+
+    /// The names of the functions the session defined, sorted, once each.
+    fn user_functions(&self) -> Vec<String> {
+        let names: BTreeSet<String> = self
+            .user
+            .iter_functions()
+            .map(|f| f.name.to_string())
+            .collect();
+        names.into_iter().collect()
+    }
+
+    /// Drops the session's functions named `name` (every arity); a dry run and later entries
+    /// then use the rule file's function of that name, if any.
+    fn unset_function(&mut self, name: &str) {
+        self.user.retain_functions(|_, _, n, _| n != name);
+        self.ws.origins.remove(name);
+        if self.ws.rules.iter_functions().any(|f| f.name == name) {
+            let rules = self.ws.rules_file.display().to_string();
+            self.ws.origins.insert(name.to_string(), rules);
+        }
+        let definitions = (self.user.iter_functions().next().is_some()).then(|| Definitions {
+            functions: self.user.clone(),
+            source: PathBuf::from("<repl>"),
+        });
+        self.ws.session.set_definitions(definitions);
+        self.refresh_names();
+    }
+
+    /// `:unset NAME…`: drops the session's variables and functions of these names.
+    fn unset_names(&mut self, names: &str, out: &mut dyn Write) -> Result<(), Error> {
+        if names.is_empty() {
+            return Err(Error::Usage(
+                ":unset needs the names of variables or functions, e.g. :unset eligible".into(),
+            ));
+        }
+        for name in names.split([',', ' ']).filter(|n| !n.is_empty()) {
+            let what = self.unset(name);
+            writeln!(out, "{what}")?;
+        }
+        Ok(())
+    }
+
+    /// `:reset`: drops every function the session defined; the rule file's apply again.
+    fn reset(&mut self, out: &mut dyn Write) -> Result<(), Error> {
+        let names = self.user_functions();
+        for name in &names {
+            self.unset_function(name);
+        }
+        if names.is_empty() {
+            writeln!(out, "the session defines no functions")?;
+        } else {
+            writeln!(
+                out,
+                "dropped the session's functions: {} (the rule file's apply again)",
+                names.join(", ")
+            )?;
+        }
+        Ok(())
+    }
+
+    /// `:unset NAME`: drops the session's variable and functions of that name; says what it did.
+    fn unset(&mut self, name: &str) -> String {
+        let mut dropped = Vec::new();
+        while self.scope.remove::<Dynamic>(name).is_some() {
+            dropped.push(format!("variable {name}"));
+            dropped.dedup();
+        }
+        if self.user.iter_functions().any(|f| f.name == name) {
+            self.unset_function(name);
+            let again = if self.ws.rules.iter_functions().any(|f| f.name == name) {
+                " (the rule file's applies again)"
+            } else {
+                ""
+            };
+            dropped.push(format!("fn {name}{again}"));
+        }
+        self.refresh_names();
+        if dropped.is_empty() {
+            format!("the session has no variable or function {name}")
+        } else {
+            format!("dropped {}", dropped.join(" and "))
+        }
     }
 
     fn quit(&mut self, out: &mut dyn Write) -> Flow {
@@ -906,7 +1050,7 @@ fn drive(
                     repl.handle(&entry, out, err);
                 }
                 repl.finish(out);
-                return Ok(());
+                return outcome(&repl, interactive);
             }
             Err(e) => {
                 repl.finish(out);
@@ -931,8 +1075,17 @@ fn drive(
         }
         if repl.handle(&entry, out, err) == Flow::Quit {
             out.flush()?;
-            return Ok(());
+            return outcome(&repl, interactive);
         }
+    }
+}
+
+/// How a session ends: off a terminal (`reimburse repl < checks.rhai`), an entry that failed
+/// makes it an error, so that the exit code is not 0 and a pipeline or CI job notices.
+fn outcome(repl: &Repl, interactive: bool) -> Result<(), Error> {
+    match repl.failed_entries() {
+        n if n > 0 && !interactive => Err(Error::EntriesFailed(n)),
+        _ => Ok(()),
     }
 }
 
@@ -978,8 +1131,17 @@ impl rustyline::completion::Completer for Completion {
         let word = &before[start..];
         let names = self.names.borrow();
         let mut pairs = Vec::new();
-        if before[..start].ends_with('.') {
-            for p in names.properties.iter().filter(|p| p.starts_with(word)) {
+        if let Some(object) = before[..start].strip_suffix('.') {
+            // After `variable.`: that variable's properties when its type is known.
+            let variable = object
+                .rsplit(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .next()
+                .unwrap_or("");
+            let properties = names
+                .variable_properties
+                .get(variable)
+                .unwrap_or(&names.properties);
+            for p in properties.iter().filter(|p| p.starts_with(word)) {
                 pairs.push(Pair {
                     display: p.clone(),
                     replacement: p.clone(),
@@ -1508,6 +1670,59 @@ pub fn render(value: &Dynamic) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A session over an empty company in a temporary folder, with the shipped rules.
+    fn session(dir: &Path) -> Repl {
+        let rules = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/reimburse.rhai");
+        let yaml =
+            crate::SAMPLE_PARAMETERS.replace("rules/reimburse.rhai", &rules.display().to_string());
+        let company = Company::from_yaml(&dir.join("company.yaml"), &yaml).unwrap();
+        crate::fixtures::init_company(&company, None, false).unwrap();
+        let options = ReplOptions {
+            date: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
+            user: "test".into(),
+            history: None,
+        };
+        Repl::new(&company, &options).unwrap().0
+    }
+
+    /// What Tab offers at the end of `line`.
+    fn completions(repl: &Repl, line: &str) -> Vec<String> {
+        use rustyline::completion::Completer;
+        let completion = Completion {
+            names: Rc::clone(&repl.names),
+            files: rustyline::completion::FilenameCompleter::new(),
+        };
+        let history = rustyline::history::DefaultHistory::new();
+        let ctx = rustyline::Context::new(&history);
+        let (_, pairs) = completion.complete(line, line.len(), &ctx).unwrap();
+        pairs.into_iter().map(|p| p.replacement).collect()
+    }
+
+    #[test]
+    fn completion_after_a_variable_offers_its_types_properties() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut repl = session(dir.path());
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let code = "let c = params();\nlet m = #{ alpha: 1, beta: 2 };\n";
+        for entry in code.lines() {
+            repl.handle(entry, &mut out, &mut err);
+        }
+        assert!(err.is_empty(), "{}", String::from_utf8_lossy(&err));
+        // `params()` is a Parameters: its properties only (no Customer.account, no Vendor.blocked).
+        let offered = completions(&repl, "c.a");
+        assert_eq!(offered, ["accounting_currency"], "{offered:?}");
+        assert!(completions(&repl, "c.").contains(&"open_debits".to_string()));
+        assert!(!completions(&repl, "c.").contains(&"blocked".to_string()));
+        // A map offers its keys; an unknown name every property.
+        assert_eq!(completions(&repl, "m."), ["alpha", "beta"]);
+        let unknown = completions(&repl, "x.a");
+        assert!(unknown.contains(&"account".to_string()), "{unknown:?}");
+        assert!(
+            unknown.contains(&"accounting_currency".to_string()),
+            "{unknown:?}"
+        );
+    }
 
     #[test]
     fn incomplete_entries_continue() {

@@ -242,6 +242,17 @@ pub fn run_fixture(company: &Company, rules: &Path, file: &Path) -> FixtureResul
     }
 }
 
+/// The result of a fixture path that does not exist: a failure of its own, so that the other
+/// fixtures of the same command still run and the missing one is reported with them.
+pub fn missing_fixture(path: &Path) -> FixtureResult {
+    FixtureResult {
+        file: path.to_path_buf(),
+        passed: false,
+        failures: vec!["no such file or folder".into()],
+        duration: Duration::ZERO,
+    }
+}
+
 /// Runs every fixture; a fixture that cannot be read fails on its own, the others still run.
 pub fn run_fixtures(company: &Company, rules: &Path, files: &[PathBuf]) -> Vec<FixtureResult> {
     files

@@ -238,3 +238,116 @@ fn a_fixture_that_expects_nothing_fails() {
         ]
     );
 }
+
+/// `reimburse` with these arguments in folder `dir`; returns (exit code, stdout, stderr).
+fn reimburse_in(dir: &Path, args: &[&str]) -> (Option<i32>, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_reimburse"))
+        .current_dir(dir)
+        .env_remove("REIMBURSE_COMPANY")
+        .args(args)
+        .output()
+        .unwrap();
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    (out.status.code(), text(&out.stdout), text(&out.stderr))
+}
+
+#[test]
+fn without_a_path_the_fixtures_beside_the_company_file_run() {
+    // A company folder of its own: company.yaml with a `fixtures` folder beside it.
+    let company = tempfile::tempdir().unwrap();
+    let yaml = std::fs::read_to_string(root().join("examples/contoso/company.yaml")).unwrap();
+    let rules = root().join("rules/reimburse.rhai");
+    let yaml: String = yaml
+        .lines()
+        .map(|l| match l.starts_with("rules:") {
+            true => format!("rules: {}\n", rules.display()),
+            false => format!("{l}\n"),
+        })
+        .collect();
+    std::fs::write(company.path().join("company.yaml"), yaml).unwrap();
+    std::fs::create_dir(company.path().join("fixtures")).unwrap();
+    for name in ["below_minimum.yaml", "payment_hold.yaml"] {
+        let fixture = root().join("tests/fixtures").join(name);
+        std::fs::copy(fixture, company.path().join("fixtures").join(name)).unwrap();
+    }
+    // Run in the company's folder, and from elsewhere with --company.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let file = company.path().join("company.yaml");
+    for (dir, args) in [
+        (company.path(), vec!["test"]),
+        (
+            elsewhere.path(),
+            vec!["--company", file.to_str().unwrap(), "test"],
+        ),
+    ] {
+        let (code, stdout, stderr) = reimburse_in(dir, &args);
+        assert_eq!(code, Some(0), "{stdout}{stderr}");
+        assert!(stdout.contains("2 passed, 0 failed"), "{stdout}");
+        assert!(stdout.contains("fixtures/payment_hold.yaml"), "{stdout}");
+    }
+    // Neither beside the company file nor here: the message says where it looked.
+    std::fs::remove_dir_all(company.path().join("fixtures")).unwrap();
+    let (code, _, stderr) = reimburse_in(company.path(), &["test"]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.starts_with("error: no fixtures to run: neither ./fixtures (beside the company file) nor tests/fixtures (here) is a folder"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_fixture_path_that_does_not_exist_fails_alone() {
+    let (code, stdout, stderr) = reimburse_in(
+        root(),
+        &["test", "nowhere.yaml", "tests/fixtures/below_minimum.yaml"],
+    );
+    assert_eq!(code, Some(1), "{stdout}{stderr}");
+    assert!(
+        stdout.starts_with("FAIL nowhere.yaml (0.0 ms)\n    no such file or folder\nPASS tests/fixtures/below_minimum.yaml"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("\n1 passed, 1 failed (2 fixtures in"),
+        "{stdout}"
+    );
+}
+
+/// The README's example of a rule change ("Change a rule and test it"), run as the README says
+/// against the shipped fixtures: what `reimburse test` prints is what the README shows (but
+/// for timings and the rule file's path).
+#[test]
+fn the_readmes_rule_change_fails_the_fixtures_the_readme_shows() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let section = &readme[readme.find("## Change a rule and test it").unwrap()..];
+    let block = |fence: &str| {
+        let start = section.find(fence).unwrap() + fence.len();
+        section[start..][..section[start..].find("```").unwrap()].to_string()
+    };
+    let example = block("```rhai\n");
+    let added: String = example
+        .lines()
+        .skip_while(|l| !l.starts_with("fn eligible("))
+        .skip(1)
+        .take_while(|l| l.trim() != "...")
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let head = "fn eligible(customer, credit) {\n";
+    let rules = wrong_rules(dir.path(), head, &format!("{head}{added}"));
+    let (code, stdout, _) = reimburse_in(root(), &["test", "--rules", rules.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "{stdout}");
+    let untimed = |l: &str| match l.rfind(" (") {
+        Some(i) if l.starts_with("FAIL ") || l.contains(" passed, ") => l[..i].to_string(),
+        _ => l.to_string(),
+    };
+    let printed: Vec<String> = stdout.lines().map(untimed).collect();
+    let shown = block("```text\n");
+    for line in shown.lines().filter(|l| !l.is_empty() && *l != "...") {
+        assert!(
+            printed.contains(&untimed(line)),
+            "the README shows {line:?}, `reimburse test` printed:\n{stdout}"
+        );
+    }
+    let fails = |text: &str| text.lines().filter(|l| l.starts_with("FAIL ")).count();
+    assert_eq!(fails(&shown), fails(&stdout), "{stdout}");
+}

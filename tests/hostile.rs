@@ -36,6 +36,29 @@ fn assert_hook_error(
     );
 }
 
+/// A broken run stopped by a limit in `eligible` for C-001: the error must point at a line of
+/// `growth` (the statements that were put into the hook and ran past the limit), not at the
+/// hook's header, with `message`.
+fn assert_limit_error(c: &Company, rules: &Path, text: &str, growth: &str, message: &str) {
+    let err = c.broken_run(rules);
+    let prefix = format!("error: {}:", rules.display());
+    let rest = err.strip_prefix(&prefix).unwrap_or_else(|| panic!("{err}"));
+    let (at, tail) = rest.split_once(": ").unwrap();
+    assert_eq!(
+        tail,
+        format!("hook eligible, customer C-001 (USD): {message}\n"),
+        "{err}"
+    );
+    let first = growth.lines().next().unwrap();
+    let from = common::line_of(text, first);
+    let lines = from..from + growth.lines().count();
+    let line: usize = at.split(':').next().unwrap().parse().unwrap();
+    assert!(
+        lines.contains(&line),
+        "{err}: expected a line of {lines:?}, where\n{growth}\nis"
+    );
+}
+
 /// A copy of the default rules with `from` replaced by `to`: its path and text.
 fn edited_rules(c: &Company, name: &str, from: &str, to: &str) -> (std::path::PathBuf, String) {
     let rules = c.rules(name, from, to);
@@ -84,14 +107,13 @@ fn deep_recursion_is_stopped_by_the_call_depth_limit() {
             ELIGIBLE,
             &format!("fn deeper(n) {{ 1 + deeper(n + 1) }}\n{ELIGIBLE}    deeper(0);\n"),
         );
-        // Rhai replaces the position of a limit error by the call site at each level, so the
-        // error points at the hook (the outermost call).
-        assert_hook_error(
+        // Rhai replaces the position of a limit error by the call site at each level: the
+        // error points at the hook's statement that made the first call.
+        assert_limit_error(
             &c,
             &rules,
-            &hook_at(&text, "eligible"),
-            "eligible",
-            "C-001",
+            &text,
+            "    deeper(0);\n",
             "call stack overflow: too deep recursion (limits.max_call_levels)",
         );
     }
@@ -121,14 +143,7 @@ fn assert_stopped(
 ) {
     for (name, growth) in growths {
         let (rules, text) = eligible_starting_with(c, name, growth);
-        assert_hook_error(
-            c,
-            &rules,
-            &hook_at(&text, "eligible"),
-            "eligible",
-            "C-001",
-            message,
-        );
+        assert_limit_error(c, &rules, &text, growth, message);
     }
     let (name, text, position) = script;
     let err = script_fails(c, name, text);
@@ -251,15 +266,7 @@ fn data_grown_by_index_is_stopped_by_the_memory_limit() {
             &c,
             &run_with(&rules),
         );
-        assert_eq!(
-            err,
-            format!(
-                "error: {}:{}: hook eligible, customer C-001 (USD): {MEMORY}\n",
-                rules.display(),
-                hook_at(&text, "eligible")
-            ),
-            "{name}"
-        );
+        assert_memory_error_in(&err, &rules, &text, &growth);
         assert_eq!(c.reimbursement_count(), 0);
     }
     // The same in a script points at the line that went over.
@@ -304,13 +311,24 @@ fn the_memory_limit_comes_from_the_parameters() {
         &format!("    {}", grow(700).replace("}\n", "}\n    ")),
     );
     let err = fails_in_bounds(&c, &run_with(&rules));
+    assert_memory_error_in(&err, &rules, &text, "    let m = #{};\n    for i in 0..700");
+}
+
+/// `err` is the memory limit's error in `eligible` for C-001, at a line of `growth` in `text`.
+fn assert_memory_error_in(err: &str, rules: &Path, text: &str, growth: &str) {
+    let rest = err
+        .strip_prefix(&format!("error: {}:", rules.display()))
+        .unwrap_or_else(|| panic!("{err}"));
+    let (at, tail) = rest.split_once(": ").unwrap();
     assert_eq!(
-        err,
-        format!(
-            "error: {}:{}: hook eligible, customer C-001 (USD): {MEMORY}\n",
-            rules.display(),
-            hook_at(&text, "eligible")
-        )
+        tail,
+        format!("hook eligible, customer C-001 (USD): {MEMORY}\n")
+    );
+    let from = common::line_of(text, growth.lines().next().unwrap());
+    let line: usize = at.split(':').next().unwrap().parse().unwrap();
+    assert!(
+        (from..from + growth.lines().count()).contains(&line),
+        "{err}: expected a line of\n{growth}"
     );
 }
 
@@ -375,22 +393,20 @@ fn the_limits_come_from_the_parameters() {
         ELIGIBLE,
         &format!("{recursion}{ELIGIBLE}    depth(12);\n"),
     );
-    assert_hook_error(
+    assert_limit_error(
         &c,
         &rules,
-        &hook_at(&text, "eligible"),
-        "eligible",
-        "C-001",
+        &text,
+        "    depth(12);\n",
         "call stack overflow: too deep recursion (limits.max_call_levels)",
     );
-    let (rules, text) =
-        eligible_starting_with(&c, "string200.rhai", "    \"x\".pad(200, \"y\");\n");
-    assert_hook_error(
+    let pad = "    \"x\".pad(200, \"y\");\n";
+    let (rules, text) = eligible_starting_with(&c, "string200.rhai", pad);
+    assert_limit_error(
         &c,
         &rules,
-        &hook_at(&text, "eligible"),
-        "eligible",
-        "C-001",
+        &text,
+        pad,
         "a string grew past the string size limit (limits.max_string_size)",
     );
     let rules = c.rules(

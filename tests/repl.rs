@@ -48,6 +48,26 @@ impl Demo {
         (stdout, stderr)
     }
 
+    /// Runs a REPL session on these lines in which `failed` entries fail: it goes on to the end,
+    /// then exits with code 1 and says how many failed; returns (stdout, stderr).
+    fn repl_failing(&self, lines: &str, failed: usize) -> (String, String) {
+        let out = self.run(&["repl"], Some(lines));
+        let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "stdout:\n{stdout}\nstderr:\n{stderr}"
+        );
+        let entries = if failed == 1 { "entry" } else { "entries" };
+        assert!(
+            stderr.ends_with(&format!(
+                "error: {failed} {entries} of the session failed (see above)\n"
+            )),
+            "{stderr}"
+        );
+        (stdout, stderr)
+    }
+
     /// C-002's vendor account as a fresh session sees it (`none` when it has none).
     fn vendor_of(&self, customer: &str) -> String {
         let (stdout, stderr) = self.repl(&format!(
@@ -99,7 +119,7 @@ fn values_are_shown_as_tables() {
 #[test]
 fn an_error_does_not_end_the_session() {
     let demo = Demo::new();
-    let (stdout, stderr) = demo.repl(
+    let (stdout, stderr) = demo.repl_failing(
         "let a = 1;\n\
          a + nope\n\
          customer(\"C-404\")\n\
@@ -110,6 +130,7 @@ fn an_error_does_not_end_the_session() {
          }\n\
          :no-such-command\n\
          a + 1\n",
+        5,
     );
     // Position with a caret under it, the session goes on.
     assert!(
@@ -133,7 +154,7 @@ fn an_error_does_not_end_the_session() {
 #[test]
 fn an_error_in_a_rule_hook_names_the_rule_file() {
     let demo = Demo::new();
-    let (_, stderr) = demo.repl("eligible(customer(\"C-003\"), 5)\n");
+    let (_, stderr) = demo.repl_failing("eligible(customer(\"C-003\"), 5)\n", 1);
     assert!(stderr.contains("reimburse.rhai:"), "{stderr}");
     assert!(stderr.contains("in `eligible`"), "{stderr}");
 }
@@ -194,9 +215,10 @@ fn commit_keeps_a_change() {
 #[test]
 fn a_failed_entry_leaves_nothing_behind() {
     let demo = Demo::new();
-    let (stdout, stderr) = demo.repl(
+    let (stdout, stderr) = demo.repl_failing(
         "link_vendor(\"C-002\", \"V-100\"); customer(\"C-404\")\n\
          customer(\"C-002\").vendor_account == ()\n",
+        1,
     );
     assert!(
         stderr.contains("the entry's changes were undone"),
@@ -257,7 +279,7 @@ fn a_redefined_hook_is_tried_without_touching_the_rule_file() {
     assert!(lines[2].starts_with("loaded "), "{stdout}");
     assert_eq!(
         lines[3],
-        "note: your own definitions still override the rule file's: eligible"
+        "note: your own definitions still override the rule file's: eligible (:unset NAME or :reset drops them)"
     );
     assert_eq!(lines[4], "1");
     // An error in the session's hook points at the session's text, not at the rule file.
@@ -313,7 +335,7 @@ fn a_load_error_names_the_file_and_line() {
     let demo = Demo::new();
     let file = demo.company.path("broken.rhai");
     std::fs::write(&file, "let a = 1;\nlet b = a + missing;\n").unwrap();
-    let (_, stderr) = demo.repl(&format!(":load {}\n", file.display()));
+    let (_, stderr) = demo.repl_failing(&format!(":load {}\n", file.display()), 1);
     assert!(
         stderr.contains(&format!(
             "{}:2:13: Variable not found: missing",
@@ -326,7 +348,7 @@ fn a_load_error_names_the_file_and_line() {
 #[test]
 fn an_unfinished_entry_at_the_end_of_input_is_reported() {
     let demo = Demo::new();
-    let (_, stderr) = demo.repl("fn f() {\n  1\n");
+    let (_, stderr) = demo.repl_failing("fn f() {\n  1\n", 1);
     assert!(stderr.contains("syntax error"), "{stderr}");
 }
 
@@ -363,4 +385,123 @@ fn what_a_session_commits_is_recorded_as_a_run_with_what_was_entered() {
         c.count("SELECT COUNT(*) FROM vouchers WHERE description = 'typed'"),
         1
     );
+}
+
+#[test]
+fn a_piped_session_in_which_an_entry_failed_exits_non_zero() {
+    let demo = Demo::new();
+    // The issue's example: `printf 'let x = ;\n' | reimburse repl; echo $?` printed 0.
+    let (_, stderr) = demo.repl_failing("let x = ;\n", 1);
+    assert!(stderr.starts_with("error: "), "{stderr}");
+    // The entries after a failed one still run; a clean session still exits 0.
+    let (stdout, _) = demo.repl_failing("nope\n:nope\n1 + 1\n:quit\n", 2);
+    assert_eq!(stdout.trim(), "2");
+    demo.repl("1 + 1\n");
+}
+
+#[test]
+fn unset_and_reset_drop_the_sessions_own_hooks_and_vars_lists_functions() {
+    let demo = Demo::new();
+    let (stdout, stderr) = demo.repl(
+        "fn eligible(customer, credit) { true }\n\
+         dry_run(\"C-003\").reimbursements.len()\n\
+         :unset eligible\n\
+         dry_run(\"C-003\").reimbursements.len()\n\
+         fn eligible(customer, credit) { true }\n\
+         fn helper(a) { a }\n\
+         let x = 5;\n\
+         :vars\n\
+         :reset\n\
+         dry_run(\"C-003\").reimbursements.len()\n\
+         :unset x nothing\n\
+         :vars\n",
+    );
+    assert!(stderr.is_empty(), "{stderr}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    // C-003's 10.00 is below the minimum: reimbursed only while the session's eligible applies.
+    assert_eq!(lines[0], "1");
+    assert_eq!(
+        lines[1],
+        "dropped fn eligible (the rule file's applies again)"
+    );
+    assert_eq!(lines[2], "0");
+    // :vars lists the variable and the session's functions, saying which override the rules.
+    let eligible = lines
+        .iter()
+        .find(|l| l.contains("eligible(customer, credit)"));
+    assert!(eligible.is_some_and(|l| l.contains("yes")), "{stdout}");
+    assert!(stdout.contains("helper(a)"), "{stdout}");
+    assert!(lines.iter().any(|l| l.starts_with("│ x ")), "{stdout}");
+    assert!(
+        stdout.contains(
+            "dropped the session's functions: eligible, helper (the rule file's apply again)\n0\n"
+        ),
+        "{stdout}"
+    );
+    assert!(stdout.contains("dropped variable x\n"), "{stdout}");
+    assert!(
+        stdout.contains("the session has no variable or function nothing\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.ends_with(
+            "no variables yet (let x = …;)\nno functions defined in the session (fn f(…) { … })\n"
+        ),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_dry_run_works_while_a_session_holds_the_write_lock() {
+    use std::io::{BufRead, BufReader};
+    let demo = Demo::new();
+    let mut session = Command::new(env!("CARGO_BIN_EXE_reimburse"))
+        .arg("--company")
+        .arg(&demo.company.yaml)
+        .arg("repl")
+        .current_dir(demo.company.dir.path())
+        .env("REIMBURSE_HISTORY", "")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = session.stdin.take().unwrap();
+    let mut output = BufReader::new(session.stdout.take().unwrap());
+    // Once the session answers, it holds the write lock; it links C-002 without committing.
+    input
+        .write_all(b"link_vendor(\"C-002\", \"V-100\");\n1 + 1\n")
+        .unwrap();
+    input.flush().unwrap();
+    let mut line = String::new();
+    output.read_line(&mut line).unwrap();
+    assert_eq!(line, "2\n");
+
+    // A committing run waits, then reports "database busy"; a dry run reads what was committed.
+    let err = demo.company.fails(1, &["run", "--date", "2026-11-30"]);
+    assert!(err.contains("database busy"), "{err}");
+    let out = demo
+        .company
+        .run(&["run", "--dry-run", "--json", "--date", "2026-11-30"]);
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.starts_with("note: "), "{stderr}");
+    assert!(
+        stderr.contains("is being written by another session"),
+        "{stderr}"
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let c002 = report["reimbursements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["customer"] == "C-002")
+        .cloned()
+        .unwrap();
+    // The session's uncommitted link is not seen: C-002 still gets a one-time vendor.
+    assert_eq!(c002["one_time_vendor"], true, "{c002}");
+
+    drop(input);
+    assert!(session.wait().unwrap().success());
+    assert_eq!(demo.company.count("SELECT count(*) FROM runs"), 0);
 }

@@ -577,3 +577,126 @@ fn a_committed_scripts_postings_are_recorded_as_a_run_of_their_own() {
     demo.ok(&["script", file.to_str().unwrap(), "--dry-run"]);
     assert_eq!(c.count("SELECT COUNT(*) FROM runs"), runs + 1);
 }
+
+/// The README's quick start commands (`cargo run -q -- <args>` joined by `&&`), each as its
+/// arguments after `--company FILE`.
+fn quick_start_commands() -> Vec<Vec<String>> {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let start = readme
+        .find("## Quick start")
+        .expect("a Quick start section");
+    let block = &readme[start..];
+    let line = block
+        .lines()
+        .find(|l| l.starts_with("cargo run -q --"))
+        .expect("the quick start command");
+    line.split("&&")
+        .map(|command| {
+            let words: Vec<&str> = command.split_whitespace().collect();
+            assert_eq!(
+                words[..5],
+                ["cargo", "run", "-q", "--", "--company"],
+                "{command}"
+            );
+            words[6..].iter().map(|w| w.to_string()).collect()
+        })
+        .collect()
+}
+
+/// Runs the README's quick start on a temporary copy of the demo, with the run's `--date`
+/// replaced by `date` when given; then every shipped script must list the open rows.
+fn shipped_scripts_after_the_quick_start(date: Option<&str>) {
+    let demo = common::Company::uninitialised();
+    for mut args in quick_start_commands() {
+        for (i, word) in args.clone().iter().enumerate() {
+            if word.starts_with("examples/") {
+                args[i] = root().join(word).display().to_string();
+            } else if let (Some(date), "--date") = (date, word.as_str()) {
+                args[i + 1] = date.to_string();
+            }
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        demo.ok(&args);
+    }
+    let script = |name: &str| demo.ok(&["script", &shipped(name), "--dry-run"]);
+    let unpaid = script("one_time_vendors_unpaid.rhai");
+    // Eight reimbursements to one-time vendors are open.
+    assert!(unpaid.contains("Unpaid reimbursements"), "{unpaid}");
+    assert_eq!(unpaid.matches("OTV-").count(), 8, "{unpaid}");
+    assert!(unpaid.contains("Total to pay in USD"), "{unpaid}");
+    let by_age = script("credits_by_age.rhai");
+    assert!(by_age.contains("Total USD"), "{by_age}");
+    let summary = script("reimbursement_summary.rhai");
+    assert!(
+        summary.contains("1510.50") && summary.contains("203.50"),
+        "{summary}"
+    );
+    let credits = script("credit_balances.rhai");
+    assert!(credits.contains("skip"), "{credits}");
+}
+
+#[test]
+fn shipped_scripts_list_the_open_rows_after_the_readme_quick_start() {
+    shipped_scripts_after_the_quick_start(None);
+}
+
+#[test]
+fn shipped_scripts_list_the_open_rows_of_a_run_dated_after_today() {
+    let later = chrono::Local::now().date_naive() + chrono::Days::new(40);
+    shipped_scripts_after_the_quick_start(Some(&later.to_string()));
+}
+
+/// The rule file's header names every property of a `Customer` and of a `Balance` (the
+/// `credit`), and its example of a date rule, pasted into `eligible`, runs.
+#[test]
+fn the_rule_file_header_names_every_field_and_its_date_example_runs() {
+    let rules = common::default_rules_text();
+    let header: String = rules
+        .lines()
+        .take_while(|l| l.starts_with("//"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    for d in api_session().api() {
+        let Some((ty, property)) = d.name.split_once('.') else {
+            continue;
+        };
+        if ty == "Customer" || (ty == "Balance" && property != "account") {
+            assert!(
+                header.contains(property),
+                "the header of rules/reimburse.rhai does not mention {ty}.{property}"
+            );
+        }
+    }
+    for function in ["open_transactions(", "days_between("] {
+        assert!(header.contains(function), "the header lacks {function}");
+    }
+    let example = header
+        .lines()
+        .find(|l| l.contains("if days_between("))
+        .expect("a one-line example using days_between")
+        .trim_start_matches("//")
+        .trim();
+    let demo = Demo::new();
+    let file = demo.company.rules(
+        "dated.rhai",
+        "    if customer.payment_hold {",
+        &format!("    {example}\n    if customer.payment_hold {{"),
+    );
+    // On 2026-10-20, C-008's credit (its latest open transaction dated 2026-10-11) is too recent.
+    let out = demo.company.json(&[
+        "run",
+        "--dry-run",
+        "--json",
+        "--date",
+        "2026-10-20",
+        "--rules",
+        file.to_str().unwrap(),
+    ]);
+    let skipped = common::rows(&out["skipped"]);
+    let c008 = skipped.iter().find(|s| s["customer"] == "C-008");
+    assert_eq!(
+        c008.map(|s| &s["reason"]),
+        Some(&"too recent".into()),
+        "{out}"
+    );
+}
