@@ -642,15 +642,19 @@ fn balances(
                 .all_balances(*side)?
                 .into_iter()
                 .map(|b| {
-                    json!({
+                    let mut row = json!({
                         "account": b.balance.account,
                         "name": b.name,
                         "currency": b.balance.currency,
                         "balance": b.balance.balance.to_string(),
                         "open_debit": b.balance.open_debit.to_string(),
                         "open_credit": b.balance.open_credit.to_string(),
-                        "iban": b.iban,
-                    })
+                    });
+                    // The bank account only where there is one: rows keep their shape.
+                    if let Some(iban) = b.iban {
+                        row["iban"] = json!(iban);
+                    }
+                    row
                 })
                 .collect();
             doc.insert(format!("{}s", side.name()), rows.into());

@@ -65,6 +65,15 @@ fn the_demo_month_imports_once_and_a_second_time_changes_nothing() {
             ["0", "DE44500105175407324931", "INGDDEFFXXX"]
         ]
     );
+    // One voucher a transaction, numbered on from the fixture's 31 without a gap.
+    assert_eq!(
+        c.query("SELECT min(number), max(number), count(*) FROM vouchers WHERE run_id = 1"),
+        [["OPN-000032", "OPN-000036", "5"]]
+    );
+    assert_eq!(
+        c.query("SELECT next FROM number_sequences WHERE name = 'opening'"),
+        [["37"]]
+    );
     let tb = c.json(&["trial-balance", "--json"]);
     assert_eq!(tb["totals"]["USD"], "0.00", "{tb}");
     assert_eq!(tb["totals"]["EUR"], "0.00", "{tb}");
@@ -278,7 +287,7 @@ fn bad_transactions_are_each_named_and_nothing_is_written() {
         ),
         (
             "C-001,2026-11-01,invoice,X1,10.00,,\nC-001,2026-11-01,invoice,X1,12.00,,\n",
-            "t.csv:3: the same document X1 of customer C-001 is earlier in this import (line 2) with other values",
+            "t.csv:3: document: the same document X1 of customer C-001 is earlier in this import (voucher OPN-000032) with amount 10.00 (this row: 12.00)",
         ),
         (
             "C-001,2026-11-01,payment,X1,-10.00,,INV-1001\n",

@@ -36,7 +36,10 @@ impl Ledger {
                 "SELECT id FROM customer_transactions WHERE account = ?1 AND document = ?2
                  ORDER BY id LIMIT 1",
             )
-            .and_then(|mut s| s.query_row(params![account, document], |r| r.get(0)).optional())
+            .and_then(|mut s| {
+                s.query_row(params![account, document], |r| r.get(0))
+                    .optional()
+            })
             .map_err(|e| self.sql_err(e))?;
         let Some(id) = found else {
             return Ok(None);

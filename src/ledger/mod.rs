@@ -27,6 +27,7 @@ use serde::Serialize;
 
 mod batch;
 mod master_data;
+mod numbers;
 
 pub use batch::{PostedDocument, SeenIdentity};
 pub use master_data::{
@@ -124,8 +125,10 @@ pub struct Customer {
     /// Tax id.
     pub tax_id: Option<String>,
     /// The customer's bank account (where a refund can be paid).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub iban: Option<Iban>,
     /// The bank's BIC.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub bic: Option<Bic>,
 }
 
@@ -155,8 +158,10 @@ pub struct Vendor {
     /// Tax id.
     pub tax_id: Option<String>,
     /// The vendor's bank account.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub iban: Option<Iban>,
     /// The bank's BIC.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub bic: Option<Bic>,
 }
 
@@ -210,6 +215,7 @@ pub struct AccountBalance {
     /// Account name.
     pub name: String,
     /// The account's bank account, if known.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub iban: Option<Iban>,
     /// The balance.
     #[serde(flatten)]
@@ -421,7 +427,7 @@ fn remember(known: &mut HashSet<String>, key: &str) {
 struct TransactionCache {
     epoch: u64,
     /// Sequence name -> (prefix, width, next).
-    sequences: HashMap<String, (String, u32, i64)>,
+    sequences: HashMap<String, numbers::SequenceState>,
     /// Customers known to exist (at most [`KNOWN_ROWS`]: memory stays flat over a long run).
     customers: HashSet<String>,
     /// Vendors known to exist -> blocked.
@@ -1657,51 +1663,6 @@ impl Ledger {
                 what: "transaction",
                 key: format!("{} #{id}", side.name()),
             })
-    }
-
-    // ----- number sequences -----
-
-    /// Takes the next number of a sequence (`RMB-000001`). Rolled back with the transaction, so
-    /// a rolled-back run never consumes a number.
-    pub fn next_number(&self, sequence: &str) -> Res<String> {
-        // Inside a transaction a sequence is read once and then kept in step with the updates
-        // this connection makes (one UPDATE per number instead of a SELECT and an UPDATE); a
-        // rollback empties the cache, so a rolled-back number is taken again.
-        let conn = self.store.conn();
-        let mut cache = self.cache();
-        let known = cache
-            .as_ref()
-            .and_then(|c| c.sequences.get(sequence).cloned());
-        let (prefix, width, n) = match known {
-            Some(known) => known,
-            None => self.one_row(
-                "SELECT prefix, width, next FROM number_sequences WHERE name = ?1",
-                [sequence],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-                "number sequence",
-                || sequence.to_string(),
-            )?,
-        };
-        conn.prepare_cached("UPDATE number_sequences SET next = ?2 WHERE name = ?1")
-            .and_then(|mut s| s.execute(params![sequence, n + 1]))
-            .map_err(|e| self.sql_err(e))?;
-        let number = format!("{prefix}{n:0width$}", width = width as usize);
-        if let Some(cache) = cache.as_mut() {
-            match cache.sequences.get_mut(sequence) {
-                Some(known) => known.2 = n + 1,
-                None => {
-                    cache
-                        .sequences
-                        .insert(sequence.to_string(), (prefix, width, n + 1));
-                }
-            }
-        }
-        drop(cache);
-        self.journal
-            .borrow_mut()
-            .numbers
-            .push((sequence.to_string(), number.clone()));
-        Ok(number)
     }
 
     // ----- posting -----
