@@ -580,3 +580,19 @@ fn a_transaction_of_a_refused_customer_says_why_its_customer_is_missing() {
         "{err}"
     );
 }
+
+#[test]
+fn a_file_that_is_not_a_regular_file_is_refused_without_waiting() {
+    let c = Company::contoso();
+    let fifo = c.path("pipe.csv");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    let err = refused(&c, &["--customers", fifo.to_str().unwrap()]);
+    assert!(err.contains("pipe.csv: not a regular file"), "{err}");
+    let missing = c.path("missing.csv");
+    let err = refused(&c, &["--transactions", missing.to_str().unwrap()]);
+    assert!(err.contains("missing.csv: cannot read"), "{err}");
+}

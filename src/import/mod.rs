@@ -159,6 +159,8 @@ pub fn import(
         return Err(ImportError::Rejected { problems });
     }
     let store = ledger.store();
+    // Attached before the transaction and detached after it (SQLite's rule).
+    let _batch = ledger.begin_identity_batch()?;
     store.begin()?;
     let previous = ledger.origin();
     let result = import_in_transaction(ledger, options, sources, progress);
@@ -214,7 +216,6 @@ fn import_in_transaction(
         },
     )?;
     ledger.set_run(Some(run));
-    ledger.begin_identity_batch()?;
     // One voucher a transaction row: its numbers are reserved a block at a time.
     let sequence = ledger.params().sequences.import_sequence();
     ledger.set_number_block(sequence, NUMBER_BLOCK)?;

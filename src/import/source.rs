@@ -140,11 +140,6 @@ impl Source {
                 format!("cannot read: {e}"),
             )]
         };
-        let size = std::fs::metadata(file).map_err(unreadable)?.len();
-        let yaml = file
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"));
         let meta = std::fs::metadata(file).map_err(unreadable)?;
         if !meta.is_file() {
             return Err(vec![Problem::new(
@@ -154,6 +149,11 @@ impl Source {
                 "not a regular file",
             )]);
         }
+        let size = meta.len();
+        let yaml = file
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"));
         let (header, rows) = if yaml {
             yaml_rows(file, kind)?
         } else {

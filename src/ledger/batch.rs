@@ -1,11 +1,30 @@
-//! Identities seen in one batch of writes (an import): which customer, vendor or transaction a
-//! batch has met already, at which line and with which values. Kept in a temporary table of the
-//! connection (SQLite's temporary store, on disk beyond its page cache), so memory stays flat
-//! however many rows a batch has; it is emptied when a batch begins.
+//! Identities seen in one batch of writes (an import): which customer or vendor a batch has met
+//! already, at which line and with which values. Kept in a scratch database on disk (a temporary
+//! file attached to the connection while the batch lasts, with a small page cache of its own), so
+//! memory stays flat however many rows a batch has: the connection's own temporary store is in
+//! memory.
 
 use rusqlite::{OptionalExtension, params};
 
-use super::{Ledger, Res, Side, Transaction};
+use super::{Ledger, LedgerError, Res, Side, Transaction};
+
+/// A batch's scratch database: detached (and its file removed) when dropped.
+pub struct IdentityBatch<'l> {
+    ledger: &'l Ledger,
+    _file: tempfile::NamedTempFile,
+}
+
+impl Drop for IdentityBatch<'_> {
+    fn drop(&mut self) {
+        // Outside a transaction (the batch's has ended); a failure leaves only the scratch file,
+        // which the guard removes anyway.
+        let _ = self
+            .ledger
+            .store
+            .conn()
+            .execute_batch("DETACH DATABASE batch");
+    }
+}
 
 /// What a batch knew of an identity before it was noted again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,28 +76,48 @@ impl Ledger {
         Ok(Some(PostedDocument { transaction, run }))
     }
 
-    /// Begins a batch: forgets the identities of any earlier one.
-    pub fn begin_identity_batch(&self) -> Res<()> {
-        self.store
-            .conn()
-            .execute_batch(
-                "CREATE TEMP TABLE IF NOT EXISTS batch_identities (
-                     kind         TEXT NOT NULL,
-                     key          TEXT NOT NULL,
-                     line         INTEGER NOT NULL,
-                     fingerprint  INTEGER NOT NULL,
-                     PRIMARY KEY (kind, key)
-                 ) WITHOUT ROWID;
-                 DELETE FROM temp.batch_identities;",
-            )
-            .map_err(|e| self.sql_err(e))
+    /// Begins a batch, outside a transaction (SQLite attaches a database only there): its
+    /// scratch database lasts until the returned guard is dropped, after the batch's transaction
+    /// ended.
+    pub fn begin_identity_batch(&self) -> Res<IdentityBatch<'_>> {
+        debug_assert!(
+            !self.store.in_transaction(),
+            "attached inside a transaction"
+        );
+        let file = tempfile::Builder::new()
+            .prefix("reimburse-batch-")
+            .tempfile()
+            .map_err(|e| LedgerError::Invalid(format!("cannot create a scratch file: {e}")))?;
+        let conn = self.store.conn();
+        conn.execute(
+            "ATTACH DATABASE ?1 AS batch",
+            [file.path().to_string_lossy()],
+        )
+        .map_err(|e| self.sql_err(e))?;
+        let batch = IdentityBatch {
+            ledger: self,
+            _file: file,
+        };
+        conn.execute_batch(
+            "PRAGMA batch.journal_mode = OFF; PRAGMA batch.synchronous = OFF;
+             PRAGMA batch.cache_size = -2048;
+             CREATE TABLE batch.identities (
+                 kind         TEXT NOT NULL,
+                 key          TEXT NOT NULL,
+                 line         INTEGER NOT NULL,
+                 fingerprint  INTEGER NOT NULL,
+                 PRIMARY KEY (kind, key)
+             ) WITHOUT ROWID;",
+        )
+        .map_err(|e| self.sql_err(e))?;
+        Ok(batch)
     }
 
     /// The line where the batch met `key` of `kind`, if it did.
     pub fn identity_line(&self, kind: &str, key: &str) -> Res<Option<u64>> {
         self.store
             .conn()
-            .prepare_cached("SELECT line FROM temp.batch_identities WHERE kind = ?1 AND key = ?2")
+            .prepare_cached("SELECT line FROM batch.identities WHERE kind = ?1 AND key = ?2")
             .and_then(|mut s| {
                 s.query_row(params![kind, key], |r| r.get::<_, i64>(0))
                     .optional()
@@ -104,7 +143,7 @@ impl Ledger {
         // One statement for an identity met the first time (the common case).
         let inserted = conn
             .prepare_cached(
-                "INSERT OR IGNORE INTO temp.batch_identities(kind, key, line, fingerprint)
+                "INSERT OR IGNORE INTO batch.identities(kind, key, line, fingerprint)
                  VALUES (?1, ?2, ?3, ?4)",
             )
             .and_then(|mut s| s.execute(params![kind, key, line_value, fingerprint]))
@@ -114,7 +153,7 @@ impl Ledger {
         }
         let (first, known): (i64, i64) = conn
             .prepare_cached(
-                "SELECT line, fingerprint FROM temp.batch_identities WHERE kind = ?1 AND key = ?2",
+                "SELECT line, fingerprint FROM batch.identities WHERE kind = ?1 AND key = ?2",
             )
             .and_then(|mut s| s.query_row(params![kind, key], |r| Ok((r.get(0)?, r.get(1)?))))
             .map_err(sql)?;
@@ -137,7 +176,7 @@ mod tests {
             crate::sample_company().unwrap().params,
         )
         .unwrap();
-        l.begin_identity_batch().unwrap();
+        let batch = l.begin_identity_batch().unwrap();
         assert_eq!(l.note_identity("customer", "C-1", 2, 7).unwrap(), None);
         let again = l.note_identity("customer", "C-1", 5, 7).unwrap().unwrap();
         assert_eq!((again.line, again.same), (2, true));
@@ -145,7 +184,8 @@ mod tests {
         assert_eq!((other.line, other.same), (2, false));
         // Another kind is another identity; a new batch forgets.
         assert_eq!(l.note_identity("vendor", "C-1", 9, 1).unwrap(), None);
-        l.begin_identity_batch().unwrap();
+        drop(batch);
+        let _batch = l.begin_identity_batch().unwrap();
         assert_eq!(l.note_identity("customer", "C-1", 3, 8).unwrap(), None);
     }
 }

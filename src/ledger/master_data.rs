@@ -345,32 +345,32 @@ impl Ledger {
 
     /// The checks every customer passes before it is written.
     pub(super) fn check_customer_fields(&self, c: &Customer) -> Res<()> {
-        self.currency(&c.currency)?;
-        if c.account.trim().is_empty() || c.name.trim().is_empty() {
-            return Err(LedgerError::Invalid(
-                "a customer needs an account and a name".into(),
-            ));
-        }
-        if c.group.trim().is_empty() {
-            return Err(LedgerError::Invalid(
-                "a customer group must not be empty".into(),
-            ));
-        }
-        Ok(())
+        self.check_party(Side::Customer, [&c.account, &c.name, &c.group], &c.currency)
     }
 
     /// The checks every vendor passes before it is written.
     pub(super) fn check_vendor_fields(&self, v: &Vendor) -> Res<()> {
-        self.currency(&v.currency)?;
-        if v.account.trim().is_empty() || v.name.trim().is_empty() {
-            return Err(LedgerError::Invalid(
-                "a vendor needs an account and a name".into(),
-            ));
+        self.check_party(Side::Vendor, [&v.account, &v.name, &v.group], &v.currency)
+    }
+
+    /// A customer's or vendor's currency is the company's; account, name and group are not empty.
+    fn check_party(
+        &self,
+        party: Side,
+        [account, name, group]: [&str; 3],
+        currency: &str,
+    ) -> Res<()> {
+        self.currency(currency)?;
+        let who = party.name();
+        if account.trim().is_empty() || name.trim().is_empty() {
+            return Err(LedgerError::Invalid(format!(
+                "a {who} needs an account and a name"
+            )));
         }
-        if v.group.trim().is_empty() {
-            return Err(LedgerError::Invalid(
-                "a vendor group must not be empty".into(),
-            ));
+        if group.trim().is_empty() {
+            return Err(LedgerError::Invalid(format!(
+                "a {who} group must not be empty"
+            )));
         }
         Ok(())
     }

@@ -29,7 +29,7 @@ mod batch;
 mod master_data;
 mod numbers;
 
-pub use batch::{PostedDocument, SeenIdentity};
+pub use batch::{IdentityBatch, PostedDocument, SeenIdentity};
 pub use master_data::{
     ChangeFilter, ChangeKind, ChangeOrigin, FieldChange, MasterDataChange, current_user,
     customer_changes, vendor_changes,
