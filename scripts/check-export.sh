@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Checks `reimburse export` with the tools auditors trust: hledger and beancount.
 #
-# Builds the demo company (examples/contoso) in a temporary folder, runs a reimbursement and a
-# payment, exports the books in both formats, and requires that
+# Builds the demo company (examples/contoso) in a temporary folder, imports next month's files,
+# runs a reimbursement and a payment, exports the books in both formats, and requires that
 #   - `hledger check --strict ordereddates` and `bean-check` accept the exports (balanced
 #     transactions, valid and declared account names, declared commodities, dates in order);
 #   - the balances each tool computes, per general-ledger account (the sub-ledger accounts summed
@@ -53,7 +53,7 @@ bean_check() {
 }
 stage "tools: $(hledger --version | head -1); beancount $(python3 -c 'import beancount; print(beancount.__version__)')"
 
-# ----- the demo company after a reimbursement run and a payment run -----
+# ----- the demo company after an import, a reimbursement run and a payment run -----
 (cd "$root" && cargo build -q --locked)
 bin=${CARGO_TARGET_DIR:-$root/target}/debug/reimburse
 work=$(mktemp -d)
@@ -62,6 +62,10 @@ sed -e 's#^database:.*#database: contoso.db#' -e "s#^rules:.*#rules: $root/rules
     "$root/examples/contoso/company.yaml" >"$work/company.yaml"
 r() { "$bin" --company "$work/company.yaml" "$@"; }
 r init --fixture "$root/examples/contoso/ledger.yaml" >/dev/null
+# Next month's data imported (new customers, invoices, payments, one applied to its invoice).
+month="$root/examples/contoso/next-month"
+r import --customers "$month/customers.csv" --vendors "$month/vendors.csv" \
+    --transactions "$month/transactions.csv" | tail -1
 r run --date 2026-11-30 | tail -1
 r pay --date 2026-12-01 | tail -1
 r export --format ledger -o "$work/books.journal"
