@@ -41,13 +41,20 @@ impl Iban {
             .filter(|c| !c.is_whitespace())
             .collect::<String>()
             .to_ascii_uppercase();
-        match compact.parse::<iban::Iban>() {
-            Ok(iban) => Ok(Iban(iban.electronic_str().to_string())),
-            Err(e) => Err(BankError::Iban {
-                text: text.to_string(),
-                reason: e.to_string(),
-            }),
-        }
+        let reason = match compact.parse::<iban::Iban>() {
+            Ok(iban) => return Ok(Iban(iban.electronic_str().to_string())),
+            Err(iban::ParseIbanError::InvalidBaseIban {
+                source: iban::ParseBaseIbanError::InvalidChecksum,
+            }) => "its check digits do not match: a digit is wrong or two are swapped".to_string(),
+            Err(iban::ParseIbanError::InvalidBaseIban { .. }) => {
+                "2 letters, 2 check digits, then up to 30 letters and digits".to_string()
+            }
+            Err(e) => e.to_string(),
+        };
+        Err(BankError::Iban {
+            text: text.to_string(),
+            reason,
+        })
     }
 
     /// An IBAN read back from the database, where only checked ones are written.

@@ -227,6 +227,15 @@ fn a_fixture_yaml_file_imports_its_sections() {
     assert_eq!(counts(&report, "customers"), (1, 0, 0));
     assert_eq!(counts(&report, "transactions"), (1, 0, 0));
     assert_eq!(c.customer_balance("C-200", "USD"), "-75.10");
+    // A whole fixture ledger gives its customers and vendors; its settlements would be lost
+    // beside its transactions, so those are refused.
+    let ledger = common::contoso_ledger();
+    let ledger = ledger.to_str().unwrap();
+    let same = c.json(&["import", "--json", "--customers", ledger, "--vendors", ledger]);
+    assert_eq!(counts(&same, "customers"), (0, 0, 20));
+    assert_eq!(counts(&same, "vendors"), (0, 0, 6));
+    let err = refused(&c, &["--transactions", ledger]);
+    assert!(err.contains("settle with `applies_to`"), "{err}");
 }
 
 /// Imports files that must be refused: exit code 1, every problem on standard error, nothing
@@ -279,7 +288,7 @@ fn bad_transactions_are_each_named_and_nothing_is_written() {
         ),
         (
             "C-001,2026-02-30,invoice,X1,10.00,,\n",
-            "t.csv:2: date: '2026-02-30' is not a date that exists (YYYY-MM-DD)",
+            "t.csv:2: date: 2026-02-30 is not a date that exists",
         ),
         (
             "C-404,2026-11-01,invoice,X1,10.00,,\n",
@@ -287,7 +296,7 @@ fn bad_transactions_are_each_named_and_nothing_is_written() {
         ),
         (
             "C-001,2026-11-01,invoice,X1,10.00,,\nC-001,2026-11-01,invoice,X1,12.00,,\n",
-            "t.csv:3: document: the same document X1 of customer C-001 is earlier in this import (voucher OPN-000032) with amount 10.00 (this row: 12.00)",
+            "t.csv:3: document: the same document X1 of customer C-001 is earlier in this import with amount 10.00 (this row: 12.00)",
         ),
         (
             "C-001,2026-11-01,payment,X1,-10.00,,INV-1001\n",
@@ -378,7 +387,7 @@ fn bad_customer_and_vendor_files_are_refused() {
     let err = customers("account,name,currency\nC-9,Nine,USD\nC-9,Nine Ltd,USD\n");
     assert!(
         err.contains(
-            "c.csv:3: the same customer C-9 is earlier in this import (line 2) with other values"
+            "c.csv:3: account: the same customer C-9 is earlier in this import (line 2) with other values"
         ),
         "{err}"
     );
@@ -595,4 +604,45 @@ fn a_file_that_is_not_a_regular_file_is_refused_without_waiting() {
     let missing = c.path("missing.csv");
     let err = refused(&c, &["--transactions", missing.to_str().unwrap()]);
     assert!(err.contains("missing.csv: cannot read"), "{err}");
+}
+
+#[test]
+fn the_readme_month_imported_again_after_runs_changes_nothing() {
+    // The README's order: the quick start's run, the import, a run, the same files again.
+    let c = Company::contoso();
+    c.run_json(&[]);
+    import_json(&c, &demo_files());
+    c.run_json(&[]);
+    let before = c.snapshot();
+    let again = import_json(&c, &demo_files());
+    assert_eq!(counts(&again, "customers"), (0, 0, 4));
+    c.assert_unchanged(&before, "the month's files again after two runs");
+    // The links the runs made to one-time vendors are kept.
+    assert_eq!(
+        c.query("SELECT vendor_account LIKE 'OTV-%' FROM customers WHERE account IN ('C-002', 'C-021', 'C-022') ORDER BY account"),
+        [["1"], ["1"], ["1"]]
+    );
+}
+
+#[test]
+fn dates_and_amounts_say_which_rule_they_break() {
+    let c = Company::contoso();
+    let err = transactions(
+        &c,
+        "C-001,2026-2-3,invoice,X1,10.00,,\nC-001,2026-11-01,invoice,X2,99999999999999999999.00,,\n",
+    );
+    assert!(
+        err.contains("t.csv:2: date: '2026-2-3' is not a date written YYYY-MM-DD"),
+        "{err}"
+    );
+    assert!(
+        err.contains("t.csv:3: amount: 99999999999999999999.00 USD is too large"),
+        "{err}"
+    );
+    let file = c.write(
+        "c.csv",
+        "account,name,currency,iban\nC-9,Nine,USD,DE44500105175407324932\n",
+    );
+    let err = refused(&c, &["--customers", file.to_str().unwrap()]);
+    assert!(err.contains("its check digits do not match"), "{err}");
 }

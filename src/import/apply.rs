@@ -101,7 +101,7 @@ impl<'l> Applier<'l> {
                 self.problems.push(Problem::new(
                     file,
                     place,
-                    None,
+                    Some("account"),
                     format!(
                         "the same {} is earlier in this import ({earlier}) with other values",
                         identity.label
@@ -251,11 +251,10 @@ impl<'l> Applier<'l> {
             return Ok(());
         };
         let currency = row.currency.clone().unwrap_or(customer.currency);
-        let amount = match self
-            .ledger
-            .currency(&currency)
-            .and_then(|c| Ok(c.check(row.amount)?))
-        {
+        let amount = match self.ledger.currency(&currency).and_then(|c| {
+            c.to_minor(row.amount)?;
+            Ok(c.check(row.amount)?)
+        }) {
             Ok(a) => a,
             Err(e) => {
                 self.problems
@@ -338,10 +337,9 @@ impl<'l> Applier<'l> {
         }
         let message = if posted.run.is_some() && posted.run == self.ledger.run_id() {
             format!(
-                "the same document {} of customer {} is earlier in this import (voucher {}) with {}",
+                "the same document {} of customer {} is earlier in this import with {}",
                 row.document,
                 row.customer,
-                t.voucher,
                 differences.join(", ")
             )
         } else {

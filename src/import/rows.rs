@@ -333,20 +333,23 @@ impl<'a> Cells<'a> {
         if text.is_empty() {
             return None;
         }
-        let parsed = NaiveDate::parse_from_str(&text, "%Y-%m-%d")
-            .ok()
-            .filter(|_| text.len() == 10);
-        match parsed {
+        let shaped = text.len() == 10
+            && text.bytes().enumerate().all(|(i, b)| match i {
+                4 | 7 => b == b'-',
+                _ => b.is_ascii_digit(),
+            });
+        if !shaped {
+            self.problem(column, format!("'{text}' is not a date written YYYY-MM-DD"));
+            return None;
+        }
+        match NaiveDate::parse_from_str(&text, "%Y-%m-%d").ok() {
             Some(d) if YEARS.contains(&d.year()) => Some(d),
             Some(_) => {
                 self.problem(column, format!("{text} is outside the years 1900 to 9999"));
                 None
             }
             None => {
-                self.problem(
-                    column,
-                    format!("'{text}' is not a date that exists (YYYY-MM-DD)"),
-                );
+                self.problem(column, format!("{text} is not a date that exists"));
                 None
             }
         }
