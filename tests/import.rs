@@ -231,7 +231,14 @@ fn a_fixture_yaml_file_imports_its_sections() {
     // beside its transactions, so those are refused.
     let ledger = common::contoso_ledger();
     let ledger = ledger.to_str().unwrap();
-    let same = c.json(&["import", "--json", "--customers", ledger, "--vendors", ledger]);
+    let same = c.json(&[
+        "import",
+        "--json",
+        "--customers",
+        ledger,
+        "--vendors",
+        ledger,
+    ]);
     assert_eq!(counts(&same, "customers"), (0, 0, 20));
     assert_eq!(counts(&same, "vendors"), (0, 0, 6));
     let err = refused(&c, &["--transactions", ledger]);
@@ -645,4 +652,32 @@ fn dates_and_amounts_say_which_rule_they_break() {
     );
     let err = refused(&c, &["--customers", file.to_str().unwrap()]);
     assert!(err.contains("its check digits do not match"), "{err}");
+}
+
+#[test]
+fn a_refused_import_with_json_lists_its_problems_as_json() {
+    let c = Company::contoso();
+    let file = c.write(
+        "c.csv",
+        "account,name,currency\nC-9,,USD\nC-001,Northwind Traders,EUR\n",
+    );
+    let out = c.run(&["import", "--json", "--customers", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("JSON on standard output");
+    assert_eq!(doc["refused"], true);
+    let problem = &doc["problems"]["listed"][0];
+    assert_eq!(problem["column"], "name");
+    assert_eq!(problem["place"]["line"], 2);
+    assert_eq!(problem["message"], "required, but empty");
+    // Alone, the currency change is imported, with a warning.
+    let file = c.write(
+        "c.csv",
+        "account,name,currency\nC-001,Northwind Traders,EUR\n",
+    );
+    let report = c.json(&["import", "--json", "--customers", file.to_str().unwrap()]);
+    let warning = report["warnings"][0]["message"].as_str().unwrap();
+    assert!(
+        warning.starts_with("the customer's currency changes from USD to EUR"),
+        "{warning}"
+    );
 }

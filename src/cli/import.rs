@@ -78,6 +78,11 @@ pub fn import(ledger: &Ledger, args: &ImportArgs, out: &mut dyn Write) -> Result
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
+    // With --json the problems of a refused import are a JSON document too (and the error).
+    if let (true, Err(import::ImportError::Rejected { problems })) = (args.json, &result) {
+        serde_json::to_writer_pretty(&mut *out, &json!({ "refused": true, "problems": problems }))?;
+        writeln!(out)?;
+    }
     let report = result?;
     if args.json {
         serde_json::to_writer_pretty(&mut *out, &report)?;

@@ -171,6 +171,21 @@ impl<'l> Applier<'l> {
         self.ledger.set_origin_line(place.number());
         let stored = self.ledger.customer(&row.account)?;
         let customer = row.customer(stored.as_ref());
+        if let Some(old) = stored
+            .as_ref()
+            .filter(|old| old.currency != customer.currency)
+        {
+            self.report.warnings.push(Problem::new(
+                file,
+                place,
+                Some("currency"),
+                format!(
+                    "the customer's currency changes from {} to {}: transactions already \
+                     posted stay in their currency, and so do their reimbursements",
+                    old.currency, customer.currency
+                ),
+            ));
+        }
         let linked_before = stored.as_ref().and_then(|c| c.vendor_account.as_ref());
         if let Field::Set(v) = &row.vendor_account
             && linked_before != Some(v)
