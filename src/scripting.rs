@@ -24,8 +24,8 @@ use rust_decimal::Decimal;
 
 use crate::bank::{Bic, Iban};
 use crate::ledger::{
-    AheadReads, Balance, Customer, Ledger, LedgerError, LineDraft, NewVendor, PostedVoucher, Side,
-    Target, Transaction, TrialBalanceRow, Vendor, VoucherDraft,
+    AheadReads, Balance, CUSTOMER_FIELDS, Customer, Ledger, LedgerError, LineDraft, NewVendor,
+    PostedVoucher, Side, Target, Transaction, TrialBalanceRow, VENDOR_FIELDS, Vendor, VoucherDraft,
 };
 use crate::parameters::{Parameters, ScriptLimits};
 
@@ -1788,34 +1788,6 @@ fn register_functions(api: &mut Api, session: &Rc<Session>) {
 /// The functions that read nothing but their arguments, the company parameters and the posting
 /// date (and `skip`, which only stops a hook): the same in a session's engine and in a
 /// [`Detached`] one.
-/// The fields of a customer a script may give (`create_customer`, `update_customer`).
-const CUSTOMER_FIELDS: &[&str] = &[
-    "account",
-    "name",
-    "currency",
-    "group",
-    "vendor_account",
-    "payment_hold",
-    "address",
-    "tax_id",
-    "iban",
-    "bic",
-];
-
-/// The fields of a vendor a script may change (`update_vendor`).
-const VENDOR_FIELDS: &[&str] = &[
-    "name",
-    "currency",
-    "group",
-    "blocked",
-    "address",
-    "tax_id",
-    "iban",
-    "bic",
-    "payment_terms",
-    "method_of_payment",
-];
-
 /// Applies the fields of `m` to a customer (a key left out keeps its value, `()` clears it).
 fn apply_customer_fields(m: &MapArgs, c: &mut Customer) -> RhaiResult<()> {
     m.update_required("name", &mut c.name)?;
@@ -1864,7 +1836,7 @@ fn register_master_data(api: &mut Api, session: &Rc<Session>) {
     api.add("create_customer", &["fields: Map"], "Customer",
         "Creates a customer. Fields: account, name and currency (required); group (default DEFAULT), vendor_account, payment_hold (bool), address, tax_id, iban, bic (checked). Recorded in the trail of master-data changes (`reimburse changes`).",
         move |fields: Map| -> RhaiResult<Customer> {
-            let m = MapArgs::new("create_customer", &fields, CUSTOMER_FIELDS)?;
+            let m = MapArgs::new("create_customer", &fields, &CUSTOMER_FIELDS)?;
             let mut c = Customer {
                 account: m.required("account")?,
                 name: m.required("name")?,
@@ -1895,7 +1867,7 @@ fn register_master_data(api: &mut Api, session: &Rc<Session>) {
     api.add("update_vendor", &["account: String", "fields: Map"], "Vendor",
         "Changes a vendor's fields: name, currency, group, blocked, address, tax_id, iban, bic, payment_terms, method_of_payment. A field left out keeps its value; `()` clears an optional one. Each change is recorded in the trail of master-data changes.",
         move |account: &str, fields: Map| -> RhaiResult<Vendor> {
-            let m = MapArgs::new("update_vendor", &fields, VENDOR_FIELDS)?;
+            let m = MapArgs::new("update_vendor", &fields, &VENDOR_FIELDS[1..])?;
             let mut v = s.ledger.require_vendor(account).map_err(ledger_error)?;
             apply_vendor_fields(&m, &mut v)?;
             s.ledger.update_vendor(&v).map_err(ledger_error)?;

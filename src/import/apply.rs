@@ -5,9 +5,9 @@
 
 use std::path::Path;
 
+use super::ImportReport;
 use super::problems::{Place, Problem, Problems};
 use super::rows::{CustomerRow, Field, TransactionRow, VendorRow, fingerprint};
-use super::{Counts, ImportReport};
 use crate::ledger::{
     Customer, Ledger, LedgerError, LineDraft, PostedDocument, Side, Target, VoucherDraft,
 };
@@ -26,24 +26,6 @@ pub struct Pending {
 
 /// The batch's kind of identity for customer rows that were refused (their transactions say so).
 const REFUSED_CUSTOMER: &str = "refused customer";
-
-/// What identifies a row within an import.
-struct Identity {
-    kind: &'static str,
-    key: String,
-    /// For people: `customer C-1`, `transaction INV-1 of customer C-1`.
-    label: String,
-}
-
-impl Identity {
-    fn party(kind: &'static str, account: &str) -> Identity {
-        Identity {
-            kind,
-            key: account.to_string(),
-            label: format!("{kind} {account}"),
-        }
-    }
-}
 
 /// The import's state while rows are applied.
 pub struct Applier<'l> {
@@ -77,25 +59,28 @@ impl<'l> Applier<'l> {
         }
     }
 
-    /// Notes the row's identity for this import; `false` (with a problem) when the import had it
-    /// already with other values, or when it is a repeat to skip (counted unchanged).
+    /// Notes a customer's or vendor's account for this import; `false` (with a problem) when the
+    /// import had it already with other values, or when it is a repeat to skip (counted
+    /// unchanged).
     fn first_time(
         &mut self,
-        file: &Path,
-        place: &Place,
-        identity: &Identity,
+        (file, place): (&Path, &Place),
+        party: Side,
+        account: &str,
         print: u64,
     ) -> Result<bool, LedgerError> {
         let line = place.number().unwrap_or_default();
         match self
             .ledger
-            .note_identity(identity.kind, &identity.key, line, print)?
+            .note_identity(party.name(), account, line, print)?
         {
             None => Ok(true),
             Some(seen) if seen.same => Ok(false),
             Some(seen) => {
                 let earlier = match place {
-                    Place::Entry(_) => format!("entry {}", seen.line.saturating_sub(1)),
+                    Place::Entry { section, .. } => {
+                        format!("{section}[{}]", seen.line.saturating_sub(1))
+                    }
                     _ => format!("line {}", seen.line),
                 };
                 self.problems.push(Problem::new(
@@ -103,8 +88,9 @@ impl<'l> Applier<'l> {
                     place,
                     Some("account"),
                     format!(
-                        "the same {} is earlier in this import ({earlier}) with other values",
-                        identity.label
+                        "the same {} {account} is earlier in this import ({earlier}) with other \
+                         values",
+                        party.name()
                     ),
                 ));
                 Ok(false)
@@ -119,12 +105,7 @@ impl<'l> Applier<'l> {
         place: &Place,
         row: &VendorRow,
     ) -> Result<(), LedgerError> {
-        if !self.first_time(
-            file,
-            place,
-            &Identity::party("vendor", &row.account),
-            fingerprint(row),
-        )? {
+        if !self.first_time((file, place), Side::Vendor, &row.account, fingerprint(row))? {
             self.report.vendors.unchanged += 1;
             return Ok(());
         }
@@ -132,20 +113,11 @@ impl<'l> Applier<'l> {
         let stored = self.ledger.vendor(&row.account)?;
         let vendor = row.vendor(stored.as_ref());
         let result = match &stored {
-            None => self
-                .ledger
-                .insert_vendor(&vendor)
-                .map(|()| &mut self.report.vendors.new),
-            Some(_) => self.ledger.update_vendor(&vendor).map(|changes| {
-                if changes.is_empty() {
-                    &mut self.report.vendors.unchanged
-                } else {
-                    &mut self.report.vendors.changed
-                }
-            }),
+            None => self.ledger.insert_vendor(&vendor).map(|()| None),
+            Some(_) => self.ledger.update_vendor(&vendor).map(Some),
         };
         match result {
-            Ok(count) => *count += 1,
+            Ok(changes) => self.report.vendors.add(changes.as_deref()),
             Err(e) => self.problems.push(ledger_problem(file, place, None, e)),
         }
         Ok(())
@@ -160,9 +132,9 @@ impl<'l> Applier<'l> {
         row: &CustomerRow,
     ) -> Result<(), LedgerError> {
         if !self.first_time(
-            file,
-            place,
-            &Identity::party("customer", &row.account),
+            (file, place),
+            Side::Customer,
+            &row.account,
             fingerprint(row),
         )? {
             self.report.customers.unchanged += 1;
@@ -201,20 +173,11 @@ impl<'l> Applier<'l> {
             ));
         }
         let result = match &stored {
-            None => self
-                .ledger
-                .create_customer(&customer)
-                .map(|()| &mut self.report.customers.new),
-            Some(_) => self.ledger.update_customer(&customer).map(|changes| {
-                if changes.is_empty() {
-                    &mut self.report.customers.unchanged
-                } else {
-                    &mut self.report.customers.changed
-                }
-            }),
+            None => self.ledger.create_customer(&customer).map(|()| None),
+            Some(_) => self.ledger.update_customer(&customer).map(Some),
         };
         match result {
-            Ok(count) => *count += 1,
+            Ok(changes) => self.report.customers.add(changes.as_deref()),
             Err(e) => {
                 self.problems.push(ledger_problem(file, place, None, e));
                 self.refused_customer(place, &row.account)?;
@@ -475,12 +438,5 @@ impl<'l> Applier<'l> {
             self.settle(&p, true)?;
         }
         Ok(())
-    }
-}
-
-impl Counts {
-    /// True when nothing was new or changed.
-    pub fn untouched(&self) -> bool {
-        self.new == 0 && self.changed == 0
     }
 }

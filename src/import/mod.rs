@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::ledger::{ChangeOrigin, Ledger, LedgerError};
+use crate::ledger::{ChangeOrigin, FieldChange, Ledger, LedgerError};
 use crate::process::{self, RunStart};
 use crate::store::StoreError;
 use apply::Applier;
@@ -87,6 +87,23 @@ pub struct ImportReport {
     pub run: Option<i64>,
     /// True for a dry run: nothing was written.
     pub dry_run: bool,
+}
+
+impl Counts {
+    /// Counts a row applied: created (`None`), or updated with these field changes (none:
+    /// unchanged).
+    pub fn add(&mut self, changes: Option<&[FieldChange]>) {
+        match changes {
+            None => self.new += 1,
+            Some([]) => self.unchanged += 1,
+            Some(_) => self.changed += 1,
+        }
+    }
+
+    /// True when nothing was new or changed.
+    pub fn untouched(&self) -> bool {
+        self.new == 0 && self.changed == 0
+    }
 }
 
 impl ImportReport {

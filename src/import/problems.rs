@@ -18,7 +18,12 @@ pub enum Place {
     /// A line of a CSV file (1 is the header).
     Line(u64),
     /// An entry of a YAML section, e.g. `customers[3]`.
-    Entry(String),
+    Entry {
+        /// The section (`customers`, `vendors`, `transactions`).
+        section: &'static str,
+        /// The entry's index in it, from 0.
+        index: u64,
+    },
 }
 
 impl Place {
@@ -28,10 +33,7 @@ impl Place {
         match self {
             Place::File => None,
             Place::Line(n) => Some(*n),
-            Place::Entry(e) => e
-                .rsplit_once('[')
-                .and_then(|(_, rest)| rest.trim_end_matches(']').parse::<u64>().ok())
-                .map(|i| i + 1),
+            Place::Entry { index, .. } => Some(index + 1),
         }
     }
 }
@@ -72,7 +74,7 @@ impl fmt::Display for Problem {
         match &self.place {
             Place::File => {}
             Place::Line(n) => write!(f, ":{n}")?,
-            Place::Entry(e) => write!(f, ": {e}")?,
+            Place::Entry { section, index } => write!(f, ": {section}[{index}]")?,
         }
         if let Some(column) = &self.column {
             write!(f, ": {column}")?;
@@ -138,7 +140,10 @@ mod tests {
         assert_eq!(p.to_string(), "c.csv:3: currency: unknown currency 'XXX'");
         let e = Problem::new(
             Path::new("l.yaml"),
-            &Place::Entry("customers[2]".into()),
+            &Place::Entry {
+                section: "customers",
+                index: 2,
+            },
             None,
             "x",
         );

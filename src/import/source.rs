@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use super::problems::{Place, Problem};
 use crate::fixtures::{Fixture, FixtureCustomer, FixtureTransaction, FixtureVendor};
+use crate::ledger::{CUSTOMER_FIELDS, VENDOR_FIELDS};
 
 /// What a file holds: its columns, required and optional.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,7 +26,8 @@ impl Kind {
     /// The columns a file of this kind must have.
     pub fn required(self) -> &'static [&'static str] {
         match self {
-            Kind::Customers | Kind::Vendors => &["account", "name", "currency"],
+            Kind::Customers => &CUSTOMER_FIELDS[..3],
+            Kind::Vendors => &VENDOR_FIELDS[..3],
             Kind::Transactions => &["customer", "date", "type", "document", "amount"],
         }
     }
@@ -33,25 +35,8 @@ impl Kind {
     /// The columns a file of this kind may have besides.
     pub fn optional(self) -> &'static [&'static str] {
         match self {
-            Kind::Customers => &[
-                "group",
-                "vendor_account",
-                "payment_hold",
-                "address",
-                "tax_id",
-                "iban",
-                "bic",
-            ],
-            Kind::Vendors => &[
-                "group",
-                "blocked",
-                "address",
-                "tax_id",
-                "iban",
-                "bic",
-                "payment_terms",
-                "method_of_payment",
-            ],
+            Kind::Customers => &CUSTOMER_FIELDS[3..],
+            Kind::Vendors => &VENDOR_FIELDS[3..],
             Kind::Transactions => &["currency", "applies_to"],
         }
     }
@@ -326,7 +311,10 @@ fn yaml_rows(file: &Path, kind: Kind) -> Result<(Header, Rows), Refused> {
     };
     let mut records = Vec::new();
     let mut problems = Vec::new();
-    let place = |i: usize| Place::Entry(format!("{}[{i}]", kind.section()));
+    let place = |i: usize| Place::Entry {
+        section: kind.section(),
+        index: i as u64,
+    };
     match kind {
         Kind::Customers => {
             for (i, c) in fixture.customers.iter().enumerate() {

@@ -14,6 +14,37 @@ use serde::Serialize;
 use super::{Customer, Ledger, LedgerError, Res, Side, Vendor};
 use crate::bank::{Bic, Iban};
 
+/// The fields of a customer, by the names imports and scripts give them: the account, name and
+/// currency first (what a new one needs), then the optional ones.
+pub const CUSTOMER_FIELDS: [&str; 10] = [
+    "account",
+    "name",
+    "currency",
+    "group",
+    "vendor_account",
+    "payment_hold",
+    "address",
+    "tax_id",
+    "iban",
+    "bic",
+];
+
+/// The fields of a vendor that imports and scripts give, in the same order as
+/// [`CUSTOMER_FIELDS`] (one-time vendors' `one_time` and `created_for` are the runs' own).
+pub const VENDOR_FIELDS: [&str; 11] = [
+    "account",
+    "name",
+    "currency",
+    "group",
+    "blocked",
+    "address",
+    "tax_id",
+    "iban",
+    "bic",
+    "payment_terms",
+    "method_of_payment",
+];
+
 /// Who changes master data and from where, for the audit trail.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChangeOrigin {

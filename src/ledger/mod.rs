@@ -31,8 +31,8 @@ mod numbers;
 
 pub use batch::{IdentityBatch, PostedDocument, SeenIdentity};
 pub use master_data::{
-    ChangeFilter, ChangeKind, ChangeOrigin, FieldChange, MasterDataChange, current_user,
-    customer_changes, vendor_changes,
+    CUSTOMER_FIELDS, ChangeFilter, ChangeKind, ChangeOrigin, FieldChange, MasterDataChange,
+    VENDOR_FIELDS, current_user, customer_changes, vendor_changes,
 };
 
 use crate::bank::{Bic, Iban};
