@@ -220,7 +220,7 @@ fn parse_account(text: &str) -> Result<String, String> {
 
 /// A date argument: `YYYY-MM-DD`, and a real day of the calendar.
 fn parse_date(text: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+    crate::dates::parse(text.trim())
         .map_err(|e| format!("expected a date as YYYY-MM-DD, e.g. 2026-11-30 ({e})"))
 }
 

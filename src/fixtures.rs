@@ -27,8 +27,10 @@ use crate::testing::{Expect, RunStep, Step};
 #[serde(deny_unknown_fields)]
 pub struct FixtureCustomer {
     /// Account number.
+    #[serde(deserialize_with = "crate::text::required")]
     pub account: String,
     /// Name.
+    #[serde(deserialize_with = "crate::text::required")]
     pub name: String,
     /// Postal address.
     #[serde(default)]
@@ -61,8 +63,10 @@ pub struct FixtureCustomer {
 #[serde(deny_unknown_fields)]
 pub struct FixtureVendor {
     /// Account number.
+    #[serde(deserialize_with = "crate::text::required")]
     pub account: String,
     /// Name.
+    #[serde(deserialize_with = "crate::text::required")]
     pub name: String,
     /// Postal address.
     #[serde(default)]
@@ -110,11 +114,13 @@ pub struct FixtureTransaction {
     #[serde(default)]
     pub vendor: Option<String>,
     /// Date.
+    #[serde(deserialize_with = "crate::dates::deserialize")]
     pub date: NaiveDate,
     /// Type: invoice, payment, credit_note, refund, interest, fee or adjustment.
-    #[serde(rename = "type")]
+    #[serde(rename = "type", deserialize_with = "crate::text::required")]
     pub kind: String,
     /// Document number.
+    #[serde(deserialize_with = "crate::text::required")]
     pub document: String,
     /// Signed amount: invoice +, payment and credit note − (for customers).
     #[serde(deserialize_with = "money::exact::deserialize")]
@@ -146,7 +152,7 @@ pub struct FixtureSettlement {
     #[serde(default, deserialize_with = "money::exact::deserialize_option")]
     pub amount: Option<Decimal>,
     /// Date (default: the later of the two transactions' dates).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::dates::deserialize_option")]
     pub date: Option<NaiveDate>,
 }
 

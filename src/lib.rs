@@ -9,6 +9,7 @@
 
 pub mod bank;
 pub mod cli;
+pub mod dates;
 pub mod export;
 pub mod fixtures;
 pub mod generate;
@@ -21,6 +22,7 @@ pub mod repl;
 pub mod scripting;
 pub mod store;
 pub mod testing;
+pub mod text;
 
 /// Any error of the library, as the command line reports it.
 #[derive(Debug, thiserror::Error)]

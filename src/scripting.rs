@@ -1415,8 +1415,7 @@ impl<'m> MapArgs<'m> {
 
 /// Parses a `YYYY-MM-DD` date from a script.
 pub fn parse_date(s: &str) -> RhaiResult<NaiveDate> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map_err(|_| runtime_error(format!("'{s}' is not a date (YYYY-MM-DD)")))
+    crate::dates::parse(s).map_err(|e| runtime_error(e.to_string()))
 }
 
 fn array<T: Variant + Clone>(items: Vec<T>) -> Array {

@@ -31,7 +31,7 @@ use crate::store::Store;
 #[serde(deny_unknown_fields)]
 pub struct RunStep {
     /// Posting date (default today).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::dates::deserialize_option")]
     pub date: Option<NaiveDate>,
     /// Only these customers.
     #[serde(default)]
@@ -55,7 +55,7 @@ pub struct RunStep {
 #[serde(deny_unknown_fields)]
 pub struct PayStep {
     /// Payment date (default today).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::dates::deserialize_option")]
     pub date: Option<NaiveDate>,
     /// Only this customer's reimbursements.
     #[serde(default)]

@@ -826,7 +826,7 @@ fn bad_command_lines() {
             &["run", "--date", "2026-13-01"],
             2,
             &[
-                "invalid value '2026-13-01' for '--date <DATE>': expected a date as YYYY-MM-DD, e.g. 2026-11-30 (input is out of range)",
+                "invalid value '2026-13-01' for '--date <DATE>': expected a date as YYYY-MM-DD, e.g. 2026-11-30 (2026-13-01 is not a date that exists)",
             ],
         ),
         case(
@@ -834,7 +834,7 @@ fn bad_command_lines() {
             &["run", "--date", "2026-02-30"],
             2,
             &[
-                "invalid value '2026-02-30' for '--date <DATE>': expected a date as YYYY-MM-DD, e.g. 2026-11-30 (input is out of range)",
+                "invalid value '2026-02-30' for '--date <DATE>': expected a date as YYYY-MM-DD, e.g. 2026-11-30 (2026-02-30 is not a date that exists)",
             ],
         ),
         case(
@@ -848,7 +848,7 @@ fn bad_command_lines() {
             &["pay", "--dry-run", "--date", "tomorrow"],
             2,
             &[
-                "invalid value 'tomorrow' for '--date <DATE>': expected a date as YYYY-MM-DD, e.g. 2026-11-30 (input contains invalid characters)",
+                "invalid value 'tomorrow' for '--date <DATE>': expected a date as YYYY-MM-DD, e.g. 2026-11-30 ('tomorrow' is not a date written YYYY-MM-DD)",
             ],
         ),
         case(

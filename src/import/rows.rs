@@ -6,7 +6,7 @@
 use std::hash::{Hash, Hasher};
 use std::path::Path;
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::problems::Problem;
@@ -15,14 +15,9 @@ use crate::bank::{BankError, Bic, Iban};
 use crate::ledger::{Customer, Vendor};
 use crate::parameters::Parameters;
 
-/// The longest account, document, group, currency or type accepted (characters).
-pub const MAX_KEY_CHARS: usize = 64;
-/// The longest name accepted (characters).
-pub const MAX_NAME_CHARS: usize = 200;
-/// The longest address, or other free text, accepted (characters).
-pub const MAX_TEXT_CHARS: usize = 500;
-/// The earliest and latest years of a date.
-pub const YEARS: std::ops::RangeInclusive<i32> = 1900..=9999;
+/// The longest texts accepted: the books' own limits ([`crate::text`]), which the ledger checks
+/// for every other path too.
+pub use crate::text::{MAX_KEY_CHARS, MAX_NAME_CHARS, MAX_TEXT_CHARS};
 
 /// An optional column of a row, as it changes what is stored.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -327,32 +322,15 @@ impl<'a> Cells<'a> {
         Some(code)
     }
 
-    /// A required date, `YYYY-MM-DD`, that exists, in [`YEARS`].
+    /// A required date, `YYYY-MM-DD`, that exists, in [`crate::dates::YEARS`] ([`crate::dates::parse`]).
     pub fn date(&mut self, column: &str) -> Option<NaiveDate> {
         let text = self.required(column, MAX_KEY_CHARS);
         if text.is_empty() {
             return None;
         }
-        let shaped = text.len() == 10
-            && text.bytes().enumerate().all(|(i, b)| match i {
-                4 | 7 => b == b'-',
-                _ => b.is_ascii_digit(),
-            });
-        if !shaped {
-            self.problem(column, format!("'{text}' is not a date written YYYY-MM-DD"));
-            return None;
-        }
-        match NaiveDate::parse_from_str(&text, "%Y-%m-%d").ok() {
-            Some(d) if YEARS.contains(&d.year()) => Some(d),
-            Some(_) => {
-                self.problem(column, format!("{text} is outside the years 1900 to 9999"));
-                None
-            }
-            None => {
-                self.problem(column, format!("{text} is not a date that exists"));
-                None
-            }
-        }
+        crate::dates::parse(&text)
+            .map_err(|e| self.problem(column, e))
+            .ok()
     }
 
     /// A required, non-zero amount: an optional sign, digits, `.` and decimals.

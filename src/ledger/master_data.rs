@@ -376,11 +376,13 @@ impl Ledger {
 
     /// The checks every customer passes before it is written.
     pub(super) fn check_customer_fields(&self, c: &Customer) -> Res<()> {
+        super::limits::check_customer(c)?;
         self.check_party(Side::Customer, [&c.account, &c.name, &c.group], &c.currency)
     }
 
     /// The checks every vendor passes before it is written.
     pub(super) fn check_vendor_fields(&self, v: &Vendor) -> Res<()> {
+        super::limits::check_vendor(v)?;
         self.check_party(Side::Vendor, [&v.account, &v.name, &v.group], &v.currency)
     }
 

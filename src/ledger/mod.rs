@@ -26,6 +26,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 mod batch;
+mod limits;
 mod master_data;
 mod numbers;
 
@@ -77,6 +78,12 @@ pub enum LedgerError {
     /// A database error.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A date outside the years of the books ([`crate::dates`]).
+    #[error(transparent)]
+    Date(#[from] crate::dates::DateError),
+    /// A text too long or holding a control character ([`crate::text`]).
+    #[error(transparent)]
+    Text(#[from] crate::text::TextError),
 }
 
 /// Which sub-ledger: accounts receivable (customers) or accounts payable (vendors).
@@ -513,6 +520,9 @@ fn transactions_sql(side: Side, filter: TxFilter) -> &'static str {
 /// YYYY-MM-DD, so text order is date order) when it is dated later: a settlement cannot come
 /// before what it settles (a reimbursement dated before the payment it gives back).
 fn not_before(side: Side, id: i64, txn_date: &str, on: &str) -> Res<()> {
+    // Stored dates are canonical `YYYY-MM-DD` in 1900..=9999 (`limits::book_date`): their text
+    // order is the order of the days.
+    debug_assert!(crate::dates::is_canonical(on), "{on}");
     if txn_date > on {
         return Err(LedgerError::Settlement(format!(
             "{} transaction #{id} is dated {txn_date}, after the settlement date {on} (a settlement cannot be dated before the transactions it settles)",
@@ -1672,6 +1682,7 @@ impl Ledger {
     /// customer and vendor exists (and no vendor is blocked), and the lines sum to zero in each
     /// currency.
     pub fn post_voucher(&self, draft: &VoucherDraft) -> Res<PostedVoucher> {
+        limits::check_voucher(draft)?;
         if draft.lines.len() < 2 {
             return Err(LedgerError::Invalid(
                 "a voucher needs at least two lines".into(),
@@ -1871,7 +1882,7 @@ impl Ledger {
     ) -> Res<Decimal> {
         let (a_account, a_currency, a_open, a_date) = self.open_state(side, first)?;
         let (b_account, b_currency, b_open, b_date) = self.open_state(side, second)?;
-        let on = date_text(date);
+        let on = limits::book_date(date)?;
         not_before(side, first, &a_date, &on)?;
         not_before(side, second, &b_date, &on)?;
         if a_account != b_account {
@@ -2074,12 +2085,13 @@ impl Ledger {
     /// account and currency, oldest first, until it is settled or nothing is left. Returns the
     /// amount settled.
     pub fn settle_against_open(&self, side: Side, id: i64, date: NaiveDate) -> Res<Decimal> {
+        let on = limits::book_date(date)?;
         let (account, currency, open, txn_date) = self.open_state(side, id)?;
         let c = self.currency(&currency)?;
         if open == 0 {
             return Ok(c.from_minor(0));
         }
-        not_before(side, id, &txn_date, &date_text(date))?;
+        not_before(side, id, &txn_date, &on)?;
         let others = self.open_rows(side, &account, &currency)?;
         Ok(c.from_minor(self.settle_with(side, &account, (id, open), &others, date)?))
     }
@@ -2122,8 +2134,8 @@ impl Ledger {
         date: NaiveDate,
     ) -> Res<Decimal> {
         let c = self.currency(currency)?;
+        let on = limits::book_date(date)?;
         let mut open = self.open_rows(side, account, currency)?;
-        let on = date_text(date);
         let mut settled = 0;
         for i in 0..open.len() {
             let (id, mut remaining) = (open[i].0, open[i].1);
