@@ -21,6 +21,9 @@ pub enum MoneyError {
     /// The text is not a decimal number.
     #[error("'{0}' is not a decimal amount")]
     NotANumber(String),
+    /// The number has more significant digits than a decimal holds: it would be rounded.
+    #[error("'{0}' has more digits than a decimal number can hold exactly (at most 28)")]
+    TooManyDigits(String),
     /// The amount has more decimals than its currency allows.
     #[error("{amount} has more decimals than {currency} allows ({decimals})")]
     TooPrecise {
@@ -152,15 +155,54 @@ impl fmt::Display for Currency {
 }
 
 /// Parses a decimal number exactly from its text (`"0.10"` is exactly 0.10, scale kept).
-/// Accepts an optional sign and plain or scientific notation; rejects anything else.
+/// Accepts an optional sign and plain or scientific notation; rejects anything else, and a
+/// number with more significant digits than a decimal holds ([`MoneyError::TooManyDigits`]:
+/// it would be rounded, `10.0000000000000000000000000004` to `10.000000000000000000000000000`).
 pub fn parse_decimal(text: &str) -> Result<Decimal, MoneyError> {
     let trimmed = text.trim();
-    let parsed = if trimmed.contains(['e', 'E']) {
+    let (mantissa, scientific) = match trimmed.find(['e', 'E']) {
+        Some(at) => (&trimmed[..at], true),
+        None => (trimmed, false),
+    };
+    let parsed = if scientific {
         Decimal::from_scientific(trimmed)
     } else {
         Decimal::from_str_exact(trimmed)
     };
-    parsed.map_err(|_| MoneyError::NotANumber(text.to_string()))
+    let shaped = !mantissa.is_empty()
+        && mantissa
+            .trim_start_matches(['-', '+'])
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b'.');
+    match parsed {
+        Ok(value) if digits_kept(mantissa, value) => Ok(value),
+        Ok(_) => Err(MoneyError::TooManyDigits(text.to_string())),
+        Err(_) if shaped && mantissa.bytes().filter(u8::is_ascii_digit).count() > 28 => {
+            Err(MoneyError::TooManyDigits(text.to_string()))
+        }
+        Err(_) => Err(MoneyError::NotANumber(text.to_string())),
+    }
+}
+
+/// True when `value` has exactly the significant digits written in `mantissa` (the text before
+/// any exponent): nothing was rounded away.
+pub fn digits_kept(mantissa: &str, value: Decimal) -> bool {
+    fn significant(digits: impl Iterator<Item = char>) -> String {
+        let all: String = digits.filter(char::is_ascii_digit).collect();
+        all.trim_start_matches('0')
+            .trim_end_matches('0')
+            .to_string()
+    }
+    let written = significant(mantissa.chars());
+    let kept = significant(
+        value
+            .normalize()
+            .mantissa()
+            .unsigned_abs()
+            .to_string()
+            .chars(),
+    );
+    written == kept
 }
 
 /// Serde support for exact decimals: deserializes a decimal from the *text* of a number or a string,
@@ -179,7 +221,10 @@ pub mod exact {
         }
 
         fn visit_str<E: de::Error>(self, v: &str) -> Result<Decimal, E> {
-            parse_decimal(v).map_err(|_| E::invalid_value(de::Unexpected::Str(v), &self))
+            parse_decimal(v).map_err(|e| match e {
+                MoneyError::TooManyDigits(_) => E::custom(e),
+                _ => E::invalid_value(de::Unexpected::Str(v), &self),
+            })
         }
 
         fn visit_i64<E: de::Error>(self, v: i64) -> Result<Decimal, E> {
@@ -255,7 +300,39 @@ mod tests {
         );
         assert_eq!(d("1e2"), Decimal::from(100));
         assert!(parse_decimal("ten").is_err());
+        assert_eq!(d("-0.000"), Decimal::ZERO);
+        assert_eq!(d("1.5e-3").to_string(), "0.0015");
+        assert_eq!(
+            d("10.000000000000000000000000004").to_string(),
+            "10.000000000000000000000000004"
+        );
         assert!(parse_decimal("1.2.3").is_err());
+    }
+
+    #[test]
+    fn too_many_digits_is_an_error_not_rounded() {
+        for text in [
+            "10.0000000000000000000000000004",
+            "0.00000000000000000000000000001",
+            "1.23456789012345678901234567891e2",
+            "79228162514264337593543950336",
+        ] {
+            assert_eq!(
+                parse_decimal(text),
+                Err(MoneyError::TooManyDigits(text.into())),
+                "{text}"
+            );
+        }
+        assert_eq!(
+            parse_decimal("10.0000000000000000000000000004")
+                .unwrap_err()
+                .to_string(),
+            "'10.0000000000000000000000000004' has more digits than a decimal number can hold exactly (at most 28)"
+        );
+        assert_eq!(
+            parse_decimal("1.2.3"),
+            Err(MoneyError::NotANumber("1.2.3".into()))
+        );
     }
 
     #[test]

@@ -29,6 +29,8 @@ use crate::ledger::{
 };
 use crate::parameters::{Parameters, ScriptLimits};
 
+mod literals;
+
 /// The result type of registered functions.
 pub type RhaiResult<T> = Result<T, Box<EvalAltResult>>;
 
@@ -454,6 +456,7 @@ pub fn harden(engine: &mut Engine, limits: &ScriptLimits, rules_dir: Option<&Pat
         (ScriptMemory::used_bytes() > budget).then(|| Dynamic::from(MemoryLimit))
     });
     engine.disable_symbol("eval");
+    literals::exact_literals(engine);
     engine.set_module_resolver(ConfinedResolver::new(rules_dir));
 }
 
@@ -1408,7 +1411,8 @@ impl<'m> MapArgs<'m> {
     fn date(&self, key: &str, default: NaiveDate) -> RhaiResult<NaiveDate> {
         match self.string(key)? {
             None => Ok(default),
-            Some(s) => parse_date(&s),
+            Some(s) => crate::dates::parse(&s)
+                .map_err(|e| runtime_error(format!("{}: '{key}': {e}", self.what))),
         }
     }
 }
@@ -1875,6 +1879,7 @@ fn register_master_data(api: &mut Api, session: &Rc<Session>) {
 }
 
 fn register_pure(api: &mut Api, params: &Rc<Parameters>, date: impl Fn() -> NaiveDate + 'static) {
+    literals::register(api);
     let p = Rc::clone(params);
     api.add("to_accounting", &["amount: Decimal", "currency: String"], "Decimal",
         "Converts an amount to the accounting currency at the parameters' exchange rate (unrounded).",
