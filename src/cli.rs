@@ -5,6 +5,7 @@
 //! exact decimals). Errors: one line `error: …` on standard error and exit code 1; usage errors
 //! exit with 2 (clap).
 
+use crate::text::{printable, printable_lines, printable_row};
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -24,6 +25,7 @@ use crate::process::{self, ReimbursementFilter, RunOptions, Selection};
 use crate::scripting::{ApiDoc, Echo, Session};
 use crate::testing;
 
+mod csv_report;
 mod import;
 mod spool;
 use import::{ChangesArgs, ImportArgs};
@@ -325,12 +327,12 @@ pub fn main<I: IntoIterator<Item = OsString>>(args: I) -> ExitCode {
         Err(Error::TestsFailed(_)) => ExitCode::FAILURE,
         Err(e @ Error::CustomersFailed(_)) => {
             let _ = out.flush();
-            eprintln!("error: {e}");
+            eprintln!("error: {}", printable_lines(&e.to_string()));
             ExitCode::from(3)
         }
         Err(e) => {
             let _ = out.flush();
-            eprintln!("error: {e}");
+            eprintln!("error: {}", printable_lines(&e.to_string()));
             ExitCode::FAILURE
         }
     }
@@ -515,7 +517,7 @@ pub fn execute(cli: &Cli, out: &mut dyn Write) -> Result<(), Error> {
                 "rules hash",
             ]);
             for r in runs {
-                t.add_row(vec![
+                t.add_row(printable_row(vec![
                     r.id.to_string(),
                     r.kind,
                     r.started_at,
@@ -529,7 +531,7 @@ pub fn execute(cli: &Cli, out: &mut dyn Write) -> Result<(), Error> {
                     r.rules_hash
                         .map(|h| h[..12].to_string())
                         .unwrap_or_default(),
-                ]);
+                ]));
             }
             writeln!(out, "{t}")?;
             Ok(())
@@ -571,10 +573,13 @@ fn script(
     };
     let outcome = crate::repl::run_script(company, &options)?;
     if let Some(w) = &outcome.rules_warning {
-        eprintln!("warning: the rule hooks are not loaded: {w}");
+        eprintln!(
+            "warning: the rule hooks are not loaded: {}",
+            printable_lines(&w.to_string())
+        );
     }
     if let Some(text) = crate::repl::render(&outcome.value) {
-        writeln!(out, "{text}")?;
+        writeln!(out, "{}", printable_lines(&text))?;
     }
     out.flush()?;
     let n = outcome.changes;
@@ -682,7 +687,7 @@ fn balances(
             "IBAN",
         ]);
         for b in rows {
-            t.add_row(vec![
+            t.add_row(printable_row(vec![
                 b.balance.account,
                 b.name,
                 b.balance.currency,
@@ -690,7 +695,7 @@ fn balances(
                 b.balance.open_debit.to_string(),
                 b.balance.open_credit.to_string(),
                 b.iban.map(|i| i.to_string()).unwrap_or_default(),
-            ]);
+            ]));
         }
         right_align(&mut t, &[3, 4, 5]);
         writeln!(out, "{t}")?;
@@ -714,7 +719,12 @@ fn trial_balance(ledger: &Ledger, json: bool, out: &mut dyn Write) -> Result<(),
     }
     let mut t = table(&["account", "name", "currency", "balance"]);
     for r in rows {
-        t.add_row(vec![r.account, r.name, r.currency, r.balance.to_string()]);
+        t.add_row(printable_row(vec![
+            r.account,
+            r.name,
+            r.currency,
+            r.balance.to_string(),
+        ]));
     }
     for (currency, total) in &totals {
         t.add_row(vec![
@@ -854,7 +864,7 @@ fn run(company: &Company, args: &RunArgs, out: &mut dyn Write) -> Result<(), Err
         writeln!(out, "Skipped, by reason (--json lists each credit):")?;
         let mut s = table(&["reason", "credits"]);
         for (reason, n) in by_reason {
-            s.add_row(vec![reason, n.to_string()]);
+            s.add_row(printable_row(vec![reason, n.to_string()]));
         }
         right_align(&mut s, &[1]);
         writeln!(out, "{s}")?;
@@ -870,7 +880,12 @@ fn run(company: &Company, args: &RunArgs, out: &mut dyn Write) -> Result<(), Err
     }
     for f in failed.rows::<(String, String)>()? {
         let (customer, error) = f?;
-        writeln!(out, "failed: {customer}: {error}")?;
+        writeln!(
+            out,
+            "failed: {}: {}",
+            printable(&customer),
+            printable_lines(&error)
+        )?;
     }
     writeln!(out, "{}", run_summary(&report))?;
     outcome
@@ -1082,12 +1097,10 @@ fn reimbursement_page(
         return spool::write_json(out, &header, &[("reimbursements", &rows)]);
     }
     if csv {
+        // id, run and amount are numbers; every other cell is neutralised.
         let mut w = std::io::BufWriter::new(out);
-        writeln!(w, "{}", headers.join(","))?;
-        for cells in rows.rows::<Vec<String>>()? {
-            let line: Vec<String> = cells?.iter().map(|c| csv_field(c)).collect();
-            writeln!(w, "{}", line.join(","))?;
-        }
+        let cells = rows.rows::<Vec<String>>()?;
+        csv_report::write_report(&mut w, &headers, &[0, 1, 7], cells)?;
         w.flush()?;
         return Ok(());
     }
@@ -1237,7 +1250,7 @@ fn test(
             failed += 1;
         }
         if !json {
-            writeln!(out, "{result}")?;
+            writeln!(out, "{}", printable_lines(&result.to_string()))?;
         }
         results.push(result);
     }
@@ -1301,20 +1314,14 @@ fn default_fixtures(company: &Company) -> Result<PathBuf, Error> {
     )))
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
 fn write_json(out: &mut dyn Write, value: &serde_json::Value) -> Result<(), Error> {
     serde_json::to_writer_pretty(&mut *out, value)?;
     writeln!(out)?;
     Ok(())
 }
 
+/// A table with these headers; every row added must go through [`printable_row`] (control
+/// characters of names and keys shown escaped).
 fn table(headers: &[&str]) -> Table {
     let mut t = Table::new();
     t.load_style(UTF8_FULL_CONDENSED)

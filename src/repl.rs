@@ -23,6 +23,7 @@
 //! [`run_script`] runs a file the same way, in one transaction that is committed at the end
 //! unless it is a dry run or the script fails.
 
+use crate::text::{printable, printable_lines};
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
@@ -516,7 +517,7 @@ impl Repl {
             Ok(flow) => flow,
             Err(e) => {
                 self.failed += 1;
-                let _ = writeln!(err, "error: {e}");
+                let _ = writeln!(err, "error: {}", printable_lines(&e.to_string()));
                 Flow::Continue
             }
         }
@@ -589,7 +590,7 @@ impl Repl {
             Ok(value) => {
                 store.release("repl_entry")?;
                 if let Some(text) = render(&value) {
-                    writeln!(out, "{text}")?;
+                    writeln!(out, "{}", printable_lines(&text))?;
                 }
                 Flow::Continue
             }
@@ -600,7 +601,7 @@ impl Repl {
                 self.base.local_undone += made;
                 let typed = if file.is_none() { Some(text) } else { None };
                 let msg = self.ws.describe(&e, typed, source);
-                writeln!(err, "error: {msg}")?;
+                writeln!(err, "error: {}", printable_lines(&msg))?;
                 if made > 0 {
                     writeln!(err, "(the entry's changes were undone)")?;
                 }
@@ -690,7 +691,11 @@ impl Repl {
                 }
                 Err(e) => {
                     self.failed += 1;
-                    writeln!(err, "error: {e}\n(the previous rules stay loaded)")?;
+                    writeln!(
+                        err,
+                        "error: {}\n(the previous rules stay loaded)",
+                        printable_lines(&e.to_string())
+                    )?;
                 }
             },
             ":dry-run" | ":dryrun" => {
@@ -989,7 +994,11 @@ pub fn run(
             company.rules_path.display()
         )?;
         if let Some(w) = &warning {
-            writeln!(err, "warning: the rule hooks are not loaded: {w}")?;
+            writeln!(
+                err,
+                "warning: the rule hooks are not loaded: {}",
+                printable_lines(&w.to_string())
+            )?;
         }
         let mut input = Input::Terminal(Box::new(editor));
         drive(repl, &mut input, options.history.as_deref(), true, out, err)
@@ -1011,7 +1020,11 @@ pub fn run_with_input(
 ) -> Result<(), Error> {
     let (repl, warning) = Repl::new(company, options)?;
     if let Some(w) = &warning {
-        writeln!(err, "warning: the rule hooks are not loaded: {w}")?;
+        writeln!(
+            err,
+            "warning: the rule hooks are not loaded: {}",
+            printable_lines(&w.to_string())
+        )?;
     }
     drive(repl, &mut Input::Lines(input), None, false, out, err)
 }
@@ -1480,15 +1493,16 @@ fn record(value: &Dynamic) -> Option<(&'static str, Vec<(String, Dynamic)>)> {
     None
 }
 
-/// A value inside a table cell or a list: strings bare, `()` empty.
+/// A value inside a table cell or a list: strings bare (control characters escaped, see
+/// [`printable`]), `()` empty.
 fn cell(value: &Dynamic) -> String {
     if value.is_unit() {
         return String::new();
     }
     if value.is_string() {
-        return value.to_string();
+        return printable(&value.to_string()).into_owned();
     }
-    inline(value)
+    printable(&inline(value)).into_owned()
 }
 
 /// A value on one line, strings quoted.
@@ -1524,7 +1538,7 @@ fn is_number(value: &Dynamic) -> bool {
 fn table(headers: &[&str]) -> Table {
     let mut t = Table::new();
     t.load_style(UTF8_FULL_CONDENSED)
-        .set_header(headers.to_vec());
+        .set_header(headers.iter().map(|h| printable(h)).collect::<Vec<_>>());
     if std::io::stdout().is_terminal() {
         // Wrap wide cells to the terminal's width instead of letting the lines wrap.
         t.set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
@@ -1657,7 +1671,7 @@ pub fn render(value: &Dynamic) -> Option<String> {
         }
         let mut t = table(&["key", "value"]);
         for (k, v) in record(value)?.1 {
-            t.add_row(vec![k, cell(&v)]);
+            t.add_row(vec![printable(&k).into_owned(), cell(&v)]);
         }
         return Some(t.to_string());
     }

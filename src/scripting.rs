@@ -195,10 +195,12 @@ impl Session {
         let output = self.output.borrow();
         for line in output.iter().skip(self.echoed.get()) {
             match self.echo {
-                Echo::Stderr => eprintln!("{line}"),
+                // What a script prints may quote a name: shown with its control characters
+                // escaped (line breaks kept), as every human-readable output.
+                Echo::Stderr => eprintln!("{}", crate::text::printable_lines(line)),
                 Echo::Stdout => {
                     use std::io::Write;
-                    let _ = writeln!(std::io::stdout(), "{line}");
+                    let _ = writeln!(std::io::stdout(), "{}", crate::text::printable_lines(line));
                 }
                 Echo::Collect => {}
             }

@@ -113,6 +113,17 @@ pub fn printable_lines(text: &str) -> Cow<'_, str> {
     escaped(text, |c| c == '\n' || c == '\t')
 }
 
+/// The cells of a table row, each [`printable`].
+pub fn printable_row(cells: Vec<String>) -> Vec<String> {
+    cells
+        .into_iter()
+        .map(|c| match printable(&c) {
+            Cow::Borrowed(_) => c,
+            Cow::Owned(o) => o,
+        })
+        .collect()
+}
+
 fn escaped(text: &str, keep: impl Fn(char) -> bool) -> Cow<'_, str> {
     if !text.chars().any(|c| hidden(c) && !keep(c)) {
         return Cow::Borrowed(text);

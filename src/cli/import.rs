@@ -108,7 +108,11 @@ fn print_report(report: &ImportReport, out: &mut dyn Write) -> Result<(), Error>
     }
     writeln!(out, "{t}")?;
     for w in &report.warnings {
-        writeln!(out, "warning: {w}")?;
+        writeln!(
+            out,
+            "warning: {}",
+            crate::text::printable_lines(&w.to_string())
+        )?;
     }
     let settled = if report.settlements > 0 {
         format!(", {}", plural(report.settlements as usize, "settlement"))
@@ -149,7 +153,7 @@ pub fn changes(ledger: &Ledger, args: &ChangesArgs, out: &mut dyn Write) -> Resu
         "when", "who", "source", "run", "party", "account", "field", "old", "new",
     ]);
     for r in &rows {
-        t.add_row(change_row(r));
+        t.add_row(crate::text::printable_row(change_row(r)));
     }
     writeln!(out, "{t}")?;
     Ok(())

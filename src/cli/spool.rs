@@ -201,7 +201,7 @@ pub fn write_table(
     if rows.len() <= buffer_rows {
         let mut t = super::table(headers);
         for row in rows.rows::<Vec<String>>()? {
-            t.add_row(row?);
+            t.add_row(crate::text::printable_row(row?));
         }
         super::right_align(&mut t, right);
         writeln!(out, "{t}")?;
@@ -261,13 +261,13 @@ fn cell_width(cell: &str) -> usize {
     one_line(cell.to_string()).width()
 }
 
-/// A cell on one line: the streaming renderer draws one line per row (comfy-table would split a
-/// cell at its line breaks; the cells of these tables have none).
+/// A cell on one line, as the table shows it: control characters escaped
+/// ([`crate::text::printable`]), so a line break, a carriage return or an escape in a name can
+/// neither split the row nor act on the terminal.
 fn one_line(cell: String) -> String {
-    if cell.contains(['\n', '\r', '\t']) {
-        cell.replace(['\n', '\r', '\t'], " ")
-    } else {
-        cell
+    match crate::text::printable(&cell) {
+        std::borrow::Cow::Borrowed(_) => cell,
+        std::borrow::Cow::Owned(escaped) => escaped,
     }
 }
 
