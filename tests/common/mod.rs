@@ -478,3 +478,29 @@ pub fn customers_of(v: &Value) -> Vec<String> {
         .map(|r| r["customer"].as_str().unwrap().to_string())
         .collect()
 }
+
+/// Runs `reimburse --company <yaml> <args>` in the company's folder with `stdin` as its standard
+/// input (never panicking).
+pub fn run_with_stdin(c: &Company, args: &[&str], stdin: &str) -> Output {
+    use std::io::Write as _;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_reimburse"))
+        .arg("--company")
+        .arg(&c.yaml)
+        .args(args)
+        .env_remove("REIMBURSE_COMPANY")
+        .current_dir(c.dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run the reimburse binary");
+    let mut input = child.stdin.take().unwrap();
+    input.write_all(stdin.as_bytes()).unwrap();
+    drop(input);
+    let out = child
+        .wait_with_output()
+        .expect("wait for the reimburse binary");
+    no_panic(&out);
+    out
+}
