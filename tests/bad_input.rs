@@ -564,7 +564,7 @@ fn bad_fixture_ledgers() {
         fixture_case(
             "a date that does not exist",
             f.clone(),
-            &["transactions[0].date: input is out of range"],
+            &["transactions[0].date: 2026-02-30 is not a date that exists"],
         )
         .expect(fat(&f, "2026-02-30")),
     );
@@ -573,7 +573,7 @@ fn bad_fixture_ledgers() {
         fixture_case(
             "a date in another format",
             f.clone(),
-            &["transactions[0].date: input contains invalid characters"],
+            &["transactions[0].date: '01/10/2026' is not a date written YYYY-MM-DD"],
         )
         .expect(fat(&f, "01/10/2026")),
     );
