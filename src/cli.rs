@@ -102,9 +102,14 @@ pub enum Command {
         #[arg(long, value_parser = parse_date)]
         to: Option<NaiveDate>,
         /// Write to this file (replaced only when the export is complete) instead of standard
-        /// output.
+        /// output. An existing file is replaced only when it is a previous export in the same
+        /// format; never the company's database, parameters or rules, nor a file that is not a
+        /// regular file.
         #[arg(short = 'o', long = "output")]
         output: Option<PathBuf>,
+        /// With -o: also replace an existing regular file that is not a previous export.
+        #[arg(long, requires = "output")]
+        force: bool,
     },
     /// The reimbursement page: list reimbursements.
     ///
@@ -172,7 +177,8 @@ pub enum Command {
         /// The folder to write the company into.
         #[arg(long, default_value = "synthetic")]
         out: PathBuf,
-        /// Replace an existing database there.
+        /// Replace the files of a company already there (company.yaml, the rules, the database,
+        /// the CSV files): without it, generate refuses and names them.
         #[arg(long)]
         force: bool,
         /// Also write the company as import files (customers.csv, vendors.csv,
@@ -423,7 +429,11 @@ pub fn execute(cli: &Cli, out: &mut dyn Write) -> Result<(), Error> {
             from,
             to,
             output,
-        } => export(&company, format, *from, *to, output.as_deref(), out),
+            force,
+        } => {
+            let target = output.as_deref().map(|path| (path, *force));
+            export(&company, format, *from, *to, target, out)
+        }
         Command::Reimbursements {
             filter,
             status,
@@ -602,6 +612,17 @@ fn init(
         None => None,
     };
     let report = fixtures::init_company(company, fixture.zip(data.as_ref()), force)?;
+    if !report.stale.is_empty() {
+        let names: Vec<String> = report
+            .stale
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        eprintln!(
+            "note: removed what an init that was killed left behind: {}",
+            names.join(", ")
+        );
+    }
     writeln!(out, "created {}", report.database.display())?;
     if fixture.is_some() {
         let l = &report.loaded;
@@ -734,16 +755,26 @@ fn export(
     format: &str,
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
-    output: Option<&Path>,
+    output: Option<(&Path, bool)>,
     out: &mut dyn Write,
 ) -> Result<(), Error> {
     let format: crate::export::Format = format.parse().map_err(Error::Usage)?;
     let ledger = reading_ledger(company)?;
-    let Some(path) = output else {
+    let Some((path, force)) = output else {
         let mut w = std::io::BufWriter::new(out);
         crate::export::write_journal(&ledger, format, from, to, &mut w)?;
         return Ok(w.flush()?);
     };
+    use crate::files::{Protected, Replaceable, check_output};
+    check_output(
+        path,
+        &Protected::company(company),
+        &Replaceable::Previous {
+            what: &format!("{format} export (`reimburse export --format {format}`)"),
+            recognise: &|head| crate::export::is_export(head, format),
+            force,
+        },
+    )?;
     let s = crate::export::write_journal_file(&ledger, format, from, to, path)?;
     let dates = match (s.first, s.last) {
         (Some(first), Some(last)) => format!(", {first} to {last}"),

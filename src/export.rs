@@ -694,6 +694,19 @@ fn account_tags<'a>(key: &'a AccountKey, name: Option<&'a str>) -> Vec<(&'static
     tags
 }
 
+/// Whether `head`, the beginning of a file, is a journal that `reimburse export --format
+/// format` wrote (its second line, as [`write_header`] writes it): such a file may be replaced by
+/// a new export without `--force`.
+pub fn is_export(head: &str, format: Format) -> bool {
+    let mut lines = head.lines();
+    let (Some(first), Some(second)) = (lines.next(), lines.next()) else {
+        return false;
+    };
+    first.starts_with("; ")
+        && second.starts_with("; Written by reimburse ")
+        && second.ends_with(&format!("(`reimburse export --format {format}`)."))
+}
+
 fn write_header(
     ledger: &Ledger,
     format: Format,

@@ -10,6 +10,7 @@
 pub mod bank;
 pub mod cli;
 pub mod export;
+pub mod files;
 pub mod fixtures;
 pub mod generate;
 pub mod import;
@@ -72,6 +73,9 @@ pub enum Error {
     /// Invalid use.
     #[error("{0}")]
     Usage(String),
+    /// A file the command would write is refused (see [`files::OutputError`]).
+    #[error(transparent)]
+    Output(#[from] files::OutputError),
 }
 
 /// Built-in parameters used when no company file is at hand: to list the scripting API, or to run
