@@ -24,8 +24,11 @@ use crate::process::{self, ReimbursementFilter, RunOptions, Selection};
 use crate::scripting::{ApiDoc, Echo, Session};
 use crate::testing;
 
+mod committed;
 mod import;
 mod spool;
+use committed::Committed;
+pub use committed::NotReported;
 use import::{ChangesArgs, ImportArgs};
 use spool::Spool;
 
@@ -323,10 +326,8 @@ pub fn main<I: IntoIterator<Item = OsString>>(args: I) -> ExitCode {
     match execute(&cli, &mut out) {
         Ok(()) => ExitCode::SUCCESS,
         // A closed pipe (`reimburse … | head`) is not an error of ours.
-        Err(Error::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-        Err(Error::Json(e)) if e.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe) => {
-            ExitCode::SUCCESS
-        }
+        Err(e) if committed::is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(Error::NotReported(e)) if e.is_broken_pipe() => ExitCode::SUCCESS,
         // The failures were printed with the results.
         Err(Error::TestsFailed(_)) => ExitCode::FAILURE,
         Err(e @ Error::CustomersFailed(_)) => {
@@ -450,7 +451,7 @@ pub fn execute(cli: &Cli, out: &mut dyn Write) -> Result<(), Error> {
             json,
         } => {
             let ledger = open_ledger(&company)?;
-            let mut payments = Spool::new()?;
+            let mut payments = Spool::new();
             let report = process::pay_observed(
                 &ledger,
                 &filter.filter(None),
@@ -473,37 +474,9 @@ pub fn execute(cli: &Cli, out: &mut dyn Write) -> Result<(), Error> {
                     }
                 },
             )?;
-            let payments = payments.finish()?;
-            if *json {
-                return spool::write_json(out, &report, &[("payments", &payments)]);
-            }
-            spool::write_table(
-                out,
-                &[
-                    "reimbursement",
-                    "customer",
-                    "vendor",
-                    "invoice",
-                    "currency",
-                    "amount",
-                    "payment voucher",
-                ],
-                &[5],
-                &payments,
-                spool::table_buffer_rows(),
-            )?;
-            let verb = if *dry_run {
-                "would pay (dry run, nothing written)"
-            } else {
-                "paid"
-            };
-            writeln!(
-                out,
-                "{} {verb}{}",
-                plural(payments.len() as usize, "invoice"),
-                totals_text(&report.totals)
-            )?;
-            Ok(())
+            let committed = (!*dry_run).then_some(Committed::Pay(report.run));
+            let printed = print_payments(&report, payments, *json, out);
+            committed::reported(committed, out, printed)
         }
         Command::Runs { json } => {
             let ledger = reading_ledger(&company)?;
@@ -583,11 +556,12 @@ fn script(
     if let Some(w) = &outcome.rules_warning {
         eprintln!("warning: the rule hooks are not loaded: {w}");
     }
-    if let Some(text) = crate::repl::render(&outcome.value) {
-        writeln!(out, "{text}")?;
-    }
-    out.flush()?;
+    let printed = match crate::repl::render(&outcome.value) {
+        Some(text) => writeln!(out, "{text}").map_err(Error::from),
+        None => Ok(()),
+    };
     let n = outcome.changes;
+    let committed = (outcome.committed && n > 0).then_some(Committed::Script(outcome.run));
     let changes = if n == 1 {
         "1 row change".to_string()
     } else {
@@ -598,7 +572,7 @@ fn script(
     } else if outcome.committed && n > 0 {
         eprintln!("committed {changes}");
     }
-    Ok(())
+    committed::reported(committed, out, printed)
 }
 
 fn init(
@@ -623,8 +597,20 @@ fn init(
             names.join(", ")
         );
     }
+    let committed = Some(Committed::Init(report.database.clone()));
+    let printed = print_init(company, fixture.is_some(), &report, out);
+    committed::reported(committed, out, printed)
+}
+
+/// What `init` created and loaded.
+fn print_init(
+    company: &Company,
+    fixture: bool,
+    report: &fixtures::InitReport,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
     writeln!(out, "created {}", report.database.display())?;
-    if fixture.is_some() {
+    if fixture {
         let l = &report.loaded;
         writeln!(
             out,
@@ -826,9 +812,9 @@ fn run(company: &Company, args: &RunArgs, out: &mut dyn Write) -> Result<(), Err
     let mut rows = RunRows {
         json: args.json,
         bar: bar.as_ref(),
-        reimbursements: Spool::new()?,
-        skipped: Spool::new()?,
-        failed: Spool::new()?,
+        reimbursements: Spool::new(),
+        skipped: Spool::new(),
+        failed: Spool::new(),
         by_reason: Default::default(),
     };
     let report = match process::run_observed(&session, &options, &mut rows) {
@@ -842,7 +828,16 @@ fn run(company: &Company, args: &RunArgs, out: &mut dyn Write) -> Result<(), Err
     }
     // Only a run that succeeded prints its rows (a failed one was rolled back).
     let report = report?;
+    let committed = (!report.dry_run).then_some(Committed::Run(report.run));
+    let printed = print_run(&report, rows, out);
+    committed::reported(committed, out, printed)
+}
+
+/// Prints a run's report from its spools: JSON, or the tables and the summary line. A
+/// `--keep-going` run that skipped failing customers is not a clean run: exit code 3.
+fn print_run(report: &process::RunReport, rows: RunRows, out: &mut dyn Write) -> Result<(), Error> {
     let RunRows {
+        json: rows_json,
         reimbursements,
         skipped,
         failed,
@@ -859,10 +854,10 @@ fn run(company: &Company, args: &RunArgs, out: &mut dyn Write) -> Result<(), Err
         0 => Ok(()),
         n => Err(Error::CustomersFailed(n)),
     };
-    if args.json {
+    if rows_json {
         spool::write_json(
             out,
-            &report,
+            report,
             &[
                 ("reimbursements", &reimbursements),
                 ("skipped", &skipped),
@@ -903,8 +898,48 @@ fn run(company: &Company, args: &RunArgs, out: &mut dyn Write) -> Result<(), Err
         let (customer, error) = f?;
         writeln!(out, "failed: {customer}: {error}")?;
     }
-    writeln!(out, "{}", run_summary(&report))?;
+    writeln!(out, "{}", run_summary(report))?;
     outcome
+}
+
+/// Prints a payment run's report from its spool: JSON, or the table and the summary line.
+fn print_payments(
+    report: &process::PayReport,
+    payments: Spool,
+    json: bool,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
+    let payments = payments.finish()?;
+    if json {
+        return spool::write_json(out, report, &[("payments", &payments)]);
+    }
+    spool::write_table(
+        out,
+        &[
+            "reimbursement",
+            "customer",
+            "vendor",
+            "invoice",
+            "currency",
+            "amount",
+            "payment voucher",
+        ],
+        &[5],
+        &payments,
+        spool::table_buffer_rows(),
+    )?;
+    let verb = if report.dry_run {
+        "would pay (dry run, nothing written)"
+    } else {
+        "paid"
+    };
+    writeln!(
+        out,
+        "{} {verb}{}",
+        plural(payments.len() as usize, "invoice"),
+        totals_text(&report.totals)
+    )?;
+    Ok(())
 }
 
 /// True when a run could not begin because another connection holds the write lock.
@@ -1086,7 +1121,7 @@ fn reimbursement_page(
         "payment_voucher",
         "paid_date",
     ];
-    let mut rows = Spool::new()?;
+    let mut rows = Spool::new();
     process::each_reimbursement(ledger, filter, &mut |r| {
         if json {
             return rows.push(r);

@@ -76,6 +76,10 @@ pub enum Error {
     /// A file the command would write is refused (see [`files::OutputError`]).
     #[error(transparent)]
     Output(#[from] files::OutputError),
+    /// A command committed (the books changed), then could not print its report: standard
+    /// output or the temporary folder full (see [`cli::NotReported`]).
+    #[error(transparent)]
+    NotReported(Box<cli::NotReported>),
 }
 
 /// Built-in parameters used when no company file is at hand: to list the scripting API, or to run
