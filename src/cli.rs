@@ -520,7 +520,7 @@ pub fn execute(cli: &Cli, out: &mut dyn Write) -> Result<(), Error> {
         Command::Repl { date } => {
             let options = crate::repl::ReplOptions {
                 date: date.unwrap_or_else(today),
-                history: crate::repl::default_history(),
+                history: safe_history(&company, crate::repl::default_history()),
                 user: user(),
             };
             crate::repl::run(&company, &options, out, &mut std::io::stderr())
@@ -533,6 +533,28 @@ pub fn execute(cli: &Cli, out: &mut dyn Write) -> Result<(), Error> {
         } => script(&company, file, *dry_run, args, *date, out),
         Command::Api { .. } | Command::Test { .. } | Command::Generate { .. } => {
             unreachable!("handled above")
+        }
+    }
+}
+
+/// The REPL's history file, unless the history must not replace it (one of the company's files,
+/// a file that is not a regular file, a file that is not a history): then none, and a warning
+/// says why.
+fn safe_history(company: &Company, history: Option<PathBuf>) -> Option<PathBuf> {
+    use crate::files::{Protected, Replaceable, check_output};
+    let path = history?;
+    let replaceable = Replaceable::Previous {
+        what: "REPL history",
+        // rustyline's history files begin with their version.
+        recognise: &|head: &str| head.is_empty() || head.starts_with("#V2"),
+        force: false,
+        hint: "set REIMBURSE_HISTORY to another file, or to nothing for no history",
+    };
+    match check_output(&path, &Protected::company(company), &replaceable) {
+        Ok(_) => Some(path),
+        Err(e) => {
+            eprintln!("warning: no history is kept: {e}");
+            None
         }
     }
 }
@@ -759,6 +781,7 @@ fn export(
             what: &format!("{format} export (`reimburse export --format {format}`)"),
             recognise: &|head| crate::export::is_export(head, format),
             force,
+            hint: "give another file, or --force to replace it",
         },
     )?;
     let s = crate::export::write_journal_file(&ledger, format, from, to, path)?;

@@ -71,6 +71,8 @@ pub enum Replaceable<'a> {
         recognise: &'a dyn Fn(&str) -> bool,
         /// The user asked to replace any regular file.
         force: bool,
+        /// What to do instead, for the message (`give another file, or --force to replace it`).
+        hint: &'a str,
     },
     /// A reimburse company database (SQLite header and [`crate::store::APPLICATION_ID`]) or an
     /// empty file, and nothing else, whatever `--force` says.
@@ -190,12 +192,14 @@ pub enum OutputError {
         kind: SpecialKind,
     },
     /// The path is a regular file that this output did not write.
-    #[error("{}: refused: the file exists and is not a previous {what}; give another file, or --force to replace it", .path.display())]
+    #[error("{}: refused: the file exists and is not a previous {what}; {hint}", .path.display())]
     NotPrevious {
         /// The output path.
         path: PathBuf,
         /// What the output is.
         what: String,
+        /// What to do instead.
+        hint: String,
     },
     /// The path is a file that is not a company database, where one would be replaced.
     #[error("{}: refused: it is {found}; only a reimburse company database is replaced (even with --force): move it away, or name another file", .path.display())]
@@ -258,12 +262,16 @@ pub fn check_output(
     match replaceable {
         Replaceable::AnyRegular | Replaceable::Previous { force: true, .. } => {}
         Replaceable::Previous {
-            what, recognise, ..
+            what,
+            recognise,
+            hint,
+            ..
         } => {
             if !recognise(&head(path).map_err(io)?) {
                 return Err(OutputError::NotPrevious {
                     path: path.to_path_buf(),
                     what: what.to_string(),
+                    hint: hint.to_string(),
                 });
             }
         }

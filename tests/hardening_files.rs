@@ -533,3 +533,55 @@ fn a_database_whose_version_was_set_back_is_refused_with_what_to_do() {
         assert_eq!(c.db_bytes(), before);
     }
 }
+
+// ----- the REPL's history file (REIMBURSE_HISTORY names it) -----
+
+#[test]
+fn the_repl_history_never_replaces_the_company_files() {
+    let c = contoso_own_rules();
+    let before = c.snapshot();
+    let notes = c.write("notes.txt", "not a history\n");
+    let db = c.db.display();
+    for (history, why) in [
+        (
+            "company.db",
+            format!("this is the company database {db}; writing there would replace the books"),
+        ),
+        (
+            "company.db-wal",
+            format!(
+                "this is the -wal file SQLite keeps beside the company database {db}; writing there would corrupt the books"
+            ),
+        ),
+        (
+            "notes.txt",
+            "the file exists and is not a previous REPL history; set REIMBURSE_HISTORY to another \
+             file, or to nothing for no history"
+                .into(),
+        ),
+    ] {
+        let out = c
+            .command(&["repl"])
+            .env("REIMBURSE_HISTORY", history)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", no_panic(&out));
+        assert_eq!(
+            no_panic(&out),
+            format!("warning: no history is kept: {history}: refused: {why}\n")
+        );
+        c.assert_unchanged(&before, &format!("REIMBURSE_HISTORY={history}"));
+    }
+    assert_eq!(std::fs::read_to_string(notes).unwrap(), "not a history\n");
+    // A history file of its own is fine (no warning).
+    c.write("history", "#V2\n1 + 1\n");
+    let out = c
+        .command(&["repl"])
+        .env("REIMBURSE_HISTORY", "history")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(no_panic(&out), "");
+}
