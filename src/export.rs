@@ -655,7 +655,14 @@ pub fn write_journal_file(
     partial_name.push(format!(".{}.partial", std::process::id()));
     let partial = path.with_file_name(partial_name);
     let result = (|| {
-        let file = std::fs::File::create(&partial).map_err(file_err)?;
+        // A new file, never one already there under this name (a killed export's is removed
+        // first; a symbolic link there is removed, not followed).
+        let _ = std::fs::remove_file(&partial);
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&partial)
+            .map_err(file_err)?;
         let mut w = std::io::BufWriter::new(file);
         let summary = match write_journal(ledger, format, from, to, &mut w) {
             Err(ExportError::Io(e)) => return Err(file_err(e)),
