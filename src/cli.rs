@@ -26,6 +26,7 @@ use crate::testing;
 
 mod committed;
 mod import;
+mod output_guard;
 mod spool;
 use committed::Committed;
 pub use committed::NotReported;
@@ -520,7 +521,7 @@ pub fn execute(cli: &Cli, out: &mut dyn Write) -> Result<(), Error> {
         Command::Repl { date } => {
             let options = crate::repl::ReplOptions {
                 date: date.unwrap_or_else(today),
-                history: safe_history(&company, crate::repl::default_history()),
+                history: output_guard::history(&company, crate::repl::default_history()),
                 user: user(),
             };
             crate::repl::run(&company, &options, out, &mut std::io::stderr())
@@ -533,28 +534,6 @@ pub fn execute(cli: &Cli, out: &mut dyn Write) -> Result<(), Error> {
         } => script(&company, file, *dry_run, args, *date, out),
         Command::Api { .. } | Command::Test { .. } | Command::Generate { .. } => {
             unreachable!("handled above")
-        }
-    }
-}
-
-/// The REPL's history file, unless the history must not replace it (one of the company's files,
-/// a file that is not a regular file, a file that is not a history): then none, and a warning
-/// says why.
-fn safe_history(company: &Company, history: Option<PathBuf>) -> Option<PathBuf> {
-    use crate::files::{Protected, Replaceable, check_output};
-    let path = history?;
-    let replaceable = Replaceable::Previous {
-        what: "REPL history",
-        // rustyline's history files begin with their version.
-        recognise: &|head: &str| head.is_empty() || head.starts_with("#V2"),
-        force: false,
-        hint: "set REIMBURSE_HISTORY to another file, or to nothing for no history",
-    };
-    match check_output(&path, &Protected::company(company), &replaceable) {
-        Ok(_) => Some(path),
-        Err(e) => {
-            eprintln!("warning: no history is kept: {e}");
-            None
         }
     }
 }
@@ -578,10 +557,12 @@ fn script(
     if let Some(w) = &outcome.rules_warning {
         eprintln!("warning: the rule hooks are not loaded: {w}");
     }
+    // The value before the note on standard error.
     let printed = match crate::repl::render(&outcome.value) {
-        Some(text) => writeln!(out, "{text}").map_err(Error::from),
-        None => Ok(()),
-    };
+        Some(text) => writeln!(out, "{text}").and_then(|()| out.flush()),
+        None => out.flush(),
+    }
+    .map_err(Error::from);
     let n = outcome.changes;
     let committed = (outcome.committed && n > 0).then_some(Committed::Script(outcome.run));
     let changes = if n == 1 {
@@ -773,17 +754,7 @@ fn export(
         crate::export::write_journal(&ledger, format, from, to, &mut w)?;
         return Ok(w.flush()?);
     };
-    use crate::files::{Protected, Replaceable, check_output};
-    check_output(
-        path,
-        &Protected::company(company),
-        &Replaceable::Previous {
-            what: &format!("{format} export (`reimburse export --format {format}`)"),
-            recognise: &|head| crate::export::is_export(head, format),
-            force,
-            hint: "give another file, or --force to replace it",
-        },
-    )?;
+    output_guard::export(company, path, format, force)?;
     let s = crate::export::write_journal_file(&ledger, format, from, to, path)?;
     let dates = match (s.first, s.last) {
         (Some(first), Some(last)) => format!(", {first} to {last}"),
