@@ -25,9 +25,13 @@ use crate::process::{self, ReimbursementFilter, RunOptions, Selection};
 use crate::scripting::{ApiDoc, Echo, Session};
 use crate::testing;
 
+mod committed;
 mod csv_report;
 mod import;
+mod output_guard;
 mod spool;
+use committed::Committed;
+pub use committed::NotReported;
 use import::{ChangesArgs, ImportArgs};
 use spool::Spool;
 
@@ -104,9 +108,14 @@ pub enum Command {
         #[arg(long, value_parser = parse_date)]
         to: Option<NaiveDate>,
         /// Write to this file (replaced only when the export is complete) instead of standard
-        /// output.
+        /// output. An existing file is replaced only when it is a previous export in the same
+        /// format; never the company's database, parameters or rules, nor a file that is not a
+        /// regular file.
         #[arg(short = 'o', long = "output")]
         output: Option<PathBuf>,
+        /// With -o: also replace an existing regular file that is not a previous export.
+        #[arg(long, requires = "output")]
+        force: bool,
     },
     /// The reimbursement page: list reimbursements.
     ///
@@ -174,7 +183,8 @@ pub enum Command {
         /// The folder to write the company into.
         #[arg(long, default_value = "synthetic")]
         out: PathBuf,
-        /// Replace an existing database there.
+        /// Replace the files of a company already there (company.yaml, the rules, the database,
+        /// the CSV files): without it, generate refuses and names them.
         #[arg(long)]
         force: bool,
         /// Also write the company as import files (customers.csv, vendors.csv,
@@ -319,10 +329,8 @@ pub fn main<I: IntoIterator<Item = OsString>>(args: I) -> ExitCode {
     match execute(&cli, &mut out) {
         Ok(()) => ExitCode::SUCCESS,
         // A closed pipe (`reimburse … | head`) is not an error of ours.
-        Err(Error::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-        Err(Error::Json(e)) if e.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe) => {
-            ExitCode::SUCCESS
-        }
+        Err(e) if committed::is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(Error::NotReported(e)) if e.is_broken_pipe() => ExitCode::SUCCESS,
         // The failures were printed with the results.
         Err(Error::TestsFailed(_)) => ExitCode::FAILURE,
         Err(e @ Error::CustomersFailed(_)) => {
@@ -425,7 +433,11 @@ pub fn execute(cli: &Cli, out: &mut dyn Write) -> Result<(), Error> {
             from,
             to,
             output,
-        } => export(&company, format, *from, *to, output.as_deref(), out),
+            force,
+        } => {
+            let target = output.as_deref().map(|path| (path, *force));
+            export(&company, format, *from, *to, target, out)
+        }
         Command::Reimbursements {
             filter,
             status,
@@ -442,7 +454,7 @@ pub fn execute(cli: &Cli, out: &mut dyn Write) -> Result<(), Error> {
             json,
         } => {
             let ledger = open_ledger(&company)?;
-            let mut payments = Spool::new()?;
+            let mut payments = Spool::new();
             let report = process::pay_observed(
                 &ledger,
                 &filter.filter(None),
@@ -465,37 +477,9 @@ pub fn execute(cli: &Cli, out: &mut dyn Write) -> Result<(), Error> {
                     }
                 },
             )?;
-            let payments = payments.finish()?;
-            if *json {
-                return spool::write_json(out, &report, &[("payments", &payments)]);
-            }
-            spool::write_table(
-                out,
-                &[
-                    "reimbursement",
-                    "customer",
-                    "vendor",
-                    "invoice",
-                    "currency",
-                    "amount",
-                    "payment voucher",
-                ],
-                &[5],
-                &payments,
-                spool::table_buffer_rows(),
-            )?;
-            let verb = if *dry_run {
-                "would pay (dry run, nothing written)"
-            } else {
-                "paid"
-            };
-            writeln!(
-                out,
-                "{} {verb}{}",
-                plural(payments.len() as usize, "invoice"),
-                totals_text(&report.totals)
-            )?;
-            Ok(())
+            let committed = (!*dry_run).then_some(Committed::Pay(report.run));
+            let printed = print_payments(&report, payments, *json, out);
+            committed::reported(committed, out, printed)
         }
         Command::Runs { json } => {
             let ledger = reading_ledger(&company)?;
@@ -539,7 +523,7 @@ pub fn execute(cli: &Cli, out: &mut dyn Write) -> Result<(), Error> {
         Command::Repl { date } => {
             let options = crate::repl::ReplOptions {
                 date: date.unwrap_or_else(today),
-                history: crate::repl::default_history(),
+                history: output_guard::history(&company, crate::repl::default_history()),
                 user: user(),
             };
             crate::repl::run(&company, &options, out, &mut std::io::stderr())
@@ -578,11 +562,14 @@ fn script(
             printable_lines(&w.to_string())
         );
     }
-    if let Some(text) = crate::repl::render(&outcome.value) {
-        writeln!(out, "{}", printable_lines(&text))?;
+    // The value before the note on standard error.
+    let printed = match crate::repl::render(&outcome.value) {
+        Some(text) => writeln!(out, "{}", printable_lines(&text)).and_then(|()| out.flush()),
+        None => out.flush(),
     }
-    out.flush()?;
+    .map_err(Error::from);
     let n = outcome.changes;
+    let committed = (outcome.committed && n > 0).then_some(Committed::Script(outcome.run));
     let changes = if n == 1 {
         "1 row change".to_string()
     } else {
@@ -593,7 +580,7 @@ fn script(
     } else if outcome.committed && n > 0 {
         eprintln!("committed {changes}");
     }
-    Ok(())
+    committed::reported(committed, out, printed)
 }
 
 fn init(
@@ -607,8 +594,31 @@ fn init(
         None => None,
     };
     let report = fixtures::init_company(company, fixture.zip(data.as_ref()), force)?;
+    if !report.stale.is_empty() {
+        let names: Vec<String> = report
+            .stale
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        eprintln!(
+            "note: removed what an init that was killed left behind: {}",
+            names.join(", ")
+        );
+    }
+    let committed = Some(Committed::Init(report.database.clone()));
+    let printed = print_init(company, fixture.is_some(), &report, out);
+    committed::reported(committed, out, printed)
+}
+
+/// What `init` created and loaded.
+fn print_init(
+    company: &Company,
+    fixture: bool,
+    report: &fixtures::InitReport,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
     writeln!(out, "created {}", report.database.display())?;
-    if fixture.is_some() {
+    if fixture {
         let l = &report.loaded;
         writeln!(
             out,
@@ -744,16 +754,17 @@ fn export(
     format: &str,
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
-    output: Option<&Path>,
+    output: Option<(&Path, bool)>,
     out: &mut dyn Write,
 ) -> Result<(), Error> {
     let format: crate::export::Format = format.parse().map_err(Error::Usage)?;
     let ledger = reading_ledger(company)?;
-    let Some(path) = output else {
+    let Some((path, force)) = output else {
         let mut w = std::io::BufWriter::new(out);
         crate::export::write_journal(&ledger, format, from, to, &mut w)?;
         return Ok(w.flush()?);
     };
+    output_guard::export(company, path, format, force)?;
     let s = crate::export::write_journal_file(&ledger, format, from, to, path)?;
     let dates = match (s.first, s.last) {
         (Some(first), Some(last)) => format!(", {first} to {last}"),
@@ -805,9 +816,9 @@ fn run(company: &Company, args: &RunArgs, out: &mut dyn Write) -> Result<(), Err
     let mut rows = RunRows {
         json: args.json,
         bar: bar.as_ref(),
-        reimbursements: Spool::new()?,
-        skipped: Spool::new()?,
-        failed: Spool::new()?,
+        reimbursements: Spool::new(),
+        skipped: Spool::new(),
+        failed: Spool::new(),
         by_reason: Default::default(),
     };
     let report = match process::run_observed(&session, &options, &mut rows) {
@@ -821,7 +832,16 @@ fn run(company: &Company, args: &RunArgs, out: &mut dyn Write) -> Result<(), Err
     }
     // Only a run that succeeded prints its rows (a failed one was rolled back).
     let report = report?;
+    let committed = (!report.dry_run).then_some(Committed::Run(report.run));
+    let printed = print_run(&report, rows, out);
+    committed::reported(committed, out, printed)
+}
+
+/// Prints a run's report from its spools: JSON, or the tables and the summary line. A
+/// `--keep-going` run that skipped failing customers is not a clean run: exit code 3.
+fn print_run(report: &process::RunReport, rows: RunRows, out: &mut dyn Write) -> Result<(), Error> {
     let RunRows {
+        json: rows_json,
         reimbursements,
         skipped,
         failed,
@@ -838,10 +858,10 @@ fn run(company: &Company, args: &RunArgs, out: &mut dyn Write) -> Result<(), Err
         0 => Ok(()),
         n => Err(Error::CustomersFailed(n)),
     };
-    if args.json {
+    if rows_json {
         spool::write_json(
             out,
-            &report,
+            report,
             &[
                 ("reimbursements", &reimbursements),
                 ("skipped", &skipped),
@@ -887,8 +907,48 @@ fn run(company: &Company, args: &RunArgs, out: &mut dyn Write) -> Result<(), Err
             printable_lines(&error)
         )?;
     }
-    writeln!(out, "{}", run_summary(&report))?;
+    writeln!(out, "{}", run_summary(report))?;
     outcome
+}
+
+/// Prints a payment run's report from its spool: JSON, or the table and the summary line.
+fn print_payments(
+    report: &process::PayReport,
+    payments: Spool,
+    json: bool,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
+    let payments = payments.finish()?;
+    if json {
+        return spool::write_json(out, report, &[("payments", &payments)]);
+    }
+    spool::write_table(
+        out,
+        &[
+            "reimbursement",
+            "customer",
+            "vendor",
+            "invoice",
+            "currency",
+            "amount",
+            "payment voucher",
+        ],
+        &[5],
+        &payments,
+        spool::table_buffer_rows(),
+    )?;
+    let verb = if report.dry_run {
+        "would pay (dry run, nothing written)"
+    } else {
+        "paid"
+    };
+    writeln!(
+        out,
+        "{} {verb}{}",
+        plural(payments.len() as usize, "invoice"),
+        totals_text(&report.totals)
+    )?;
+    Ok(())
 }
 
 /// True when a run could not begin because another connection holds the write lock.
@@ -1070,7 +1130,7 @@ fn reimbursement_page(
         "payment_voucher",
         "paid_date",
     ];
-    let mut rows = Spool::new()?;
+    let mut rows = Spool::new();
     process::each_reimbursement(ledger, filter, &mut |r| {
         if json {
             return rows.push(r);

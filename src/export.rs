@@ -655,7 +655,14 @@ pub fn write_journal_file(
     partial_name.push(format!(".{}.partial", std::process::id()));
     let partial = path.with_file_name(partial_name);
     let result = (|| {
-        let file = std::fs::File::create(&partial).map_err(file_err)?;
+        // A new file, never one already there under this name (a killed export's is removed
+        // first; a symbolic link there is removed, not followed).
+        let _ = std::fs::remove_file(&partial);
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&partial)
+            .map_err(file_err)?;
         let mut w = std::io::BufWriter::new(file);
         let summary = match write_journal(ledger, format, from, to, &mut w) {
             Err(ExportError::Io(e)) => return Err(file_err(e)),
@@ -692,6 +699,19 @@ fn account_tags<'a>(key: &'a AccountKey, name: Option<&'a str>) -> Vec<(&'static
         tags.push(("name", name));
     }
     tags
+}
+
+/// Whether `head`, the beginning of a file, is a journal that `reimburse export --format
+/// format` wrote (its second line, as [`write_header`] writes it): such a file may be replaced by
+/// a new export without `--force`.
+pub fn is_export(head: &str, format: Format) -> bool {
+    let mut lines = head.lines();
+    let (Some(first), Some(second)) = (lines.next(), lines.next()) else {
+        return false;
+    };
+    first.starts_with("; ")
+        && second.starts_with("; Written by reimburse ")
+        && second.ends_with(&format!("(`reimburse export --format {format}`)."))
 }
 
 fn write_header(

@@ -16,6 +16,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use crate::bank::{BankError, Bic, Iban};
+use crate::files::{self, Existing, OutputError, Protected, Replaceable, Role};
 use crate::ledger::{Customer, Ledger, LedgerError, LineDraft, Side, Target, Vendor, VoucherDraft};
 use crate::money;
 use crate::parameters::{Company, ParameterOverrides, YamlError, parse_yaml};
@@ -226,6 +227,9 @@ pub enum FixtureError {
     /// The database could not be written.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The file `database:` names may not be written (see [`OutputError`]).
+    #[error(transparent)]
+    Output(#[from] OutputError),
 }
 
 impl FixtureError {
@@ -658,10 +662,15 @@ pub fn init_company(
     force: bool,
 ) -> Result<InitReport, FixtureError> {
     let target = &company.database_path;
-    if target.exists() && !force {
+    let mut protected = Protected::company_inputs(company);
+    if let Some((file, _)) = fixture {
+        protected = protected.with(file, Role::Input);
+    }
+    let existing = files::check_output(target, &protected, &Replaceable::CompanyDatabase)?;
+    if existing == Existing::Replaceable && !force {
         return Err(StoreError::Exists(target.clone()).into());
     }
-    if target.exists() {
+    if existing == Existing::Replaceable {
         refuse_if_in_use(target)?;
     }
     if let Some(dir) = target.parent()
@@ -673,7 +682,8 @@ pub fn init_company(
             source,
         })?;
     }
-    let temp = target.with_extension(format!("init-{}.tmp", std::process::id()));
+    let stale = files::remove_stale_init_files(target);
+    let temp = files::init_temp_path(target, std::process::id());
     remove_database_files(&temp);
     // Name the database and its folder, not the temporary file, when the folder is not writable.
     if let Err(e) = std::fs::OpenOptions::new()
@@ -720,6 +730,7 @@ pub fn init_company(
             })?;
             Ok(InitReport {
                 database: target.clone(),
+                stale,
                 loaded,
                 ignored_overrides: fixture.is_some_and(|(_, d)| !d.parameters.is_empty()),
             })
@@ -770,6 +781,8 @@ fn remove_database_files(path: &Path) {
 pub struct InitReport {
     /// The database created.
     pub database: PathBuf,
+    /// The temporary files of a killed `init` of this database that were removed.
+    pub stale: Vec<PathBuf>,
     /// What the fixture loaded.
     pub loaded: LoadReport,
     /// True when the fixture had `parameters:` overrides, which `init` does not store.

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::params;
 
+use crate::files::{self, Existing, OutputError, Protected, Replaceable, check_output};
 use crate::ledger::Ledger;
 use crate::parameters::Company;
 use crate::store::{Store, StoreError};
@@ -29,7 +30,8 @@ pub struct GenerateOptions {
     pub seed: u64,
     /// The folder to write the company into (created if missing).
     pub dir: PathBuf,
-    /// Replace an existing database.
+    /// Replace the files of a company already there (regular files only; the database only
+    /// when it is a company database).
     pub force: bool,
     /// Also write the company as import files: `customers.csv`, `vendors.csv` and
     /// `transactions.csv` in the folder (for `reimburse import` and its benchmark).
@@ -69,6 +71,9 @@ pub enum GenerateError {
     /// The ledger refused the setup.
     #[error(transparent)]
     Ledger(#[from] crate::ledger::LedgerError),
+    /// A file of the company may not be written (see [`OutputError`]).
+    #[error(transparent)]
+    Output(#[from] OutputError),
 }
 
 /// A small deterministic pseudo-random generator (SplitMix64): reproducible across platforms.
@@ -122,29 +127,63 @@ database: company.db
 rules: rules/reimburse.rhai
 "#;
 
-/// Writes a synthetic company.
+/// The database of a generated company (`database:` in [`COMPANY_YAML`]).
+const DATABASE: &str = "company.db";
+
+/// The import files `--csv` writes.
+const CSV_FILES: [&str; 3] = ["customers.csv", "vendors.csv", "transactions.csv"];
+
+/// Refuses to generate over files that exist, naming them, unless `force`; and, even with it,
+/// over anything that is not a regular file, or a database that is not a company database.
+fn check_targets(
+    options: &GenerateOptions,
+    company_file: &Path,
+    rules_file: &Path,
+) -> Result<(), GenerateError> {
+    let db = options.dir.join(DATABASE);
+    let mut targets = vec![company_file.to_path_buf(), rules_file.to_path_buf()];
+    targets.extend(["-wal", "-shm"].map(|s| files::with_suffix(&db, s)));
+    if options.csv {
+        targets.extend(CSV_FILES.map(|name| options.dir.join(name)));
+    }
+    let none = Protected::default();
+    let mut existing = Vec::new();
+    if check_output(&db, &none, &Replaceable::CompanyDatabase)? == Existing::Replaceable {
+        existing.push(db.clone());
+    }
+    for path in targets {
+        if check_output(&path, &none, &Replaceable::AnyRegular)? == Existing::Replaceable {
+            existing.push(path);
+        }
+    }
+    if existing.is_empty() || options.force {
+        return Ok(());
+    }
+    Err(OutputError::Exist { paths: existing }.into())
+}
+
+/// Writes a synthetic company: refused where one exists, unless `force`.
 pub fn generate(options: &GenerateOptions) -> Result<GenerateReport, GenerateError> {
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| GenerateError::Io { path, source }
     };
     let rules_dir = options.dir.join("rules");
-    std::fs::create_dir_all(&rules_dir).map_err(io(&rules_dir))?;
     let company_file = options.dir.join("company.yaml");
-    std::fs::write(&company_file, COMPANY_YAML).map_err(io(&company_file))?;
     let rules_file = rules_dir.join("reimburse.rhai");
+    check_targets(options, &company_file, &rules_file)?;
+    std::fs::create_dir_all(&rules_dir).map_err(io(&rules_dir))?;
+    std::fs::write(&company_file, COMPANY_YAML).map_err(io(&company_file))?;
     std::fs::write(&rules_file, DEFAULT_RULES).map_err(io(&rules_file))?;
     let company = Company::load(&company_file)?;
     let db = &company.database_path;
-    if db.exists() {
-        if !options.force {
-            return Err(StoreError::Exists(db.clone()).into());
-        }
-        for suffix in ["", "-wal", "-shm"] {
-            let mut p = db.as_os_str().to_owned();
-            p.push(suffix);
-            let _ = std::fs::remove_file(PathBuf::from(p));
-        }
+    debug_assert_eq!(
+        db,
+        &options.dir.join(DATABASE),
+        "COMPANY_YAML names {DATABASE}"
+    );
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(files::with_suffix(db, suffix));
     }
     let ledger = Ledger::new(Store::create(db)?, company.params.clone())?;
     let mut csv = if options.csv {
@@ -188,6 +227,10 @@ struct CsvFiles {
 impl CsvFiles {
     fn create(dir: &Path) -> Result<CsvFiles, GenerateError> {
         let open = |name: &str, header: &[&str]| -> Result<_, GenerateError> {
+            debug_assert!(
+                CSV_FILES.contains(&name),
+                "{name} is checked before writing"
+            );
             let path = dir.join(name);
             let mut w = csv::Writer::from_path(&path).map_err(|e| csv_error(&path, e))?;
             w.write_record(header).map_err(|e| csv_error(&path, e))?;

@@ -11,6 +11,7 @@ pub mod bank;
 pub mod cli;
 pub mod dates;
 pub mod export;
+pub mod files;
 pub mod fixtures;
 pub mod generate;
 pub mod import;
@@ -74,6 +75,13 @@ pub enum Error {
     /// Invalid use.
     #[error("{0}")]
     Usage(String),
+    /// A file the command would write is refused (see [`files::OutputError`]).
+    #[error(transparent)]
+    Output(#[from] files::OutputError),
+    /// A command committed (the books changed), then could not print its report: standard
+    /// output or the temporary folder full (see [`cli::NotReported`]).
+    #[error(transparent)]
+    NotReported(Box<cli::NotReported>),
 }
 
 /// Built-in parameters used when no company file is at hand: to list the scripting API, or to run

@@ -1220,6 +1220,8 @@ pub struct ScriptOutcome {
     pub changes: u64,
     /// True when they were committed (false for a dry run).
     pub committed: bool,
+    /// The run the committed script was recorded as (none when it posted nothing).
+    pub run: Option<i64>,
     /// Why the rule hooks are not available, when they are not.
     pub rules_warning: Option<String>,
 }
@@ -1276,6 +1278,7 @@ pub fn run_script(company: &Company, options: &ScriptOptions) -> Result<ScriptOu
         .eval_ast_with_scope::<Dynamic>(&mut scope, &merged);
     ws.session.take_output();
     let changes = ws.changes_since(&base);
+    let mut run = None;
     match result {
         Ok(value) => {
             if options.dry_run {
@@ -1298,9 +1301,12 @@ pub fn run_script(company: &Company, options: &ScriptOptions) -> Result<ScriptOu
                         date: options.date,
                     },
                 );
-                if let Err(e) = recorded {
-                    store.rollback();
-                    return Err(e.into());
+                match recorded {
+                    Ok(recorded) => run = recorded,
+                    Err(e) => {
+                        store.rollback();
+                        return Err(e.into());
+                    }
                 }
                 store.commit()?;
             }
@@ -1308,6 +1314,7 @@ pub fn run_script(company: &Company, options: &ScriptOptions) -> Result<ScriptOu
                 value,
                 changes,
                 committed: !options.dry_run,
+                run,
                 rules_warning,
             })
         }

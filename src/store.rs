@@ -14,6 +14,8 @@ use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 
+mod mismatch;
+
 /// `PRAGMA application_id` of company databases ("RMBS").
 pub const APPLICATION_ID: i32 = 0x524d_4253;
 
@@ -250,6 +252,32 @@ pub enum StoreError {
         found: i64,
         /// The newest version this build knows.
         known: i64,
+    },
+    /// The schema already has what a later version adds: its version number was set back.
+    #[error(
+        "{}: the database says schema version {version}, but it already has {found} (of schema version {of}): its version number was changed outside reimburse, so it is not migrated (nothing was changed). Restore the database from a backup; or, if you know that only the number was changed, set it back (`PRAGMA user_version`) with sqlite3", .path.display()
+    )]
+    SchemaMismatch {
+        /// The file.
+        path: PathBuf,
+        /// The schema version the database says it has.
+        version: i64,
+        /// What it has already (`trigger reimbursement_paid`).
+        found: String,
+        /// The schema version that adds it.
+        of: usize,
+    },
+    /// A migration to the current schema failed.
+    #[error("{}: cannot migrate the database from schema version {from} to {to} (nothing was changed): {source}", .path.display())]
+    Migration {
+        /// The file.
+        path: PathBuf,
+        /// The database's schema version.
+        from: i64,
+        /// The version this build writes.
+        to: i64,
+        /// What SQLite said.
+        source: rusqlite::Error,
     },
     /// Another process holds the database.
     #[error("{0}: database busy: another run or session is writing to it; try again when it ends")]
@@ -577,6 +605,16 @@ impl Store {
         if version >= SCHEMA_VERSION {
             return Ok(());
         }
+        let mismatch = mismatch::later_object(&self.conn, version)
+            .map_err(|e| StoreError::sqlite(&self.path, e))?;
+        if let Some((of, found)) = mismatch {
+            return Err(StoreError::SchemaMismatch {
+                path: self.path.clone(),
+                version,
+                found,
+                of,
+            });
+        }
         self.begin()?;
         let result = (|| {
             for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
@@ -591,7 +629,15 @@ impl Store {
             Ok(()) => self.commit(),
             Err(e) => {
                 self.rollback();
-                Err(StoreError::sqlite(&self.path, e))
+                Err(match StoreError::sqlite(&self.path, e) {
+                    StoreError::Sqlite { path, source } => StoreError::Migration {
+                        path,
+                        from: version,
+                        to: SCHEMA_VERSION,
+                        source,
+                    },
+                    other => other,
+                })
             }
         }
     }

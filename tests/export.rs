@@ -349,10 +349,13 @@ fn period_filter_and_errors() {
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("no/such/folder/books.journal"), "{err}");
-    // An existing file is replaced only by a complete export.
+    // An existing file is replaced only by a complete export (and, when it is not a previous
+    // export, only with --force: tests/hardening_files.rs).
     let target = demo.path("books.journal");
     std::fs::write(&target, "old").unwrap();
-    demo.ok(&["export", "-o", target.to_str().unwrap()]);
+    demo.fails(1, &["export", "-o", target.to_str().unwrap()]);
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "old");
+    demo.ok(&["export", "-o", target.to_str().unwrap(), "--force"]);
     assert!(
         std::fs::read_to_string(&target)
             .unwrap()

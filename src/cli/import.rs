@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use clap::Args;
 use serde_json::json;
 
+use super::committed::{self, Committed};
 use super::{plural, table, today, user};
 use crate::Error;
 use crate::import::{self, ImportFiles, ImportOptions, ImportReport, Progress};
@@ -84,12 +85,18 @@ pub fn import(ledger: &Ledger, args: &ImportArgs, out: &mut dyn Write) -> Result
         writeln!(out)?;
     }
     let report = result?;
-    if args.json {
-        serde_json::to_writer_pretty(&mut *out, &report)?;
-        writeln!(out)?;
-        return Ok(());
-    }
-    print_report(&report, out)
+    let committed = report
+        .run
+        .filter(|_| !report.dry_run)
+        .map(Committed::Import);
+    let printed = if args.json {
+        serde_json::to_writer_pretty(&mut *out, &report)
+            .map_err(Error::from)
+            .and_then(|()| Ok(writeln!(out)?))
+    } else {
+        print_report(&report, out)
+    };
+    committed::reported(committed, out, printed)
 }
 
 fn print_report(report: &ImportReport, out: &mut dyn Write) -> Result<(), Error> {

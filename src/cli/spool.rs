@@ -36,24 +36,31 @@ pub fn table_buffer_rows() -> u64 {
         .unwrap_or(TABLE_BUFFER_ROWS)
 }
 
-/// Rows being written to a temporary file. Writing never fails on the spot (observers cannot
-/// return errors): the first error is kept and returned by [`Spool::finish`].
+/// Rows being written to a temporary file. Neither making the file nor writing to it fails on
+/// the spot (observers cannot return errors, and a run that cannot spool its rows still commits,
+/// its rows being in the books): the first error is kept and returned by [`Spool::finish`],
+/// naming the temporary folder.
 pub struct Spool {
-    file: BufWriter<File>,
+    /// `None` only when it could not be made (then `error` says why).
+    file: Option<BufWriter<File>>,
     len: u64,
     widths: Vec<usize>,
     error: Option<std::io::Error>,
 }
 
 impl Spool {
-    /// An empty spool in a new unnamed temporary file.
-    pub fn new() -> Result<Spool, Error> {
-        Ok(Spool {
-            file: BufWriter::with_capacity(64 * 1024, tempfile::tempfile()?),
+    /// An empty spool in a new unnamed temporary file (in `TMPDIR`).
+    pub fn new() -> Spool {
+        let (file, error) = match tempfile::tempfile() {
+            Ok(f) => (Some(BufWriter::with_capacity(64 * 1024, f)), None),
+            Err(e) => (None, Some(temp_error(e))),
+        };
+        Spool {
+            file,
             len: 0,
             widths: Vec::new(),
-            error: None,
-        })
+            error,
+        }
     }
 
     /// Rows written so far.
@@ -63,15 +70,15 @@ impl Spool {
 
     /// Appends a row (any serializable value, as one JSON line).
     pub fn push<T: Serialize + ?Sized>(&mut self, row: &T) {
-        if self.error.is_some() {
+        let (None, Some(file)) = (&self.error, &mut self.file) else {
             return;
-        }
-        let written = serde_json::to_writer(&mut self.file, row)
+        };
+        let written = serde_json::to_writer(&mut *file, row)
             .map_err(std::io::Error::from)
-            .and_then(|()| self.file.write_all(b"\n"));
+            .and_then(|()| file.write_all(b"\n"));
         match written {
             Ok(()) => self.len += 1,
-            Err(e) => self.error = Some(e),
+            Err(e) => self.error = Some(temp_error(e)),
         }
     }
 
@@ -88,17 +95,32 @@ impl Spool {
 
     /// Ends writing; the rows can then be read back.
     pub fn finish(mut self) -> Result<Spooled, Error> {
+        debug_assert!(self.file.is_some() || self.error.is_some());
         if let Some(e) = self.error.take() {
             return Err(e.into());
         }
-        self.file.flush()?;
-        let file = self.file.into_inner().map_err(|e| e.into_error())?;
+        let Some(mut file) = self.file.take() else {
+            return Err(std::io::Error::other("the rows were not spooled").into());
+        };
+        file.flush().map_err(temp_error)?;
+        let file = file.into_inner().map_err(|e| temp_error(e.into_error()))?;
         Ok(Spooled {
             file,
             len: self.len,
             widths: self.widths,
         })
     }
+}
+
+/// An error of the temporary file, naming its folder (`TMPDIR`).
+fn temp_error(e: std::io::Error) -> std::io::Error {
+    std::io::Error::new(
+        e.kind(),
+        format!(
+            "cannot spool the rows to a temporary file in {} (TMPDIR): {e}",
+            std::env::temp_dir().display()
+        ),
+    )
 }
 
 /// The rows of a finished [`Spool`], to read back (as often as needed).
@@ -276,7 +298,7 @@ mod tests {
     use super::*;
 
     fn spooled(rows: &[[&str; 3]]) -> Spooled {
-        let mut s = Spool::new().unwrap();
+        let mut s = Spool::new();
         for r in rows {
             let cells: Vec<String> = r.iter().map(|c| c.to_string()).collect();
             s.push_cells(&cells);
@@ -335,12 +357,12 @@ mod tests {
             ],
             m: vec![],
         };
-        let mut s = Spool::new().unwrap();
+        let mut s = Spool::new();
         for r in &full.rows {
             s.push(r);
         }
         let rows = s.finish().unwrap();
-        let empty = Spool::new().unwrap().finish().unwrap();
+        let empty = Spool::new().finish().unwrap();
         let header = Report {
             rows: vec![],
             ..full

@@ -504,3 +504,18 @@ pub fn run_with_stdin(c: &Company, args: &[&str], stdin: &str) -> Output {
     no_panic(&out);
     out
 }
+
+impl Company {
+    /// `reimburse --company <yaml> <args>` in the company's folder, not yet run: for a test that
+    /// sets the environment or redirects standard output (check the output with [`no_panic`]).
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_reimburse"));
+        command
+            .arg("--company")
+            .arg(&self.yaml)
+            .args(args)
+            .env_remove("REIMBURSE_COMPANY")
+            .current_dir(self.dir.path());
+        command
+    }
+}
