@@ -1881,7 +1881,7 @@ fn register_pure(api: &mut Api, params: &Rc<Parameters>, date: impl Fn() -> Naiv
         "Converts an amount to the accounting currency at the parameters' exchange rate (unrounded).",
         move |amount: Decimal, currency: &str| -> RhaiResult<Decimal> {
             p.to_accounting(amount, currency)
-                .ok_or_else(|| runtime_error(format!("no exchange rate for '{currency}'")))
+                .map_err(|e| runtime_error(e.to_string()))
         });
     let p = Rc::clone(params);
     api.add(
@@ -1899,7 +1899,7 @@ fn register_pure(api: &mut Api, params: &Rc<Parameters>, date: impl Fn() -> Naiv
         "The rate of a currency to the accounting currency (1 for the accounting currency).",
         move |currency: &str| -> RhaiResult<Decimal> {
             p.to_accounting(Decimal::ONE, currency)
-                .ok_or_else(|| runtime_error(format!("no exchange rate for '{currency}'")))
+                .map_err(|e| runtime_error(e.to_string()))
         },
     );
     api.add(
