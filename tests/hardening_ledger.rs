@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{Company, company_yaml, edit, rows};
+use common::{Company, edit, rows};
 
 /// A customer with a 100.00 USD credit (an overpaid invoice) and a vendor account V-100.
 const CREDIT_100: &str = "\
@@ -130,8 +130,8 @@ fn a_repl_session_cannot_move_the_receivables_account_alone() {
         c.count("SELECT count(*) FROM voucher_lines WHERE account = '1200' AND customer IS NULL"),
         0
     );
+    c.assert_unchanged(&before, "a refused REPL entry and :commit");
     assert_eq!(c.control_disagreements(), Vec::<String>::new());
-    let _ = before;
 }
 
 #[test]
@@ -390,12 +390,6 @@ fn an_accounts_debits_are_bounded_at_the_edge_and_every_report_still_works() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(
-        c.query(
-            "SELECT debit_minor FROM account_totals WHERE account = '1200' AND currency = 'USD'"
-        ),
-        vec![vec!["1000000000000000000".to_string()]]
-    );
     // One cent more is refused, naming the account, the side and the bound.
     let cent = post_voucher(&[
         voucher_line("customer: \"C-002\"", "0.01"),
@@ -411,6 +405,12 @@ fn an_accounts_debits_are_bounded_at_the_edge_and_every_report_still_works() {
              (nothing was written)\n"
         ),
         "{err}"
+    );
+    assert_eq!(
+        c.query(
+            "SELECT debit_minor FROM account_totals WHERE account = '1200' AND currency = 'USD'"
+        ),
+        vec![vec!["1000000000000000000".to_string()]]
     );
     // The 9,300 postings of the issue are refused from the 1,001st on, so every report works.
     assert!(

@@ -325,3 +325,87 @@ impl Ledger {
         Ok(found)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+
+    use super::*;
+    use crate::ledger::tests::{customer, sample_company};
+    use crate::ledger::{LineDraft, Target, VoucherDraft};
+    use crate::store::Store;
+
+    fn ledger() -> Ledger {
+        let l = Ledger::new(Store::in_memory().unwrap(), sample_company().params).unwrap();
+        l.create_customer(&customer("C-1", "One")).unwrap();
+        l
+    }
+
+    /// A voucher of `amount` USD on customer C-1 against the bank (1000).
+    fn to_customer(amount: Decimal) -> VoucherDraft {
+        let line = |target, amount| LineDraft {
+            target,
+            currency: "USD".into(),
+            amount,
+            document: None,
+            kind: None,
+        };
+        VoucherDraft {
+            sequence: "opening".into(),
+            date: NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+            description: "test".into(),
+            lines: vec![
+                line(Target::Customer("C-1".into()), amount),
+                line(Target::Account("1000".into()), -amount),
+            ],
+        }
+    }
+
+    #[test]
+    fn a_line_on_the_control_account_alone_is_a_disagreement() {
+        let l = ledger();
+        l.post_voucher(&to_customer(Decimal::new(-5000, 2)))
+            .unwrap();
+        assert_eq!(l.control_disagreements().unwrap(), vec![]);
+        // What post_voucher refuses, written behind its back.
+        l.store
+            .conn()
+            .execute_batch(
+                "INSERT INTO voucher_lines(voucher_id, account, currency, amount_minor)
+                 VALUES (1, '1200', 'USD', -700), (1, '1000', 'USD', 700)",
+            )
+            .unwrap();
+        assert_eq!(
+            l.control_disagreements().unwrap(),
+            vec![Disagreement {
+                role: ControlRole::Receivables,
+                account: "1200".into(),
+                currency: "USD".into(),
+                general_ledger: Decimal::new(-5700, 2),
+                sub_ledger: Decimal::new(-5000, 2),
+            }]
+        );
+    }
+
+    #[test]
+    fn runs_and_payments_have_room_beyond_the_bound_of_other_postings() {
+        let l = ledger();
+        let largest = Decimal::new(crate::money::MAX_MINOR, 2);
+        for _ in 0..1000 {
+            l.post_voucher(&to_customer(largest)).unwrap();
+        }
+        let e = l
+            .post_voucher(&to_customer(Decimal::new(1, 2)))
+            .unwrap_err();
+        assert!(
+            matches!(e, LedgerError::TotalTooLarge { minor, .. } if minor == MAX_ACCOUNT_TOTAL),
+            "{e}"
+        );
+        {
+            let _process = l.process_postings();
+            l.post_voucher(&to_customer(largest)).unwrap();
+        }
+        // The guard is gone: the bound of other postings again.
+        assert!(l.post_voucher(&to_customer(Decimal::new(1, 2))).is_err());
+    }
+}
