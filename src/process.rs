@@ -2170,101 +2170,18 @@ pub fn pay_observed(
             // does not grow with the number of invoices.
             ledger.take_journal();
             for (r, vendor_txn) in open {
-                let currency = ledger.currency(&r.currency)?;
-                let open_amount =
-                    -currency.from_minor(ledger.open_minor(Side::Vendor, vendor_txn)?);
-                if open_amount <= Decimal::ZERO {
-                    continue;
-                }
-                // A payment dated before its invoice would settle a debt not yet owed.
-                if r.date > date {
-                    return Err(LedgerError::Invalid(format!(
-                        "cannot pay {} on {date}: it is dated {} (pay on or after that date, or leave it out with --customer, --vendor or --run)",
-                        r.vendor_invoice, r.date
-                    ))
-                    .into());
-                }
-                // The vendor's open debits (a payment recorded but not settled) settle the
-                // invoice first: paying it in full as well would pay the vendor twice.
-                let settled_by_debit =
-                    ledger.settle_against_open_until(Side::Vendor, vendor_txn, date)?;
-                let amount = open_amount - settled_by_debit;
-                debug_assert!(amount >= Decimal::ZERO);
-                if !settled_by_debit.is_zero() {
-                    *report
-                        .settled_by_debit
-                        .entry(r.currency.clone())
-                        .or_insert(Decimal::ZERO) += settled_by_debit;
-                }
-                if amount.is_zero() {
+                if let Some(payment) = pay_invoice(ledger, r, vendor_txn, date)? {
+                    for (totals, amount) in [
+                        (&mut report.totals, payment.amount),
+                        (&mut report.settled_by_debit, payment.settled_by_debit),
+                    ] {
+                        if !amount.is_zero() {
+                            *totals.entry(payment.currency.clone()).or_default() += amount;
+                        }
+                    }
                     paid += 1;
-                    observer(&Payment {
-                        reimbursement: r.id,
-                        customer: r.customer,
-                        vendor: r.vendor,
-                        currency: r.currency,
-                        amount: currency.from_minor(0),
-                        settled_by_debit,
-                        vendor_invoice: r.vendor_invoice,
-                        voucher: String::new(),
-                    });
-                    continue;
+                    observer(&payment);
                 }
-                let posted = ledger
-                    .post_voucher(&VoucherDraft {
-                        sequence: "payment".into(),
-                        date,
-                        description: format!(
-                            "Payment of {} to vendor {} (reimbursement of {})",
-                            r.vendor_invoice, r.vendor, r.customer
-                        ),
-                        lines: vec![
-                            LineDraft {
-                                target: Target::Vendor(r.vendor.clone()),
-                                currency: r.currency.clone(),
-                                amount,
-                                document: Some(r.vendor_invoice.clone()),
-                                kind: Some("payment".into()),
-                            },
-                            LineDraft {
-                                target: Target::Account(ledger.params().accounts.bank.clone()),
-                                currency: r.currency.clone(),
-                                amount: -amount,
-                                document: None,
-                                kind: None,
-                            },
-                        ],
-                    })
-                    .map_err(|e| {
-                        LedgerError::Invalid(format!(
-                            "reimbursement {} ({} → {}): {e}",
-                            r.id, r.customer, r.vendor
-                        ))
-                    })?;
-                // Settling the invoice in full marks the reimbursement paid, with this payment
-                // and date (the database's `reimbursement_paid` trigger, as for any payment).
-                ledger.settle(
-                    Side::Vendor,
-                    posted.vendor_transactions[0],
-                    vendor_txn,
-                    Some(amount),
-                    date,
-                )?;
-                *report
-                    .totals
-                    .entry(r.currency.clone())
-                    .or_insert(Decimal::ZERO) += amount;
-                paid += 1;
-                observer(&Payment {
-                    reimbursement: r.id,
-                    customer: r.customer,
-                    vendor: r.vendor,
-                    currency: r.currency,
-                    amount,
-                    settled_by_debit,
-                    vendor_invoice: r.vendor_invoice,
-                    voucher: posted.number,
-                });
             }
             Ok(())
         })?;
@@ -2291,6 +2208,95 @@ pub fn pay_observed(
             Err(e)
         }
     }
+}
+
+/// Pays one open reimbursement invoice (`vendor_txn`, the vendor transaction of `r`) on `date`:
+/// the vendor's open debits settle it first (a payment recorded but not settled: paying the
+/// invoice in full as well would pay the vendor twice), then a payment voucher (the vendor against
+/// the bank) pays the rest and settles it. `None` when nothing is open.
+fn pay_invoice(
+    ledger: &Ledger,
+    r: Reimbursement,
+    vendor_txn: i64,
+    date: NaiveDate,
+) -> Result<Option<Payment>, RunError> {
+    let currency = ledger.currency(&r.currency)?;
+    let open_amount = -currency.from_minor(ledger.open_minor(Side::Vendor, vendor_txn)?);
+    if open_amount <= Decimal::ZERO {
+        return Ok(None);
+    }
+    // A payment dated before its invoice would settle a debt not yet owed.
+    if r.date > date {
+        return Err(LedgerError::Invalid(format!(
+            "cannot pay {} on {date}: it is dated {} (pay on or after that date, or leave it out with --customer, --vendor or --run)",
+            r.vendor_invoice, r.date
+        ))
+        .into());
+    }
+    let settled_by_debit = ledger.settle_against_open_until(Side::Vendor, vendor_txn, date)?;
+    let amount = open_amount - settled_by_debit;
+    debug_assert!(amount >= Decimal::ZERO);
+    let mut payment = Payment {
+        reimbursement: r.id,
+        customer: r.customer,
+        vendor: r.vendor,
+        currency: r.currency,
+        amount: currency.from_minor(0),
+        settled_by_debit,
+        vendor_invoice: r.vendor_invoice,
+        voucher: String::new(),
+    };
+    if amount.is_zero() {
+        return Ok(Some(payment));
+    }
+    let line = |target, amount, document, kind: Option<&str>| LineDraft {
+        target,
+        currency: payment.currency.clone(),
+        amount,
+        document,
+        kind: kind.map(str::to_string),
+    };
+    let posted = ledger
+        .post_voucher(&VoucherDraft {
+            sequence: "payment".into(),
+            date,
+            description: format!(
+                "Payment of {} to vendor {} (reimbursement of {})",
+                payment.vendor_invoice, payment.vendor, payment.customer
+            ),
+            lines: vec![
+                line(
+                    Target::Vendor(payment.vendor.clone()),
+                    amount,
+                    Some(payment.vendor_invoice.clone()),
+                    Some("payment"),
+                ),
+                line(
+                    Target::Account(ledger.params().accounts.bank.clone()),
+                    -amount,
+                    None,
+                    None,
+                ),
+            ],
+        })
+        .map_err(|e| {
+            LedgerError::Invalid(format!(
+                "reimbursement {} ({} → {}): {e}",
+                payment.reimbursement, payment.customer, payment.vendor
+            ))
+        })?;
+    // Settling the invoice in full marks the reimbursement paid, with this payment and date (the
+    // database's `reimbursement_paid` trigger, as for any payment).
+    ledger.settle(
+        Side::Vendor,
+        posted.vendor_transactions[0],
+        vendor_txn,
+        Some(amount),
+        date,
+    )?;
+    payment.amount = amount;
+    payment.voucher = posted.number;
+    Ok(Some(payment))
 }
 
 /// The hash of the parameters a run recorded (`runs.parameters_hash`).
