@@ -1695,7 +1695,7 @@ fn register_functions(api: &mut Api, session: &Rc<Session>) {
         move |sequence: &str| -> RhaiResult<String> { s.ledger.next_number(sequence).map_err(ledger_error) });
     let s = s!();
     api.add("post_voucher", &["voucher: Map"], "Voucher",
-        "Posts a balanced voucher. Fields: sequence, description, date (default: posting date), lines: array of #{account | customer | vendor, currency, amount, document, type}. Refused unless the lines sum to zero per currency and every account exists.",
+        "Posts a balanced voucher. Fields: sequence, description, date (default: posting date), lines: array of #{account | customer | vendor, currency, amount, document, type}. Refused unless the lines sum to zero per currency and every account exists; the receivables and payables (control) accounts take customer and vendor lines only.",
         move |voucher: Map| -> RhaiResult<PostedVoucher> {
             let m = MapArgs::new("post_voucher", &voucher, &["sequence", "description", "date", "lines"])?;
             let lines = voucher.get("lines").and_then(|l| l.clone().try_cast::<Array>())
