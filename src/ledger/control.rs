@@ -76,6 +76,9 @@ impl Drop for ProcessPostings<'_> {
     }
 }
 
+/// The debit and credit totals of the accounts and currencies a voucher posts to, once posted.
+pub(super) type NewTotals = Vec<((String, String), (i64, i64))>;
+
 /// Which control account: the receivables or the payables summary account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -240,11 +243,13 @@ impl Ledger {
     }
 
     /// Refuses lines (account, currency, minor units) that would take an account's debits or
-    /// credits in a currency past [`MAX_ACCOUNT_TOTAL`].
+    /// credits in a currency past the bound ([`MAX_ACCOUNT_TOTAL`], or [`MAX_PROCESS_TOTAL`] in
+    /// a run or a payment). Returns the totals once they are posted, for
+    /// [`Ledger::totals_posted`].
     pub(super) fn check_account_totals<'a>(
         &self,
         lines: impl Iterator<Item = (&'a str, &'a str, i64)>,
-    ) -> Res<()> {
+    ) -> Res<NewTotals> {
         let mut adds: BTreeMap<(&str, &str), (i64, i64)> = BTreeMap::new();
         for (account, currency, minor) in lines {
             let add = adds.entry((account, currency)).or_default();
@@ -254,19 +259,9 @@ impl Ledger {
                 add.1 = add.1.saturating_add(minor.saturating_neg());
             }
         }
-        let conn = self.store.conn();
+        let mut new_totals = Vec::with_capacity(adds.len());
         for ((account, currency), (debits, credits)) in adds {
-            let (had_debits, had_credits): (i64, i64) = conn
-                .prepare_cached(
-                    "SELECT debit_minor, credit_minor FROM account_totals
-                     WHERE account = ?1 AND currency = ?2",
-                )
-                .and_then(|mut s| {
-                    s.query_row([account, currency], |r| Ok((r.get(0)?, r.get(1)?)))
-                        .optional()
-                })
-                .map_err(|e| self.sql_err(e))?
-                .unwrap_or((0, 0));
+            let (had_debits, had_credits) = self.account_totals(account, currency)?;
             debug_assert!(had_debits <= MAX_PROCESS_TOTAL && had_credits <= MAX_PROCESS_TOTAL);
             let max = self.bound.get().max();
             for (side, had, add) in [
@@ -284,8 +279,46 @@ impl Ledger {
                     });
                 }
             }
+            new_totals.push((
+                (account.to_string(), currency.to_string()),
+                (had_debits + debits, had_credits + credits),
+            ));
         }
-        Ok(())
+        Ok(new_totals)
+    }
+
+    /// The debit and credit totals of an account in a currency (minor units), from the
+    /// transaction cache when this transaction has read or posted them.
+    fn account_totals(&self, account: &str, currency: &str) -> Res<(i64, i64)> {
+        let key = (account.to_string(), currency.to_string());
+        if let Some(&totals) = self.cache().as_ref().and_then(|c| c.totals.get(&key)) {
+            return Ok(totals);
+        }
+        let totals = self
+            .store
+            .conn()
+            .prepare_cached(
+                "SELECT debit_minor, credit_minor FROM account_totals
+                 WHERE account = ?1 AND currency = ?2",
+            )
+            .and_then(|mut s| {
+                s.query_row([account, currency], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()
+            })
+            .map_err(|e| self.sql_err(e))?
+            .unwrap_or((0, 0));
+        if let Some(mut cache) = self.cache() {
+            cache.totals.insert(key, totals);
+        }
+        Ok(totals)
+    }
+
+    /// Keeps the cached totals in step with a voucher just posted (the `account_totals` trigger
+    /// added its lines to the table).
+    pub(super) fn totals_posted(&self, totals: NewTotals) {
+        if let Some(mut cache) = self.cache() {
+            cache.totals.extend(totals);
+        }
     }
 
     /// The control accounts whose balance in a currency differs from the sum of their sub-ledger
@@ -407,5 +440,35 @@ mod tests {
         }
         // The guard is gone: the bound of other postings again.
         assert!(l.post_voucher(&to_customer(Decimal::new(1, 2))).is_err());
+    }
+
+    #[test]
+    fn totals_kept_in_a_transaction_follow_its_postings_and_rollbacks() {
+        let l = ledger();
+        let largest = Decimal::new(crate::money::MAX_MINOR, 2);
+        l.store.begin().unwrap();
+        for _ in 0..999 {
+            l.post_voucher(&to_customer(largest)).unwrap();
+        }
+        // A savepoint whose postings are rolled back: the totals read again from the table.
+        l.store.begin().unwrap();
+        l.post_voucher(&to_customer(largest)).unwrap();
+        assert!(l.post_voucher(&to_customer(Decimal::new(1, 2))).is_err());
+        l.store.rollback();
+        l.post_voucher(&to_customer(largest - Decimal::new(1, 2)))
+            .unwrap();
+        l.post_voucher(&to_customer(Decimal::new(1, 2))).unwrap();
+        assert!(l.post_voucher(&to_customer(Decimal::new(1, 2))).is_err());
+        l.store.commit().unwrap();
+        let stored: (i64, i64) = l
+            .store
+            .conn()
+            .query_row(
+                "SELECT debit_minor, credit_minor FROM account_totals WHERE account = '1200'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!(stored, (MAX_ACCOUNT_TOTAL, 0));
     }
 }

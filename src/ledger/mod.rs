@@ -494,6 +494,9 @@ struct TransactionCache {
     /// The open transactions of the account and currency settled last (one key only: memory stays
     /// flat), kept in step by the ledger's writes.
     open: Option<OpenList>,
+    /// Debit and credit totals (minor units) of the accounts and currencies posted to, as the
+    /// `account_totals` table holds them (see [`control`]).
+    totals: HashMap<(String, String), (i64, i64)>,
 }
 
 /// The open transactions of one account in one currency: (id, open minor units, date), oldest
@@ -1783,9 +1786,10 @@ impl Ledger {
                 });
             }
         }
-        self.check_account_totals(checked.iter().map(|(line, account, _, _, minor)| {
-            (account.as_str(), line.currency.as_str(), *minor)
-        }))?;
+        let totals =
+            self.check_account_totals(checked.iter().map(|(line, account, _, _, minor)| {
+                (account.as_str(), line.currency.as_str(), *minor)
+            }))?;
         let number = self.next_number(&draft.sequence)?;
         let date = date_text(draft.date);
         let conn = self.store.conn();
@@ -1858,6 +1862,7 @@ impl Ledger {
             Ok(posted)
         })();
         let posted = result.map_err(|e| self.sql_err(e))?;
+        self.totals_posted(totals);
         // The sub-ledger lines follow the voucher lines that name a customer or a vendor.
         let parties = checked
             .iter()
