@@ -233,10 +233,12 @@ CREATE TABLE account_totals (
     credit_minor  INTEGER NOT NULL CHECK (credit_minor >= 0),
     PRIMARY KEY (account, currency)
 ) STRICT, WITHOUT ROWID;
+-- TOTAL, not SUM: a database whose sums overflowed already (before the bound) still opens; its
+-- totals are exact up to 2^53 minor units and beyond that past every bound anyway.
 INSERT INTO account_totals(account, currency, debit_minor, credit_minor)
 SELECT account, currency,
-       SUM(CASE WHEN amount_minor > 0 THEN amount_minor ELSE 0 END),
-       SUM(CASE WHEN amount_minor < 0 THEN -amount_minor ELSE 0 END)
+       CAST(TOTAL(CASE WHEN amount_minor > 0 THEN amount_minor END) AS INTEGER),
+       CAST(TOTAL(CASE WHEN amount_minor < 0 THEN -amount_minor END) AS INTEGER)
 FROM voucher_lines GROUP BY account, currency;
 CREATE TRIGGER account_totals_follow_lines AFTER INSERT ON voucher_lines
 BEGIN

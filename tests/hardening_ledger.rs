@@ -327,6 +327,31 @@ fn a_database_from_before_the_control_accounts_were_kept_records_them_at_open() 
     c.fails(1, &["balances"]);
 }
 
+#[test]
+fn a_database_whose_sums_overflowed_before_the_bound_still_opens() {
+    let c = Company::new(CREDIT_100);
+    // Schema 3 books that hold 2 x 5 * 10^18 minor units of bank debits, written behind the
+    // ledger's back (as a fixture or script could before the bound).
+    c.conn()
+        .execute_batch(
+            "DROP TRIGGER account_totals_follow_lines; DROP TABLE account_totals; \
+             DROP TABLE control_accounts; PRAGMA user_version = 3; \
+             INSERT INTO voucher_lines(voucher_id, account, currency, amount_minor) VALUES \
+             (1, '1010', 'USD', 5000000000000000000), (1, '1010', 'USD', 5000000000000000000), \
+             (1, '3999', 'USD', -5000000000000000000), (1, '3999', 'USD', -5000000000000000000);",
+        )
+        .unwrap();
+    c.ok(&["runs"]);
+    c.ok(&["balances", "--customers"]);
+    // Nothing more goes onto the bank.
+    let more = post_voucher(&[
+        voucher_line("customer: \"C-002\"", "-1.00"),
+        voucher_line("account: \"1010\"", "1.00"),
+    ]);
+    let err = failing_script(&c, "more.rhai", &more);
+    assert!(err.contains("account 1010 would hold more than"), "{err}");
+}
+
 // ----- item 7: a one-time-vendor hook links only the vendor it created -----
 
 #[test]

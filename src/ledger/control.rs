@@ -262,7 +262,6 @@ impl Ledger {
         let mut new_totals = Vec::with_capacity(adds.len());
         for ((account, currency), (debits, credits)) in adds {
             let (had_debits, had_credits) = self.account_totals(account, currency)?;
-            debug_assert!(had_debits <= MAX_PROCESS_TOTAL && had_credits <= MAX_PROCESS_TOTAL);
             let max = self.bound.get().max();
             for (side, had, add) in [
                 (TotalSide::Debits, had_debits, debits),
