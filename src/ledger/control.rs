@@ -11,8 +11,9 @@
 //!   others are refused at open ([`LedgerError::ControlAccountChanged`]), as changed currency
 //!   decimals are.
 //! - Every account's debits and credits per currency are totalled as they are written (the
-//!   `account_totals` table, kept by a trigger) and bounded by [`MAX_ACCOUNT_TOTAL`]: the posting
-//!   that would pass the bound is refused. Every sum the ledger's reports compute (an account's
+//!   `account_totals` table, kept by a trigger) and bounded by [`MAX_ACCOUNT_TOTAL`] (runs and
+//!   payments by [`MAX_PROCESS_TOTAL`], which they cannot reach): the posting that would pass the
+//!   bound is refused. Every sum the ledger's reports compute (an account's
 //!   balance, a customer's or vendor's balance and open amounts, which are parts of a control
 //!   account's lines) has partial sums between minus the credits and plus the debits of one account,
 //!   so no sum can overflow 64 bits and no accepted posting can make a later report fail.

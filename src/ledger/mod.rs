@@ -104,8 +104,8 @@ pub enum LedgerError {
         /// The account the parameters name.
         given: String,
     },
-    /// A posting would take an account's debits or credits in a currency past
-    /// [`MAX_ACCOUNT_TOTAL`].
+    /// A posting would take an account's debits or credits in a currency past its bound
+    /// ([`MAX_ACCOUNT_TOTAL`], [`MAX_PROCESS_TOTAL`] in a run or a payment).
     #[error(
         "account {account} would hold more than {max} {currency} of {side} (it has {had}): an \
          account holds at most {minor} minor units of debits and of credits per currency, so \
