@@ -832,7 +832,7 @@ fn baseline_run(ledger: &Ledger, date: NaiveDate) -> Res<Count> {
                 }
                 let converted = params
                     .to_accounting(amount, &credit.currency)
-                    .ok_or("rate")?;
+                    .map_err(|e| e.to_string())?;
                 if converted < params.minimum_reimbursement {
                     continue;
                 }

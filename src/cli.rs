@@ -472,6 +472,7 @@ pub fn execute(cli: &Cli, out: &mut dyn Write) -> Result<(), Error> {
                             p.vendor_invoice.clone(),
                             p.currency.clone(),
                             p.amount.to_string(),
+                            p.settled_by_debit.to_string(),
                             p.voucher.clone(),
                         ])
                     }
@@ -931,9 +932,10 @@ fn print_payments(
             "invoice",
             "currency",
             "amount",
+            "settled by debit",
             "payment voucher",
         ],
-        &[5],
+        &[5, 6],
         &payments,
         spool::table_buffer_rows(),
     )?;
@@ -948,6 +950,13 @@ fn print_payments(
         plural(payments.len() as usize, "invoice"),
         totals_text(&report.totals)
     )?;
+    if !report.settled_by_debit.is_empty() {
+        writeln!(
+            out,
+            "settled first by the vendors' open debits (payments recorded but not settled){}",
+            totals_text(&report.settled_by_debit)
+        )?;
+    }
     Ok(())
 }
 

@@ -440,14 +440,47 @@ impl Parameters {
     }
 
     /// Converts `amount` in `currency` to the accounting currency, unrounded.
-    pub fn to_accounting(&self, amount: Decimal, currency: &str) -> Option<Decimal> {
+    pub fn to_accounting(
+        &self,
+        amount: Decimal,
+        currency: &str,
+    ) -> Result<Decimal, ConversionError> {
         if currency == self.accounting_currency {
-            return Some(amount);
+            return Ok(amount);
         }
-        self.exchange_rates
+        let rate = self
+            .exchange_rates
             .get(currency)
-            .and_then(|rate| amount.checked_mul(*rate))
+            .ok_or_else(|| ConversionError::NoRate(currency.to_string()))?;
+        amount
+            .checked_mul(*rate)
+            .ok_or_else(|| ConversionError::Overflow {
+                amount,
+                currency: currency.to_string(),
+                rate: *rate,
+                accounting: self.accounting_currency.clone(),
+            })
     }
+}
+
+/// Why an amount could not be converted to the accounting currency.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConversionError {
+    /// The parameters have no exchange rate for the currency.
+    #[error("no exchange rate for '{0}'")]
+    NoRate(String),
+    /// The converted amount does not fit a decimal.
+    #[error("{amount} {currency} at the rate {rate} is too large to convert to {accounting}")]
+    Overflow {
+        /// The amount.
+        amount: Decimal,
+        /// Its currency.
+        currency: String,
+        /// The exchange rate.
+        rate: Decimal,
+        /// The accounting currency.
+        accounting: String,
+    },
 }
 
 /// Parses YAML into `T`, with errors that carry the file, line, column and key path.
@@ -990,10 +1023,20 @@ rules: rules/reimburse.rhai
         let c = load(SAMPLE).unwrap();
         let d = |s: &str| money::parse_decimal(s).unwrap();
         assert_eq!(
-            c.params.to_accounting(d("-100.00"), "EUR"),
+            c.params.to_accounting(d("-100.00"), "EUR").ok(),
             Some(d("-108.500000"))
         );
-        assert_eq!(c.params.to_accounting(d("5"), "USD"), Some(d("5")));
-        assert_eq!(c.params.to_accounting(d("5"), "XXX"), None);
+        assert_eq!(c.params.to_accounting(d("5"), "USD"), Ok(d("5")));
+        assert_eq!(
+            c.params.to_accounting(d("5"), "XXX"),
+            Err(ConversionError::NoRate("XXX".into()))
+        );
+        // An amount too large to convert is an overflow, not a missing rate.
+        let e = c.params.to_accounting(Decimal::MAX, "EUR").unwrap_err();
+        assert!(matches!(e, ConversionError::Overflow { .. }), "{e}");
+        assert!(
+            e.to_string().contains("is too large to convert to USD"),
+            "{e}"
+        );
     }
 }

@@ -920,6 +920,8 @@ fn run_in_transaction(
         )
         .map_err(sql)?;
     ledger.set_run(Some(run_id));
+    // A run's postings are bounded by what other postings bound (see MAX_PROCESS_TOTAL).
+    let _bound = ledger.process_postings();
     ledger.set_origin(ChangeOrigin {
         user: options.user.clone(),
         source: "run".into(),
@@ -1315,6 +1317,17 @@ fn process_credit(
             "open transactions dated after the posting date (up to {latest})"
         )));
     }
+    // A credit larger than one voucher line can hold cannot be reimbursed in one invoice (the
+    // posting would fail, and the run with it, every time).
+    if let Ok(currency) = ledger.currency(&credit.currency)
+        && -credit.open_credit > currency.from_minor(crate::money::MAX_MINOR)
+    {
+        return Ok(Outcome::Skipped(format!(
+            "the open credit of {} is more than one voucher line can hold ({}): reimburse it by hand, in parts",
+            -credit.open_credit,
+            currency.from_minor(crate::money::MAX_MINOR)
+        )));
+    }
     // One shared value each, handed to every hook: cloning a shared value copies a pointer, not
     // the customer (scripts cannot change either: they have no setters).
     let customer_value = Dynamic::from(customer.clone()).into_shared();
@@ -1429,6 +1442,18 @@ fn process_credit(
                     return Err(refuse(
                         "create_one_time_vendor",
                         format!("may link the new vendor to its own customer only, not to {other}"),
+                    ));
+                }
+                // ... and only to the vendor it created: another link would redirect the
+                // customer's future refunds.
+                if let Some((_, other)) = journal.links.iter().find(|(_, v)| *v != vendor.account) {
+                    return Err(refuse(
+                        "create_one_time_vendor",
+                        format!(
+                            "may link its customer only to the vendor it created ({}), not to {}",
+                            vendor.account,
+                            if other.is_empty() { "no vendor" } else { other }
+                        ),
                     ));
                 }
                 // The one vendor the hook created, as `create_vendor` returned it.
@@ -1553,6 +1578,16 @@ fn check_posting(
                 s.account
             ));
         }
+    }
+    // A run posts refunds: the reimbursement's vendor invoice and nothing else. Other postings
+    // belong to scripts, which are recorded as runs of their own.
+    if let Some(other) = journal.vouchers.iter().find(|v| v.sub_ledger.is_empty()) {
+        return Err(format!(
+            "voucher {} is not the reimbursement's vendor invoice: a run posts the reimbursement \
+             and nothing else (post other vouchers with `reimburse script`, which records them as a \
+             run of their own)",
+            other.number
+        ));
     }
     let mut invoices = Vec::new();
     for (i, v) in journal.vouchers.iter().enumerate() {
@@ -2042,9 +2077,13 @@ pub struct Payment {
     /// Amount paid.
     #[serde(serialize_with = "as_text")]
     pub amount: Decimal,
+    /// The part of the invoice settled by the vendor's open debits (a payment already recorded
+    /// but not settled), which `pay` settles first: only the rest is paid.
+    #[serde(serialize_with = "as_text")]
+    pub settled_by_debit: Decimal,
     /// Vendor invoice paid.
     pub vendor_invoice: String,
-    /// Payment voucher.
+    /// Payment voucher (empty when the vendor's open debits settled the whole invoice).
     pub voucher: String,
 }
 
@@ -2062,6 +2101,9 @@ pub struct PayReport {
     /// Total paid per currency.
     #[serde(serialize_with = "totals_as_text")]
     pub totals: BTreeMap<String, Decimal>,
+    /// Total settled by the vendors' open debits per currency (none when there were none).
+    #[serde(serialize_with = "totals_as_text")]
+    pub settled_by_debit: BTreeMap<String, Decimal>,
 }
 
 /// The accounts-payable step: pays the open reimbursement invoices that match `filter` (its status
@@ -2098,6 +2140,8 @@ pub fn pay_observed(
     let mut filter = filter.clone();
     filter.status = Some("open".into());
     store.begin()?;
+    // A payment pays what runs invoiced (see MAX_PROCESS_TOTAL).
+    let _bound = ledger.process_postings();
     let result = (|| -> Result<PayReport, RunError> {
         let conn = store.conn();
         let sql = |e| RunError::from(StoreError::sqlite(store.path(), e));
@@ -2116,6 +2160,7 @@ pub fn pay_observed(
             date,
             payments: Vec::new(),
             totals: BTreeMap::new(),
+            settled_by_debit: BTreeMap::new(),
         };
         let mut paid = 0i64;
         // Page through all the open invoices so memory stays flat however many there are.
@@ -2125,74 +2170,18 @@ pub fn pay_observed(
             // does not grow with the number of invoices.
             ledger.take_journal();
             for (r, vendor_txn) in open {
-                let amount = -ledger
-                    .currency(&r.currency)?
-                    .from_minor(ledger.open_minor(Side::Vendor, vendor_txn)?);
-                if amount <= Decimal::ZERO {
-                    continue;
+                if let Some(payment) = pay_invoice(ledger, r, vendor_txn, date)? {
+                    for (totals, amount) in [
+                        (&mut report.totals, payment.amount),
+                        (&mut report.settled_by_debit, payment.settled_by_debit),
+                    ] {
+                        if !amount.is_zero() {
+                            *totals.entry(payment.currency.clone()).or_default() += amount;
+                        }
+                    }
+                    paid += 1;
+                    observer(&payment);
                 }
-                // A payment dated before its invoice would settle a debt not yet owed.
-                if r.date > date {
-                    return Err(LedgerError::Invalid(format!(
-                        "cannot pay {} on {date}: it is dated {} (pay on or after that date, or leave it out with --customer, --vendor or --run)",
-                        r.vendor_invoice, r.date
-                    ))
-                    .into());
-                }
-                let posted = ledger
-                    .post_voucher(&VoucherDraft {
-                        sequence: "payment".into(),
-                        date,
-                        description: format!(
-                            "Payment of {} to vendor {} (reimbursement of {})",
-                            r.vendor_invoice, r.vendor, r.customer
-                        ),
-                        lines: vec![
-                            LineDraft {
-                                target: Target::Vendor(r.vendor.clone()),
-                                currency: r.currency.clone(),
-                                amount,
-                                document: Some(r.vendor_invoice.clone()),
-                                kind: Some("payment".into()),
-                            },
-                            LineDraft {
-                                target: Target::Account(ledger.params().accounts.bank.clone()),
-                                currency: r.currency.clone(),
-                                amount: -amount,
-                                document: None,
-                                kind: None,
-                            },
-                        ],
-                    })
-                    .map_err(|e| {
-                        LedgerError::Invalid(format!(
-                            "reimbursement {} ({} → {}): {e}",
-                            r.id, r.customer, r.vendor
-                        ))
-                    })?;
-                // Settling the invoice in full marks the reimbursement paid, with this payment
-                // and date (the database's `reimbursement_paid` trigger, as for any payment).
-                ledger.settle(
-                    Side::Vendor,
-                    posted.vendor_transactions[0],
-                    vendor_txn,
-                    Some(amount),
-                    date,
-                )?;
-                *report
-                    .totals
-                    .entry(r.currency.clone())
-                    .or_insert(Decimal::ZERO) += amount;
-                paid += 1;
-                observer(&Payment {
-                    reimbursement: r.id,
-                    customer: r.customer,
-                    vendor: r.vendor,
-                    currency: r.currency,
-                    amount,
-                    vendor_invoice: r.vendor_invoice,
-                    voucher: posted.number,
-                });
             }
             Ok(())
         })?;
@@ -2219,6 +2208,95 @@ pub fn pay_observed(
             Err(e)
         }
     }
+}
+
+/// Pays one open reimbursement invoice (`vendor_txn`, the vendor transaction of `r`) on `date`:
+/// the vendor's open debits settle it first (a payment recorded but not settled: paying the
+/// invoice in full as well would pay the vendor twice), then a payment voucher (the vendor against
+/// the bank) pays the rest and settles it. `None` when nothing is open.
+fn pay_invoice(
+    ledger: &Ledger,
+    r: Reimbursement,
+    vendor_txn: i64,
+    date: NaiveDate,
+) -> Result<Option<Payment>, RunError> {
+    let currency = ledger.currency(&r.currency)?;
+    let open_amount = -currency.from_minor(ledger.open_minor(Side::Vendor, vendor_txn)?);
+    if open_amount <= Decimal::ZERO {
+        return Ok(None);
+    }
+    // A payment dated before its invoice would settle a debt not yet owed.
+    if r.date > date {
+        return Err(LedgerError::Invalid(format!(
+            "cannot pay {} on {date}: it is dated {} (pay on or after that date, or leave it out with --customer, --vendor or --run)",
+            r.vendor_invoice, r.date
+        ))
+        .into());
+    }
+    let settled_by_debit = ledger.settle_against_open_until(Side::Vendor, vendor_txn, date)?;
+    let amount = open_amount - settled_by_debit;
+    debug_assert!(amount >= Decimal::ZERO);
+    let mut payment = Payment {
+        reimbursement: r.id,
+        customer: r.customer,
+        vendor: r.vendor,
+        currency: r.currency,
+        amount: currency.from_minor(0),
+        settled_by_debit,
+        vendor_invoice: r.vendor_invoice,
+        voucher: String::new(),
+    };
+    if amount.is_zero() {
+        return Ok(Some(payment));
+    }
+    let line = |target, amount, document, kind: Option<&str>| LineDraft {
+        target,
+        currency: payment.currency.clone(),
+        amount,
+        document,
+        kind: kind.map(str::to_string),
+    };
+    let posted = ledger
+        .post_voucher(&VoucherDraft {
+            sequence: "payment".into(),
+            date,
+            description: format!(
+                "Payment of {} to vendor {} (reimbursement of {})",
+                payment.vendor_invoice, payment.vendor, payment.customer
+            ),
+            lines: vec![
+                line(
+                    Target::Vendor(payment.vendor.clone()),
+                    amount,
+                    Some(payment.vendor_invoice.clone()),
+                    Some("payment"),
+                ),
+                line(
+                    Target::Account(ledger.params().accounts.bank.clone()),
+                    -amount,
+                    None,
+                    None,
+                ),
+            ],
+        })
+        .map_err(|e| {
+            LedgerError::Invalid(format!(
+                "reimbursement {} ({} → {}): {e}",
+                payment.reimbursement, payment.customer, payment.vendor
+            ))
+        })?;
+    // Settling the invoice in full marks the reimbursement paid, with this payment and date (the
+    // database's `reimbursement_paid` trigger, as for any payment).
+    ledger.settle(
+        Side::Vendor,
+        posted.vendor_transactions[0],
+        vendor_txn,
+        Some(amount),
+        date,
+    )?;
+    payment.amount = amount;
+    payment.voucher = posted.number;
+    Ok(Some(payment))
 }
 
 /// The hash of the parameters a run recorded (`runs.parameters_hash`).

@@ -1700,7 +1700,7 @@ fn register_functions(api: &mut Api, session: &Rc<Session>) {
         move |sequence: &str| -> RhaiResult<String> { s.ledger.next_number(sequence).map_err(ledger_error) });
     let s = s!();
     api.add("post_voucher", &["voucher: Map"], "Voucher",
-        "Posts a balanced voucher. Fields: sequence, description, date (default: posting date), lines: array of #{account | customer | vendor, currency, amount, document, type}. Refused unless the lines sum to zero per currency and every account exists.",
+        "Posts a balanced voucher. Fields: sequence, description, date (default: posting date), lines: array of #{account | customer | vendor, currency, amount, document, type}. Refused unless the lines sum to zero per currency and every account exists; the receivables and payables (control) accounts take customer and vendor lines only.",
         move |voucher: Map| -> RhaiResult<PostedVoucher> {
             let m = MapArgs::new("post_voucher", &voucher, &["sequence", "description", "date", "lines"])?;
             let lines = voucher.get("lines").and_then(|l| l.clone().try_cast::<Array>())
@@ -1887,7 +1887,7 @@ fn register_pure(api: &mut Api, params: &Rc<Parameters>, date: impl Fn() -> Naiv
         "Converts an amount to the accounting currency at the parameters' exchange rate (unrounded).",
         move |amount: Decimal, currency: &str| -> RhaiResult<Decimal> {
             p.to_accounting(amount, currency)
-                .ok_or_else(|| runtime_error(format!("no exchange rate for '{currency}'")))
+                .map_err(|e| runtime_error(e.to_string()))
         });
     let p = Rc::clone(params);
     api.add(
@@ -1905,7 +1905,7 @@ fn register_pure(api: &mut Api, params: &Rc<Parameters>, date: impl Fn() -> Naiv
         "The rate of a currency to the accounting currency (1 for the accounting currency).",
         move |currency: &str| -> RhaiResult<Decimal> {
             p.to_accounting(Decimal::ONE, currency)
-                .ok_or_else(|| runtime_error(format!("no exchange rate for '{currency}'")))
+                .map_err(|e| runtime_error(e.to_string()))
         },
     );
     api.add(

@@ -618,7 +618,7 @@ fn a_voucher_that_does_not_balance_is_refused() {
     for (name, lines) in [
         (
             "gl.rhai",
-            "#{ account: \"1200\", currency: \"USD\", amount: 10.00 }, #{ account: \"2000\", currency: \"USD\", amount: -9.00 }",
+            "#{ account: \"1010\", currency: \"USD\", amount: 10.00 }, #{ account: \"3999\", currency: \"USD\", amount: -9.00 }",
         ),
         (
             "subledger.rhai",
@@ -646,7 +646,7 @@ fn a_voucher_that_does_not_balance_is_refused() {
     let err = script_fails(
         &c,
         "unbalanced.rhai",
-        "post_voucher(#{ sequence: \"reimbursement\", lines: [#{ account: \"1200\", currency: \"USD\", amount: 10.00 }, #{ account: \"2000\", currency: \"USD\", amount: -9.00 }] });\n",
+        "post_voucher(#{ sequence: \"reimbursement\", lines: [#{ account: \"1010\", currency: \"USD\", amount: 10.00 }, #{ account: \"3999\", currency: \"USD\", amount: -9.00 }] });\n",
     );
     assert_eq!(
         err,
@@ -697,7 +697,7 @@ fn a_negative_amount_is_refused() {
 #[test]
 fn posting_from_eligible_is_refused_and_a_skip_undoes_it() {
     let c = Company::contoso();
-    let post = "    post_voucher(#{ sequence: \"reimbursement\", lines: [#{ account: \"1200\", currency: \"USD\", amount: 10.00 }, #{ account: \"2000\", currency: \"USD\", amount: -10.00 }] });\n";
+    let post = "    post_voucher(#{ sequence: \"reimbursement\", lines: [#{ account: \"1010\", currency: \"USD\", amount: 10.00 }, #{ account: \"3999\", currency: \"USD\", amount: -10.00 }] });\n";
     // `eligible` decides; when it says yes after writing, the engine refuses the run.
     let (rules, text) = eligible_starting_with(&c, "post_eligible.rhai", post);
     assert_hook_error(
@@ -1015,7 +1015,7 @@ fn a_script_error_after_a_posting_writes_nothing() {
     let err = script_fails(
         &c,
         "post_then_fail.rhai",
-        "post_voucher(#{ sequence: \"reimbursement\", lines: [#{ account: \"1200\", currency: \"USD\", amount: 10.00 }, #{ account: \"2000\", currency: \"USD\", amount: -10.00 }] });\nlet s = \"x\";\nloop { s += s; }\n",
+        "post_voucher(#{ sequence: \"reimbursement\", lines: [#{ account: \"1010\", currency: \"USD\", amount: 10.00 }, #{ account: \"3999\", currency: \"USD\", amount: -10.00 }] });\nlet s = \"x\";\nloop { s += s; }\n",
     );
     assert_eq!(
         err,

@@ -795,9 +795,11 @@ fn pay_settles_the_vendor_invoices_and_marks_the_reimbursements_paid() {
     assert_eq!(paid["date"], "2026-12-01");
     let expected = json!([
         {"reimbursement": 1, "customer": "C-1", "vendor": "V-1", "currency": "USD",
-         "amount": "50.00", "vendor_invoice": "VINV-000001", "voucher": "PAY-000001"},
+         "amount": "50.00", "settled_by_debit": "0.00", "vendor_invoice": "VINV-000001",
+         "voucher": "PAY-000001"},
         {"reimbursement": 2, "customer": "C-2", "vendor": "OTV-000001", "currency": "USD",
-         "amount": "80.00", "vendor_invoice": "VINV-000002", "voucher": "PAY-000002"},
+         "amount": "80.00", "settled_by_debit": "0.00", "vendor_invoice": "VINV-000002",
+         "voucher": "PAY-000002"},
     ]);
     assert_eq!(paid["payments"], expected);
     assert_eq!(dry["payments"], expected);

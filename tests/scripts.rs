@@ -298,6 +298,9 @@ settle_vendor(paid.vendor_transactions[0], invoice.id);
         .conn()
         .execute_batch(
             "DROP TRIGGER reimbursement_paid;
+             DROP TRIGGER account_totals_follow_lines;
+             DROP TABLE account_totals;
+             DROP TABLE control_accounts;
              UPDATE reimbursements SET status = 'open', payment_voucher_id = NULL, paid_date = NULL;
              DROP TABLE master_data_changes;
              DROP INDEX customer_transactions_document;

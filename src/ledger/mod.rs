@@ -26,11 +26,16 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 mod batch;
+mod control;
 mod limits;
 mod master_data;
 mod numbers;
 
 pub use batch::{IdentityBatch, PostedDocument, SeenIdentity};
+pub use control::{
+    ControlRole, Disagreement, MAX_ACCOUNT_TOTAL, MAX_PROCESS_TOTAL, PostingBound, ProcessPostings,
+    TotalSide,
+};
 pub use master_data::{
     CUSTOMER_FIELDS, ChangeFilter, ChangeKind, ChangeOrigin, FieldChange, MasterDataChange,
     VENDOR_FIELDS, current_user, customer_changes, vendor_changes,
@@ -72,6 +77,56 @@ pub enum LedgerError {
     /// A settlement that the books do not allow.
     #[error("settlement refused: {0}")]
     Settlement(String),
+    /// A plain general-ledger line on a control account (receivables or payables summary).
+    #[error(
+        "account {account} is the {role} control account: it takes lines only through {} lines \
+         (post to a {} instead), so that it always equals the sum of the {}s",
+        role.party(), role.party(), role.party()
+    )]
+    ControlAccount {
+        /// The account.
+        account: String,
+        /// Its role.
+        role: ControlRole,
+    },
+    /// The parameters name another control account than the database keeps.
+    #[error(
+        "accounts.{role} is {given} in the parameters, but this database keeps its {}s' balances \
+         on {stored}: set accounts.{role} back to {stored}. A control account cannot change under \
+         existing books; to move to {given}, create a new company database with `reimburse init` \
+         and bring the {}s and their open transactions over with `reimburse import`",
+        role.party(), role.party()
+    )]
+    ControlAccountChanged {
+        /// Receivables or payables.
+        role: ControlRole,
+        /// The account the database keeps.
+        stored: String,
+        /// The account the parameters name.
+        given: String,
+    },
+    /// A posting would take an account's debits or credits in a currency past its bound
+    /// ([`MAX_ACCOUNT_TOTAL`], [`MAX_PROCESS_TOTAL`] in a run or a payment).
+    #[error(
+        "account {account} would hold more than {max} {currency} of {side} (it has {had}): an \
+         account holds at most {minor} minor units of debits and of credits per currency, so \
+         that every balance and report stays exact; nothing was posted (carry the balances into \
+         a new company database to go on)"
+    )]
+    TotalTooLarge {
+        /// The general-ledger account.
+        account: String,
+        /// Currency.
+        currency: String,
+        /// Debits or credits.
+        side: TotalSide,
+        /// The bound, in the currency.
+        max: Decimal,
+        /// The bound, in minor units.
+        minor: i64,
+        /// What the account holds already.
+        had: Decimal,
+    },
     /// Any other refused request.
     #[error("{0}")]
     Invalid(String),
@@ -407,6 +462,8 @@ pub struct Ledger {
     origin: RefCell<ChangeOrigin>,
     /// What this transaction has read or written already (see [`TransactionCache`]).
     cache: RefCell<TransactionCache>,
+    /// The bound on account totals that postings are held to.
+    bound: Cell<PostingBound>,
 }
 
 /// How many customers, and how many vendors, the transaction cache keeps (it starts again empty
@@ -444,6 +501,9 @@ struct TransactionCache {
     /// The open transactions of the account and currency settled last (one key only: memory stays
     /// flat), kept in step by the ledger's writes.
     open: Option<OpenList>,
+    /// Debit and credit totals (minor units) of the accounts and currencies posted to, as the
+    /// `account_totals` table holds them (see [`control`]).
+    totals: HashMap<(String, String), (i64, i64)>,
 }
 
 /// The open transactions of one account in one currency: (id, open minor units, date), oldest
@@ -777,6 +837,7 @@ impl Ledger {
             journal: RefCell::new(Journal::default()),
             origin: RefCell::new(ChangeOrigin::default()),
             cache: RefCell::new(TransactionCache::default()),
+            bound: Cell::new(PostingBound::Books),
         };
         ledger.sync_setup()?;
         Ok(ledger)
@@ -847,10 +908,12 @@ impl Ledger {
                     .collect::<Result<_, _>>()
             })
             .map_err(sql)?;
+        let controls = self.unrecorded_control_accounts()?;
         let mut wanted_sequences: Vec<(&str, &crate::parameters::SequenceSettings)> =
             self.params.sequences.all();
         wanted_sequences.push(("one_time_vendor", &self.params.one_time_vendor.sequence));
-        let needs_write = self.currencies.keys().any(|c| !stored.contains_key(c))
+        let needs_write = !controls.is_empty()
+            || self.currencies.keys().any(|c| !stored.contains_key(c))
             || self
                 .params
                 .accounts
@@ -887,7 +950,7 @@ impl Ledger {
                     params![name, s.prefix, s.width],
                 )?;
             }
-            Ok(())
+            control::record_control_accounts(conn, &self.params, &controls)
         })();
         match result {
             Ok(()) if own_transaction => Ok(self.store.commit()?),
@@ -1705,6 +1768,7 @@ impl Ledger {
                 .ok_or_else(|| LedgerError::Invalid("voucher amounts are too large".into()))?;
             let (account, customer, vendor) = match &line.target {
                 Target::Account(a) => {
+                    self.refuse_control_line(a)?;
                     self.require_account(a)?;
                     (a.clone(), None, None)
                 }
@@ -1733,6 +1797,10 @@ impl Ledger {
                 });
             }
         }
+        let totals =
+            self.check_account_totals(checked.iter().map(|(line, account, _, _, minor)| {
+                (account.as_str(), line.currency.as_str(), *minor)
+            }))?;
         let number = self.next_number(&draft.sequence)?;
         let date = date_text(draft.date);
         let conn = self.store.conn();
@@ -1805,6 +1873,7 @@ impl Ledger {
             Ok(posted)
         })();
         let posted = result.map_err(|e| self.sql_err(e))?;
+        self.totals_posted(totals);
         // The sub-ledger lines follow the voucher lines that name a customer or a vendor.
         let parties = checked
             .iter()
@@ -2096,6 +2165,21 @@ impl Ledger {
         Ok(c.from_minor(self.settle_with(side, &account, (id, open), &others, date)?))
     }
 
+    /// Like [`Ledger::settle_against_open`], but only against transactions dated on or before
+    /// `date` (the later ones are left open, not an error): what `pay` settles an invoice against
+    /// before it pays what is left.
+    pub fn settle_against_open_until(&self, side: Side, id: i64, date: NaiveDate) -> Res<Decimal> {
+        let (account, currency, open, txn_date) = self.open_state(side, id)?;
+        let c = self.currency(&currency)?;
+        let on = date_text(date);
+        if open == 0 || txn_date > on {
+            return Ok(c.from_minor(0));
+        }
+        let mut others = self.open_rows(side, &account, &currency)?;
+        others.retain(|(_, _, other_date)| *other_date <= on);
+        Ok(c.from_minor(self.settle_with(side, &account, (id, open), &others, date)?))
+    }
+
     /// Settles `(id, open)` against `others` (oldest first) as far as it goes; minor units settled.
     fn settle_with(
         &self,
@@ -2134,6 +2218,13 @@ impl Ledger {
         date: NaiveDate,
     ) -> Res<Decimal> {
         let c = self.currency(currency)?;
+        // An account that does not exist is an error, not "nothing to settle".
+        match side {
+            Side::Customer => self.check_customer(account)?,
+            Side::Vendor => {
+                self.vendor_blocked(account)?;
+            }
+        }
         let on = limits::book_date(date)?;
         let mut open = self.open_rows(side, account, currency)?;
         let mut settled = 0;
@@ -2346,7 +2437,7 @@ pub(crate) mod tests {
                         kind: None,
                     },
                     LineDraft {
-                        target: Target::Account("2000".into()),
+                        target: Target::Account("1000".into()),
                         currency: "USD".into(),
                         amount: d("-9.99"),
                         document: None,
