@@ -1851,6 +1851,33 @@ pub struct ReimbursementFilter {
     pub limit: Option<usize>,
 }
 
+/// The filter as the audit trail of runs shows it (`runs`): `open reimbursements, customer C-1,
+/// run 3`, `all reimbursements`. Paging fields are not part of what was chosen.
+impl fmt::Display for ReimbursementFilter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.status {
+            Some(status) => write!(f, "{status} reimbursements")?,
+            None => f.write_str("all reimbursements")?,
+        }
+        if let Some(customer) = &self.customer {
+            write!(f, ", customer {customer}")?;
+        }
+        if let Some(vendor) = &self.vendor {
+            write!(f, ", vendor {vendor}")?;
+        }
+        if let Some(run) = self.run {
+            write!(f, ", run {run}")?;
+        }
+        if let Some(from) = self.from {
+            write!(f, ", from {from}")?;
+        }
+        if let Some(to) = self.to {
+            write!(f, ", to {to}")?;
+        }
+        Ok(())
+    }
+}
+
 /// Lists reimbursements, oldest first. A customer, vendor or run in the filter that does not
 /// exist is an error (a mistyped account would otherwise look like one without reimbursements).
 pub fn reimbursements(
@@ -2149,7 +2176,7 @@ pub fn pay_observed(
             .query_row(
                 "INSERT INTO runs(kind, started_at, user_name, posting_date, selection, parameters_hash)
                  VALUES ('payment', ?1, ?2, ?3, ?4, ?5) RETURNING id",
-                params![now_text(), user, date.to_string(), format!("{filter:?}"), parameters_hash(ledger)],
+                params![now_text(), user, date.to_string(), filter.to_string(), parameters_hash(ledger)],
                 |r| r.get(0),
             )
             .map_err(sql)?;

@@ -818,6 +818,11 @@ fn pay_settles_the_vendor_invoices_and_marks_the_reimbursements_paid() {
     assert_eq!(c.gl_balance("1010", "USD").as_deref(), Some("-130.00"));
     assert_eq!(c.gl_balance("2000", "USD").as_deref(), Some("0.00"));
     c.assert_trial_balance_zero(&["USD"]);
+    // The payment run's selection is written for people, not as a Rust debug dump.
+    assert_eq!(
+        c.query("SELECT selection FROM runs WHERE kind = 'payment'"),
+        [["open reimbursements"]]
+    );
     assert_eq!(
         c.query("SELECT document, open_minor FROM vendor_transactions ORDER BY id"),
         [
