@@ -457,7 +457,7 @@ pub fn harden(engine: &mut Engine, limits: &ScriptLimits, rules_dir: Option<&Pat
         .saturating_mul(1024 * 1024)
         .min(isize::MAX as usize) as isize;
     let (seconds, time) = (limits.max_seconds, guard::seconds(limits.max_seconds));
-    engine.on_progress(move |operations| {
+    engine.on_progress(move |_| {
         if ScriptMemory::used_bytes() > budget {
             return Some(Dynamic::from(MemoryLimit));
         }
@@ -466,7 +466,7 @@ pub fn harden(engine: &mut Engine, limits: &ScriptLimits, rules_dir: Option<&Pat
             return Some(Dynamic::from(guard::StringLimit));
         }
         // The wall clock (`ScriptMemory::arm` starts it too).
-        guard::out_of_time(operations, time).then(|| Dynamic::from(guard::TimeLimit(seconds)))
+        guard::out_of_time(time).then(|| Dynamic::from(guard::TimeLimit(seconds)))
     });
     guard::install(engine);
     engine.disable_symbol("eval");

@@ -55,6 +55,8 @@ fn no_thread() -> ! {
 thread_local! {
     /// When the evaluation running on this thread began ([`start_clock`]).
     static STARTED: Cell<Option<Instant>> = const { Cell::new(None) };
+    /// Progress calls since the clock was last read ([`out_of_time`]).
+    static TICKS: Cell<u32> = const { Cell::new(0) };
     /// A rendering was cut at the string size limit ([`Bounded`]) and the evaluation must stop.
     static CUT: Cell<bool> = const { Cell::new(false) };
 }
@@ -92,13 +94,20 @@ pub fn finish<T>(result: RhaiResult<T>) -> RhaiResult<T> {
 
 /// How many operations pass between two looks at the clock (reading it costs about as much as
 /// a few operations).
-const CLOCK_EVERY: u64 = 256;
+const CLOCK_EVERY: u32 = 256;
 
 /// Whether the evaluation on this thread has run longer than `limit`; looks at the clock only
-/// every [`CLOCK_EVERY`] operations (`operations` is the count Rhai passes to its progress
-/// callback).
-pub fn out_of_time(operations: u64, limit: Duration) -> bool {
-    if operations % CLOCK_EVERY != 0 {
+/// every [`CLOCK_EVERY`] calls (counted here: the count Rhai passes to its progress callback
+/// starts again in functions called from native code, such as `reduce`'s).
+pub fn out_of_time(limit: Duration) -> bool {
+    let tick = TICKS
+        .try_with(|t| {
+            let n = t.get().wrapping_add(1);
+            t.set(n);
+            n
+        })
+        .unwrap_or(0);
+    if tick % CLOCK_EVERY != 0 {
         return false;
     }
     STARTED
