@@ -490,10 +490,11 @@ impl Rules {
             scope.push_dynamic(name.as_str(), value);
         }
         ScriptMemory::arm();
-        let again = self
-            .engine
-            .eval_ast_with_scope::<Dynamic>(&mut scope, &script)
-            .err()?;
+        let again = crate::scripting::guard::finish(
+            self.engine
+                .eval_ast_with_scope::<Dynamic>(&mut scope, &script),
+        )
+        .err()?;
         let pos = again.position();
         let same = std::mem::discriminant(&*again) == std::mem::discriminant(err);
         (same && !pos.is_none()).then(|| (pos.line(), pos.position()))

@@ -107,7 +107,7 @@ pub fn out_of_time(limit: Duration) -> bool {
             n
         })
         .unwrap_or(0);
-    if tick % CLOCK_EVERY != 0 {
+    if !tick.is_multiple_of(CLOCK_EVERY) {
         return false;
     }
     STARTED
@@ -270,15 +270,17 @@ impl<'c> Bounded<'c> {
 
     /// An element in debug form: arrays and maps here, anything else by its `to_debug`.
     fn element(&mut self, x: &mut Dynamic) -> RhaiResult<()> {
-        if x.is_array() && !x.is_shared() {
-            if let Some(mut a) = x.write_lock::<Array>() {
-                return self.array(&mut a);
-            }
+        if x.is_array()
+            && !x.is_shared()
+            && let Some(mut a) = x.write_lock::<Array>()
+        {
+            return self.array(&mut a);
         }
-        if x.is_map() && !x.is_shared() {
-            if let Some(mut m) = x.write_lock::<Map>() {
-                return self.map(&mut m);
-            }
+        if x.is_map()
+            && !x.is_shared()
+            && let Some(mut m) = x.write_lock::<Map>()
+        {
+            return self.map(&mut m);
         }
         let text = match self.ctx.call_native_fn_raw("to_debug", true, &mut [x]) {
             Ok(v) if v.is_string() => v.into_immutable_string().unwrap_or_default().to_string(),
@@ -351,4 +353,78 @@ pub fn overdrawn() -> ! {
         b"error: out of memory: one operation of a script allocated more than twice its memory limit (limits.max_memory_mb); nothing was written\n",
     );
     std::process::exit(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parameters::ScriptLimits;
+
+    fn engine(max_string_size: usize) -> Engine {
+        let mut engine = Engine::new();
+        let limits = ScriptLimits {
+            max_string_size,
+            ..ScriptLimits::default()
+        };
+        super::super::harden(&mut engine, &limits, None);
+        engine
+    }
+
+    fn eval(engine: &Engine, code: &str) -> Result<String, String> {
+        super::super::ScriptMemory::arm();
+        finish(engine.eval::<Dynamic>(code))
+            .map(|v| v.to_string())
+            .map_err(|e| super::super::ScriptFault::from_error(&e).message)
+    }
+
+    #[test]
+    fn arrays_and_maps_render_as_rhai_renders_them() {
+        let e = engine(1000);
+        let code = "let a = [1, \"x\", #{b: [2, 3], c: ()}, true, 'c'];";
+        assert_eq!(
+            eval(&e, &format!("{code} a.to_string()")).unwrap(),
+            // (Rhai shows a character without quotes.)
+            "[1, \"x\", #{\"b\": [2, 3], \"c\": ()}, true, c]"
+        );
+        assert_eq!(
+            eval(&e, &format!("{code} `${{a[2]}}` + a[1]")).unwrap(),
+            "#{\"b\": [2, 3], \"c\": ()}x"
+        );
+        assert_eq!(
+            eval(&e, &format!("{code} a[2].to_json()")).unwrap(),
+            "{\"b\":[2,3],\"c\":null}"
+        );
+    }
+
+    #[test]
+    fn a_rendering_past_the_string_limit_stops_the_evaluation() {
+        let e = engine(20);
+        let limit = "a string grew past the string size limit (limits.max_string_size)";
+        // Directly, through interpolation (Rhai would fall back to its own rendering on an
+        // error), as the last operation, and as `to_json`.
+        for code in [
+            "let a = [12345, 12345, 12345, 12345, 12345];\na.to_string()",
+            "let a = [12345, 12345, 12345, 12345, 12345];\nlet t = `${a}`;\nlet u = 1;",
+            "let a = [12345, 12345, 12345, 12345, 12345];\n`${a}`",
+            "let m = #{a: 12345, b: 12345, c: 12345, d: 12345};\nm.to_json()",
+            "let a = [12345, 12345, 12345, 12345, 12345];\nprint(a)",
+        ] {
+            assert_eq!(eval(&e, code), Err(limit.to_string()), "{code}");
+        }
+        assert_eq!(eval(&e, "[1, 2].to_string()").unwrap(), "[1, 2]");
+    }
+
+    #[test]
+    fn sleep_does_not_exist_and_is_no_part_of_the_api() {
+        let e = engine(1000);
+        assert_eq!(
+            eval(&e, "sleep(1)"),
+            Err("Function not found: sleep (i64)".to_string())
+        );
+        assert!(is_replacement("sleep(seconds: i64)"));
+        assert!(is_replacement("to_string(array: &mut Array) -> String"));
+        assert!(!is_replacement(
+            "to_string(customer: &mut Customer) -> String"
+        ));
+    }
 }
