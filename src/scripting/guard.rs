@@ -160,27 +160,33 @@ pub fn install(engine: &mut Engine) {
         ("print", true),
         ("debug", true),
     ] {
-        FuncRegistration::new(name).set_into_module(
-            &mut module,
-            move |ctx: NativeCallContext, a: &mut Array| -> RhaiResult<String> {
-                let mut out = Bounded::new(&ctx);
-                let done = out.array(a);
-                out.finish(done, fails)
-            },
-        );
-        FuncRegistration::new(name).set_into_module(
-            &mut module,
-            move |ctx: NativeCallContext, m: &mut Map| -> RhaiResult<String> {
-                let mut out = Bounded::new(&ctx);
-                let done = out.map(m);
-                out.finish(done, fails)
-            },
-        );
+        FuncRegistration::new(name)
+            .with_params_info(["array: &mut Array", "String"])
+            .set_into_module(
+                &mut module,
+                move |ctx: NativeCallContext, a: &mut Array| -> RhaiResult<String> {
+                    let mut out = Bounded::new(&ctx);
+                    let done = out.array(a);
+                    out.finish(done, fails)
+                },
+            );
+        FuncRegistration::new(name)
+            .with_params_info(["map: &mut Map", "String"])
+            .set_into_module(
+                &mut module,
+                move |ctx: NativeCallContext, m: &mut Map| -> RhaiResult<String> {
+                    let mut out = Bounded::new(&ctx);
+                    let done = out.map(m);
+                    out.finish(done, fails)
+                },
+            );
     }
-    FuncRegistration::new("to_json").set_into_module(
-        &mut module,
-        |ctx: NativeCallContext, m: &mut Map| -> RhaiResult<String> { to_json(&ctx, m) },
-    );
+    FuncRegistration::new("to_json")
+        .with_params_info(["map: &mut Map", "String"])
+        .set_into_module(
+            &mut module,
+            |ctx: NativeCallContext, m: &mut Map| -> RhaiResult<String> { to_json(&ctx, m) },
+        );
     engine.register_global_module(Shared::new(module));
 }
 
@@ -191,7 +197,9 @@ pub fn is_replacement(signature: &str) -> bool {
         return false;
     };
     let rendering = ["to_string", "to_debug", "print", "debug", "to_json"].contains(&name)
-        && (params.contains("Array") || params.contains("Map"));
+        && ["array", "map"]
+            .iter()
+            .any(|t| params.to_lowercase().contains(&format!("mut {t}")));
     rendering || REMOVED.iter().any(|(removed, _)| *removed == name)
 }
 
