@@ -187,7 +187,84 @@ pub fn install(engine: &mut Engine) {
             &mut module,
             |ctx: NativeCallContext, m: &mut Map| -> RhaiResult<String> { to_json(&ctx, m) },
         );
+    install_equality(&mut module);
     engine.register_global_module(Shared::new(module));
+}
+
+/// `==` and `!=` of arrays and of maps, recursing into nested arrays and maps here: Rhai's own
+/// recurse through a function call per level, kilobytes of stack each, so comparing arrays
+/// nested 30,000 deep overflowed even a large stack.
+fn install_equality(module: &mut Module) {
+    for (name, negate) in [("==", false), ("!=", true)] {
+        FuncRegistration::new(name)
+            .with_params_info(["array1: &mut Array", "array2: Array", "bool"])
+            .set_into_module(
+                module,
+                move |ctx: NativeCallContext, a: &mut Array, mut b: Array| -> RhaiResult<bool> {
+                    Ok(arrays_equal(&ctx, a, &mut b)? != negate)
+                },
+            );
+        FuncRegistration::new(name)
+            .with_params_info(["map1: &mut Map", "map2: Map", "bool"])
+            .set_into_module(
+                module,
+                move |ctx: NativeCallContext, a: &mut Map, mut b: Map| -> RhaiResult<bool> {
+                    Ok(maps_equal(&ctx, a, &mut b)? != negate)
+                },
+            );
+    }
+}
+
+fn arrays_equal(ctx: &NativeCallContext, a: &mut Array, b: &mut Array) -> RhaiResult<bool> {
+    if a.len() != b.len() {
+        return Ok(false);
+    }
+    for (x, y) in a.iter_mut().zip(b.iter_mut()) {
+        if !equal(ctx, x, y)? {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+fn maps_equal(ctx: &NativeCallContext, a: &mut Map, b: &mut Map) -> RhaiResult<bool> {
+    if a.len() != b.len() {
+        return Ok(false);
+    }
+    for (key, x) in a.iter_mut() {
+        let Some(y) = b.get_mut(key) else {
+            return Ok(false);
+        };
+        if !equal(ctx, x, y)? {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// Whether two values are equal as Rhai's `==` says: arrays and maps here, anything else by the
+/// `==` registered for it (two values of different types without one are unequal).
+fn equal(ctx: &NativeCallContext, x: &mut Dynamic, y: &mut Dynamic) -> RhaiResult<bool> {
+    if !x.is_shared() && !y.is_shared() {
+        if x.is_array()
+            && y.is_array()
+            && let (Some(mut a), Some(mut b)) = (x.write_lock::<Array>(), y.write_lock::<Array>())
+        {
+            return arrays_equal(ctx, &mut a, &mut b);
+        }
+        if x.is_map()
+            && y.is_map()
+            && let (Some(mut a), Some(mut b)) = (x.write_lock::<Map>(), y.write_lock::<Map>())
+        {
+            return maps_equal(ctx, &mut a, &mut b);
+        }
+    }
+    let same_type = x.type_id() == y.type_id();
+    match ctx.call_native_fn_raw("==", true, &mut [x, y]) {
+        Ok(v) => Ok(v.as_bool().unwrap_or(false)),
+        Err(e) if !same_type && matches!(*e, EvalAltResult::ErrorFunctionNotFound(..)) => Ok(false),
+        Err(e) => Err(e),
+    }
 }
 
 /// Whether a signature from `Engine::gen_fn_signatures` is one of [`install`]'s replacements
@@ -196,7 +273,16 @@ pub fn is_replacement(signature: &str) -> bool {
     let Some((name, params)) = signature.split_once('(') else {
         return false;
     };
-    let rendering = ["to_string", "to_debug", "print", "debug", "to_json"].contains(&name)
+    let rendering = [
+        "to_string",
+        "to_debug",
+        "print",
+        "debug",
+        "to_json",
+        "==",
+        "!=",
+    ]
+    .contains(&name)
         && ["array", "map"]
             .iter()
             .any(|t| params.to_lowercase().contains(&format!("mut {t}")));
@@ -420,6 +506,30 @@ mod tests {
             assert_eq!(eval(&e, code), Err(limit.to_string()), "{code}");
         }
         assert_eq!(eval(&e, "[1, 2].to_string()").unwrap(), "[1, 2]");
+    }
+
+    #[test]
+    fn arrays_and_maps_compare_as_rhai_compares_them() {
+        // On the scripts' stack, as the program runs them (a test thread has 2 MiB).
+        on_script_stack(compare_as_rhai);
+    }
+
+    fn compare_as_rhai() {
+        let e = engine(1000);
+        for (code, expected) in [
+            ("[1, [2, #{a: [3]}]] == [1, [2, #{a: [3]}]]", "true"),
+            ("[1, [2, #{a: [3]}]] != [1, [2, #{a: [4]}]]", "true"),
+            ("#{a: [1], b: \"x\"} == #{b: \"x\", a: [1]}", "true"),
+            ("#{a: [1]} == #{b: [1]}", "false"),
+            ("[1] == [\"1\"]", "false"),
+            ("[[1], [2]].contains([2])", "true"),
+            (
+                "let a = []; for i in 0..3000 { a = [take(a)]; } let b = a; a == b",
+                "true",
+            ),
+        ] {
+            assert_eq!(eval(&e, code).unwrap(), expected, "{code}");
+        }
     }
 
     #[test]
