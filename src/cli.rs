@@ -316,8 +316,15 @@ impl FilterArgs {
     }
 }
 
-/// Runs the command line; returns the process exit code.
+/// Runs the command line; returns the process exit code. The command runs on a thread with the
+/// large stack of script evaluation (`scripting::guard::SCRIPT_STACK`).
 pub fn main<I: IntoIterator<Item = OsString>>(args: I) -> ExitCode {
+    let args: Vec<OsString> = args.into_iter().collect();
+    crate::scripting::guard::on_script_stack(move || command_line(args))
+}
+
+/// [`main`], on the calling thread.
+fn command_line(args: Vec<OsString>) -> ExitCode {
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {

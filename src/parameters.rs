@@ -232,6 +232,9 @@ pub struct ScriptLimits {
     /// Memory a script may allocate (net, while it runs), in MiB; enforced when the program
     /// installs [`crate::scripting::ScriptMemory`] as its global allocator (the binary does).
     pub max_memory_mb: usize,
+    /// Wall-clock seconds one evaluation (a hook call, a script, a REPL entry, `--where` for one
+    /// customer) may take.
+    pub max_seconds: u64,
 }
 
 impl Default for ScriptLimits {
@@ -245,6 +248,7 @@ impl Default for ScriptLimits {
             max_map_size: 10_000,
             max_modules: 16,
             max_memory_mb: 256,
+            max_seconds: 60,
         }
     }
 }
@@ -743,8 +747,8 @@ fn validate(p: &Parameters) -> Result<(), (String, String)> {
         return err("one_time_vendor.group", "must not be empty".into());
     }
     let l = &p.limits;
-    // Rhai reads 0 as "unlimited" for the operations and the string, array and map sizes; a
-    // memory limit of 0 would stop every script.
+    // Rhai reads 0 as "unlimited" for the operations, the modules and the string, array and map
+    // sizes; a memory or time limit of 0 would stop every script.
     if l.max_operations == 0
         || l.max_call_levels == 0
         || l.max_expr_depth == 0
@@ -752,6 +756,8 @@ fn validate(p: &Parameters) -> Result<(), (String, String)> {
         || l.max_array_size == 0
         || l.max_map_size == 0
         || l.max_memory_mb == 0
+        || l.max_modules == 0
+        || l.max_seconds == 0
     {
         return err("limits", "limits must be greater than zero".into());
     }

@@ -490,10 +490,11 @@ impl Rules {
             scope.push_dynamic(name.as_str(), value);
         }
         ScriptMemory::arm();
-        let again = self
-            .engine
-            .eval_ast_with_scope::<Dynamic>(&mut scope, &script)
-            .err()?;
+        let again = crate::scripting::guard::finish(
+            self.engine
+                .eval_ast_with_scope::<Dynamic>(&mut scope, &script),
+        )
+        .err()?;
         let pos = again.position();
         let same = std::mem::discriminant(&*again) == std::mem::discriminant(err);
         (same && !pos.is_none()).then(|| (pos.line(), pos.position()))
@@ -531,7 +532,8 @@ fn call_hook(
 ) -> Result<Dynamic, Box<rhai::EvalAltResult>> {
     let options = CallFnOptions::new().eval_ast(false).rewind_scope(true);
     ScriptMemory::arm();
-    engine.call_fn_with_options(options, &mut Scope::new(), ast, hook, args)
+    let result = engine.call_fn_with_options(options, &mut Scope::new(), ast, hook, args);
+    crate::scripting::guard::finish(result)
 }
 
 /// What `eligible` said of a credit: `Ok(())` to reimburse it, `Err(reason)` to skip it.
@@ -1065,7 +1067,7 @@ fn eval_filter(
     let mut scope = Scope::new();
     scope.push_constant("customer", customer.clone());
     ScriptMemory::arm();
-    engine.eval_ast_with_scope::<Dynamic>(&mut scope, ast)
+    crate::scripting::guard::finish(engine.eval_ast_with_scope::<Dynamic>(&mut scope, ast))
 }
 
 /// How many customers share one savepoint in a run (see [`run_block`]).

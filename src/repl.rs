@@ -581,10 +581,11 @@ impl Repl {
         let before = store.conn().total_changes();
         store.savepoint("repl_entry")?;
         ScriptMemory::arm();
-        let result = self
-            .ws
-            .engine
-            .eval_ast_with_scope::<Dynamic>(&mut self.scope, &merged);
+        let result = crate::scripting::guard::finish(
+            self.ws
+                .engine
+                .eval_ast_with_scope::<Dynamic>(&mut self.scope, &merged),
+        );
         self.ws.session.take_output();
         let flow = match result {
             Ok(value) => {
@@ -1273,9 +1274,10 @@ pub fn run_script(company: &Company, options: &ScriptOptions) -> Result<ScriptOu
     let mark = PostingMark::now(ws.session.ledger())?;
     let mut scope = Scope::new();
     ScriptMemory::arm();
-    let result = ws
-        .engine
-        .eval_ast_with_scope::<Dynamic>(&mut scope, &merged);
+    let result = crate::scripting::guard::finish(
+        ws.engine
+            .eval_ast_with_scope::<Dynamic>(&mut scope, &merged),
+    );
     ws.session.take_output();
     let changes = ws.changes_since(&base);
     let mut run = None;

@@ -17,8 +17,8 @@ use std::rc::Rc;
 
 use chrono::NaiveDate;
 use rhai::{
-    Array, Dynamic, Engine, EvalAltResult, FuncRegistration, Map, Module, ModuleResolver, Position,
-    RhaiNativeFunc, Scope, Shared, Variant, module_resolvers::FileModuleResolver,
+    Array, Dynamic, Engine, EvalAltResult, FuncRegistration, Map, Position, RhaiNativeFunc, Scope,
+    Variant,
 };
 use rust_decimal::Decimal;
 
@@ -29,7 +29,11 @@ use crate::ledger::{
 };
 use crate::parameters::{Parameters, ScriptLimits};
 
+pub mod guard;
+mod imports;
 mod literals;
+
+use imports::ConfinedResolver;
 
 /// The result type of registered functions.
 pub type RhaiResult<T> = Result<T, Box<EvalAltResult>>;
@@ -280,6 +284,7 @@ impl Session {
         engine
             .gen_fn_signatures(false)
             .into_iter()
+            .filter(|sig| !guard::is_replacement(sig))
             .filter(|sig| signature_key(sig).is_none_or(|k| !documented.contains(&k)))
             .collect()
     }
@@ -454,9 +459,19 @@ pub fn harden(engine: &mut Engine, limits: &ScriptLimits, rules_dir: Option<&Pat
         .max_memory_mb
         .saturating_mul(1024 * 1024)
         .min(isize::MAX as usize) as isize;
+    let (seconds, time) = (limits.max_seconds, guard::seconds(limits.max_seconds));
     engine.on_progress(move |_| {
-        (ScriptMemory::used_bytes() > budget).then(|| Dynamic::from(MemoryLimit))
+        if ScriptMemory::used_bytes() > budget {
+            return Some(Dynamic::from(MemoryLimit));
+        }
+        ScriptMemory::set_ceiling(budget);
+        if guard::was_cut() {
+            return Some(Dynamic::from(guard::StringLimit));
+        }
+        // The wall clock (`ScriptMemory::arm` starts it too).
+        guard::out_of_time(time).then(|| Dynamic::from(guard::TimeLimit(seconds)))
     });
+    guard::install(engine);
     engine.disable_symbol("eval");
     literals::exact_literals(engine);
     engine.set_module_resolver(ConfinedResolver::new(rules_dir));
@@ -472,6 +487,9 @@ thread_local! {
     static LIVE_BYTES: Cell<isize> = const { Cell::new(0) };
     /// [`LIVE_BYTES`] when [`ScriptMemory::arm`] was last called on this thread.
     static ARMED_AT: Cell<isize> = const { Cell::new(0) };
+    /// [`LIVE_BYTES`] past which one operation has overdrawn the memory limit so far that the
+    /// process stops at once ([`guard::overdrawn`]); set while a script runs.
+    static CEILING: Cell<isize> = const { Cell::new(isize::MAX) };
 }
 
 /// A global allocator that counts, per thread, the bytes allocated minus the bytes freed, so that
@@ -500,12 +518,16 @@ impl ScriptMemory {
         LIVE_BYTES.try_with(Cell::get).unwrap_or(0)
     }
 
-    /// Starts measuring for an evaluation: [`ScriptMemory::used_bytes`] counts from here. Every
-    /// caller of the script engine calls it before evaluating (a hook call, a script, a REPL
-    /// entry), so the memory limit applies to each like the other limits.
+    /// Starts measuring for an evaluation: [`ScriptMemory::used_bytes`] counts from here, and the
+    /// wall clock of `limits.max_seconds` starts. Every caller of the script engine calls it
+    /// before evaluating (a hook call, a script, a REPL entry), so the memory and time limits
+    /// apply to each like the other limits.
     pub fn arm() {
         let live = Self::live_bytes();
         let _ = ARMED_AT.try_with(|at| at.set(live));
+        let _ = CEILING.try_with(|c| c.set(isize::MAX));
+        // And the wall clock of `limits.max_seconds`.
+        guard::start_clock();
     }
 
     /// Bytes allocated minus bytes freed by the current thread since [`ScriptMemory::arm`].
@@ -513,9 +535,28 @@ impl ScriptMemory {
         Self::live_bytes().wrapping_sub(ARMED_AT.try_with(Cell::get).unwrap_or(0))
     }
 
+    /// While a script runs (set at its operations): one operation that allocates more than
+    /// twice `budget` (plus 64 MiB) past the start stops the process ([`guard::overdrawn`]).
+    fn set_ceiling(budget: isize) {
+        let at = ARMED_AT.try_with(Cell::get).unwrap_or(0);
+        let ceiling = at.saturating_add(budget.saturating_mul(2).saturating_add(64 << 20));
+        let _ = CEILING.try_with(|c| c.set(ceiling));
+    }
+
+    /// No ceiling: the evaluation ended ([`guard::finish`]).
+    pub(crate) fn clear_ceiling() {
+        let _ = CEILING.try_with(|c| c.set(isize::MAX));
+    }
+
     #[inline(always)]
     fn count(delta: isize) {
-        let _ = LIVE_BYTES.try_with(|live| live.set(live.get().wrapping_add(delta)));
+        let _ = LIVE_BYTES.try_with(|live| {
+            let now = live.get().wrapping_add(delta);
+            live.set(now);
+            if delta > 0 && now > CEILING.try_with(Cell::get).unwrap_or(isize::MAX) {
+                guard::overdrawn();
+            }
+        });
     }
 }
 
@@ -557,68 +598,6 @@ unsafe impl std::alloc::GlobalAlloc for ScriptMemory {
             Self::count((new_size as isize).wrapping_sub(layout.size() as isize));
         }
         new
-    }
-}
-
-/// Resolves `import "name"` to `name.rhai` inside one folder, refusing anything that escapes it.
-struct ConfinedResolver {
-    root: Option<PathBuf>,
-    inner: Option<FileModuleResolver>,
-}
-
-impl ConfinedResolver {
-    fn new(root: Option<&Path>) -> Self {
-        let root = root.and_then(|r| r.canonicalize().ok());
-        let inner = root.as_ref().map(|r| {
-            let mut f = FileModuleResolver::new_with_path(r.clone());
-            f.enable_cache(true);
-            f
-        });
-        ConfinedResolver { root, inner }
-    }
-}
-
-impl ModuleResolver for ConfinedResolver {
-    fn resolve(
-        &self,
-        engine: &Engine,
-        source: Option<&str>,
-        path: &str,
-        pos: Position,
-    ) -> Result<Shared<Module>, Box<EvalAltResult>> {
-        // Not `ErrorModuleNotFound`: Rhai replaces that with a bare "Module not found: path",
-        // which would drop the reason.
-        let refuse = |why: &str| -> Box<EvalAltResult> {
-            EvalAltResult::ErrorRuntime(format!("cannot import \"{path}\": {why}").into(), pos)
-                .into()
-        };
-        let (Some(root), Some(inner)) = (&self.root, &self.inner) else {
-            return Err(refuse("imports are only allowed from the rules folder"));
-        };
-        let relative = Path::new(path);
-        if relative.is_absolute()
-            || relative
-                .components()
-                .any(|c| !matches!(c, std::path::Component::Normal(_)))
-        {
-            return Err(refuse(
-                "only module names inside the rules folder may be imported",
-            ));
-        }
-        let file = root.join(format!("{path}.rhai"));
-        match file.canonicalize() {
-            Ok(real) if real.starts_with(root) => {
-                // Resolve by the absolute path so the file resolver does not re-anchor it.
-                inner.resolve(
-                    engine,
-                    source,
-                    &real.with_extension("").to_string_lossy(),
-                    pos,
-                )
-            }
-            Ok(_) => Err(refuse("outside the rules folder")),
-            Err(_) => Err(refuse("no such module in the rules folder")),
-        }
     }
 }
 
@@ -2254,6 +2233,12 @@ impl ScriptFault {
                 "out of memory: the script's data grew past its memory limit (limits.max_memory_mb)"
                     .to_string()
             }
+            EvalAltResult::ErrorTerminated(token, _) if token.is::<guard::StringLimit>() => {
+                "a string grew past the string size limit (limits.max_string_size)".to_string()
+            }
+            EvalAltResult::ErrorTerminated(token, _) if token.is::<guard::TimeLimit>() => {
+                token.clone_cast::<guard::TimeLimit>().message()
+            }
             EvalAltResult::ErrorStackOverflow(_) => {
                 "call stack overflow: too deep recursion (limits.max_call_levels)".to_string()
             }
@@ -2340,8 +2325,7 @@ pub fn position(line: Option<usize>, column: Option<usize>) -> String {
 /// Runs a whole script (top-level statements) in a scope; returns its value.
 pub fn eval(engine: &Engine, scope: &mut Scope, ast: &rhai::AST) -> Result<Dynamic, ScriptFault> {
     ScriptMemory::arm();
-    engine
-        .eval_ast_with_scope::<Dynamic>(scope, ast)
+    guard::finish(engine.eval_ast_with_scope::<Dynamic>(scope, ast))
         .map_err(|e| ScriptFault::from_error(&e))
 }
 

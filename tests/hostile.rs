@@ -216,7 +216,7 @@ const MEMORY: &str =
     "out of memory: the script's data grew past its memory limit (limits.max_memory_mb)";
 
 /// Like [`Company::broken_run`] and [`script_fails`] (`args` runs a script when it starts with "script"),
-/// with the process's address space capped at 1 GiB and the time bounded: the command must stop
+/// with the process's address space capped at 1 GiB and the time bounded (60 s): the command must stop
 /// itself with exit code 1 and one error line well before either. Returns the error line.
 fn fails_in_bounds(c: &Company, args: &[&str]) -> String {
     let before = c.snapshot();
@@ -230,7 +230,8 @@ fn fails_in_bounds(c: &Company, args: &[&str]) -> String {
         "{args:?}: {}\n{err}",
         out.status
     );
-    assert!(elapsed.as_secs() < 20, "{args:?} took {elapsed:?}");
+    // A bound against a hang, not a speed target: the machine may be loaded (CI, parallel tests).
+    assert!(elapsed.as_secs() < 60, "{args:?} took {elapsed:?}");
     c.assert_unchanged(&before, &format!("{args:?}"));
     assert_eq!(err.lines().count(), 1, "{err}");
     err

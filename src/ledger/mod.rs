@@ -763,9 +763,10 @@ impl PageReader<'_> {
     }
 }
 
-/// The stack of the read-ahead thread: as large as a main thread's usual 8 MiB (reserved, not
-/// resident until used), since it may run rule scripts as deeply nested as the run does.
-const READ_AHEAD_STACK: usize = 8 << 20;
+/// The stack of the read-ahead thread: that of every thread that runs scripts
+/// (`scripting::guard::SCRIPT_STACK`, reserved, not resident until used), since it may run rule
+/// scripts as deeply nested as the run does.
+pub(crate) const READ_AHEAD_STACK: usize = 256 << 20;
 
 /// A page of customers with the balances of each ([`Ledger::read_ahead_customers`]).
 #[derive(Debug, Default)]
