@@ -4,9 +4,7 @@
 //! books, a one-time-vendor hook links only the vendor it made, and no accepted posting can make a
 //! later command fail by overflowing a sum.
 
-mod common;
-
-use common::{Company, edit, rows};
+use crate::common::{Company, edit, rows};
 
 /// A customer with a 100.00 USD credit (an overpaid invoice) and a vendor account V-100.
 const CREDIT_100: &str = "\

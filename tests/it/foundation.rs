@@ -2,11 +2,9 @@
 //! balances and trial balance, company-parameter errors, foreign and newer databases, and usage
 //! errors. No command may panic (every invocation is checked by the helpers).
 
-mod common;
-
 use std::path::Path;
 
-use common::{Company, company_yaml, contoso_ledger, edit, line_of};
+use crate::common::{Company, company_yaml, contoso_ledger, edit, line_of};
 use serde_json::{Value, json};
 
 /// The names in a folder, sorted.
@@ -301,7 +299,7 @@ fn a_missing_company_file_is_an_error() {
         .arg("balances")
         .output()
         .unwrap();
-    let err = common::no_panic(&out);
+    let err = crate::common::no_panic(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(
         err.starts_with(&format!(

@@ -2,24 +2,22 @@
 //! registered function documented, docs/api.md up to date), against a temporary copy of the demo
 //! company.
 
-mod common;
-
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-use common::root;
+use crate::common::root;
 use reimburse::scripting::{Echo, Session};
 
 /// A temporary copy of the Contoso demo company: its parameters with the database in the
 /// temporary folder and the shipped rule file, initialised from the demo ledger.
 struct Demo {
-    company: common::Company,
+    company: crate::common::Company,
 }
 
 impl Demo {
     fn new() -> Demo {
         Demo {
-            company: common::Company::contoso(),
+            company: crate::common::Company::contoso(),
         }
     }
 
@@ -609,7 +607,7 @@ fn quick_start_commands() -> Vec<Vec<String>> {
 /// Runs the README's quick start on a temporary copy of the demo, with the run's `--date`
 /// replaced by `date` when given; then every shipped script must list the open rows.
 fn shipped_scripts_after_the_quick_start(date: Option<&str>) {
-    let demo = common::Company::uninitialised();
+    let demo = crate::common::Company::uninitialised();
     for mut args in quick_start_commands() {
         for (i, word) in args.clone().iter().enumerate() {
             if word.starts_with("examples/") {
@@ -653,7 +651,7 @@ fn shipped_scripts_list_the_open_rows_of_a_run_dated_after_today() {
 /// `credit`), and its example of a date rule, pasted into `eligible`, runs.
 #[test]
 fn the_rule_file_header_names_every_field_and_its_date_example_runs() {
-    let rules = common::default_rules_text();
+    let rules = crate::common::default_rules_text();
     let header: String = rules
         .lines()
         .take_while(|l| l.starts_with("//"))
@@ -695,7 +693,7 @@ fn the_rule_file_header_names_every_field_and_its_date_example_runs() {
         "--rules",
         file.to_str().unwrap(),
     ]);
-    let skipped = common::rows(&out["skipped"]);
+    let skipped = crate::common::rows(&out["skipped"]);
     let c008 = skipped.iter().find(|s| s["customer"] == "C-008");
     assert_eq!(
         c008.map(|s| &s["reason"]),

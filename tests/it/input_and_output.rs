@@ -3,9 +3,7 @@
 //! limits at the ledger's door, formulas neutralised in CSV reports, control characters shown
 //! escaped in every human-readable output, and a YAML null name refused.
 
-mod common;
-
-use common::{Company, run_with_stdin};
+use crate::common::{Company, run_with_stdin};
 
 /// One customer with a 50.00 credit and a vendor to reimburse it to.
 const LEDGER: &str = "\
@@ -160,8 +158,8 @@ fn a_decimal_literal_with_more_digits_than_a_decimal_holds_is_an_error() {
 #[test]
 fn a_parameter_with_more_digits_than_a_decimal_holds_is_refused_not_rounded() {
     // In scientific notation, the rate was rounded to 28 digits without a word.
-    let yaml = common::edit(
-        &common::company_yaml(),
+    let yaml = crate::common::edit(
+        &crate::common::company_yaml(),
         "EUR: 1.0850",
         "EUR: 1.08500000000000000000000000001e0",
     );

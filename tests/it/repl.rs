@@ -1,21 +1,19 @@
 //! `reimburse repl` driven through piped standard input (no terminal: lines are read without
 //! rustyline, with the same command handling), against a temporary copy of the demo company.
 
-mod common;
-
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
 /// A temporary copy of the Contoso demo company: its parameters with the database in the
 /// temporary folder and the shipped rule file, initialised from the demo ledger.
 struct Demo {
-    company: common::Company,
+    company: crate::common::Company,
 }
 
 impl Demo {
     fn new() -> Demo {
         Demo {
-            company: common::Company::contoso(),
+            company: crate::common::Company::contoso(),
         }
     }
 

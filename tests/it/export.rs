@@ -3,8 +3,6 @@
 //! errors. When `hledger` and `bean-check` are installed (CI installs them, see
 //! `scripts/check-export.sh`), the real tools must accept the exports too.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
@@ -15,15 +13,15 @@ use reimburse::parameters::Company;
 use rust_decimal::Decimal;
 
 /// Contoso in a temporary folder, after `run --date 2026-11-30` and `pay --date 2026-12-01`.
-fn demo() -> common::Company {
-    let demo = common::Company::contoso();
+fn demo() -> crate::common::Company {
+    let demo = crate::common::Company::contoso();
     demo.ok(&["run", "--date", "2026-11-30"]);
     demo.ok(&["pay", "--date", "2026-12-01"]);
     demo
 }
 
 /// The demo company's ledger, opened through the library.
-fn ledger(demo: &common::Company) -> Ledger {
+fn ledger(demo: &crate::common::Company) -> Ledger {
     Ledger::open(&Company::load(&demo.yaml).unwrap()).unwrap()
 }
 
@@ -112,7 +110,7 @@ fn summary_balances(txns: &[Txn]) -> BTreeMap<(String, String), Decimal> {
     sums
 }
 
-fn check_structure(demo: &common::Company, text: &str, format: Format) {
+fn check_structure(demo: &crate::common::Company, text: &str, format: Format) {
     let ledger = ledger(demo);
     let txns = transactions(text, format);
     let vouchers: i64 = ledger
@@ -350,7 +348,7 @@ fn period_filter_and_errors() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("no/such/folder/books.journal"), "{err}");
     // An existing file is replaced only by a complete export (and, when it is not a previous
-    // export, only with --force: tests/hardening_files.rs).
+    // export, only with --force: files_written).
     let target = demo.path("books.journal");
     std::fs::write(&target, "old").unwrap();
     demo.fails(1, &["export", "-o", target.to_str().unwrap()]);

@@ -4,12 +4,10 @@
 //! `max_modules: 0` is refused like the other limits. Each limit also lets a legitimate script
 //! under it run.
 
-mod common;
-
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Company, company_yaml, line_of};
+use crate::common::{Company, company_yaml, line_of};
 
 /// Runs `reimburse --company <yaml> <args>` with the address space capped at `cap_mb` MiB
 /// (`ulimit -v`) and killed after `seconds` (a failure: it hung). Checks it did not panic.
@@ -37,7 +35,7 @@ fn run_bounded(c: &Company, cap_mb: u64, seconds: u64, args: &[&str]) -> Output 
         std::thread::sleep(Duration::from_millis(50));
     }
     let out = child.wait_with_output().expect("output");
-    common::no_panic(&out);
+    crate::common::no_panic(&out);
     out
 }
 
@@ -119,8 +117,8 @@ fn arrays_and_maps_under_the_limit_render_as_before() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let text =
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned()
+        + String::from_utf8_lossy(&out.stderr).as_ref();
     for line in [
         "[1, \"x\", #{\"b\": [2, 3], \"c\": ()}, true]",
         "#{\"b\": [2, 3], \"c\": ()}",
@@ -174,7 +172,7 @@ fn a_chain_of_closures_stops_at_a_limit_not_the_stack() {
     // is built): calling it trips the call depth limit; building, rendering and dropping it do
     // not overflow the stack.
     let yaml = company_yaml() + "limits:\n  max_operations: 100000000\n";
-    let fixture = std::fs::read_to_string(common::contoso_ledger()).unwrap();
+    let fixture = std::fs::read_to_string(crate::common::contoso_ledger()).unwrap();
     let c = Company::with(&yaml, &fixture);
     let chain = "let f = || 0;\nfor i in 0..200000 { let g = f; f = || g.call() + 1; }\n";
     let err = script_stops(&c, "call.rhai", &format!("{chain}f.call()\n"), 4000, 120);
@@ -203,7 +201,7 @@ fn deeply_nested_arrays_stop_at_a_limit_not_the_stack() {
     // step, so it slows down: the time limit stops it (with the default stack it overflowed at
     // about 30,000 levels in a debug build), and what was built is dropped without overflowing.
     let yaml = company_yaml() + "limits:\n  max_seconds: 3\n";
-    let fixture = std::fs::read_to_string(common::contoso_ledger()).unwrap();
+    let fixture = std::fs::read_to_string(crate::common::contoso_ledger()).unwrap();
     let c = Company::with(&yaml, &fixture);
     let text = "let a = [];\nfor i in 0..60000 { a = [take(a)]; }\n";
     let err = script_stops(&c, "deep.rhai", text, 4000, 60);
@@ -249,7 +247,7 @@ fn sleep_is_not_available() {
 #[test]
 fn the_wall_clock_limit_stops_a_slow_script_and_a_slow_hook() {
     let yaml = company_yaml() + "limits:\n  max_seconds: 1\n  max_operations: 1000000000\n";
-    let fixture = std::fs::read_to_string(common::contoso_ledger()).unwrap();
+    let fixture = std::fs::read_to_string(crate::common::contoso_ledger()).unwrap();
     let c = Company::with(&yaml, &fixture);
     let message = "too slow: the script ran past its time limit of 1 s (limits.max_seconds)";
     let err = script_stops(&c, "slow.rhai", "let i = 0;\nloop { i += 1; }\n", 4000, 30);
@@ -297,7 +295,8 @@ fn the_wall_clock_limit_stops_a_slow_script_and_a_slow_hook() {
 #[test]
 fn max_seconds_and_max_modules_of_zero_are_refused() {
     for key in ["max_seconds", "max_modules"] {
-        let c = Company::with_parameters(&(company_yaml() + &format!("limits:\n  {key}: 0\n")));
+        let c =
+            Company::with_parameters(&(company_yaml() + format!("limits:\n  {key}: 0\n").as_str()));
         let err = c.fails(1, &["balances"]);
         let line = line_of(&company_yaml(), "rules:") + 1;
         assert_eq!(
@@ -339,7 +338,7 @@ fn a_fifo_in_the_rules_folder_is_not_imported() {
 /// A company whose operations limit lets a hook build a chain of 200,000 closures.
 fn company_with_many_operations() -> Company {
     let yaml = company_yaml() + "limits:\n  max_operations: 100000000\n";
-    let fixture = std::fs::read_to_string(common::contoso_ledger()).unwrap();
+    let fixture = std::fs::read_to_string(crate::common::contoso_ledger()).unwrap();
     Company::with(&yaml, &fixture)
 }
 
@@ -363,7 +362,7 @@ fn a_closure_chain_and_an_import_cycle_in_a_hook_are_errors() {
         c.write("b.rhai", "import \"a\" as a;\nfn y() { 2 }\n");
         let rules = c.rules(name, eligible, &format!("{eligible}{insert}"));
         let before = c.snapshot();
-        let out = run_bounded(&c, 4000, 120, &common::run_with(&rules));
+        let out = run_bounded(&c, 4000, 120, &crate::common::run_with(&rules));
         let err = String::from_utf8_lossy(&out.stderr).into_owned();
         assert_eq!(out.status.code(), Some(1), "{name}: {}\n{err}", out.status);
         assert!(
@@ -377,15 +376,15 @@ fn a_closure_chain_and_an_import_cycle_in_a_hook_are_errors() {
 #[test]
 fn a_closure_chain_and_an_import_cycle_in_the_repl_are_errors() {
     // The rules in the company's folder, beside the modules.
-    let rules_line = format!("rules: {}", common::default_rules().display());
-    let yaml = common::edit(&company_yaml(), &rules_line, "rules: reimburse.rhai")
+    let rules_line = format!("rules: {}", crate::common::default_rules().display());
+    let yaml = crate::common::edit(&company_yaml(), &rules_line, "rules: reimburse.rhai")
         + "limits:\n  max_operations: 100000000\n";
     let c = Company::with_parameters(&yaml);
-    c.write("reimburse.rhai", &common::default_rules_text());
+    c.write("reimburse.rhai", &crate::common::default_rules_text());
     c.ok(&[
         "init",
         "--fixture",
-        common::contoso_ledger().to_str().unwrap(),
+        crate::common::contoso_ledger().to_str().unwrap(),
     ]);
     c.write("a.rhai", "import \"b\" as b;\nfn x() { 1 }\n");
     c.write("b.rhai", "import \"a\" as a;\nfn y() { 2 }\n");
@@ -407,7 +406,7 @@ fn a_closure_chain_and_an_import_cycle_in_the_repl_are_errors() {
         input.write_all(lines.as_bytes()).unwrap();
     }
     let out = child.wait_with_output().unwrap();
-    let stderr = common::no_panic(&out);
+    let stderr = crate::common::no_panic(&out);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
     assert!(

@@ -4,9 +4,7 @@
 //! re-runs, payment, the reimbursement page, edited rules, and broken rules that must leave the
 //! database byte-for-byte unchanged.
 
-mod common;
-
-use common::{Company, customers_of, hook_at, line_column, line_of, rows};
+use crate::common::{Company, customers_of, hook_at, line_column, line_of, rows};
 use serde_json::{Value, json};
 
 /// The expected JSON of an open reimbursement row.

@@ -4,13 +4,11 @@
 //! ways to reach them fail. Every limit also has a test proving that a legitimate script under it
 //! still runs, so a limit test cannot pass just because everything fails.
 //!
-//! The endless loop, a posting above the credit, in another currency or twice are in tests/run.rs.
-
-mod common;
+//! The endless loop, a posting above the credit, in another currency or twice are in `run`.
 
 use std::path::Path;
 
-use common::{Company, company_yaml, edit, hook_at, line_column, line_of, rows, run_with};
+use crate::common::{Company, company_yaml, edit, hook_at, line_column, line_of, rows, run_with};
 
 const ELIGIBLE: &str = "fn eligible(customer, credit) {\n";
 const VENDOR_FOR: &str = "fn vendor_for(customer, credit) {\n";
@@ -50,7 +48,7 @@ fn assert_limit_error(c: &Company, rules: &Path, text: &str, growth: &str, messa
         "{err}"
     );
     let first = growth.lines().next().unwrap();
-    let from = common::line_of(text, first);
+    let from = crate::common::line_of(text, first);
     let lines = from..from + growth.lines().count();
     let line: usize = at.split(':').next().unwrap().parse().unwrap();
     assert!(
@@ -98,7 +96,7 @@ fn deep_recursion_is_stopped_by_the_call_depth_limit() {
     // `eligible` recursing without end, under the default limit and under the most the
     // parameters allow: the read-ahead thread evaluates it first, on a stack of its own, which
     // must not overflow (in a debug build either) before the limit stops it.
-    let fixture = std::fs::read_to_string(common::contoso_ledger()).unwrap();
+    let fixture = std::fs::read_to_string(crate::common::contoso_ledger()).unwrap();
     let deepest = company_yaml() + "limits:\n  max_call_levels: 100\n";
     for c in [Company::contoso(), Company::with(&deepest, &fixture)] {
         let (rules, text) = edited_rules(
@@ -290,7 +288,7 @@ fn the_memory_limit_comes_from_the_parameters() {
     // With `limits.max_memory_mb: 16`, 40 MB of strings in a map (each 60 kB, under the string
     // size limit) is stopped; 8 MB still runs.
     let yaml = company_yaml() + "limits:\n  max_memory_mb: 16\n";
-    let fixture = std::fs::read_to_string(common::contoso_ledger()).unwrap();
+    let fixture = std::fs::read_to_string(crate::common::contoso_ledger()).unwrap();
     let c = Company::with(&yaml, &fixture);
     let grow = |n: usize| {
         format!(
@@ -325,7 +323,7 @@ fn assert_memory_error_in(err: &str, rules: &Path, text: &str, growth: &str) {
         tail,
         format!("hook eligible, customer C-001 (USD): {MEMORY}\n")
     );
-    let from = common::line_of(text, growth.lines().next().unwrap());
+    let from = crate::common::line_of(text, growth.lines().next().unwrap());
     let line: usize = at.split(':').next().unwrap().parse().unwrap();
     assert!(
         (from..from + growth.lines().count()).contains(&line),
@@ -385,7 +383,7 @@ fn the_limits_come_from_the_parameters() {
     // With `limits.max_call_levels: 8` and `max_string_size: 100`, what passes under the
     // defaults fails; what stays under the lowered limits still passes.
     let yaml = company_yaml() + "limits:\n  max_call_levels: 8\n  max_string_size: 100\n";
-    let fixture = std::fs::read_to_string(common::contoso_ledger()).unwrap();
+    let fixture = std::fs::read_to_string(crate::common::contoso_ledger()).unwrap();
     let c = Company::with(&yaml, &fixture);
     let recursion = "fn depth(n) { if n == 0 { 0 } else { 1 + depth(n - 1) } }\n";
     let (rules, text) = edited_rules(
@@ -429,7 +427,8 @@ fn a_size_limit_of_zero_is_refused_not_read_as_unlimited() {
         "max_map_size",
         "max_memory_mb",
     ] {
-        let c = Company::with_parameters(&(company_yaml() + &format!("limits:\n  {key}: 0\n")));
+        let c =
+            Company::with_parameters(&(company_yaml() + format!("limits:\n  {key}: 0\n").as_str()));
         let err = c.fails(1, &["balances"]);
         let line = line_of(&company_yaml(), "rules:") + 1;
         assert_eq!(
@@ -447,7 +446,9 @@ fn a_size_limit_of_zero_is_refused_not_read_as_unlimited() {
 fn nesting_limits_stop_short_of_the_stack() {
     // Past 100 levels a script could overflow the stack (and abort) before Rhai stopped it.
     for key in ["max_call_levels", "max_expr_depth"] {
-        let c = Company::with_parameters(&(company_yaml() + &format!("limits:\n  {key}: 101\n")));
+        let c = Company::with_parameters(
+            &(company_yaml() + format!("limits:\n  {key}: 101\n").as_str()),
+        );
         let err = c.fails(1, &["balances"]);
         assert!(
             err.ends_with(&format!(
@@ -907,7 +908,7 @@ fn imports_outside_the_rules_folder_are_refused_naming_the_module() {
     let rules_with = |name: &str, module: &str| {
         let path = c.path(&format!("rules/{name}"));
         let text = edit(
-            &common::default_rules_text(),
+            &crate::common::default_rules_text(),
             ELIGIBLE,
             &format!("{ELIGIBLE}    import \"{module}\" as m;\n"),
         );
@@ -943,7 +944,7 @@ fn imports_outside_the_rules_folder_are_refused_naming_the_module() {
     // A module inside the rules folder is imported.
     let path = c.path("rules/good.rhai");
     let text = edit(
-        &common::default_rules_text(),
+        &crate::common::default_rules_text(),
         "    if to_accounting(amount, credit.currency) < p.minimum_reimbursement {",
         "    import \"helpers\" as h;\n    if to_accounting(amount, credit.currency) < h::minimum() {",
     );

@@ -6,13 +6,11 @@
 //! `RUST_BACKTRACE=1`), and that the company folder — database included — is byte for byte what
 //! it was.
 //!
-//! Cases already covered by `tests/foundation.rs` (unknown keys `accounts.bnak` and `colour`, a
+//! Cases already covered by `foundation` (unknown keys `accounts.bnak` and `colour`, a
 //! negative number minimum, a missing company file, a missing database for the read commands, a
 //! text file or another application's SQLite file as the database, a newer schema for `balances`
-//! and `run`, conflicting selections, bad fixtures at `init`) and by `tests/crash.rs` (a run
+//! and `run`, conflicting selections, bad fixtures at `init`) and by `crash` (a run
 //! beside a session holding the write lock) are not repeated; the catalogue extends them.
-
-mod common;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -20,7 +18,7 @@ use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use common::{company_yaml, contoso_ledger, edit, line_of};
+use crate::common::{company_yaml, contoso_ledger, edit, line_of};
 
 const BIN: &str = env!("CARGO_BIN_EXE_reimburse");
 
@@ -224,7 +222,7 @@ const RUN: &[&str] = &["run", "--date", "2026-11-30"];
 
 /// `FILE:LINE:COLUMN: ` of the first occurrence of `needle` in `text`.
 fn position(file: &str, text: &str, needle: &str) -> String {
-    format!("{file}:{}: ", common::line_column(text, needle))
+    format!("{file}:{}: ", crate::common::line_column(text, needle))
 }
 
 /// `company.yaml:LINE:COLUMN: ` of the first occurrence of `needle` in `yaml`.
@@ -1023,13 +1021,13 @@ fn bad_command_lines() {
 #[test]
 fn a_customer_naming_an_unknown_vendor_account_loads_and_is_skipped_with_the_reason() {
     // Documented: a vendor account missing from the vendor table is kept; the rules decide.
-    let c = common::Company::new(&edit(
+    let c = crate::common::Company::new(&edit(
         FIXTURE,
         "vendor_account: V-100",
         "vendor_account: V-999",
     ));
     let report = c.run_json(&[]);
-    let skipped = common::rows(&report["skipped"]);
+    let skipped = crate::common::rows(&report["skipped"]);
     let c001: Vec<_> = skipped
         .iter()
         .filter(|k| k["customer"] == "C-001")
@@ -1037,7 +1035,7 @@ fn a_customer_naming_an_unknown_vendor_account_loads_and_is_skipped_with_the_rea
     assert_eq!(c001.len(), 1, "{report:#}");
     assert_eq!(c001[0]["reason"], "vendor account V-999 does not exist");
     assert!(
-        !common::customers_of(&report["reimbursements"]).contains(&"C-001".to_string()),
+        !crate::common::customers_of(&report["reimbursements"]).contains(&"C-001".to_string()),
         "{report:#}"
     );
 }
@@ -1049,19 +1047,19 @@ fn reimburse_test_reports_an_unreadable_fixture_and_runs_the_others() {
     let fixtures = dir.path().join("fixtures");
     std::fs::create_dir(&fixtures).unwrap();
     std::fs::copy(
-        common::root().join("tests/fixtures/below_minimum.yaml"),
+        crate::common::root().join("tests/fixtures/below_minimum.yaml"),
         fixtures.join("below_minimum.yaml"),
     )
     .unwrap();
     // A dangling link and a file that is not UTF-8: neither can be read, whoever runs the test.
     std::os::unix::fs::symlink("nowhere.yaml", fixtures.join("gone.yaml")).unwrap();
     std::fs::write(fixtures.join("latin1.yaml"), b"description: caf\xe9\n").unwrap();
-    let rules = common::default_rules();
+    let rules = crate::common::default_rules();
     let out = reimburse(
         dir.path(),
         &["test", "fixtures", "--rules", rules.to_str().unwrap()],
     );
-    let stderr = common::no_panic(&out);
+    let stderr = crate::common::no_panic(&out);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
     assert!(!stderr.contains("backtrace"), "{stderr}");

@@ -5,13 +5,11 @@
 //! does not overwrite a company without `--force`; a command that committed and then cannot
 //! print its report says that it committed, and how to see what it did.
 
-mod common;
-
 use std::os::unix::net::UnixListener;
 use std::path::Path;
 use std::process::Stdio;
 
-use common::{
+use crate::common::{
     Company, company_yaml, contoso_ledger, default_rules, default_rules_text, edit, no_panic,
 };
 

@@ -4,15 +4,13 @@
 //! than the CLI's tables buffer, so the streaming table renderer is used). A run that fails late
 //! prints nothing but the error, and no temporary file is left behind.
 
-mod common;
-
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
 use chrono::NaiveDate;
 use serde_json::{Value, json};
 
-use common::no_panic;
+use crate::common::no_panic;
 use reimburse::ledger::Ledger;
 use reimburse::parameters::Company;
 use reimburse::process::{self, ReimbursementFilter, RunOptions, Selection};
@@ -217,7 +215,7 @@ fn a_run_that_fails_late_prints_only_the_error_and_leaves_no_temporary_file() {
         .clone();
     let rules = g.dir.path().join("co/rules/reimburse.rhai");
     let text = std::fs::read_to_string(&rules).unwrap();
-    let broken = common::edit(
+    let broken = crate::common::edit(
         &text,
         "fn eligible(customer, credit) {\n",
         &format!(
@@ -285,8 +283,8 @@ fn each_reimbursement_pages_like_the_whole_list() {
     }
 }
 
-/// Runs the binary on a `common::Company` with `REIMBURSE_TABLE_BUFFER_ROWS` set to `rows`.
-fn with_buffer_rows(c: &common::Company, rows: &str, args: &[&str]) -> String {
+/// Runs the binary on a `crate::common::Company` with `REIMBURSE_TABLE_BUFFER_ROWS` set to `rows`.
+fn with_buffer_rows(c: &crate::common::Company, rows: &str, args: &[&str]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_reimburse"))
         .arg("--company")
         .arg(&c.yaml)
@@ -303,7 +301,7 @@ fn with_buffer_rows(c: &common::Company, rows: &str, args: &[&str]) -> String {
 
 #[test]
 fn the_streamed_tables_of_contoso_are_comfy_tables_tables() {
-    let c = common::Company::contoso();
+    let c = crate::common::Company::contoso();
     // Every table streamed (0 rows buffered) against every table drawn by comfy-table.
     let compare = |args: &[&str]| {
         let streamed = with_buffer_rows(&c, "0", args);
@@ -352,7 +350,7 @@ fn ahead_and_in_place_of(
 /// The default rules with `insert` at the start of `eligible`, written beside the company.
 fn rules_with(yaml: &std::path::Path, name: &str, insert: &str) -> PathBuf {
     let rules = yaml.with_file_name(name);
-    let text = common::default_rules_text();
+    let text = crate::common::default_rules_text();
     let head = "fn eligible(customer, credit) {\n";
     assert!(text.contains(head));
     std::fs::write(&rules, text.replace(head, &format!("{head}{insert}"))).unwrap();
@@ -381,7 +379,7 @@ fn both_ways(
 fn eligible_worked_out_ahead_sees_a_vendor_linked_for_the_customers_first_currency() {
     // C-006 has no vendor and credits in EUR and USD: a one-time vendor is created and linked
     // for EUR, and `eligible` for USD sees the link (the page read ahead does not have it).
-    let c = common::Company::contoso();
+    let c = crate::common::Company::contoso();
     let report = ahead_and_in_place(
         &c.yaml,
         "    if credit.currency == \"USD\" && customer.vendor_account != () {\n        \
@@ -533,10 +531,10 @@ fn vendor_for_worked_out_ahead_finds_only_the_vendors_the_run_began_with() {
     // them creates. Ahead, `find_vendor("SHARED")` finds nothing (the run has not created it
     // yet): that must not be taken for "no vendor", or the next customer would create SHARED
     // again.
-    let c = common::Company::contoso();
-    let text = common::edit(
-        &common::edit(
-            &common::default_rules_text(),
+    let c = crate::common::Company::contoso();
+    let text = crate::common::edit(
+        &crate::common::edit(
+            &crate::common::default_rules_text(),
             "fn vendor_for(customer, credit) {\n",
             "fn vendor_for(customer, credit) {\n    let common = find_vendor(\"SHARED\");\n    \
              if customer.vendor_account == () && common != () { return common; }\n",

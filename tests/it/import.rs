@@ -3,9 +3,7 @@
 //! against the same company loaded directly, every kind of bad input (message, exit code 1 and
 //! the database byte for byte as it was), and changes made by scripts.
 
-mod common;
-
-use common::{Company, root};
+use crate::common::{Company, root};
 use serde_json::Value;
 
 fn next_month(name: &str) -> String {
@@ -229,7 +227,7 @@ fn a_fixture_yaml_file_imports_its_sections() {
     assert_eq!(c.customer_balance("C-200", "USD"), "-75.10");
     // A whole fixture ledger gives its customers and vendors; its settlements would be lost
     // beside its transactions, so those are refused.
-    let ledger = common::contoso_ledger();
+    let ledger = crate::common::contoso_ledger();
     let ledger = ledger.to_str().unwrap();
     let same = c.json(&[
         "import",

@@ -1,0 +1,22 @@
+//! The integration tests: one test binary (as ripgrep has), a module per feature. Every test
+//! drives the real `reimburse` binary (or the library) against real SQLite files in temporary
+//! folders; `common` holds the shared helpers.
+
+mod common;
+
+mod bad_input;
+mod crash;
+mod export;
+mod files_written;
+mod fixture_ledgers;
+mod foundation;
+mod hostile_scripts;
+mod import;
+mod input_and_output;
+mod ledger_agreement;
+mod properties;
+mod repl;
+mod run;
+mod sandbox_limits;
+mod scripts;
+mod streaming;
