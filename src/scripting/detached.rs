@@ -6,6 +6,7 @@
 //! It must not depend on the session: it only reads a session's API listing ([`ApiDoc`]).
 
 use std::cell::Cell;
+use std::collections::HashSet;
 use std::path::Path;
 use std::rc::Rc;
 
@@ -35,7 +36,7 @@ pub struct Detached {
 
 impl Detached {
     /// An engine with these parameters and posting date; `import` resolves inside `rules_dir`
-    /// only. `api` is the listing of a session's engine ([`Session::api`]): its functions that
+    /// only. `api` is the listing of a session's engine ([`super::Session::api`]): its functions that
     /// need the session become the noting stand-ins. With `reads`, `vendor` and `find_vendor`
     /// answer for the vendors that existed when the transaction began (which a run never
     /// changes); for any other account they are stand-ins too, as the run may have created it.
@@ -60,49 +61,10 @@ impl Detached {
         register_types(&mut own);
         register_pure(&mut own, &Rc::new(params), move || date);
         if let Some(reads) = reads {
-            // Found: as the run would find it. Not found: the run may have created it since.
-            let existing = {
-                let touched = Rc::clone(&touched);
-                move |account: &str| -> RhaiResult<Vendor> {
-                    match reads.vendor(account) {
-                        Ok(Some(vendor)) => Ok(vendor),
-                        _ => Err(away(&touched)),
-                    }
-                }
-            };
-            let find = existing.clone();
-            own.add(
-                "vendor",
-                &["account: String"],
-                "Vendor",
-                "A vendor that existed when the run began.",
-                existing,
-            );
-            own.add(
-                "find_vendor",
-                &["account: String"],
-                "Vendor or ()",
-                "A vendor that existed when the run began.",
-                move |account: &str| -> RhaiResult<Dynamic> { find(account).map(Dynamic::from) },
-            );
+            register_existing_vendors(&mut own, reads, &touched);
         }
-        let mut present: std::collections::HashSet<(String, usize)> =
-            own.docs.iter().filter_map(arity).collect();
-        // `timestamp` differs from one call to the next: nothing that uses it is worked out ahead.
-        let others = api
-            .iter()
-            .filter_map(arity)
-            .chain([("timestamp".to_string(), 0)]);
-        for (name, params) in others {
-            if present.insert((name.clone(), params)) {
-                let t = Rc::clone(&touched);
-                engine.register_raw_fn(
-                    name.as_str(),
-                    vec![std::any::TypeId::of::<Dynamic>(); params],
-                    move |_, _| -> RhaiResult<Dynamic> { Err(away(&t)) },
-                );
-            }
-        }
+        let present: HashSet<(String, usize)> = own.docs.iter().filter_map(arity).collect();
+        register_stand_ins(&mut engine, present, api, &touched);
         Detached { engine, touched }
     }
 
@@ -110,6 +72,62 @@ impl Detached {
     /// and the date was used since the last call (and forgets it).
     pub fn touched(&self) -> bool {
         self.touched.replace(false)
+    }
+}
+
+/// `vendor` and `find_vendor` over the vendors that existed when the run began: a vendor found
+/// is as the run would find it; one not found counts as touching something else (the run may
+/// have created it since).
+fn register_existing_vendors(own: &mut Api, reads: AheadReads, touched: &Rc<Cell<bool>>) {
+    // Found: as the run would find it. Not found: the run may have created it since.
+    let existing = {
+        let touched = Rc::clone(touched);
+        move |account: &str| -> RhaiResult<Vendor> {
+            match reads.vendor(account) {
+                Ok(Some(vendor)) => Ok(vendor),
+                _ => Err(away(&touched)),
+            }
+        }
+    };
+    let find = existing.clone();
+    own.add(
+        "vendor",
+        &["account: String"],
+        "Vendor",
+        "A vendor that existed when the run began.",
+        existing,
+    );
+    own.add(
+        "find_vendor",
+        &["account: String"],
+        "Vendor or ()",
+        "A vendor that existed when the run began.",
+        move |account: &str| -> RhaiResult<Dynamic> { find(account).map(Dynamic::from) },
+    );
+}
+
+/// Registers a noting stand-in for every function of the session's `api` (and `timestamp`)
+/// that the engine does not have by name and number of parameters (`present`).
+fn register_stand_ins(
+    engine: &mut Engine,
+    mut present: HashSet<(String, usize)>,
+    api: &[ApiDoc],
+    touched: &Rc<Cell<bool>>,
+) {
+    // `timestamp` differs from one call to the next: nothing that uses it is worked out ahead.
+    let others = api
+        .iter()
+        .filter_map(arity)
+        .chain([("timestamp".to_string(), 0)]);
+    for (name, params) in others {
+        if present.insert((name.clone(), params)) {
+            let t = Rc::clone(touched);
+            engine.register_raw_fn(
+                name.as_str(),
+                vec![std::any::TypeId::of::<Dynamic>(); params],
+                move |_, _| -> RhaiResult<Dynamic> { Err(away(&t)) },
+            );
+        }
     }
 }
 

@@ -85,52 +85,57 @@ impl ScriptFault {
             _ => None,
         };
         let pos = current.position();
-        let message = match current {
-            EvalAltResult::ErrorRuntime(value, _) if value.is_string() => value.to_string(),
-            EvalAltResult::ErrorTooManyOperations(_) => {
-                "too many operations: the script ran past its operations limit (an endless loop?) (limits.max_operations)"
-                    .to_string()
-            }
-            EvalAltResult::ErrorTerminated(token, _) if token.is::<MemoryLimit>() => {
-                "out of memory: the script's data grew past its memory limit (limits.max_memory_mb)"
-                    .to_string()
-            }
-            EvalAltResult::ErrorTerminated(token, _) if token.is::<guard::StringLimit>() => {
-                "a string grew past the string size limit (limits.max_string_size)".to_string()
-            }
-            EvalAltResult::ErrorTerminated(token, _) if token.is::<guard::TimeLimit>() => {
-                token.clone_cast::<guard::TimeLimit>().message()
-            }
-            EvalAltResult::ErrorStackOverflow(_) => {
-                "call stack overflow: too deep recursion (limits.max_call_levels)".to_string()
-            }
-            EvalAltResult::ErrorDataTooLarge(what, _) => match what.as_str() {
-                "Length of string" => {
-                    "a string grew past the string size limit (limits.max_string_size)".to_string()
-                }
-                "Size of array/BLOB" => {
-                    "an array grew past the array size limit (limits.max_array_size)".to_string()
-                }
-                "Size of object map" => {
-                    "an object map grew past the map size limit (limits.max_map_size)".to_string()
-                }
-                other => format!("{other} too large"),
-            },
-            other => {
-                let text = other.to_string();
-                // Rhai appends " (line L, position C)"; the position is reported separately.
-                match text.rfind(" (line ") {
-                    Some(i) => text[..i].to_string(),
-                    None => text,
-                }
-            }
-        };
         ScriptFault {
             line: pos.line(),
             column: pos.position(),
             functions,
-            message,
+            message: message_of(current),
             skip,
+        }
+    }
+}
+
+/// The message of an innermost script error, in the words of the limit it hit when it hit one.
+/// One `match` over the kinds of error: clearer whole than split.
+fn message_of(current: &EvalAltResult) -> String {
+    match current {
+        EvalAltResult::ErrorRuntime(value, _) if value.is_string() => value.to_string(),
+        EvalAltResult::ErrorTooManyOperations(_) => {
+            "too many operations: the script ran past its operations limit (an endless loop?) (limits.max_operations)"
+                .to_string()
+        }
+        EvalAltResult::ErrorTerminated(token, _) if token.is::<MemoryLimit>() => {
+            "out of memory: the script's data grew past its memory limit (limits.max_memory_mb)"
+                .to_string()
+        }
+        EvalAltResult::ErrorTerminated(token, _) if token.is::<guard::StringLimit>() => {
+            "a string grew past the string size limit (limits.max_string_size)".to_string()
+        }
+        EvalAltResult::ErrorTerminated(token, _) if token.is::<guard::TimeLimit>() => {
+            token.clone_cast::<guard::TimeLimit>().message()
+        }
+        EvalAltResult::ErrorStackOverflow(_) => {
+            "call stack overflow: too deep recursion (limits.max_call_levels)".to_string()
+        }
+        EvalAltResult::ErrorDataTooLarge(what, _) => match what.as_str() {
+            "Length of string" => {
+                "a string grew past the string size limit (limits.max_string_size)".to_string()
+            }
+            "Size of array/BLOB" => {
+                "an array grew past the array size limit (limits.max_array_size)".to_string()
+            }
+            "Size of object map" => {
+                "an object map grew past the map size limit (limits.max_map_size)".to_string()
+            }
+            other => format!("{other} too large"),
+        },
+        other => {
+            let text = other.to_string();
+            // Rhai appends " (line L, position C)"; the position is reported separately.
+            match text.rfind(" (line ") {
+                Some(i) => text[..i].to_string(),
+                None => text,
+            }
         }
     }
 }

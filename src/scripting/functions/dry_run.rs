@@ -105,20 +105,7 @@ fn report_map(report: crate::process::RunReport) -> Map {
         report
             .reimbursements
             .iter()
-            .map(|r| {
-                let mut row = reimbursement_map(r);
-                for key in [
-                    "id",
-                    "run",
-                    "status",
-                    "payment_voucher",
-                    "paid_date",
-                    "date",
-                ] {
-                    row.remove(key);
-                }
-                Dynamic::from(row)
-            })
+            .map(dry_run_reimbursement)
             .collect::<Array>()
             .into(),
     );
@@ -168,4 +155,21 @@ fn report_map(report: crate::process::RunReport) -> Map {
             .into(),
     );
     m
+}
+
+/// A reimbursement of a dry run as scripts see it: without what only a recorded one has (id,
+/// run, status, payment voucher, paid date, date).
+fn dry_run_reimbursement(r: &crate::process::Reimbursement) -> Dynamic {
+    let mut row = reimbursement_map(r);
+    for key in [
+        "id",
+        "run",
+        "status",
+        "payment_voucher",
+        "paid_date",
+        "date",
+    ] {
+        row.remove(key);
+    }
+    Dynamic::from(row)
 }
