@@ -219,6 +219,13 @@ impl Session {
         register_functions(&mut api, self);
         let mut docs = api.docs;
         docs.sort_by(|a, b| a.name.cmp(&b.name).then(a.signature.cmp(&b.signature)));
+        // The listing's order does not depend on the order of registration (spread over the
+        // files of `types` and `functions`): no two entries share a name and a signature.
+        debug_assert!(
+            docs.windows(2)
+                .all(|w| (&w[0].name, &w[0].signature) != (&w[1].name, &w[1].signature)),
+            "an API entry registered twice"
+        );
         (engine, docs)
     }
 

@@ -20,7 +20,7 @@ use crate::scripting::types::ParamsView;
 
 /// The functions that read nothing but their arguments, the company parameters and the posting
 /// date (and `skip`, which only stops a hook): the same in a session's engine and in a
-/// [`super::Detached`] one.
+/// [`crate::scripting::Detached`] one.
 pub(in crate::scripting) fn register_pure(
     api: &mut Api,
     params: &Rc<Parameters>,
