@@ -1,0 +1,38 @@
+//! The functions of the script API, registered through [`super::Api`] with their documentation,
+//! one file per group: reading the ledger, the script's arguments and output, master data,
+//! postings, settlements, reports, dry runs, and the pure functions.
+//!
+//! They depend on the session (each holds it) and on the ledger and the process they call; the
+//! pure ones (`register_pure`) depend on neither, so a [`super::Detached`] engine has them too.
+//! Nothing below the session depends on them.
+
+mod dry_run;
+mod master_data;
+mod postings;
+mod pure;
+mod reads;
+mod reports;
+mod script_io;
+mod settlements;
+
+use std::rc::Rc;
+
+use super::api::Api;
+use super::session::Session;
+
+pub(super) use pure::register_pure;
+
+/// Registers the whole API of a session's engine.
+pub(super) fn register_functions(api: &mut Api, session: &Rc<Session>) {
+    reads::register(api, session);
+    register_pure(api, &session.params, {
+        let s = Rc::clone(session);
+        move || s.date()
+    });
+    script_io::register(api, session);
+    master_data::register(api, session);
+    postings::register(api, session);
+    settlements::register(api, session);
+    reports::register(api, session);
+    dry_run::register(api, session);
+}
