@@ -47,9 +47,7 @@ fn ledger_error(e: LedgerError) -> Box<EvalAltResult> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Skip(pub String);
 
-/// The parameters as scripts see them: read-only (no setters exist).
-#[derive(Debug, Clone)]
-pub struct ParamsView(pub Rc<Parameters>);
+pub use crate::render::ParamsView;
 
 /// A documented API entry: what scripts can call.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -1925,7 +1923,7 @@ fn register_pure(api: &mut Api, params: &Rc<Parameters>, date: impl Fn() -> Naiv
         &["value: any"],
         "String",
         "The value as the REPL shows it: an array of customers, vendors, transactions, balances or maps as a text table (columns from the fields or keys), a map as sections, other values on one line. For reports: `print(table(rows))`.",
-        |value: Dynamic| -> String { crate::repl::render(&value).unwrap_or_default() },
+        |value: Dynamic| -> String { crate::render::render(&value).unwrap_or_default() },
     );
     api.add(
         "table",
@@ -1934,7 +1932,7 @@ fn register_pure(api: &mut Api, params: &Rc<Parameters>, date: impl Fn() -> Naiv
         "A text table of an array of maps (or customers, vendors, …) with these columns in this order, e.g. `print(table(rows, [\"customer\", \"currency\", \"amount\"]))`. A missing field shows empty.",
         |rows: Array, columns: Array| -> String {
             let columns: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
-            crate::repl::render_columns(&rows, &columns)
+            crate::render::render_columns(&rows, &columns)
         },
     );
     api.add(
