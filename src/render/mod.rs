@@ -14,4 +14,4 @@ mod values;
 pub(crate) use table::table;
 pub use table::{render, render_columns};
 pub use values::ParamsView;
-pub(crate) use values::{cell, record, type_name};
+pub(crate) use values::{Record, cell, record, type_name};

@@ -8,7 +8,7 @@ use std::io::IsTerminal;
 use comfy_table::{CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
 use rhai::{Array, Dynamic, Map};
 
-use super::values::{PREFERRED, cell, inline, is_number, record};
+use super::values::{PREFERRED, Record, cell, inline, is_number, record};
 use crate::text::printable;
 
 /// A table with these headers (control characters escaped), wrapped to the terminal's width when
@@ -43,9 +43,9 @@ pub fn render_columns(items: &[Dynamic], columns: &[String]) -> String {
 }
 
 /// Adds the rows to the table and right-aligns the columns that hold only numbers.
-fn fill(t: &mut Table, rows: &[(&'static str, Vec<(String, Dynamic)>)], columns: &[String]) {
+fn fill(t: &mut Table, rows: &[Record], columns: &[String]) {
     let mut numeric = vec![true; columns.len()];
-    for (_, fields) in rows {
+    for Record { fields, .. } in rows {
         let row: Vec<String> = columns
             .iter()
             .enumerate()
@@ -71,15 +71,14 @@ fn fill(t: &mut Table, rows: &[(&'static str, Vec<(String, Dynamic)>)], columns:
 /// A table of records (domain values or maps), or `None` when the items are not all records of
 /// one kind.
 fn records_table(items: &[Dynamic]) -> Option<Table> {
-    let rows: Vec<(&'static str, Vec<(String, Dynamic)>)> =
-        items.iter().map(record).collect::<Option<_>>()?;
-    let kind = rows.first()?.0;
-    if rows.iter().any(|(k, _)| *k != kind) {
+    let rows: Vec<Record> = items.iter().map(record).collect::<Option<_>>()?;
+    let kind = rows.first()?.kind;
+    if rows.iter().any(|r| r.kind != kind) {
         return None;
     }
     // Columns: in order of first appearance (maps may differ in keys).
     let mut columns: Vec<String> = Vec::new();
-    for (_, fields) in &rows {
+    for Record { fields, .. } in &rows {
         for (k, _) in fields {
             if !columns.contains(k) {
                 columns.push(k.clone());
@@ -129,7 +128,7 @@ pub fn render(value: &Dynamic) -> Option<String> {
         let nested = m.values().any(|v| v.is_array() || v.is_map());
         if nested {
             let mut parts = Vec::new();
-            for (k, v) in record(value)?.1 {
+            for (k, v) in record(value)?.fields {
                 if v.is_map()
                     && !v
                         .read_lock::<Map>()?
@@ -148,7 +147,7 @@ pub fn render(value: &Dynamic) -> Option<String> {
             return Some(parts.join("\n"));
         }
         let mut t = table(&["key", "value"]);
-        for (k, v) in record(value)?.1 {
+        for (k, v) in record(value)?.fields {
             t.add_row(vec![printable(&k).into_owned(), cell(&v)]);
         }
         return Some(t.to_string());

@@ -22,7 +22,7 @@ use crate::Error;
 use crate::ledger::ChangeOrigin;
 use crate::parameters::Company;
 use crate::process::PostingMark;
-use crate::render::{record, render};
+use crate::render::{Record, record, render};
 use crate::scripting::{Definitions, ScriptMemory, compile_text};
 use crate::text::printable_lines;
 
@@ -167,7 +167,7 @@ impl Repl {
             .scope
             .iter_raw()
             .filter_map(|(name, _, value)| {
-                let (ty, fields) = record(value)?;
+                let Record { kind: ty, fields } = record(value)?;
                 let mut properties = by_type.get(ty).cloned().unwrap_or_default();
                 properties.extend(fields.into_iter().map(|(k, _)| k));
                 Some((name.to_string(), properties))
@@ -216,49 +216,16 @@ impl Repl {
         out: &mut dyn Write,
         err: &mut dyn Write,
     ) -> Result<Flow, Error> {
-        let ast = match file {
-            Some(f) => {
-                compile_text(&self.ws.engine, f, text).map_err(|e| Error::Usage(e.to_string()))
-            }
-            None => self
-                .ws
-                .engine
-                .compile_with_scope(&self.scope, text)
-                .map_err(|e| {
-                    let pos = e.position();
-                    Error::Usage(located(
-                        text,
-                        pos.line(),
-                        pos.position(),
-                        &format!("syntax error: {}", e.err_type()),
-                    ))
-                }),
-        }?;
-        // Functions defined here stay for later entries, even when the statements fail.
-        let functions = ast.clone_functions_only();
-        for f in functions.iter_functions() {
-            self.ws
-                .origins
-                .insert(f.name.to_string(), source.to_string());
-        }
-        self.user = self.user.merge(&functions);
-        let merged = self.ws.rules.merge(&self.user).merge(&ast);
-        // A dry run from here runs the hooks as the session has (re)defined them.
-        self.ws.session.set_definitions(Some(Definitions {
-            functions: self.user.clone(),
-            source: PathBuf::from("<repl>"),
-        }));
-
+        let ast = self.compile_entry(text, file)?;
+        let merged = self.define_functions(&ast, source);
+        self.ensure_transaction(err)?;
         let session = Rc::clone(&self.ws.session);
         let store = session.ledger().store();
-        if !store.in_transaction() {
-            // The database ended the transaction itself (e.g. a full disk): start a new one.
-            let _ = writeln!(
-                err,
-                "warning: the database ended the session's transaction; uncommitted changes were lost"
-            );
-            self.begin()?;
-        }
+        // Each entry runs under a savepoint of the session's transaction.
+        debug_assert!(
+            store.in_transaction(),
+            "an entry runs inside the session's transaction"
+        );
         // What `:commit` records the postings with (see `Repl::begin`).
         self.typed.push_str(text);
         self.typed.push('\n');
@@ -294,6 +261,62 @@ impl Repl {
         };
         self.refresh_names();
         Ok(flow)
+    }
+
+    /// Compiles an entry (or a `:load`ed file): a syntax error points at what was typed.
+    fn compile_entry(&self, text: &str, file: Option<&Path>) -> Result<AST, Error> {
+        match file {
+            Some(f) => {
+                compile_text(&self.ws.engine, f, text).map_err(|e| Error::Usage(e.to_string()))
+            }
+            None => self
+                .ws
+                .engine
+                .compile_with_scope(&self.scope, text)
+                .map_err(|e| {
+                    let pos = e.position();
+                    Error::Usage(located(
+                        text,
+                        pos.line(),
+                        pos.position(),
+                        &format!("syntax error: {}", e.err_type()),
+                    ))
+                }),
+        }
+    }
+
+    /// Keeps the functions `ast` defines for later entries (and dry runs); returns the code to
+    /// run: the rule file's functions, the session's, then the entry.
+    fn define_functions(&mut self, ast: &AST, source: &str) -> AST {
+        // Functions defined here stay for later entries, even when the statements fail.
+        let functions = ast.clone_functions_only();
+        for f in functions.iter_functions() {
+            self.ws
+                .origins
+                .insert(f.name.to_string(), source.to_string());
+        }
+        self.user = self.user.merge(&functions);
+        // A dry run from here runs the hooks as the session has (re)defined them.
+        self.ws.session.set_definitions(Some(Definitions {
+            functions: self.user.clone(),
+            source: PathBuf::from("<repl>"),
+        }));
+        self.ws.rules.merge(&self.user).merge(ast)
+    }
+
+    /// Begins a new transaction when the database ended the session's (and says so).
+    fn ensure_transaction(&mut self, err: &mut dyn Write) -> Result<(), Error> {
+        let session = Rc::clone(&self.ws.session);
+        let store = session.ledger().store();
+        if !store.in_transaction() {
+            // The database ended the transaction itself (e.g. a full disk): start a new one.
+            let _ = writeln!(
+                err,
+                "warning: the database ended the session's transaction; uncommitted changes were lost"
+            );
+            self.begin()?;
+        }
+        Ok(())
     }
 
     pub(super) fn quit(&mut self, out: &mut dyn Write) -> Flow {
