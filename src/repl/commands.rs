@@ -55,6 +55,7 @@ pub(super) const COMMANDS: &[(&str, &str)] = &[
 ];
 
 impl Repl {
+    /// Runs a `:` command: one method per command.
     pub(super) fn command(
         &mut self,
         line: &str,
@@ -65,127 +66,19 @@ impl Repl {
             Some((n, r)) => (n, r.trim()),
             None => (line, ""),
         };
-        let session = Rc::clone(&self.ws.session);
-        let store = session.ledger().store();
         match name {
             ":help" | ":h" | ":?" => {
                 writeln!(out, "{}", help_text())?;
             }
-            ":api" => {
-                let word = rest.to_lowercase();
-                let mut shown = 0;
-                let matches = |d: &&ApiDoc| d.name.to_lowercase().contains(&word);
-                let by_name: Vec<&ApiDoc> = self.ws.docs.iter().filter(matches).collect();
-                let list = if by_name.is_empty() {
-                    // Nothing by name: search the documentation text.
-                    self.ws
-                        .docs
-                        .iter()
-                        .filter(|d| d.doc.to_lowercase().contains(&word))
-                        .collect()
-                } else {
-                    by_name
-                };
-                for d in list {
-                    writeln!(
-                        out,
-                        "{}\n    {}",
-                        d.signature,
-                        d.doc.replace('\n', "\n    ")
-                    )?;
-                    shown += 1;
-                }
-                if shown == 0 {
-                    writeln!(out, "nothing in the API matches '{rest}'")?;
-                }
-            }
+            ":api" => self.api(rest, out)?,
             ":vars" => self.vars(out)?,
             ":unset" => self.unset_names(rest, out)?,
             ":reset" => self.reset(out)?,
-            ":load" => {
-                if rest.is_empty() {
-                    return Err(Error::Usage(
-                        ":load needs a file, e.g. :load scripts/credit_balances.rhai".into(),
-                    ));
-                }
-                let file = PathBuf::from(rest);
-                let text = read_script(&file)?;
-                let source = file.display().to_string();
-                return self.eval(&text, &source, Some(&file), out, err);
-            }
-            ":rules" => match self.ws.load_rules() {
-                Ok(summary) => {
-                    writeln!(out, "{summary}")?;
-                    let overridden: Vec<String> = self
-                        .user
-                        .iter_functions()
-                        .filter(|f| self.ws.rules.iter_functions().any(|r| r.name == f.name))
-                        .map(|f| f.name.to_string())
-                        .collect();
-                    if !overridden.is_empty() {
-                        writeln!(
-                            out,
-                            "note: your own definitions still override the rule file's: {} \
-                             (:unset NAME or :reset drops them)",
-                            overridden.join(", ")
-                        )?;
-                    }
-                    self.refresh_names();
-                }
-                Err(e) => {
-                    self.failed += 1;
-                    writeln!(
-                        err,
-                        "error: {}\n(the previous rules stay loaded)",
-                        printable_lines(&e.to_string())
-                    )?;
-                }
-            },
-            ":dry-run" | ":dryrun" => {
-                let accounts: Vec<String> = rest
-                    .split([',', ' '])
-                    .filter(|a| !a.is_empty())
-                    .map(|a| format!("\"{}\"", a.replace('\\', "\\\\").replace('"', "\\\"")))
-                    .collect();
-                let code = if accounts.is_empty() {
-                    "dry_run()".to_string()
-                } else {
-                    format!("dry_run([{}])", accounts.join(", "))
-                };
-                return self.eval(&code, ":dry-run", None, out, err);
-            }
-            ":commit" => {
-                let n = self.pending_changes();
-                process::record_postings(
-                    self.ws.session.ledger(),
-                    &self.mark,
-                    &PostingSource {
-                        kind: "repl",
-                        path: None,
-                        text: &self.typed,
-                        selection: "",
-                        user: &self.user_name,
-                        date: self.ws.session.date(),
-                    },
-                )?;
-                store.commit()?;
-                self.begin()?;
-                if n == 0 {
-                    writeln!(out, "nothing to commit")?;
-                } else {
-                    writeln!(out, "committed {}", changes(n))?;
-                }
-            }
-            ":rollback" => {
-                let n = self.pending_changes();
-                store.rollback();
-                self.begin()?;
-                if n == 0 {
-                    writeln!(out, "nothing to roll back")?;
-                } else {
-                    writeln!(out, "rolled back {}", changes(n))?;
-                }
-            }
+            ":load" => return self.load(rest, out, err),
+            ":rules" => self.reload_rules(out, err)?,
+            ":dry-run" | ":dryrun" => return self.dry_run(rest, out, err),
+            ":commit" => self.commit(out)?,
+            ":rollback" => self.rollback(out)?,
             ":quit" | ":q" | ":exit" => return Ok(self.quit(out)),
             other => {
                 return Err(Error::Usage(format!(
@@ -194,6 +87,151 @@ impl Repl {
             }
         }
         Ok(Flow::Continue)
+    }
+
+    /// `:api [word]`: the API entries whose name contains the word, else whose doc does.
+    fn api(&self, rest: &str, out: &mut dyn Write) -> Result<(), Error> {
+        let word = rest.to_lowercase();
+        let mut shown = 0;
+        let matches = |d: &&ApiDoc| d.name.to_lowercase().contains(&word);
+        let by_name: Vec<&ApiDoc> = self.ws.docs.iter().filter(matches).collect();
+        let list = if by_name.is_empty() {
+            // Nothing by name: search the documentation text.
+            self.ws
+                .docs
+                .iter()
+                .filter(|d| d.doc.to_lowercase().contains(&word))
+                .collect()
+        } else {
+            by_name
+        };
+        for d in list {
+            writeln!(
+                out,
+                "{}\n    {}",
+                d.signature,
+                d.doc.replace('\n', "\n    ")
+            )?;
+            shown += 1;
+        }
+        if shown == 0 {
+            writeln!(out, "nothing in the API matches '{rest}'")?;
+        }
+        Ok(())
+    }
+
+    /// `:load FILE`: runs a Rhai file in the session.
+    fn load(
+        &mut self,
+        rest: &str,
+        out: &mut dyn Write,
+        err: &mut dyn Write,
+    ) -> Result<Flow, Error> {
+        if rest.is_empty() {
+            return Err(Error::Usage(
+                ":load needs a file, e.g. :load scripts/credit_balances.rhai".into(),
+            ));
+        }
+        let file = PathBuf::from(rest);
+        let text = read_script(&file)?;
+        let source = file.display().to_string();
+        self.eval(&text, &source, Some(&file), out, err)
+    }
+
+    /// `:rules`: reloads the rule file; on error the previous rules stay.
+    fn reload_rules(&mut self, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Error> {
+        match self.ws.load_rules() {
+            Ok(summary) => {
+                writeln!(out, "{summary}")?;
+                let overridden: Vec<String> = self
+                    .user
+                    .iter_functions()
+                    .filter(|f| self.ws.rules.iter_functions().any(|r| r.name == f.name))
+                    .map(|f| f.name.to_string())
+                    .collect();
+                if !overridden.is_empty() {
+                    writeln!(
+                        out,
+                        "note: your own definitions still override the rule file's: {} \
+                         (:unset NAME or :reset drops them)",
+                        overridden.join(", ")
+                    )?;
+                }
+                self.refresh_names();
+            }
+            Err(e) => {
+                self.failed += 1;
+                writeln!(
+                    err,
+                    "error: {}\n(the previous rules stay loaded)",
+                    printable_lines(&e.to_string())
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    /// `:dry-run [ACCOUNT ...]`: evaluates `dry_run(…)` for these customers or all.
+    fn dry_run(
+        &mut self,
+        rest: &str,
+        out: &mut dyn Write,
+        err: &mut dyn Write,
+    ) -> Result<Flow, Error> {
+        let accounts: Vec<String> = rest
+            .split([',', ' '])
+            .filter(|a| !a.is_empty())
+            .map(|a| format!("\"{}\"", a.replace('\\', "\\\\").replace('"', "\\\"")))
+            .collect();
+        let code = if accounts.is_empty() {
+            "dry_run()".to_string()
+        } else {
+            format!("dry_run([{}])", accounts.join(", "))
+        };
+        self.eval(&code, ":dry-run", None, out, err)
+    }
+
+    /// `:commit`: records the postings as a run of kind `repl`, commits, begins the next
+    /// transaction.
+    fn commit(&mut self, out: &mut dyn Write) -> Result<(), Error> {
+        let session = Rc::clone(&self.ws.session);
+        let store = session.ledger().store();
+        let n = self.pending_changes();
+        process::record_postings(
+            self.ws.session.ledger(),
+            &self.mark,
+            &PostingSource {
+                kind: "repl",
+                path: None,
+                text: &self.typed,
+                selection: "",
+                user: &self.user_name,
+                date: self.ws.session.date(),
+            },
+        )?;
+        store.commit()?;
+        self.begin()?;
+        if n == 0 {
+            writeln!(out, "nothing to commit")?;
+        } else {
+            writeln!(out, "committed {}", changes(n))?;
+        }
+        Ok(())
+    }
+
+    /// `:rollback`: undoes the changes since the last commit.
+    fn rollback(&mut self, out: &mut dyn Write) -> Result<(), Error> {
+        let session = Rc::clone(&self.ws.session);
+        let store = session.ledger().store();
+        let n = self.pending_changes();
+        store.rollback();
+        self.begin()?;
+        if n == 0 {
+            writeln!(out, "nothing to roll back")?;
+        } else {
+            writeln!(out, "rolled back {}", changes(n))?;
+        }
+        Ok(())
     }
 
     /// `:vars`: the session's variables, and the functions it defined (with where).

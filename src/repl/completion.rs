@@ -8,6 +8,8 @@ use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
 use std::rc::Rc;
 
+use rustyline::completion::Pair;
+
 use super::commands::COMMANDS;
 
 /// Rhai's keywords, offered with the variables.
@@ -45,22 +47,12 @@ impl rustyline::completion::Completer for Completion {
         pos: usize,
         ctx: &rustyline::Context<'_>,
     ) -> rustyline::Result<(usize, Vec<Self::Candidate>)> {
-        use rustyline::completion::Pair;
         let before = &line[..pos];
         if before.starts_with(":load ") {
             return self.files.complete(line, pos, ctx);
         }
         if before.starts_with(':') && !before.contains(char::is_whitespace) {
-            let pairs = COMMANDS
-                .iter()
-                .map(|(c, _)| c.split_whitespace().next().unwrap_or(c))
-                .filter(|c| c.starts_with(before))
-                .map(|c| Pair {
-                    display: c.to_string(),
-                    replacement: c.to_string(),
-                })
-                .collect();
-            return Ok((0, pairs));
+            return Ok((0, command_pairs(before)));
         }
         let start = before
             .char_indices()
@@ -70,37 +62,63 @@ impl rustyline::completion::Completer for Completion {
             .unwrap_or(0);
         let word = &before[start..];
         let names = self.names.borrow();
-        let mut pairs = Vec::new();
         if let Some(object) = before[..start].strip_suffix('.') {
-            // After `variable.`: that variable's properties when its type is known.
-            let variable = object
-                .rsplit(|c: char| !(c.is_alphanumeric() || c == '_'))
-                .next()
-                .unwrap_or("");
-            let properties = names
-                .variable_properties
-                .get(variable)
-                .unwrap_or(&names.properties);
-            for p in properties.iter().filter(|p| p.starts_with(word)) {
-                pairs.push(Pair {
-                    display: p.clone(),
-                    replacement: p.clone(),
-                });
-            }
-            return Ok((start, pairs));
+            return Ok((start, names.property_pairs(object, word)));
         }
         if word.is_empty() {
-            return Ok((start, pairs));
+            return Ok((start, Vec::new()));
         }
-        let api_only = before.starts_with(":api ");
-        for f in names.functions.iter().filter(|f| f.starts_with(word)) {
+        Ok((start, names.word_pairs(word, before.starts_with(":api "))))
+    }
+}
+
+/// The commands that begin with what was typed.
+fn command_pairs(before: &str) -> Vec<Pair> {
+    COMMANDS
+        .iter()
+        .map(|(c, _)| c.split_whitespace().next().unwrap_or(c))
+        .filter(|c| c.starts_with(before))
+        .map(|c| Pair {
+            display: c.to_string(),
+            replacement: c.to_string(),
+        })
+        .collect()
+}
+
+impl Names {
+    /// After `variable.`: that variable's properties when its type is known, else every
+    /// property.
+    fn property_pairs(&self, object: &str, word: &str) -> Vec<Pair> {
+        let mut pairs = Vec::new();
+        let variable = object
+            .rsplit(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .next()
+            .unwrap_or("");
+        let properties = self
+            .variable_properties
+            .get(variable)
+            .unwrap_or(&self.properties);
+        for p in properties.iter().filter(|p| p.starts_with(word)) {
+            pairs.push(Pair {
+                display: p.clone(),
+                replacement: p.clone(),
+            });
+        }
+        pairs
+    }
+
+    /// Functions (with their opening parenthesis, except after `:api`), then variables and
+    /// keywords, that begin with `word`.
+    fn word_pairs(&self, word: &str, api_only: bool) -> Vec<Pair> {
+        let mut pairs = Vec::new();
+        for f in self.functions.iter().filter(|f| f.starts_with(word)) {
             pairs.push(Pair {
                 display: format!("{f}("),
                 replacement: if api_only { f.clone() } else { format!("{f}(") },
             });
         }
         if !api_only {
-            let vars = names.variables.iter().map(String::as_str);
+            let vars = self.variables.iter().map(String::as_str);
             for v in vars.chain(KEYWORDS.iter().copied()) {
                 if v.starts_with(word) && !pairs.iter().any(|p| p.replacement == v) {
                     pairs.push(Pair {
@@ -110,7 +128,7 @@ impl rustyline::completion::Completer for Completion {
                 }
             }
         }
-        Ok((start, pairs))
+        pairs
     }
 }
 

@@ -61,19 +61,7 @@ pub enum ScriptError {
 /// unless `dry_run` or an error (then nothing is written). `print` and `log` go to standard
 /// output as they happen. `import` resolves inside the script's folder.
 pub fn run_script(company: &Company, options: &ScriptOptions) -> Result<ScriptOutcome, Error> {
-    let root = options
-        .file
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."))
-        .to_path_buf();
-    let (mut ws, rules_warning) = Workspace::open(company, options.date, &root)?;
-    ws.session.set_args(options.args.clone());
-    ws.session.ledger().set_origin(ChangeOrigin {
-        user: options.user.clone(),
-        source: format!("script {}", options.file.display()),
-        line: None,
-    });
+    let (mut ws, rules_warning) = open_workspace(company, options)?;
     let text = read_script(&options.file)?;
     let ast = compile_text(&ws.engine, &options.file, &text).map_err(ScriptError::from)?;
     for f in ast.iter_functions() {
@@ -103,31 +91,7 @@ pub fn run_script(company: &Company, options: &ScriptOptions) -> Result<ScriptOu
             if options.dry_run {
                 store.rollback();
             } else {
-                let selection: Vec<String> = options
-                    .args
-                    .iter()
-                    .map(|(k, v)| format!("{k}={v}"))
-                    .collect();
-                let recorded = process::record_postings(
-                    ws.session.ledger(),
-                    &mark,
-                    &PostingSource {
-                        kind: "script",
-                        path: Some(&options.file),
-                        text: &text,
-                        selection: &selection.join(" "),
-                        user: &options.user,
-                        date: options.date,
-                    },
-                );
-                match recorded {
-                    Ok(recorded) => run = recorded,
-                    Err(e) => {
-                        store.rollback();
-                        return Err(e.into());
-                    }
-                }
-                store.commit()?;
+                run = record_and_commit(&ws, options, &mark, &text)?;
             }
             Ok(ScriptOutcome {
                 value,
@@ -143,6 +107,65 @@ pub fn run_script(company: &Company, options: &ScriptOptions) -> Result<ScriptOu
             Err(Error::Script(ScriptError::Failed(text)))
         }
     }
+}
+
+/// The workspace of a script: `import` inside the script's folder, its `--arg`s, and its
+/// master-data changes attributed to the script.
+fn open_workspace(
+    company: &Company,
+    options: &ScriptOptions,
+) -> Result<(Workspace, Option<String>), Error> {
+    let root = options
+        .file
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    let (ws, rules_warning) = Workspace::open(company, options.date, &root)?;
+    ws.session.set_args(options.args.clone());
+    ws.session.ledger().set_origin(ChangeOrigin {
+        user: options.user.clone(),
+        source: format!("script {}", options.file.display()),
+        line: None,
+    });
+    Ok((ws, rules_warning))
+}
+
+/// Records the script's postings as a run of kind `script` (none when it posted nothing) and
+/// commits; rolls back when recording fails.
+fn record_and_commit(
+    ws: &Workspace,
+    options: &ScriptOptions,
+    mark: &PostingMark,
+    text: &str,
+) -> Result<Option<i64>, Error> {
+    let store = ws.session.ledger().store();
+    let selection: Vec<String> = options
+        .args
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    let recorded = process::record_postings(
+        ws.session.ledger(),
+        mark,
+        &PostingSource {
+            kind: "script",
+            path: Some(&options.file),
+            text,
+            selection: &selection.join(" "),
+            user: &options.user,
+            date: options.date,
+        },
+    );
+    let run = match recorded {
+        Ok(run) => run,
+        Err(e) => {
+            store.rollback();
+            return Err(e.into());
+        }
+    };
+    store.commit()?;
+    Ok(run)
 }
 
 /// Refuses a file that cannot be read, with the reason (not as a syntax error).
