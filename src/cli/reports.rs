@@ -13,6 +13,7 @@ use crate::ledger::{Ledger, Side};
 use crate::process;
 use crate::text::printable_row;
 
+/// `balances`: customer and/or vendor balances per currency, as tables or JSON.
 pub(super) fn balances(
     ledger: &Ledger,
     customers: bool,
@@ -25,30 +26,7 @@ pub(super) fn balances(
         .filter_map(|(on, s)| on.then_some(s))
         .collect();
     if json {
-        let mut doc = serde_json::Map::new();
-        for side in &sides {
-            let rows: Vec<_> = ledger
-                .all_balances(*side)?
-                .into_iter()
-                .map(|b| {
-                    let mut row = json!({
-                        "account": b.balance.account,
-                        "name": b.name,
-                        "currency": b.balance.currency,
-                        "balance": b.balance.balance.to_string(),
-                        "open_debit": b.balance.open_debit.to_string(),
-                        "open_credit": b.balance.open_credit.to_string(),
-                    });
-                    // The bank account only where there is one: rows keep their shape.
-                    if let Some(iban) = b.iban {
-                        row["iban"] = json!(iban);
-                    }
-                    row
-                })
-                .collect();
-            doc.insert(format!("{}s", side.name()), rows.into());
-        }
-        return write_json(out, &doc.into());
+        return balances_json(ledger, &sides, out);
     }
     for side in sides {
         let rows = ledger.all_balances(side)?;
@@ -87,6 +65,35 @@ pub(super) fn balances(
     Ok(())
 }
 
+/// `balances --json`: one list per side; a row has `iban` only where there is one.
+fn balances_json(ledger: &Ledger, sides: &[Side], out: &mut dyn Write) -> Result<(), Error> {
+    let mut doc = serde_json::Map::new();
+    for side in sides {
+        let rows: Vec<_> = ledger
+            .all_balances(*side)?
+            .into_iter()
+            .map(|b| {
+                let mut row = json!({
+                    "account": b.balance.account,
+                    "name": b.name,
+                    "currency": b.balance.currency,
+                    "balance": b.balance.balance.to_string(),
+                    "open_debit": b.balance.open_debit.to_string(),
+                    "open_credit": b.balance.open_credit.to_string(),
+                });
+                // The bank account only where there is one: rows keep their shape.
+                if let Some(iban) = b.iban {
+                    row["iban"] = json!(iban);
+                }
+                row
+            })
+            .collect();
+        doc.insert(format!("{}s", side.name()), rows.into());
+    }
+    write_json(out, &doc.into())
+}
+
+/// `trial-balance`: the general ledger's accounts and the totals per currency.
 pub(super) fn trial_balance(ledger: &Ledger, json: bool, out: &mut dyn Write) -> Result<(), Error> {
     let rows = ledger.trial_balance()?;
     let totals = ledger.trial_balance_totals()?;

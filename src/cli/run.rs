@@ -4,6 +4,7 @@
 //!
 //! Must not depend on the other commands.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 
 use super::args::RunArgs;
@@ -114,6 +115,27 @@ fn print_run(report: &process::RunReport, rows: RunRows, out: &mut dyn Write) ->
             spool::table_buffer_rows(),
         )?;
     }
+    print_skipped(report, &skipped, by_reason, out)?;
+    for f in failed.rows::<(String, String)>()? {
+        let (customer, error) = f?;
+        writeln!(
+            out,
+            "failed: {}: {}",
+            printable(&customer),
+            printable_lines(&error)
+        )?;
+    }
+    writeln!(out, "{}", run_summary(report))?;
+    outcome
+}
+
+/// The skipped credits of a run's table: listed when there are few, else counted by reason.
+fn print_skipped(
+    report: &process::RunReport,
+    skipped: &spool::Spooled,
+    by_reason: BTreeMap<String, u64>,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
     if report.skipped_count > SKIPPED_LISTED {
         // Too many to read one by one: how many per reason (`--json` lists them all).
         writeln!(out, "Skipped, by reason (--json lists each credit):")?;
@@ -129,21 +151,11 @@ fn print_run(report: &process::RunReport, rows: RunRows, out: &mut dyn Write) ->
             out,
             &["customer", "currency", "balance", "reason"],
             &[2],
-            &skipped,
+            skipped,
             SKIPPED_LISTED,
         )?;
     }
-    for f in failed.rows::<(String, String)>()? {
-        let (customer, error) = f?;
-        writeln!(
-            out,
-            "failed: {}: {}",
-            printable(&customer),
-            printable_lines(&error)
-        )?;
-    }
-    writeln!(out, "{}", run_summary(report))?;
-    outcome
+    Ok(())
 }
 
 /// True when a run could not begin because another connection holds the write lock.
@@ -244,7 +256,7 @@ struct RunRows<'a> {
     reimbursements: Spool,
     skipped: Spool,
     failed: Spool,
-    by_reason: std::collections::BTreeMap<String, u64>,
+    by_reason: BTreeMap<String, u64>,
 }
 
 impl process::RunObserver for RunRows<'_> {
