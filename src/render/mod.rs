@@ -4,9 +4,9 @@
 //! Lives below both its users: it depends on the ledger's value types, the parameters and
 //! [`crate::text`] only, and must not depend on `scripting`, `process`, `repl` or `cli`.
 //!
-//! - [`values`]: the fields of a domain value or map ([`ParamsView`] included), a value on one line
-//!   or in a cell;
-//! - [`table`]: tables of values, [`render`] and [`render_columns`].
+//! - `values.rs`: the fields of a domain value or map ([`ParamsView`] included), a value on one
+//!   line or in a cell;
+//! - `table.rs`: tables of values, [`render`] and [`render_columns`].
 
 mod table;
 mod values;
