@@ -19,6 +19,7 @@ pub mod ledger;
 pub mod money;
 pub mod parameters;
 pub mod process;
+pub mod render;
 pub mod repl;
 pub mod scripting;
 pub mod store;

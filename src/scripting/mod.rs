@@ -39,7 +39,7 @@
 //! `api`, `args`, `values` ← `types`, `functions` ← `session`, `detached`. Known exceptions: `session`
 //! and `functions` depend on each other (each function holds the session; the session registers
 //! them); `functions::dry_run` calls the process, which calls the session back (as
-//! ARCHITECTURE.md says); `table` (`functions::pure`) renders with `crate::repl`.
+//! ARCHITECTURE.md says); `table` (`functions::pure`) renders with `crate::render`, below this folder.
 
 pub mod guard;
 mod imports;

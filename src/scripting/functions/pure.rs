@@ -70,7 +70,7 @@ pub(in crate::scripting) fn register_pure(
         &["value: any"],
         "String",
         "The value as the REPL shows it: an array of customers, vendors, transactions, balances or maps as a text table (columns from the fields or keys), a map as sections, other values on one line. For reports: `print(table(rows))`.",
-        |value: Dynamic| -> String { crate::repl::render(&value).unwrap_or_default() },
+        |value: Dynamic| -> String { crate::render::render(&value).unwrap_or_default() },
     );
     api.add(
         "table",
@@ -79,7 +79,7 @@ pub(in crate::scripting) fn register_pure(
         "A text table of an array of maps (or customers, vendors, …) with these columns in this order, e.g. `print(table(rows, [\"customer\", \"currency\", \"amount\"]))`. A missing field shows empty.",
         |rows: Array, columns: Array| -> String {
             let columns: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
-            crate::repl::render_columns(&rows, &columns)
+            crate::render::render_columns(&rows, &columns)
         },
     );
     api.add(

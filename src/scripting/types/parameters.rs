@@ -3,16 +3,10 @@
 //! It must not depend on the session or the API functions (a [`crate::scripting::Detached`]
 //! engine registers it too).
 
-use std::rc::Rc;
-
 use rhai::{Array, Dynamic};
 
-use crate::parameters::Parameters;
+pub use crate::render::ParamsView;
 use crate::scripting::api::Api;
-
-/// The parameters as scripts see them: read-only (no setters exist).
-#[derive(Debug, Clone)]
-pub struct ParamsView(pub Rc<Parameters>);
 
 /// Registers `Parameters`: its documentation, read-only properties and printing.
 pub(super) fn register(api: &mut Api) {

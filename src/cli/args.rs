@@ -1,0 +1,293 @@
+//! The command line's arguments: the clap types ([`Cli`], [`Command`], [`RunArgs`],
+//! [`FilterArgs`]) and the parsers of their values. Their doc comments are the `--help` text.
+//!
+//! Must not depend on the commands' implementations.
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use clap::{Args, Parser, Subcommand};
+
+use super::import::{ChangesArgs, ImportArgs};
+use crate::process::ReimbursementFilter;
+
+/// `reimburse`: customer reimbursement as editable rules over an exact ledger.
+#[derive(Debug, Parser)]
+#[command(name = "reimburse", version, about, propagate_version = true)]
+pub struct Cli {
+    /// The company parameter file (YAML) [default: company.yaml].
+    #[arg(long, global = true, env = "REIMBURSE_COMPANY")]
+    pub company: Option<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create the company database (empty, or loaded from a fixture ledger).
+    Init {
+        /// A fixture ledger (YAML) to load: customers, vendors, open transactions.
+        #[arg(long)]
+        fixture: Option<PathBuf>,
+        /// Replace an existing database.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Import customers, vendors and customer transactions (CSV, or YAML in the fixture
+    /// format) into the company, as often as wanted: all or nothing, every bad row listed.
+    ///
+    /// A customer or vendor is found by its account, a transaction by its customer and document:
+    /// a row already there with the same values changes nothing; a customer or vendor row that
+    /// differs updates it (see `changes`); a posted transaction is never changed.
+    Import(ImportArgs),
+    /// The audit trail of master-data changes: customers and vendors created and changed, by
+    /// whom, when, from where, with old and new values.
+    Changes(ChangesArgs),
+    /// Customer and vendor balances per currency.
+    Balances {
+        /// Only customers.
+        #[arg(long)]
+        customers: bool,
+        /// Only vendors.
+        #[arg(long)]
+        vendors: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The trial balance of the general ledger (zero in every currency for sound books).
+    TrialBalance {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run the reimbursement: post vendor invoices for qualifying customer credits.
+    ///
+    /// Prints the reimbursements made (or proposed), the skipped credits (listed up to 50, else
+    /// counted by reason; --json lists each) and the summary. Memory stays flat however many
+    /// customers there are: rows are spooled to an unnamed temporary file (in TMPDIR) as the run
+    /// makes them and printed only once it has succeeded (a failed run prints only the error).
+    /// A table of more than 1000 rows is drawn line by line from the spool, with the same layout.
+    Run(RunArgs),
+    /// Write the general ledger, with the customer and vendor sub-ledgers, as a plain-text journal
+    /// for hledger/ledger or beancount.
+    Export {
+        /// Journal format.
+        #[arg(long, default_value = "ledger", value_parser = ["ledger", "hledger", "beancount"])]
+        format: String,
+        /// Only vouchers dated on or after this date.
+        #[arg(long, value_parser = parse_date)]
+        from: Option<NaiveDate>,
+        /// Only vouchers dated on or before this date.
+        #[arg(long, value_parser = parse_date)]
+        to: Option<NaiveDate>,
+        /// Write to this file (replaced only when the export is complete) instead of standard
+        /// output. An existing file is replaced only when it is a previous export in the same
+        /// format; never the company's database, parameters or rules, nor a file that is not a
+        /// regular file.
+        #[arg(short = 'o', long = "output")]
+        output: Option<PathBuf>,
+        /// With -o: also replace an existing regular file that is not a previous export.
+        #[arg(long, requires = "output")]
+        force: bool,
+    },
+    /// The reimbursement page: list reimbursements.
+    ///
+    /// Read a page at a time from one snapshot and spooled to a temporary file, so memory stays
+    /// flat; like `run`, a table of more than 1000 rows is drawn line by line with the same
+    /// layout.
+    Reimbursements {
+        /// Which reimbursements.
+        #[command(flatten)]
+        filter: FilterArgs,
+        /// Only `open` or `paid`.
+        #[arg(long, value_parser = ["open", "paid"])]
+        status: Option<String>,
+        /// Print JSON.
+        #[arg(long, conflicts_with = "csv")]
+        json: bool,
+        /// Print CSV.
+        #[arg(long)]
+        csv: bool,
+    },
+    /// Pay open reimbursement invoices (payables against the bank) and mark them paid.
+    ///
+    /// The payments are spooled to a temporary file as they are made and printed once the payment
+    /// run has succeeded (memory stays flat; tables of more than 1000 rows as for `run`).
+    Pay {
+        /// Which reimbursements.
+        #[command(flatten)]
+        filter: FilterArgs,
+        /// Payment date (default today).
+        #[arg(long, value_parser = parse_date)]
+        date: Option<NaiveDate>,
+        /// Show the payments without writing them.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The runs recorded in the database (audit trail).
+    Runs {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Test the rules against fixture ledgers (each in a fresh temporary database).
+    Test {
+        /// Fixture files or folders [default: the `fixtures` folder beside the company file, else
+        /// tests/fixtures].
+        paths: Vec<PathBuf>,
+        /// The rule file to test (default: `rules` in the company parameters).
+        #[arg(long)]
+        rules: Option<PathBuf>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Generate a synthetic company (YAML, rules and database) for benchmarks and load tests.
+    Generate {
+        /// Number of customers (at least 1).
+        #[arg(long, value_parser = parse_customer_count)]
+        customers: u64,
+        /// Random seed: the same seed gives the same company.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The folder to write the company into.
+        #[arg(long, default_value = "synthetic")]
+        out: PathBuf,
+        /// Replace the files of a company already there (company.yaml, the rules, the database,
+        /// the CSV files): without it, generate refuses and names them.
+        #[arg(long)]
+        force: bool,
+        /// Also write the company as import files (customers.csv, vendors.csv,
+        /// transactions.csv) in the folder, for `reimburse import`.
+        #[arg(long)]
+        csv: bool,
+    },
+    /// List the functions and types that rule scripts can use.
+    Api {
+        /// Print Markdown (the reference in docs/api.md).
+        #[arg(long)]
+        markdown: bool,
+    },
+    /// An interactive Rhai session over the company database, with the whole API and the rule
+    /// hooks; one transaction: nothing is written until `:commit`.
+    Repl {
+        /// Posting date of postings made in the session (default today).
+        #[arg(long, value_parser = parse_date)]
+        date: Option<NaiveDate>,
+    },
+    /// Run a Rhai script against the company database, in one transaction (committed at the end
+    /// unless --dry-run or an error).
+    Script {
+        /// The script file.
+        file: PathBuf,
+        /// Roll back at the end: nothing is written.
+        #[arg(long)]
+        dry_run: bool,
+        /// An argument for the script, seen as `args().key` (repeatable).
+        #[arg(long = "arg", value_name = "KEY=VALUE", value_parser = parse_key_value)]
+        args: Vec<(String, String)>,
+        /// Posting date of postings made by the script (default today).
+        #[arg(long, value_parser = parse_date)]
+        date: Option<NaiveDate>,
+    },
+}
+
+fn parse_account(text: &str) -> Result<String, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err("an empty item in the comma-separated list".into());
+    }
+    Ok(t.to_string())
+}
+
+/// A date argument: `YYYY-MM-DD`, and a real day of the calendar.
+fn parse_date(text: &str) -> Result<NaiveDate, String> {
+    crate::dates::parse(text.trim())
+        .map_err(|e| format!("expected a date as YYYY-MM-DD, e.g. 2026-11-30 ({e})"))
+}
+
+fn parse_customer_count(text: &str) -> Result<u64, String> {
+    match text.parse::<u64>() {
+        Ok(0) => Err("a company needs at least 1 customer".into()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(format!("expected a whole number of customers ({e})")),
+    }
+}
+
+fn parse_key_value(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
+        _ => Err(format!("expected KEY=VALUE, not '{text}'")),
+    }
+}
+
+/// Arguments of `run`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("selection").args(["customers", "groups", "where_"])))]
+pub struct RunArgs {
+    /// Only these customers (comma-separated accounts).
+    #[arg(long, value_delimiter = ',', value_parser = parse_account)]
+    pub customers: Vec<String>,
+    /// Only customers in these groups (comma-separated).
+    #[arg(long, value_delimiter = ',', value_parser = parse_account)]
+    pub groups: Vec<String>,
+    /// Only customers for which this Rhai expression is true, e.g. 'customer.group == "RETAIL"'.
+    #[arg(long = "where", id = "where_")]
+    pub where_: Option<String>,
+    /// Posting date (default today).
+    #[arg(long, value_parser = parse_date)]
+    pub date: Option<NaiveDate>,
+    /// The rule file (default: `rules` in the company parameters).
+    #[arg(long)]
+    pub rules: Option<PathBuf>,
+    /// Show the proposal without writing anything.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Skip a customer whose rules fail (its work undone) instead of stopping the run; the run
+    /// then exits with code 3 if any customer failed.
+    #[arg(long)]
+    pub keep_going: bool,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Filters shared by `reimbursements` and `pay`.
+#[derive(Debug, Args)]
+pub struct FilterArgs {
+    /// Only this customer.
+    #[arg(long)]
+    pub customer: Option<String>,
+    /// Only this vendor.
+    #[arg(long)]
+    pub vendor: Option<String>,
+    /// Only this run.
+    #[arg(long)]
+    pub run: Option<i64>,
+    /// From this date.
+    #[arg(long, value_parser = parse_date)]
+    pub from: Option<NaiveDate>,
+    /// To this date.
+    #[arg(long, value_parser = parse_date)]
+    pub to: Option<NaiveDate>,
+}
+
+impl FilterArgs {
+    pub(super) fn filter(&self, status: Option<String>) -> ReimbursementFilter {
+        ReimbursementFilter {
+            status,
+            customer: self.customer.clone(),
+            vendor: self.vendor.clone(),
+            run: self.run,
+            from: self.from,
+            to: self.to,
+            ..Default::default()
+        }
+    }
+}
