@@ -7,7 +7,9 @@
 use rhai::Dynamic;
 use rust_decimal::Decimal;
 
-use super::hooks::{Choice, Hooked, Rules, Verdict, call_hook, eligibility, vendor_choice};
+use super::hooks::{
+    Eligibility, Hooked, Rules, VendorChoice, call_hook, eligibility, vendor_choice,
+};
 use super::options::Selection;
 use super::run::eval_filter;
 use crate::ledger::{AheadReads, Balance, Customer, CustomerPage};
@@ -17,8 +19,8 @@ use crate::scripting::{Detached, ScriptFault, Session, compile_text};
 /// hook itself).
 #[derive(Debug, Clone, Default)]
 pub(super) struct Ahead {
-    pub(super) eligible: Option<Verdict>,
-    pub(super) vendor: Option<Choice>,
+    pub(super) eligible: Option<Eligibility>,
+    pub(super) vendor: Option<VendorChoice>,
 }
 
 /// A credit the run considers, with what was worked out ahead for it.
@@ -143,7 +145,7 @@ impl Foresight {
             eligibility(self.call(customer, credit, "eligible")?).ok()
         });
         let vendor = match eligible {
-            Some(Ok(())) => trusted(&self.vendor_given_up, || {
+            Some(Eligibility::Eligible) => trusted(&self.vendor_given_up, || {
                 vendor_choice(self.call(customer, credit, "vendor_for")?).ok()
             }),
             _ => None,

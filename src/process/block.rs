@@ -12,16 +12,27 @@ use super::credit::{Outcome, process_credit};
 use super::error::{HookError, RunError};
 use super::hooks::Rules;
 use super::options::RunOptions;
-use super::report::{Failed, Reimbursement, RunObserver, RunReport, Skipped};
+use super::report::{Failed, Reimbursement, ReimbursementStatus, RunObserver, RunReport, Skipped};
 use crate::ledger::{Balance, Customer, Vendor};
 use crate::scripting::Session;
-use crate::store::StoreError;
+use crate::store::{Store, StoreError};
 
 /// How many customers share one savepoint in a run (see [`run_block`]).
 pub(super) const BLOCK: usize = 128;
 
+/// A customer with its candidate credits, waiting in a block.
+pub(super) struct CustomerCredits {
+    pub(super) customer: Customer,
+    /// Its credits, in currency order, with what was worked out ahead for them.
+    pub(super) candidates: Vec<Candidate>,
+}
+
 /// A customer's reimbursements and skipped credits.
-type Made = (Vec<Reimbursement>, Vec<Skipped>);
+#[derive(Debug, Default)]
+struct Made {
+    reimbursements: Vec<Reimbursement>,
+    skipped: Vec<Skipped>,
+}
 
 /// What the hooks made of one customer.
 enum CustomerOutcome {
@@ -44,7 +55,7 @@ pub(super) fn run_block(
     rules: &Rules,
     run_id: i64,
     options: &RunOptions,
-    block: &mut Vec<(Customer, Vec<Candidate>)>,
+    block: &mut Vec<CustomerCredits>,
     report: &mut RunReport,
     observer: &mut dyn RunObserver,
 ) -> Result<(), RunError> {
@@ -64,33 +75,47 @@ pub(super) fn run_block(
         });
     session.release_output();
     for outcome in outcomes? {
-        match outcome {
-            CustomerOutcome::Done((made, skipped)) => {
-                for mut r in made {
-                    if options.dry_run {
-                        r.status = "proposed".into();
-                        r.id = 0;
-                    }
-                    *report
-                        .totals
-                        .entry(r.currency.clone())
-                        .or_insert(Decimal::ZERO) += r.amount;
-                    report.reimbursed_count += 1;
-                    observer.reimbursement(&r);
-                }
-                for k in skipped {
-                    report.skipped_count += 1;
-                    observer.skipped(&k);
-                }
-            }
-            CustomerOutcome::Failed(f) => {
-                report.failed_count += 1;
-                observer.failed(&f);
-            }
-        }
+        hand_on(outcome, options.dry_run, report, observer);
     }
     block.clear();
     Ok(())
+}
+
+/// Counts a customer's final outcome in the report and hands its rows to the observer (in a dry
+/// run, a reimbursement is `proposed` and has no id).
+fn hand_on(
+    outcome: CustomerOutcome,
+    dry_run: bool,
+    report: &mut RunReport,
+    observer: &mut dyn RunObserver,
+) {
+    match outcome {
+        CustomerOutcome::Done(Made {
+            reimbursements,
+            skipped,
+        }) => {
+            for mut r in reimbursements {
+                if dry_run {
+                    r.status = ReimbursementStatus::Proposed.as_str().into();
+                    r.id = 0;
+                }
+                *report
+                    .totals
+                    .entry(r.currency.clone())
+                    .or_insert(Decimal::ZERO) += r.amount;
+                report.reimbursed_count += 1;
+                observer.reimbursement(&r);
+            }
+            for k in skipped {
+                report.skipped_count += 1;
+                observer.skipped(&k);
+            }
+        }
+        CustomerOutcome::Failed(f) => {
+            report.failed_count += 1;
+            observer.failed(&f);
+        }
+    }
 }
 
 /// The first pass over a block, under one savepoint; `None` (with the block's work rolled back)
@@ -100,12 +125,16 @@ fn run_block_fast(
     rules: &Rules,
     run_id: i64,
     options: &RunOptions,
-    block: &[(Customer, Vec<Candidate>)],
+    block: &[CustomerCredits],
 ) -> Result<Option<Vec<CustomerOutcome>>, RunError> {
     let store = session.ledger().store();
     store.savepoint("block")?;
     let mut outcomes = Vec::with_capacity(block.len());
-    for (customer, candidates) in block {
+    for CustomerCredits {
+        customer,
+        candidates,
+    } in block
+    {
         match process_customer(session, rules, run_id, customer, candidates, false) {
             Ok(Some(made)) => outcomes.push(CustomerOutcome::Done(made)),
             Ok(None) => {
@@ -129,12 +158,16 @@ fn run_block_carefully(
     rules: &Rules,
     run_id: i64,
     options: &RunOptions,
-    block: &[(Customer, Vec<Candidate>)],
+    block: &[CustomerCredits],
 ) -> Result<Vec<CustomerOutcome>, RunError> {
     let ledger = session.ledger();
     let store = ledger.store();
     let mut outcomes = Vec::with_capacity(block.len());
-    for (customer, candidates) in block {
+    for CustomerCredits {
+        customer,
+        candidates,
+    } in block
+    {
         let outer = options.keep_going && candidates.len() > 1;
         if outer {
             store.savepoint("customer")?;
@@ -179,8 +212,7 @@ fn process_customer(
     let mut one_time_vendor: Option<Vendor> = None;
     // The customer as the hooks see it: re-read only when an earlier currency linked a vendor.
     let mut current = std::borrow::Cow::Borrowed(customer);
-    let mut made = Vec::new();
-    let mut skipped = Vec::new();
+    let mut made = Made::default();
     let store_err =
         |credit: &Balance, e: StoreError| rules.refuse("(engine)", customer, credit, e.to_string());
     for (i, Candidate { credit, ahead }) in candidates.iter().enumerate() {
@@ -205,9 +237,10 @@ fn process_customer(
             credit,
             ahead,
             &mut one_time_vendor,
-        );
+        )?;
+        let reimbursed = matches!(outcome, Outcome::Reimbursed(_));
         // An earlier currency's hooks may have linked a vendor: the next currency sees it.
-        if let Ok(Outcome::Reimbursed(_)) = &outcome
+        if reimbursed
             && i + 1 < candidates.len()
             && one_time_vendor.is_some()
             && !had_vendor
@@ -215,34 +248,42 @@ fn process_customer(
         {
             current = std::borrow::Cow::Owned(c);
         }
+        if !end_credit(store, careful, reimbursed, changes).map_err(|e| store_err(credit, e))? {
+            return Ok(None);
+        }
         match outcome {
-            Ok(Outcome::Reimbursed(r)) => {
-                if careful {
-                    store.release("credit").map_err(|e| store_err(credit, e))?;
-                }
-                made.push(r);
-            }
-            Ok(Outcome::Skipped(reason)) => {
-                if careful {
-                    store
-                        .rollback_to("credit")
-                        .map_err(|e| store_err(credit, e))?;
-                } else if conn.total_changes() != changes {
-                    return Ok(None);
-                }
+            Outcome::Reimbursed(r) => made.reimbursements.push(r),
+            Outcome::Skipped(reason) => {
                 ledger.take_journal();
                 if !had_vendor {
                     one_time_vendor = None;
                 }
-                skipped.push(Skipped {
+                made.skipped.push(Skipped {
                     customer: customer.account.clone(),
                     currency: credit.currency.clone(),
                     balance: credit.balance,
                     reason,
                 });
             }
-            Err(e) => return Err(e),
         }
     }
-    Ok(Some((made, skipped)))
+    Ok(Some(made))
+}
+
+/// Ends a credit's work as its outcome says: when `careful`, its savepoint is released (it was
+/// reimbursed) or rolled back (it was skipped). Without savepoints, `false` when a skipped credit
+/// wrote something since `changes_before`: the block must run again carefully.
+fn end_credit(
+    store: &Store,
+    careful: bool,
+    reimbursed: bool,
+    changes_before: u64,
+) -> Result<bool, StoreError> {
+    match (careful, reimbursed) {
+        (true, true) => store.release("credit")?,
+        (true, false) => store.rollback_to("credit")?,
+        (false, true) => {}
+        (false, false) => return Ok(store.conn().total_changes() == changes_before),
+    }
+    Ok(true)
 }

@@ -1,30 +1,83 @@
 //! The engine's check of a hook's work, from the journal of the ledger's writes: a deciding hook
-//! wrote nothing (`check_no_postings`), and `post_reimbursement` posted exactly one vendor invoice,
-//! fully settled against the customer's open credits (`check_posting`). Reads the journal and the
-//! currency only: never the rules, never the database.
+//! wrote nothing ([`check_no_postings`]), `create_one_time_vendor` created its one vendor and
+//! nothing else ([`check_one_time_vendor`]), and `post_reimbursement` posted exactly one vendor
+//! invoice, fully settled against the customer's open credits ([`check_posting`]). Reads the
+//! journal and the currency only: never the rules, never the database. A refusal is the message;
+//! the caller names the hook.
 
 use rust_decimal::Decimal;
 
-use super::error::HookError;
-use crate::ledger::{Balance, Customer, Journal, Ledger, PostedVoucher, Side, Vendor};
+use crate::ledger::{
+    Balance, Customer, Journal, Ledger, PostedVoucher, Side, SubLedgerLine, Vendor,
+};
 
-pub(super) fn check_no_postings(
-    ledger: &Ledger,
-    hook: &str,
-    refuse: &dyn Fn(&str, String) -> Box<HookError>,
-) -> Result<(), Box<HookError>> {
-    let journal = ledger.take_journal();
-    if journal != Journal::default() {
-        return Err(refuse(
-            hook,
+/// Refuses a deciding hook (`eligible`, `vendor_for`) that wrote anything.
+pub(super) fn check_no_postings(journal: &Journal) -> Result<(), String> {
+    if *journal != Journal::default() {
+        return Err(
             "must only decide: it may not post, settle, take numbers, create or link vendors"
                 .into(),
+        );
+    }
+    Ok(())
+}
+
+/// The engine's check of what `create_one_time_vendor` did: it created exactly `vendor` (the
+/// vendor it returned), posted and settled nothing, changed no other master data, and linked, if
+/// anything, its own customer to that vendor.
+pub(super) fn check_one_time_vendor(
+    customer: &Customer,
+    vendor: &Vendor,
+    journal: &Journal,
+) -> Result<(), String> {
+    if journal.vendors_created != [vendor.account.clone()] {
+        return Err(format!(
+            "must create exactly one vendor and return it (created: {})",
+            if journal.vendors_created.is_empty() {
+                "none".to_string()
+            } else {
+                journal.vendors_created.join(", ")
+            }
+        ));
+    }
+    if !journal.vouchers.is_empty() || !journal.settlements.is_empty() {
+        return Err("must not post or settle".into());
+    }
+    if !journal.master_data.is_empty() {
+        return Err("must not create or change customers or vendors besides the one vendor".into());
+    }
+    // Hooks change only their own customer (the run reads its customers ahead).
+    if let Some((other, _)) = journal.links.iter().find(|(c, _)| *c != customer.account) {
+        return Err(format!(
+            "may link the new vendor to its own customer only, not to {other}"
+        ));
+    }
+    // ... and only to the vendor it created: another link would redirect the
+    // customer's future refunds.
+    if let Some((_, other)) = journal.links.iter().find(|(_, v)| *v != vendor.account) {
+        return Err(format!(
+            "may link its customer only to the vendor it created ({}), not to {}",
+            vendor.account,
+            if other.is_empty() { "no vendor" } else { other }
         ));
     }
     Ok(())
 }
 
-pub(super) type Checked = (PostedVoucher, Decimal, i64, i64, String);
+/// What the engine found `post_reimbursement` posted: the reimbursement's one vendor invoice.
+#[derive(Debug, Clone)]
+pub(super) struct Checked {
+    /// The vendor invoice's voucher.
+    pub(super) voucher: PostedVoucher,
+    /// The amount reimbursed (positive).
+    pub(super) amount: Decimal,
+    /// The invoice's customer transaction (settled in full against the customer's credits).
+    pub(super) customer_txn: i64,
+    /// The invoice's vendor transaction (open until paid).
+    pub(super) vendor_txn: i64,
+    /// The vendor invoice's document number.
+    pub(super) invoice: String,
+}
 
 /// The engine's check of what `post_reimbursement` did, from the journal of its writes (the
 /// ledger primitives already refused anything unbalanced, over-settled or cross-account).
@@ -35,6 +88,25 @@ pub(super) fn check_posting(
     vendor: &Vendor,
     mut journal: Journal,
 ) -> Result<Checked, String> {
+    check_scope(customer, credit, &journal)?;
+    let voucher = the_invoice(customer, &mut journal)?;
+    let (ct, vt) = invoice_lines(&voucher, vendor)?;
+    check_covered(ledger, credit, ct, &journal)?;
+    let (amount, customer_txn, vendor_txn, invoice) =
+        (ct.amount, ct.id, vt.id, vt.document.clone());
+    debug_assert!(amount > Decimal::ZERO && amount <= -credit.open_credit);
+    Ok(Checked {
+        voucher,
+        amount,
+        customer_txn,
+        vendor_txn,
+        invoice,
+    })
+}
+
+/// `post_reimbursement` wrote only what a reimbursement writes: no master data, only the credit's
+/// currency, only its own customer's transactions settled, no voucher but vendor invoices.
+fn check_scope(customer: &Customer, credit: &Balance, journal: &Journal) -> Result<(), String> {
     if !journal.vendors_created.is_empty() {
         return Err("must not create vendors".into());
     }
@@ -75,6 +147,12 @@ pub(super) fn check_posting(
             other.number
         ));
     }
+    Ok(())
+}
+
+/// The one voucher on the customer or vendor (the vendor invoice), taken out of the journal; no
+/// voucher posts to another customer.
+fn the_invoice(customer: &Customer, journal: &mut Journal) -> Result<PostedVoucher, String> {
     let mut invoices = Vec::new();
     for (i, v) in journal.vouchers.iter().enumerate() {
         for line in &v.sub_ledger {
@@ -89,16 +167,22 @@ pub(super) fn check_posting(
             invoices.push(i);
         }
     }
-    let voucher = match invoices.as_slice() {
-        [one] => journal.vouchers.swap_remove(*one),
-        [] => return Err("posted no vendor invoice (call post_vendor_invoice)".into()),
-        many => {
-            return Err(format!(
-                "posted {} vouchers on the customer or vendor; a reimbursement is exactly one vendor invoice",
-                many.len()
-            ));
-        }
-    };
+    match invoices.as_slice() {
+        [one] => Ok(journal.vouchers.swap_remove(*one)),
+        [] => Err("posted no vendor invoice (call post_vendor_invoice)".into()),
+        many => Err(format!(
+            "posted {} vouchers on the customer or vendor; a reimbursement is exactly one vendor invoice",
+            many.len()
+        )),
+    }
+}
+
+/// The invoice's customer line and vendor line: exactly one each, the vendor line to the chosen
+/// vendor, the same positive amount debited to the customer and credited to the vendor.
+fn invoice_lines<'v>(
+    voucher: &'v PostedVoucher,
+    vendor: &Vendor,
+) -> Result<(&'v SubLedgerLine, &'v SubLedgerLine), String> {
     let customer_lines: Vec<_> = voucher
         .sub_ledger
         .iter()
@@ -127,6 +211,17 @@ pub(super) fn check_posting(
             ct.amount, vt.amount
         ));
     }
+    Ok((*ct, *vt))
+}
+
+/// The invoice's customer transaction `ct` is settled in full against the customer's open
+/// credits, and is no more than the open credit there was.
+fn check_covered(
+    ledger: &Ledger,
+    credit: &Balance,
+    ct: &SubLedgerLine,
+    journal: &Journal,
+) -> Result<(), String> {
     // The invoice's customer transaction was made in this hook, open for its whole amount, and
     // only `Ledger::apply_settlement` moves an open amount, journaling each settlement: what is
     // still open is the amount less the settlements of it in the journal (no read needed).
@@ -155,7 +250,5 @@ pub(super) fn check_posting(
             ct.amount, -credit.open_credit
         ));
     }
-    let (amount, customer_txn, vendor_txn, invoice) =
-        (ct.amount, ct.id, vt.id, vt.document.clone());
-    Ok((voucher, amount, customer_txn, vendor_txn, invoice))
+    Ok(())
 }

@@ -34,8 +34,17 @@ pub struct Rules {
     pub(super) dir: PathBuf,
     pub(super) api: Vec<ApiDoc>,
     /// The session's definitions that override the rule file's functions (a dry run from the
-    /// REPL or a script), with the names they define.
-    pub(super) overrides: Option<(PathBuf, Vec<String>)>,
+    /// REPL or a script).
+    pub(super) overrides: Option<Overrides>,
+}
+
+/// The session's definitions that override functions of the rule file.
+#[derive(Debug, Clone)]
+pub(super) struct Overrides {
+    /// Where they were written (the REPL or a script).
+    source: PathBuf,
+    /// The names of the functions they define.
+    names: Vec<String>,
 }
 
 impl fmt::Debug for Rules {
@@ -71,7 +80,10 @@ impl Rules {
                     .iter_functions()
                     .map(|f| f.name.to_string())
                     .collect();
-                (d.source, names)
+                Overrides {
+                    source: d.source,
+                    names,
+                }
             });
         for (hook, arity) in HOOKS {
             if !ast
@@ -174,7 +186,9 @@ impl Rules {
     /// definitions that override it were written.
     fn file_of(&self, function: &str) -> PathBuf {
         match &self.overrides {
-            Some((source, names)) if names.iter().any(|n| n == function) => source.clone(),
+            Some(Overrides { source, names }) if names.iter().any(|n| n == function) => {
+                source.clone()
+            }
             _ => self.file.clone(),
         }
     }
@@ -264,48 +278,63 @@ pub(super) fn call_hook(
     engine.call_fn_with_options(options, &mut Scope::new(), ast, hook, args)
 }
 
-/// What `eligible` said of a credit: `Ok(())` to reimburse it, `Err(reason)` to skip it.
-pub(super) type Verdict = Result<(), String>;
+/// What `eligible` said of a credit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Eligibility {
+    /// Reimburse it.
+    Eligible,
+    /// Skip it, for this reason.
+    Skip(String),
+}
 
 /// Reads `eligible`'s answer: true, false (skipped as "not eligible") or a reason text, or a
 /// `skip(reason)`. `Err(value)` for any other value.
-pub(super) fn eligibility(hooked: Hooked) -> Result<Verdict, Dynamic> {
+pub(super) fn eligibility(hooked: Hooked) -> Result<Eligibility, Dynamic> {
     let value = match hooked {
-        Hooked::Skip(reason) => return Ok(Err(reason)),
+        Hooked::Skip(reason) => return Ok(Eligibility::Skip(reason)),
         Hooked::Value(value) => value,
     };
     if let Ok(yes) = value.as_bool() {
         Ok(if yes {
-            Ok(())
+            Eligibility::Eligible
         } else {
-            Err("not eligible".into())
+            Eligibility::Skip("not eligible".into())
         })
     } else if value.is_string() {
-        Ok(Err(value.to_string()))
+        Ok(Eligibility::Skip(value.to_string()))
     } else {
         Err(value)
     }
 }
 
-/// What `vendor_for` said of a credit: `Ok(None)` for a one-time vendor, `Ok(Some(Ok(vendor)))`
-/// for a vendor, `Ok(Some(Err(account)))` for an account still to be looked up; `Err(reason)` to
-/// skip the credit.
-pub(super) type Choice = Result<Option<Result<Vendor, String>>, String>;
+/// What `vendor_for` said of a credit.
+#[derive(Debug, Clone)]
+pub(super) enum VendorChoice {
+    /// This vendor, as the ledger gave it to the script.
+    Existing(Box<Vendor>),
+    /// The vendor with this account, still to be looked up.
+    ByAccount(String),
+    /// A one-time vendor (`()`): the one already created for the customer in this run, else one
+    /// `create_one_time_vendor` creates.
+    OneTime,
+    /// Skip the credit, for this reason.
+    Skip(String),
+}
 
 /// Reads `vendor_for`'s answer; `Err(value)` for a value it may not give.
-pub(super) fn vendor_choice(hooked: Hooked) -> Result<Choice, Dynamic> {
+pub(super) fn vendor_choice(hooked: Hooked) -> Result<VendorChoice, Dynamic> {
     let value = match hooked {
-        Hooked::Skip(reason) => return Ok(Err(reason)),
+        Hooked::Skip(reason) => return Ok(VendorChoice::Skip(reason)),
         Hooked::Value(value) => value,
     };
     // A Vendor value is as the ledger gave it to the script (scripts cannot change one, and the
     // posting checks the vendor again), so only an account has to be looked up.
     if value.is_unit() {
-        Ok(Ok(None))
+        Ok(VendorChoice::OneTime)
     } else if value.is_string() {
-        Ok(Ok(Some(Err(value.to_string()))))
+        Ok(VendorChoice::ByAccount(value.to_string()))
     } else if let Some(vendor) = value.clone().try_cast::<Vendor>() {
-        Ok(Ok(Some(Ok(vendor))))
+        Ok(VendorChoice::Existing(Box::new(vendor)))
     } else {
         Err(value)
     }

@@ -6,7 +6,7 @@ use std::fmt;
 
 use chrono::NaiveDate;
 
-use super::report::Reimbursement;
+use super::report::{Reimbursement, ReimbursementStatus};
 use crate::ledger::{Ledger, LedgerError};
 use crate::store::StoreError;
 
@@ -109,7 +109,7 @@ fn reimbursements_with_invoices(
         sql.push_str(&format!(" AND {clause} ?{}", args.len()));
     };
     if let Some(s) = &filter.status {
-        if s != "open" && s != "paid" {
+        if ReimbursementStatus::stored(s).is_none() {
             return Err(LedgerError::Invalid(format!(
                 "status must be open or paid, not '{s}'"
             )));

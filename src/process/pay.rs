@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::audit::{now_text, parameters_hash};
 use super::error::RunError;
 use super::page::{ReimbursementFilter, reimbursement_pages};
-use super::report::{Reimbursement, as_text, totals_as_text};
+use super::report::{Reimbursement, ReimbursementStatus, as_text, totals_as_text};
 use crate::ledger::{Ledger, LedgerError, LineDraft, Side, Target, VoucherDraft};
 use crate::store::StoreError;
 
@@ -91,7 +91,7 @@ pub fn pay_observed(
 ) -> Result<PayReport, RunError> {
     let store = ledger.store();
     let mut filter = filter.clone();
-    filter.status = Some("open".into());
+    filter.status = Some(ReimbursementStatus::Open.as_str().into());
     store.begin()?;
     // A payment pays what runs invoiced (see MAX_PROCESS_TOTAL).
     let _bound = ledger.process_postings();

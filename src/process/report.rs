@@ -41,6 +41,36 @@ pub struct Reimbursement {
     pub paid_date: Option<NaiveDate>,
 }
 
+/// A reimbursement's status: as stored (`open`, `paid`), or as a dry run reports it
+/// (`proposed`). [`Reimbursement::status`] holds its text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum ReimbursementStatus {
+    /// Its vendor invoice is not yet settled in full.
+    Open,
+    /// Its vendor invoice is settled in full (the database's `reimbursement_paid` trigger).
+    Paid,
+    /// Made by a dry run: rolled back, not kept.
+    Proposed,
+}
+
+impl ReimbursementStatus {
+    /// The status as the database, the reports and the filters write it.
+    pub(super) fn as_str(self) -> &'static str {
+        match self {
+            ReimbursementStatus::Open => "open",
+            ReimbursementStatus::Paid => "paid",
+            ReimbursementStatus::Proposed => "proposed",
+        }
+    }
+
+    /// A status the database stores (what a filter may ask for): `open` or `paid`.
+    pub(super) fn stored(text: &str) -> Option<ReimbursementStatus> {
+        [ReimbursementStatus::Open, ReimbursementStatus::Paid]
+            .into_iter()
+            .find(|s| s.as_str() == text)
+    }
+}
+
 /// Serializes a decimal as its exact text.
 pub fn as_text<S: serde::Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&d.to_string())

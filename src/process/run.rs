@@ -11,7 +11,7 @@ use rusqlite::params;
 
 use super::ahead::{Candidate, is_candidate};
 use super::audit::{now_text, parameters_hash};
-use super::block::{BLOCK, run_block};
+use super::block::{BLOCK, CustomerCredits, run_block};
 use super::error::RunError;
 use super::hooks::Rules;
 use super::options::{RunOptions, Selection};
@@ -227,7 +227,10 @@ fn run_in_transaction(
             if candidates.is_empty() {
                 continue;
             }
-            block.push((customer, candidates));
+            block.push(CustomerCredits {
+                customer,
+                candidates,
+            });
             if block.len() == BLOCK {
                 flush(&mut block, &mut report, observer)?;
             }
