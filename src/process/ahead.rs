@@ -8,10 +8,9 @@ use rhai::Dynamic;
 use rust_decimal::Decimal;
 
 use super::hooks::{
-    Eligibility, Hooked, Rules, VendorChoice, call_hook, eligibility, vendor_choice,
+    Eligibility, Hooked, Rules, VendorChoice, call_hook, eligibility, eval_filter, vendor_choice,
 };
 use super::options::Selection;
-use super::run::eval_filter;
 use crate::ledger::{AheadReads, Balance, Customer, CustomerPage};
 use crate::scripting::{Detached, ScriptFault, Session, compile_text};
 
@@ -68,7 +67,7 @@ pub(super) struct Foresight {
 
 impl Foresight {
     /// What the read-ahead thread runs to work out a page's verdicts (see
-    /// [`Ledger::read_ahead_customers_with`]); it gives none if the rules do not compile there.
+    /// [`crate::ledger::Ledger::read_ahead_customers_with`]); it gives none if the rules do not compile there.
     pub(super) fn prepare(
         rules: &Rules,
         session: &Session,

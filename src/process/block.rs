@@ -3,18 +3,14 @@
 //! customer's candidate credits in turn. Depends on `credit` for each credit; knows nothing of
 //! pages or of the transaction around the run.
 
-use std::rc::Rc;
-
 use rust_decimal::Decimal;
 
 use super::ahead::{Ahead, Candidate};
-use super::credit::{Outcome, process_credit};
+use super::credit::{Outcome, RunScope, process_credit};
 use super::error::{HookError, RunError};
-use super::hooks::Rules;
 use super::options::RunOptions;
 use super::report::{Failed, Reimbursement, ReimbursementStatus, RunObserver, RunReport, Skipped};
 use crate::ledger::{Balance, Customer, Vendor};
-use crate::scripting::Session;
 use crate::store::{Store, StoreError};
 
 /// How many customers share one savepoint in a run (see [`run_block`]).
@@ -51,9 +47,7 @@ enum CustomerOutcome {
 /// credits. The careful pass is the one that counts; the first pass's results and output are
 /// dropped. Without `keep_going` an error ends the run, and the whole transaction is rolled back.
 pub(super) fn run_block(
-    session: &Rc<Session>,
-    rules: &Rules,
-    run_id: i64,
+    scope: &RunScope,
     options: &RunOptions,
     block: &mut Vec<CustomerCredits>,
     report: &mut RunReport,
@@ -62,18 +56,17 @@ pub(super) fn run_block(
     if block.is_empty() {
         return Ok(());
     }
-    let ledger = session.ledger();
-    let mark = session.hold_output();
-    let outcomes =
-        run_block_fast(session, rules, run_id, options, block).and_then(|fast| match fast {
-            Some(outcomes) => Ok(outcomes),
-            None => {
-                ledger.take_journal();
-                session.discard_output(mark);
-                run_block_carefully(session, rules, run_id, options, block)
-            }
-        });
-    session.release_output();
+    let ledger = scope.session.ledger();
+    let mark = scope.session.hold_output();
+    let outcomes = run_block_fast(scope, options, block).and_then(|fast| match fast {
+        Some(outcomes) => Ok(outcomes),
+        None => {
+            ledger.take_journal();
+            scope.session.discard_output(mark);
+            run_block_carefully(scope, options, block)
+        }
+    });
+    scope.session.release_output();
     for outcome in outcomes? {
         hand_on(outcome, options.dry_run, report, observer);
     }
@@ -121,13 +114,11 @@ fn hand_on(
 /// The first pass over a block, under one savepoint; `None` (with the block's work rolled back)
 /// when it must be run again carefully.
 fn run_block_fast(
-    session: &Rc<Session>,
-    rules: &Rules,
-    run_id: i64,
+    scope: &RunScope,
     options: &RunOptions,
     block: &[CustomerCredits],
 ) -> Result<Option<Vec<CustomerOutcome>>, RunError> {
-    let store = session.ledger().store();
+    let store = scope.session.ledger().store();
     store.savepoint("block")?;
     let mut outcomes = Vec::with_capacity(block.len());
     for CustomerCredits {
@@ -135,7 +126,7 @@ fn run_block_fast(
         candidates,
     } in block
     {
-        match process_customer(session, rules, run_id, customer, candidates, false) {
+        match process_customer(scope, customer, candidates, false) {
             Ok(Some(made)) => outcomes.push(CustomerOutcome::Done(made)),
             Ok(None) => {
                 store.rollback_to("block")?;
@@ -154,13 +145,11 @@ fn run_block_fast(
 
 /// The careful pass over a block: a savepoint per credit (and per customer under `keep_going`).
 fn run_block_carefully(
-    session: &Rc<Session>,
-    rules: &Rules,
-    run_id: i64,
+    scope: &RunScope,
     options: &RunOptions,
     block: &[CustomerCredits],
 ) -> Result<Vec<CustomerOutcome>, RunError> {
-    let ledger = session.ledger();
+    let ledger = scope.session.ledger();
     let store = ledger.store();
     let mut outcomes = Vec::with_capacity(block.len());
     for CustomerCredits {
@@ -172,7 +161,7 @@ fn run_block_carefully(
         if outer {
             store.savepoint("customer")?;
         }
-        match process_customer(session, rules, run_id, customer, candidates, true) {
+        match process_customer(scope, customer, candidates, true) {
             Ok(Some(made)) => {
                 if outer {
                     store.release("customer")?;
@@ -199,22 +188,23 @@ fn run_block_carefully(
 /// Otherwise there are no savepoints, and `Ok(None)` says that the rules skipped a credit after
 /// writing: the caller must undo and run again carefully.
 fn process_customer(
-    session: &Rc<Session>,
-    rules: &Rules,
-    run_id: i64,
+    scope: &RunScope,
     customer: &Customer,
     candidates: &[Candidate],
     careful: bool,
 ) -> Result<Option<Made>, Box<HookError>> {
-    let ledger = session.ledger();
+    let ledger = scope.session.ledger();
     let store = ledger.store();
     let conn = store.conn();
     let mut one_time_vendor: Option<Vendor> = None;
     // The customer as the hooks see it: re-read only when an earlier currency linked a vendor.
     let mut current = std::borrow::Cow::Borrowed(customer);
     let mut made = Made::default();
-    let store_err =
-        |credit: &Balance, e: StoreError| rules.refuse("(engine)", customer, credit, e.to_string());
+    let store_err = |credit: &Balance, e: StoreError| {
+        scope
+            .rules
+            .refuse("(engine)", customer, credit, e.to_string())
+    };
     for (i, Candidate { credit, ahead }) in candidates.iter().enumerate() {
         if careful {
             store
@@ -229,15 +219,7 @@ fn process_customer(
             std::borrow::Cow::Borrowed(_) => ahead,
             std::borrow::Cow::Owned(_) => &nothing,
         };
-        let outcome = process_credit(
-            session,
-            rules,
-            run_id,
-            &current,
-            credit,
-            ahead,
-            &mut one_time_vendor,
-        )?;
+        let outcome = process_credit(scope, &current, credit, ahead, &mut one_time_vendor)?;
         let reimbursed = matches!(outcome, Outcome::Reimbursed(_));
         // An earlier currency's hooks may have linked a vendor: the next currency sees it.
         if reimbursed

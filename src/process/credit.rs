@@ -40,6 +40,14 @@ impl From<Box<HookError>> for Stop {
     }
 }
 
+/// What the credits of one run share: the session, the rules and the run.
+#[derive(Clone, Copy)]
+pub(super) struct RunScope<'a> {
+    pub(super) session: &'a Rc<Session>,
+    pub(super) rules: &'a Rules,
+    pub(super) run_id: i64,
+}
+
 /// The vendor a credit is reimbursed to.
 struct Payee {
     vendor: Vendor,
@@ -51,14 +59,17 @@ struct Payee {
 /// the run created for the customer at an earlier currency (set here when this credit creates
 /// it). `ahead`: what the read-ahead thread worked out for the credit.
 pub(super) fn process_credit(
-    session: &Rc<Session>,
-    rules: &Rules,
-    run_id: i64,
+    scope: &RunScope,
     customer: &Customer,
     credit: &Balance,
     ahead: &Ahead,
     one_time_vendor: &mut Option<Vendor>,
 ) -> Result<Outcome, Box<HookError>> {
+    let RunScope {
+        session,
+        rules,
+        run_id,
+    } = *scope;
     let ledger = session.ledger();
     ledger.take_journal();
     if let Some(reason) = engine_skip(ledger, session.date(), credit) {

@@ -1,7 +1,8 @@
 //! The rule file's hooks: [`Rules`] (compiled once per run, every hook checked to exist), calling
-//! a hook (a `skip(reason)` is a verdict, a failure a [`HookError`] with its position), and reading
-//! what `eligible` and `vendor_for` answered. Knows nothing of blocks, pages or the ledger's
-//! writes: the engine's checks of a hook's work are in `check` and `credit`.
+//! a hook (a `skip(reason)` is a verdict, a failure a [`HookError`] with its position), reading
+//! what `eligible` and `vendor_for` answered, and evaluating the `--where` expression. Knows
+//! nothing of blocks, pages or the ledger's writes: the engine's checks of a hook's work are in
+//! `check` and `credit`.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -29,7 +30,7 @@ pub struct Rules {
     pub(super) file: PathBuf,
     pub(super) hash: String,
     /// The rule file's text, its folder (for `import`) and the engine's API listing: what an
-    /// engine on another thread needs to evaluate the same rules ([`Foresight`]).
+    /// engine on another thread needs to evaluate the same rules ([`Foresight`](super::ahead::Foresight)).
     pub(super) text: String,
     pub(super) dir: PathBuf,
     pub(super) api: Vec<ApiDoc>,
@@ -276,6 +277,18 @@ pub(super) fn call_hook(
     let options = CallFnOptions::new().eval_ast(false).rewind_scope(true);
     ScriptMemory::arm();
     engine.call_fn_with_options(options, &mut Scope::new(), ast, hook, args)
+}
+
+/// Evaluates the `--where` expression for one customer, with the memory limit counted from here.
+pub(super) fn eval_filter(
+    engine: &Engine,
+    ast: &rhai::AST,
+    customer: &Customer,
+) -> Result<Dynamic, Box<rhai::EvalAltResult>> {
+    let mut scope = Scope::new();
+    scope.push_constant("customer", customer.clone());
+    ScriptMemory::arm();
+    engine.eval_ast_with_scope::<Dynamic>(&mut scope, ast)
 }
 
 /// What `eligible` said of a credit.

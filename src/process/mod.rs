@@ -27,22 +27,25 @@
 //! began with (`Foresight`); the run decides the rest itself.
 //!
 //! # Where things are
-//! - [`options`]: what a run is asked to do ([`Selection`], [`RunOptions`]).
-//! - [`report`]: what a run gives back ([`RunReport`], its rows, [`RunObserver`]).
-//! - [`error`]: why a run stopped ([`RunError`], [`HookError`]).
-//! - [`hooks`]: the rule file's hooks ([`Rules`]: loading, calling a hook, reading its verdict).
-//! - [`run`]: the run from start to commit ([`run`], [`run_observed`]).
-//! - [`pager`]: the selected customers, a page at a time.
-//! - [`ahead`]: what the read-ahead thread works out for a page (`Foresight`).
-//! - [`block`]: blocks of customers under savepoints, and one customer's credits.
-//! - [`credit`]: one credit through the hooks, and the reimbursement it records.
-//! - [`check`]: the engine's check of the hooks' postings (`check_posting`).
-//! - [`page`]: the reimbursement page ([`ReimbursementFilter`], [`reimbursements`]).
-//! - [`pay`]: the payment of reimbursements ([`pay`], [`pay_observed`]).
-//! - [`audit`]: the runs table (recording a run, [`record_postings`], [`runs`]), hashes.
+//! - `options`: what a run is asked to do ([`Selection`], [`RunOptions`]).
+//! - `report`: what a run gives back ([`RunReport`], its rows, [`RunObserver`]).
+//! - `error`: why a run stopped ([`RunError`], [`HookError`]).
+//! - `hooks`: the rule file's hooks ([`Rules`]: loading, calling a hook, reading its verdict;
+//!   evaluating `--where`).
+//! - `run`: the run from start to commit ([`run()`], [`run_observed`]).
+//! - `pager`: the selected customers, a page at a time.
+//! - `ahead`: what the read-ahead thread works out for a page (`Foresight`).
+//! - `block`: blocks of customers under savepoints, and one customer's credits.
+//! - `credit`: one credit through the hooks, and the reimbursement it records.
+//! - `check`: the engine's check of the hooks' postings (`check_posting`).
+//! - `page`: the reimbursement page ([`ReimbursementFilter`], [`reimbursements`]).
+//! - `pay`: the payment of reimbursements ([`pay()`], [`pay_observed`]).
+//! - `audit`: the runs table (recording a run, [`record_postings`], [`runs`]), hashes.
 //!
-//! Dependencies inside the folder run one way: `options`, `report`, `error` → `hooks` → `ahead`,
-//! `check` → `credit` → `block` → `pager` → `run`; `page` → `pay`; `audit` beside them all.
+//! Dependencies inside the folder run one way: `audit`, `options`, `report`, `error` and `check`
+//! depend on no other file of it; `hooks` on those; `ahead` on `hooks`; `credit` on `hooks`,
+//! `check` and `ahead`; `block` on `credit`; `pager` on `ahead`; `run` on `pager` and `block`;
+//! `page` on `report`; `pay` on `page` and `audit`.
 //! The folder depends on `ledger`, `scripting`, `store`, `parameters` and `money`, never on the
 //! features or the command line.
 

@@ -67,7 +67,7 @@ pub fn reimbursements(
     check_filter(ledger, filter)?;
     Ok(reimbursements_with_invoices(ledger, filter)?
         .into_iter()
-        .map(|(r, _)| r)
+        .map(|listed| listed.reimbursement)
         .collect())
 }
 
@@ -92,11 +92,40 @@ fn check_filter(ledger: &Ledger, filter: &ReimbursementFilter) -> Result<(), Led
     Ok(())
 }
 
+/// A reimbursement with the id of its vendor invoice's transaction (what `pay` settles).
+pub(super) struct WithInvoice {
+    pub(super) reimbursement: Reimbursement,
+    /// The vendor transaction of its invoice.
+    pub(super) vendor_txn: i64,
+}
+
 /// [`reimbursements`], each with the id of its vendor invoice's transaction.
 fn reimbursements_with_invoices(
     ledger: &Ledger,
     filter: &ReimbursementFilter,
-) -> Result<Vec<(Reimbursement, i64)>, LedgerError> {
+) -> Result<Vec<WithInvoice>, LedgerError> {
+    let (sql, args) = query(filter)?;
+    let store = ledger.store();
+    let mut stmt = store
+        .conn()
+        .prepare(&sql)
+        .map_err(|e| LedgerError::Store(StoreError::sqlite(store.path(), e)))?;
+    let rows = stmt
+        .query_map(
+            rusqlite::params_from_iter(args.iter().map(|a| a.as_ref())),
+            StoredRow::read,
+        )
+        .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| LedgerError::Store(StoreError::sqlite(store.path(), e)))?;
+    rows.into_iter()
+        .map(|row| row.into_listed(ledger))
+        .collect()
+}
+
+/// The query of the reimbursements that match `filter`, with its arguments.
+fn query(
+    filter: &ReimbursementFilter,
+) -> Result<(String, Vec<Box<dyn rusqlite::ToSql>>), LedgerError> {
     let mut sql = String::from(
         "SELECT r.id, r.run_id, r.customer, r.vendor, r.one_time_vendor, r.currency, r.amount_minor,
                 r.date, v.number, r.vendor_invoice, r.status, p.number, r.paid_date, r.vendor_txn_id
@@ -138,73 +167,69 @@ fn reimbursements_with_invoices(
     if let Some(limit) = filter.limit {
         sql.push_str(&format!(" LIMIT {limit}"));
     }
-    let store = ledger.store();
-    let mut stmt = store
-        .conn()
-        .prepare(&sql)
-        .map_err(|e| LedgerError::Store(StoreError::sqlite(store.path(), e)))?;
-    let rows = stmt
-        .query_map(
-            rusqlite::params_from_iter(args.iter().map(|a| a.as_ref())),
-            |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, i64>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, bool>(4)?,
-                    r.get::<_, String>(5)?,
-                    r.get::<_, i64>(6)?,
-                    r.get::<_, String>(7)?,
-                    r.get::<_, String>(8)?,
-                    r.get::<_, String>(9)?,
-                    r.get::<_, String>(10)?,
-                    r.get::<_, Option<String>>(11)?,
-                    r.get::<_, Option<String>>(12)?,
-                    r.get::<_, i64>(13)?,
-                ))
-            },
-        )
-        .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
-        .map_err(|e| LedgerError::Store(StoreError::sqlite(store.path(), e)))?;
-    let date = |s: &str| s.parse::<NaiveDate>().unwrap_or_default();
-    rows.into_iter()
-        .map(
-            |(
-                id,
-                run,
-                customer,
-                vendor,
-                one_time,
-                currency,
-                minor,
-                d,
-                voucher,
-                invoice,
-                status,
-                pv,
-                pd,
-                vendor_txn,
-            )| {
-                let row = Reimbursement {
-                    id,
-                    run,
-                    customer,
-                    vendor,
-                    one_time_vendor: one_time,
-                    amount: ledger.currency(&currency)?.from_minor(minor),
-                    currency,
-                    date: date(&d),
-                    voucher,
-                    vendor_invoice: invoice,
-                    status,
-                    payment_voucher: pv,
-                    paid_date: pd.as_deref().map(date),
-                };
-                Ok((row, vendor_txn))
-            },
-        )
-        .collect()
+    Ok((sql, args))
+}
+
+/// A row of the query, as stored: the amount in minor units, the dates as text.
+struct StoredRow {
+    id: i64,
+    run: i64,
+    customer: String,
+    vendor: String,
+    one_time: bool,
+    currency: String,
+    minor: i64,
+    date: String,
+    voucher: String,
+    invoice: String,
+    status: String,
+    payment_voucher: Option<String>,
+    paid_date: Option<String>,
+    vendor_txn: i64,
+}
+
+impl StoredRow {
+    fn read(r: &rusqlite::Row) -> rusqlite::Result<StoredRow> {
+        Ok(StoredRow {
+            id: r.get(0)?,
+            run: r.get(1)?,
+            customer: r.get(2)?,
+            vendor: r.get(3)?,
+            one_time: r.get(4)?,
+            currency: r.get(5)?,
+            minor: r.get(6)?,
+            date: r.get(7)?,
+            voucher: r.get(8)?,
+            invoice: r.get(9)?,
+            status: r.get(10)?,
+            payment_voucher: r.get(11)?,
+            paid_date: r.get(12)?,
+            vendor_txn: r.get(13)?,
+        })
+    }
+
+    fn into_listed(self, ledger: &Ledger) -> Result<WithInvoice, LedgerError> {
+        let date = |s: &str| s.parse::<NaiveDate>().unwrap_or_default();
+        let reimbursement = Reimbursement {
+            id: self.id,
+            run: self.run,
+            customer: self.customer,
+            vendor: self.vendor,
+            one_time_vendor: self.one_time,
+            amount: ledger.currency(&self.currency)?.from_minor(self.minor),
+            currency: self.currency,
+            date: date(&self.date),
+            voucher: self.voucher,
+            vendor_invoice: self.invoice,
+            status: self.status,
+            payment_voucher: self.payment_voucher,
+            paid_date: self.paid_date.as_deref().map(date),
+        };
+        Ok(WithInvoice {
+            reimbursement,
+            vendor_txn: self.vendor_txn,
+        })
+    }
 }
 
 /// Calls `observer` with each reimbursement that matches `filter`, oldest first, like
@@ -228,8 +253,8 @@ pub fn each_reimbursement(
         None
     };
     let seen = reimbursement_pages(ledger, filter, |rows| -> Result<(), LedgerError> {
-        for (r, _) in &rows {
-            observer(r);
+        for listed in &rows {
+            observer(&listed.reimbursement);
         }
         Ok(())
     })?;
@@ -243,7 +268,7 @@ pub fn each_reimbursement(
 pub(super) fn reimbursement_pages<E: From<LedgerError>>(
     ledger: &Ledger,
     filter: &ReimbursementFilter,
-    mut each_page: impl FnMut(Vec<(Reimbursement, i64)>) -> Result<(), E>,
+    mut each_page: impl FnMut(Vec<WithInvoice>) -> Result<(), E>,
 ) -> Result<u64, E> {
     check_filter(ledger, filter)?;
     const PAGE: usize = 1000;
@@ -256,8 +281,8 @@ pub(super) fn reimbursement_pages<E: From<LedgerError>>(
             break;
         }
         let rows = reimbursements_with_invoices(ledger, &page)?;
-        let Some((last, _)) = rows.last() else { break };
-        page.after_id = Some(last.id);
+        let Some(last) = rows.last() else { break };
+        page.after_id = Some(last.reimbursement.id);
         let n = rows.len();
         each_page(rows)?;
         seen += n as u64;

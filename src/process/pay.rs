@@ -11,9 +11,9 @@ use serde::Serialize;
 
 use super::audit::{now_text, parameters_hash};
 use super::error::RunError;
-use super::page::{ReimbursementFilter, reimbursement_pages};
-use super::report::{Reimbursement, ReimbursementStatus, as_text, totals_as_text};
-use crate::ledger::{Ledger, LedgerError, LineDraft, Side, Target, VoucherDraft};
+use super::page::{ReimbursementFilter, WithInvoice, reimbursement_pages};
+use super::report::{ReimbursementStatus, as_text, totals_as_text};
+use crate::ledger::{Ledger, LedgerError, LineDraft, PostedVoucher, Side, Target, VoucherDraft};
 use crate::store::StoreError;
 
 /// A payment made (or proposed) by [`pay`].
@@ -95,56 +95,7 @@ pub fn pay_observed(
     store.begin()?;
     // A payment pays what runs invoiced (see MAX_PROCESS_TOTAL).
     let _bound = ledger.process_postings();
-    let result = (|| -> Result<PayReport, RunError> {
-        let conn = store.conn();
-        let sql = |e| RunError::from(StoreError::sqlite(store.path(), e));
-        let run_id: i64 = conn
-            .query_row(
-                "INSERT INTO runs(kind, started_at, user_name, posting_date, selection, parameters_hash)
-                 VALUES ('payment', ?1, ?2, ?3, ?4, ?5) RETURNING id",
-                params![now_text(), user, date.to_string(), filter.to_string(), parameters_hash(ledger)],
-                |r| r.get(0),
-            )
-            .map_err(sql)?;
-        ledger.set_run(Some(run_id));
-        let mut report = PayReport {
-            run: run_id,
-            dry_run,
-            date,
-            payments: Vec::new(),
-            totals: BTreeMap::new(),
-            settled_by_debit: BTreeMap::new(),
-        };
-        let mut paid = 0i64;
-        // Page through all the open invoices so memory stays flat however many there are.
-        filter.limit = None;
-        reimbursement_pages(ledger, &filter, |open| -> Result<(), RunError> {
-            // Nothing reads what the primitives journal here: drop it a page at a time so it
-            // does not grow with the number of invoices.
-            ledger.take_journal();
-            for (r, vendor_txn) in open {
-                if let Some(payment) = pay_invoice(ledger, r, vendor_txn, date)? {
-                    for (totals, amount) in [
-                        (&mut report.totals, payment.amount),
-                        (&mut report.settled_by_debit, payment.settled_by_debit),
-                    ] {
-                        if !amount.is_zero() {
-                            *totals.entry(payment.currency.clone()).or_default() += amount;
-                        }
-                    }
-                    paid += 1;
-                    observer(&payment);
-                }
-            }
-            Ok(())
-        })?;
-        conn.execute(
-            "UPDATE runs SET finished_at = ?2, reimbursed = ?3 WHERE id = ?1",
-            params![run_id, now_text(), paid],
-        )
-        .map_err(sql)?;
-        Ok(report)
-    })();
+    let result = pay_in_transaction(ledger, filter, date, dry_run, user, observer);
     ledger.set_run(None);
     ledger.take_journal();
     match result {
@@ -163,16 +114,80 @@ pub fn pay_observed(
     }
 }
 
+/// The payment run inside its transaction: records the run, pays each open invoice that matches
+/// `filter` and records the count.
+fn pay_in_transaction(
+    ledger: &Ledger,
+    mut filter: ReimbursementFilter,
+    date: NaiveDate,
+    dry_run: bool,
+    user: &str,
+    observer: &mut dyn FnMut(&Payment),
+) -> Result<PayReport, RunError> {
+    let store = ledger.store();
+    let conn = store.conn();
+    let sql = |e| RunError::from(StoreError::sqlite(store.path(), e));
+    let run_id: i64 = conn
+        .query_row(
+            "INSERT INTO runs(kind, started_at, user_name, posting_date, selection, parameters_hash)
+             VALUES ('payment', ?1, ?2, ?3, ?4, ?5) RETURNING id",
+            params![now_text(), user, date.to_string(), filter.to_string(), parameters_hash(ledger)],
+            |r| r.get(0),
+        )
+        .map_err(sql)?;
+    ledger.set_run(Some(run_id));
+    let mut report = PayReport {
+        run: run_id,
+        dry_run,
+        date,
+        payments: Vec::new(),
+        totals: BTreeMap::new(),
+        settled_by_debit: BTreeMap::new(),
+    };
+    let mut paid = 0i64;
+    // Page through all the open invoices so memory stays flat however many there are.
+    filter.limit = None;
+    reimbursement_pages(ledger, &filter, |open| -> Result<(), RunError> {
+        // Nothing reads what the primitives journal here: drop it a page at a time so it
+        // does not grow with the number of invoices.
+        ledger.take_journal();
+        for invoice in open {
+            if let Some(payment) = pay_invoice(ledger, invoice, date)? {
+                for (totals, amount) in [
+                    (&mut report.totals, payment.amount),
+                    (&mut report.settled_by_debit, payment.settled_by_debit),
+                ] {
+                    if !amount.is_zero() {
+                        *totals.entry(payment.currency.clone()).or_default() += amount;
+                    }
+                }
+                paid += 1;
+                observer(&payment);
+            }
+        }
+        Ok(())
+    })?;
+    conn.execute(
+        "UPDATE runs SET finished_at = ?2, reimbursed = ?3 WHERE id = ?1",
+        params![run_id, now_text(), paid],
+    )
+    .map_err(sql)?;
+    Ok(report)
+}
+
 /// Pays one open reimbursement invoice (`vendor_txn`, the vendor transaction of `r`) on `date`:
 /// the vendor's open debits settle it first (a payment recorded but not settled: paying the
 /// invoice in full as well would pay the vendor twice), then a payment voucher (the vendor against
 /// the bank) pays the rest and settles it. `None` when nothing is open.
 fn pay_invoice(
     ledger: &Ledger,
-    r: Reimbursement,
-    vendor_txn: i64,
+    invoice: WithInvoice,
     date: NaiveDate,
 ) -> Result<Option<Payment>, RunError> {
+    let WithInvoice {
+        reimbursement: r,
+        vendor_txn,
+    } = invoice;
     let currency = ledger.currency(&r.currency)?;
     let open_amount = -currency.from_minor(ledger.open_minor(Side::Vendor, vendor_txn)?);
     if open_amount <= Decimal::ZERO {
@@ -202,6 +217,29 @@ fn pay_invoice(
     if amount.is_zero() {
         return Ok(Some(payment));
     }
+    let posted = post_payment(ledger, &payment, amount, date)?;
+    // Settling the invoice in full marks the reimbursement paid, with this payment and date (the
+    // database's `reimbursement_paid` trigger, as for any payment).
+    ledger.settle(
+        Side::Vendor,
+        posted.vendor_transactions[0],
+        vendor_txn,
+        Some(amount),
+        date,
+    )?;
+    payment.amount = amount;
+    payment.voucher = posted.number;
+    Ok(Some(payment))
+}
+
+/// Posts the payment voucher of `amount` for `payment`'s invoice: the vendor (payables) against
+/// the bank.
+fn post_payment(
+    ledger: &Ledger,
+    payment: &Payment,
+    amount: Decimal,
+    date: NaiveDate,
+) -> Result<PostedVoucher, LedgerError> {
     let line = |target, amount, document, kind: Option<&str>| LineDraft {
         target,
         currency: payment.currency.clone(),
@@ -209,7 +247,7 @@ fn pay_invoice(
         document,
         kind: kind.map(str::to_string),
     };
-    let posted = ledger
+    ledger
         .post_voucher(&VoucherDraft {
             sequence: "payment".into(),
             date,
@@ -237,17 +275,5 @@ fn pay_invoice(
                 "reimbursement {} ({} → {}): {e}",
                 payment.reimbursement, payment.customer, payment.vendor
             ))
-        })?;
-    // Settling the invoice in full marks the reimbursement paid, with this payment and date (the
-    // database's `reimbursement_paid` trigger, as for any payment).
-    ledger.settle(
-        Side::Vendor,
-        posted.vendor_transactions[0],
-        vendor_txn,
-        Some(amount),
-        date,
-    )?;
-    payment.amount = amount;
-    payment.voucher = posted.number;
-    Ok(Some(payment))
+        })
 }

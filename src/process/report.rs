@@ -124,7 +124,7 @@ pub struct RunReport {
     pub skipped_count: u64,
     /// Number of customers failed (with `keep_going`).
     pub failed_count: u64,
-    /// The reimbursements made (or proposed); empty from [`run_observed`].
+    /// The reimbursements made (or proposed); empty from [`run_observed`](super::run_observed).
     pub reimbursements: Vec<Reimbursement>,
     /// Candidates skipped, with the rules' reasons.
     pub skipped: Vec<Skipped>,
@@ -164,7 +164,7 @@ pub trait RunObserver {
     fn failed(&mut self, _row: &Failed) {}
 }
 
-/// Collects every row into the report (what [`run`] uses).
+/// Collects every row into the report (what [`run`](super::run()) uses).
 pub(super) struct Collect<'a> {
     pub(super) reimbursements: Vec<Reimbursement>,
     pub(super) skipped: Vec<Skipped>,

@@ -1,24 +1,24 @@
 //! The run from start to end: checks the selection, begins the transaction, records the run,
 //! pages through the selected customers (evaluating `--where` when it was not worked out ahead),
 //! hands blocks of customers to `block`, and commits or rolls back. The top of the process:
-//! nothing else in the folder depends on it but for [`eval_filter`].
+//! nothing else in the folder depends on it.
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use rhai::{Dynamic, Engine, Scope};
 use rusqlite::params;
 
-use super::ahead::{Candidate, is_candidate};
+use super::ahead::{Ahead, Candidate, is_candidate};
 use super::audit::{now_text, parameters_hash};
 use super::block::{BLOCK, CustomerCredits, run_block};
+use super::credit::RunScope;
 use super::error::RunError;
-use super::hooks::Rules;
+use super::hooks::{Rules, eval_filter};
 use super::options::{RunOptions, Selection};
 use super::pager::{CustomerPager, count_selection};
 use super::report::{Collect, RunObserver, RunReport};
-use crate::ledger::{ChangeOrigin, Customer, CustomerPage};
-use crate::scripting::{ScriptFault, ScriptMemory, Session};
+use crate::ledger::{Balance, ChangeOrigin, Customer, CustomerPage, Ledger};
+use crate::scripting::{ScriptFault, Session};
 use crate::store::StoreError;
 
 /// Runs the reimbursement process. Atomic: on error nothing is written.
@@ -125,11 +125,51 @@ fn run_in_transaction(
     observer: &mut dyn RunObserver,
 ) -> Result<RunReport, RunError> {
     let ledger = session.ledger();
-    let store = ledger.store();
-    let conn = store.conn();
-    let sql = |e| RunError::from(StoreError::sqlite(store.path(), e));
     let params_hash = parameters_hash(ledger);
-    let run_id: i64 = conn
+    let run_id = record_start(ledger, rules, options, &params_hash)?;
+    ledger.set_run(Some(run_id));
+    // A run's postings are bounded by what other postings bound (see MAX_PROCESS_TOTAL).
+    let _bound = ledger.process_postings();
+    ledger.set_origin(ChangeOrigin {
+        user: options.user.clone(),
+        source: "run".into(),
+        line: None,
+    });
+    ledger.take_journal();
+    session.take_output();
+
+    let mut report = new_report(run_id, options, rules, params_hash);
+    let total = count_selection(ledger, &options.selection)?;
+    let mut pager = CustomerPager::new(
+        &options.selection,
+        ledger,
+        read_ahead.then_some((rules, &**session)),
+    );
+    let run = RunContext {
+        session,
+        rules,
+        options,
+        filter,
+    };
+    run.process_pages(&mut pager, total, &mut report, observer)?;
+    observer.progress(total, total);
+    record_end(ledger, &report)?;
+    report.output = session.take_output();
+    Ok(report)
+}
+
+/// Records the reimbursement run that is starting (who, when, what, with which rules and
+/// parameters); returns its id.
+fn record_start(
+    ledger: &Ledger,
+    rules: &Rules,
+    options: &RunOptions,
+    params_hash: &str,
+) -> Result<i64, RunError> {
+    let store = ledger.store();
+    let sql = |e| RunError::from(StoreError::sqlite(store.path(), e));
+    store
+        .conn()
         .query_row(
             "INSERT INTO runs(kind, started_at, user_name, posting_date, selection, rules_path,
                  rules_hash, parameters_hash) VALUES ('reimbursement', ?1, ?2, ?3, ?4, ?5, ?6, ?7)
@@ -145,19 +185,34 @@ fn run_in_transaction(
             ],
             |r| r.get(0),
         )
-        .map_err(sql)?;
-    ledger.set_run(Some(run_id));
-    // A run's postings are bounded by what other postings bound (see MAX_PROCESS_TOTAL).
-    let _bound = ledger.process_postings();
-    ledger.set_origin(ChangeOrigin {
-        user: options.user.clone(),
-        source: "run".into(),
-        line: None,
-    });
-    ledger.take_journal();
-    session.take_output();
+        .map_err(sql)
+}
 
-    let mut report = RunReport {
+/// Records the end of the run and its counts.
+fn record_end(ledger: &Ledger, report: &RunReport) -> Result<(), RunError> {
+    let store = ledger.store();
+    let sql = |e| RunError::from(StoreError::sqlite(store.path(), e));
+    store
+        .conn()
+        .execute(
+            "UPDATE runs SET finished_at = ?2, considered = ?3, reimbursed = ?4, skipped = ?5,
+             failed = ?6 WHERE id = ?1",
+            params![
+                report.run,
+                now_text(),
+                report.considered as i64,
+                report.reimbursed_count as i64,
+                report.skipped_count as i64,
+                report.failed_count as i64
+            ],
+        )
+        .map_err(sql)?;
+    Ok(())
+}
+
+/// The report of a run that has not processed any customer yet.
+fn new_report(run_id: i64, options: &RunOptions, rules: &Rules, params_hash: String) -> RunReport {
+    RunReport {
         run: run_id,
         dry_run: options.dry_run,
         date: options.date,
@@ -174,85 +229,104 @@ fn run_in_transaction(
         failed: Vec::new(),
         totals: BTreeMap::new(),
         output: Vec::new(),
-    };
+    }
+}
 
-    let total = count_selection(ledger, &options.selection)?;
-    let mut done = 0u64;
-    let mut pager = CustomerPager::new(
-        &options.selection,
-        ledger,
-        read_ahead.then_some((rules, &**session)),
-    );
-    let mut block = Vec::with_capacity(BLOCK);
-    let flush = |block: &mut Vec<_>, report: &mut RunReport, observer: &mut dyn RunObserver| {
-        run_block(session, rules, run_id, options, block, report, observer)
-    };
-    // A page's balances are read with it, before its customers are processed: hooks only change
-    // their own customer.
-    while let Some((
-        CustomerPage {
-            customers,
-            mut balances,
-        },
-        mut foreseen,
-    )) = pager.next(ledger)?
-    {
-        for (i, customer) in customers.into_iter().enumerate() {
-            done += 1;
-            if done.is_multiple_of(256) {
-                observer.progress(done, total);
-            }
-            let ahead = foreseen.get_mut(i).map(std::mem::take).unwrap_or_default();
-            if let Some(ast) = filter {
-                let selected = match ahead.selected {
-                    Some(selected) => selected,
-                    None => selected_by(session, rules, ast, &customer)?,
-                };
-                if !selected {
+/// What the run's pass over the customers needs.
+struct RunContext<'a> {
+    session: &'a Rc<Session>,
+    rules: &'a Rules,
+    options: &'a RunOptions,
+    /// The compiled `--where` expression.
+    filter: Option<&'a rhai::AST>,
+}
+
+impl RunContext<'_> {
+    /// Pages through the selected customers and runs the hooks for those with candidate credits,
+    /// a block at a time.
+    fn process_pages(
+        &self,
+        pager: &mut CustomerPager,
+        total: u64,
+        report: &mut RunReport,
+        observer: &mut dyn RunObserver,
+    ) -> Result<(), RunError> {
+        let ledger = self.session.ledger();
+        let scope = RunScope {
+            session: self.session,
+            rules: self.rules,
+            run_id: report.run,
+        };
+        let mut done = 0u64;
+        let mut block = Vec::with_capacity(BLOCK);
+        let flush = |block: &mut Vec<_>, report: &mut RunReport, observer: &mut dyn RunObserver| {
+            run_block(&scope, self.options, block, report, observer)
+        };
+        // A page's balances are read with it, before its customers are processed: hooks only
+        // change their own customer.
+        while let Some((
+            CustomerPage {
+                customers,
+                mut balances,
+            },
+            mut foreseen,
+        )) = pager.next(ledger)?
+        {
+            for (i, customer) in customers.into_iter().enumerate() {
+                done += 1;
+                if done.is_multiple_of(256) {
+                    observer.progress(done, total);
+                }
+                let ahead = foreseen.get_mut(i).map(std::mem::take).unwrap_or_default();
+                if !self.selects(&customer, ahead.selected)? {
                     continue;
                 }
+                report.considered += 1;
+                let balances = balances.remove(&customer.account).unwrap_or_default();
+                let candidates = candidates(balances, ahead.credits);
+                if candidates.is_empty() {
+                    continue;
+                }
+                block.push(CustomerCredits {
+                    customer,
+                    candidates,
+                });
+                if block.len() == BLOCK {
+                    flush(&mut block, report, observer)?;
+                }
             }
-            report.considered += 1;
-            let mut credits = ahead.credits.into_iter();
-            let candidates: Vec<Candidate> = balances
-                .remove(&customer.account)
-                .unwrap_or_default()
-                .into_iter()
-                .filter(is_candidate)
-                .map(|credit| Candidate {
-                    credit,
-                    ahead: credits.next().unwrap_or_default(),
-                })
-                .collect();
-            if candidates.is_empty() {
-                continue;
-            }
-            block.push(CustomerCredits {
-                customer,
-                candidates,
-            });
-            if block.len() == BLOCK {
-                flush(&mut block, &mut report, observer)?;
-            }
+            flush(&mut block, report, observer)?;
         }
-        flush(&mut block, &mut report, observer)?;
+        Ok(())
     }
-    observer.progress(total, total);
-    conn.execute(
-        "UPDATE runs SET finished_at = ?2, considered = ?3, reimbursed = ?4, skipped = ?5,
-             failed = ?6 WHERE id = ?1",
-        params![
-            run_id,
-            now_text(),
-            report.considered as i64,
-            report.reimbursed_count as i64,
-            report.skipped_count as i64,
-            report.failed_count as i64
-        ],
-    )
-    .map_err(sql)?;
-    report.output = session.take_output();
-    Ok(report)
+
+    /// Whether the selection takes `customer`: no `--where`, or the expression (worked out ahead,
+    /// `foreseen`, or else here) is true.
+    fn selects(&self, customer: &Customer, foreseen: Option<bool>) -> Result<bool, RunError> {
+        match (self.filter, foreseen) {
+            (None, _) => Ok(true),
+            (Some(_), Some(selected)) => Ok(selected),
+            (Some(ast), None) => selected_by(self.session, self.rules, ast, customer),
+        }
+    }
+}
+
+/// A customer's candidate credits (its balances with open credits, in order), each with what was
+/// worked out ahead for it.
+fn candidates(balances: Vec<Balance>, ahead: Vec<Ahead>) -> Vec<Candidate> {
+    // Worked out ahead, there is one per candidate credit, in the same order (or none at all).
+    debug_assert!(
+        ahead.is_empty() || ahead.len() == balances.iter().filter(|b| is_candidate(b)).count()
+    );
+    let mut credits = ahead.into_iter();
+    balances
+        .into_iter()
+        .filter(is_candidate)
+        .map(|credit| Candidate {
+            credit,
+            ahead: credits.next().unwrap_or_default(),
+        })
+        .collect()
 }
 
 /// Evaluates the `--where` expression for one customer. It only selects: one that writes to the
@@ -284,16 +358,4 @@ fn selected_by(
             customer.account
         ))
     })
-}
-
-/// Evaluates the `--where` expression for one customer, with the memory limit counted from here.
-pub(super) fn eval_filter(
-    engine: &Engine,
-    ast: &rhai::AST,
-    customer: &Customer,
-) -> Result<Dynamic, Box<rhai::EvalAltResult>> {
-    let mut scope = Scope::new();
-    scope.push_constant("customer", customer.clone());
-    ScriptMemory::arm();
-    engine.eval_ast_with_scope::<Dynamic>(&mut scope, ast)
 }
