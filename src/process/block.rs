@@ -1,0 +1,271 @@
+//! Blocks of customers under one savepoint, run again carefully (a savepoint per credit, and per
+//! customer under `keep_going`) when a credit is skipped after a write or a customer fails; one
+//! customer's candidate credits in turn. Depends on `credit` for each credit; knows nothing of
+//! pages or of the transaction around the run.
+
+use rust_decimal::Decimal;
+
+use super::ahead::{Ahead, Candidate};
+use super::credit::{Outcome, RunScope, process_credit};
+use super::error::{HookError, RunError};
+use super::options::RunOptions;
+use super::report::{Failed, Reimbursement, ReimbursementStatus, RunObserver, RunReport, Skipped};
+use crate::ledger::{Balance, Customer, Vendor};
+use crate::store::{Store, StoreError};
+
+/// How many customers share one savepoint in a run (see [`run_block`]).
+pub(super) const BLOCK: usize = 128;
+
+/// A customer with its candidate credits, waiting in a block.
+pub(super) struct CustomerCredits {
+    pub(super) customer: Customer,
+    /// Its credits, in currency order, with what was worked out ahead for them.
+    pub(super) candidates: Vec<Candidate>,
+}
+
+/// A customer's reimbursements and skipped credits.
+#[derive(Debug, Default)]
+struct Made {
+    reimbursements: Vec<Reimbursement>,
+    skipped: Vec<Skipped>,
+}
+
+/// What the hooks made of one customer.
+enum CustomerOutcome {
+    Done(Made),
+    Failed(Failed),
+}
+
+/// Runs the hooks for a block of customers and hands the results to the report and the observer.
+///
+/// The work of a skipped credit must be undone, and so must a failing customer's under
+/// `keep_going`. A savepoint per credit does that, but costs a copy of every page the credit
+/// touches. So a block first runs under one savepoint, without savepoints per credit: a skip
+/// before any write needs no undo (the usual case: `eligible` says no). When the hooks skip after
+/// writing, or a customer fails under `keep_going`, the block is rolled back and run again
+/// carefully: a savepoint per credit, and one per customer under `keep_going` when it has several
+/// credits. The careful pass is the one that counts; the first pass's results and output are
+/// dropped. Without `keep_going` an error ends the run, and the whole transaction is rolled back.
+pub(super) fn run_block(
+    scope: &RunScope,
+    options: &RunOptions,
+    block: &mut Vec<CustomerCredits>,
+    report: &mut RunReport,
+    observer: &mut dyn RunObserver,
+) -> Result<(), RunError> {
+    if block.is_empty() {
+        return Ok(());
+    }
+    let ledger = scope.session.ledger();
+    let mark = scope.session.hold_output();
+    let outcomes = run_block_fast(scope, options, block).and_then(|fast| match fast {
+        Some(outcomes) => Ok(outcomes),
+        None => {
+            ledger.take_journal();
+            scope.session.discard_output(mark);
+            run_block_carefully(scope, options, block)
+        }
+    });
+    scope.session.release_output();
+    for outcome in outcomes? {
+        hand_on(outcome, options.dry_run, report, observer);
+    }
+    block.clear();
+    Ok(())
+}
+
+/// Counts a customer's final outcome in the report and hands its rows to the observer (in a dry
+/// run, a reimbursement is `proposed` and has no id).
+fn hand_on(
+    outcome: CustomerOutcome,
+    dry_run: bool,
+    report: &mut RunReport,
+    observer: &mut dyn RunObserver,
+) {
+    match outcome {
+        CustomerOutcome::Done(Made {
+            reimbursements,
+            skipped,
+        }) => {
+            for mut r in reimbursements {
+                if dry_run {
+                    r.status = ReimbursementStatus::Proposed.as_str().into();
+                    r.id = 0;
+                }
+                *report
+                    .totals
+                    .entry(r.currency.clone())
+                    .or_insert(Decimal::ZERO) += r.amount;
+                report.reimbursed_count += 1;
+                observer.reimbursement(&r);
+            }
+            for k in skipped {
+                report.skipped_count += 1;
+                observer.skipped(&k);
+            }
+        }
+        CustomerOutcome::Failed(f) => {
+            report.failed_count += 1;
+            observer.failed(&f);
+        }
+    }
+}
+
+/// The first pass over a block, under one savepoint; `None` (with the block's work rolled back)
+/// when it must be run again carefully.
+fn run_block_fast(
+    scope: &RunScope,
+    options: &RunOptions,
+    block: &[CustomerCredits],
+) -> Result<Option<Vec<CustomerOutcome>>, RunError> {
+    let store = scope.session.ledger().store();
+    store.savepoint("block")?;
+    let mut outcomes = Vec::with_capacity(block.len());
+    for CustomerCredits {
+        customer,
+        candidates,
+    } in block
+    {
+        match process_customer(scope, customer, candidates, false) {
+            Ok(Some(made)) => outcomes.push(CustomerOutcome::Done(made)),
+            Ok(None) => {
+                store.rollback_to("block")?;
+                return Ok(None);
+            }
+            Err(_) if options.keep_going => {
+                store.rollback_to("block")?;
+                return Ok(None);
+            }
+            Err(e) => return Err(RunError::Hook(e)),
+        }
+    }
+    store.release("block")?;
+    Ok(Some(outcomes))
+}
+
+/// The careful pass over a block: a savepoint per credit (and per customer under `keep_going`).
+fn run_block_carefully(
+    scope: &RunScope,
+    options: &RunOptions,
+    block: &[CustomerCredits],
+) -> Result<Vec<CustomerOutcome>, RunError> {
+    let ledger = scope.session.ledger();
+    let store = ledger.store();
+    let mut outcomes = Vec::with_capacity(block.len());
+    for CustomerCredits {
+        customer,
+        candidates,
+    } in block
+    {
+        let outer = options.keep_going && candidates.len() > 1;
+        if outer {
+            store.savepoint("customer")?;
+        }
+        match process_customer(scope, customer, candidates, true) {
+            Ok(Some(made)) => {
+                if outer {
+                    store.release("customer")?;
+                }
+                outcomes.push(CustomerOutcome::Done(made));
+            }
+            Ok(None) => unreachable!("a careful pass undoes its own skips"),
+            Err(e) if options.keep_going => {
+                store.rollback_to(if outer { "customer" } else { "credit" })?;
+                ledger.take_journal();
+                outcomes.push(CustomerOutcome::Failed(Failed {
+                    customer: customer.account.clone(),
+                    error: e.to_string(),
+                }));
+            }
+            Err(e) => return Err(RunError::Hook(e)),
+        }
+    }
+    Ok(outcomes)
+}
+
+/// Runs the hooks for each candidate credit of one customer. `careful`: each credit's work sits in
+/// a savepoint (rolled back when the rules skip it; left open on an error, for the caller).
+/// Otherwise there are no savepoints, and `Ok(None)` says that the rules skipped a credit after
+/// writing: the caller must undo and run again carefully.
+fn process_customer(
+    scope: &RunScope,
+    customer: &Customer,
+    candidates: &[Candidate],
+    careful: bool,
+) -> Result<Option<Made>, Box<HookError>> {
+    let ledger = scope.session.ledger();
+    let store = ledger.store();
+    let conn = store.conn();
+    let mut one_time_vendor: Option<Vendor> = None;
+    // The customer as the hooks see it: re-read only when an earlier currency linked a vendor.
+    let mut current = std::borrow::Cow::Borrowed(customer);
+    let mut made = Made::default();
+    let store_err = |credit: &Balance, e: StoreError| {
+        scope
+            .rules
+            .refuse("(engine)", customer, credit, e.to_string())
+    };
+    for (i, Candidate { credit, ahead }) in candidates.iter().enumerate() {
+        if careful {
+            store
+                .savepoint("credit")
+                .map_err(|e| store_err(credit, e))?;
+        }
+        let changes = conn.total_changes();
+        let had_vendor = one_time_vendor.is_some();
+        // What was worked out ahead saw the customer as the page has it.
+        let nothing = Ahead::default();
+        let ahead = match current {
+            std::borrow::Cow::Borrowed(_) => ahead,
+            std::borrow::Cow::Owned(_) => &nothing,
+        };
+        let outcome = process_credit(scope, &current, credit, ahead, &mut one_time_vendor)?;
+        let reimbursed = matches!(outcome, Outcome::Reimbursed(_));
+        // An earlier currency's hooks may have linked a vendor: the next currency sees it.
+        if reimbursed
+            && i + 1 < candidates.len()
+            && one_time_vendor.is_some()
+            && !had_vendor
+            && let Ok(Some(c)) = ledger.customer(&customer.account)
+        {
+            current = std::borrow::Cow::Owned(c);
+        }
+        if !end_credit(store, careful, reimbursed, changes).map_err(|e| store_err(credit, e))? {
+            return Ok(None);
+        }
+        match outcome {
+            Outcome::Reimbursed(r) => made.reimbursements.push(r),
+            Outcome::Skipped(reason) => {
+                ledger.take_journal();
+                if !had_vendor {
+                    one_time_vendor = None;
+                }
+                made.skipped.push(Skipped {
+                    customer: customer.account.clone(),
+                    currency: credit.currency.clone(),
+                    balance: credit.balance,
+                    reason,
+                });
+            }
+        }
+    }
+    Ok(Some(made))
+}
+
+/// Ends a credit's work as its outcome says: when `careful`, its savepoint is released (it was
+/// reimbursed) or rolled back (it was skipped). Without savepoints, `false` when a skipped credit
+/// wrote something since `changes_before`: the block must run again carefully.
+fn end_credit(
+    store: &Store,
+    careful: bool,
+    reimbursed: bool,
+    changes_before: u64,
+) -> Result<bool, StoreError> {
+    match (careful, reimbursed) {
+        (true, true) => store.release("credit")?,
+        (true, false) => store.rollback_to("credit")?,
+        (false, true) => {}
+        (false, false) => return Ok(store.conn().total_changes() == changes_before),
+    }
+    Ok(true)
+}

@@ -1,0 +1,188 @@
+//! What a run gives back: the rows it makes ([`Reimbursement`], [`Skipped`], [`Failed`]), the
+//! [`RunReport`], and the [`RunObserver`] that receives rows as they are made. Plain data: depends
+//! on nothing else of the process (the reimbursement page and payment use these rows too).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+/// A reimbursement, as the run reports it and the reimbursement page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reimbursement {
+    /// Row id (0 in a dry run's report after rollback).
+    pub id: i64,
+    /// The run that made it.
+    pub run: i64,
+    /// Customer account.
+    pub customer: String,
+    /// Vendor account that received the credit.
+    pub vendor: String,
+    /// True when the vendor is a one-time vendor created for it by the run.
+    pub one_time_vendor: bool,
+    /// Currency.
+    pub currency: String,
+    /// Amount reimbursed (positive).
+    #[serde(serialize_with = "as_text")]
+    pub amount: Decimal,
+    /// Posting date.
+    pub date: NaiveDate,
+    /// Voucher number.
+    pub voucher: String,
+    /// Vendor invoice number.
+    pub vendor_invoice: String,
+    /// `open` or `paid` (`proposed` in a dry run).
+    pub status: String,
+    /// Payment voucher, once paid.
+    pub payment_voucher: Option<String>,
+    /// Payment date, once paid.
+    pub paid_date: Option<NaiveDate>,
+}
+
+/// A reimbursement's status: as stored (`open`, `paid`), or as a dry run reports it
+/// (`proposed`). [`Reimbursement::status`] holds its text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum ReimbursementStatus {
+    /// Its vendor invoice is not yet settled in full.
+    Open,
+    /// Its vendor invoice is settled in full (the database's `reimbursement_paid` trigger).
+    Paid,
+    /// Made by a dry run: rolled back, not kept.
+    Proposed,
+}
+
+impl ReimbursementStatus {
+    /// The status as the database, the reports and the filters write it.
+    pub(super) fn as_str(self) -> &'static str {
+        match self {
+            ReimbursementStatus::Open => "open",
+            ReimbursementStatus::Paid => "paid",
+            ReimbursementStatus::Proposed => "proposed",
+        }
+    }
+
+    /// A status the database stores (what a filter may ask for): `open` or `paid`.
+    pub(super) fn stored(text: &str) -> Option<ReimbursementStatus> {
+        [ReimbursementStatus::Open, ReimbursementStatus::Paid]
+            .into_iter()
+            .find(|s| s.as_str() == text)
+    }
+}
+
+/// Serializes a decimal as its exact text.
+pub fn as_text<S: serde::Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&d.to_string())
+}
+
+/// A candidate the rules did not reimburse.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Skipped {
+    /// Customer account.
+    pub customer: String,
+    /// Currency of the credit.
+    pub currency: String,
+    /// Credit balance.
+    #[serde(serialize_with = "as_text")]
+    pub balance: Decimal,
+    /// The reason the rules gave.
+    pub reason: String,
+}
+
+/// A customer whose processing failed under `keep_going` (its work was undone).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Failed {
+    /// Customer account.
+    pub customer: String,
+    /// The error.
+    pub error: String,
+}
+
+/// What a run did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RunReport {
+    /// The run's id (a dry run's id is not kept).
+    pub run: i64,
+    /// True for a dry run: nothing was written.
+    pub dry_run: bool,
+    /// Posting date.
+    pub date: NaiveDate,
+    /// The selection.
+    pub selection: String,
+    /// The rule file.
+    pub rules: PathBuf,
+    /// SHA-256 of the rule file.
+    pub rules_hash: String,
+    /// SHA-256 of the parameters.
+    pub parameters_hash: String,
+    /// Customers considered.
+    pub considered: u64,
+    /// Number of reimbursements made (or proposed).
+    pub reimbursed_count: u64,
+    /// Number of credits skipped.
+    pub skipped_count: u64,
+    /// Number of customers failed (with `keep_going`).
+    pub failed_count: u64,
+    /// The reimbursements made (or proposed); empty from [`run_observed`](super::run_observed).
+    pub reimbursements: Vec<Reimbursement>,
+    /// Candidates skipped, with the rules' reasons.
+    pub skipped: Vec<Skipped>,
+    /// Customers that failed (with `keep_going`).
+    pub failed: Vec<Failed>,
+    /// Total reimbursed per currency.
+    #[serde(serialize_with = "totals_as_text")]
+    pub totals: BTreeMap<String, Decimal>,
+    /// What the rules printed or logged.
+    pub output: Vec<String>,
+}
+
+pub(super) fn totals_as_text<S: serde::Serializer>(
+    totals: &BTreeMap<String, Decimal>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut map = s.serialize_map(Some(totals.len()))?;
+    for (k, v) in totals {
+        map.serialize_entry(k, &v.to_string())?;
+    }
+    map.end()
+}
+
+/// Receives a run's results as they are made, so that a run over millions of customers need not
+/// hold them all in memory. Rows of a customer arrive once its work is final (after its
+/// savepoint); in a dry run their status is `proposed`. Nothing received is written unless the
+/// run returns `Ok` (and is not a dry run).
+pub trait RunObserver {
+    /// `done` of `total` selected customers processed.
+    fn progress(&mut self, _done: u64, _total: u64) {}
+    /// A reimbursement made (or proposed).
+    fn reimbursement(&mut self, _row: &Reimbursement) {}
+    /// A credit the rules skipped.
+    fn skipped(&mut self, _row: &Skipped) {}
+    /// A customer that failed under `keep_going`.
+    fn failed(&mut self, _row: &Failed) {}
+}
+
+/// Collects every row into the report (what [`run`](super::run()) uses).
+pub(super) struct Collect<'a> {
+    pub(super) reimbursements: Vec<Reimbursement>,
+    pub(super) skipped: Vec<Skipped>,
+    pub(super) failed: Vec<Failed>,
+    pub(super) progress: &'a mut dyn FnMut(u64, u64),
+}
+
+impl RunObserver for Collect<'_> {
+    fn progress(&mut self, done: u64, total: u64) {
+        (self.progress)(done, total);
+    }
+    fn reimbursement(&mut self, row: &Reimbursement) {
+        self.reimbursements.push(row.clone());
+    }
+    fn skipped(&mut self, row: &Skipped) {
+        self.skipped.push(row.clone());
+    }
+    fn failed(&mut self, row: &Failed) {
+        self.failed.push(row.clone());
+    }
+}
