@@ -1,0 +1,101 @@
+//! How the ledger's rows are read and written: the column lists of customers and vendors, dates
+//! as stored (`YYYY-MM-DD`), currencies by code, SQL errors, and the one-row reads every part
+//! uses.
+//!
+//! Below every other part of the ledger; it must not depend on the cache, posting or settling.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use chrono::NaiveDate;
+use rusqlite::{Connection, OptionalExtension, Row};
+
+use super::{Ledger, LedgerError, Res, Vendor};
+use crate::money::Currency;
+use crate::store::StoreError;
+
+/// A date as stored (YYYY-MM-DD); `None` for none. (`str::parse` reads ISO dates directly;
+/// `parse_from_str` would parse its pattern for every row.)
+pub(super) fn stored_date(text: Option<String>) -> Option<NaiveDate> {
+    text.and_then(|t| t.parse().ok())
+}
+
+pub(super) fn date_text(date: NaiveDate) -> String {
+    use chrono::Datelike;
+    // chrono's `format` parses its pattern at every call, and this is called for every row
+    // written: the digits are written here.
+    let Ok(year @ 0..=9999) = u32::try_from(date.year()) else {
+        return date.format("%Y-%m-%d").to_string();
+    };
+    let (month, day) = (date.month(), date.day());
+    let digits = [
+        year / 1000,
+        year / 100 % 10,
+        year / 10 % 10,
+        year % 10,
+        month / 10,
+        month % 10,
+        day / 10,
+        day % 10,
+    ];
+    let mut text = String::with_capacity(10);
+    for (i, digit) in digits.into_iter().enumerate() {
+        if i == 4 || i == 6 {
+            text.push('-');
+        }
+        text.push(char::from(b'0' + digit as u8));
+    }
+    text
+}
+
+/// A currency of the company by code.
+pub(super) fn currency_in<'a>(
+    currencies: &'a HashMap<String, Currency>,
+    code: &str,
+) -> Res<&'a Currency> {
+    currencies
+        .get(code)
+        .ok_or_else(|| LedgerError::UnknownCurrency(code.to_string()))
+}
+
+/// The vendor with this account, over any connection to the database.
+pub(super) fn read_vendor(conn: &Connection, account: &str) -> rusqlite::Result<Option<Vendor>> {
+    conn.prepare_cached(concat!(
+        "SELECT ",
+        vendor_columns!(),
+        " FROM vendors WHERE account = ?1"
+    ))
+    .and_then(|mut s| s.query_row([account], Ledger::vendor_from_row).optional())
+}
+
+/// An SQL error on the database at `path`.
+pub(super) fn sql_error(path: &Path, e: rusqlite::Error) -> LedgerError {
+    LedgerError::Store(StoreError::sqlite(path, e))
+}
+
+impl Ledger {
+    /// Checks that `sql` (a `SELECT 1 ... WHERE key = ?1`) finds a row; `what` names the thing
+    /// that is not found otherwise.
+    pub(super) fn require_row(&self, sql: &str, key: &str, what: &'static str) -> Res<()> {
+        self.one_row(sql, [key], |r| r.get::<_, i64>(0), what, || key.to_string())
+            .map(|_| ())
+    }
+
+    /// The one row `sql` finds for `params`, read by `row`; [`LedgerError::NotFound`] naming
+    /// `what` and `key` when there is none.
+    pub(super) fn one_row<T>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        row: impl FnOnce(&Row) -> rusqlite::Result<T>,
+        what: &'static str,
+        key: impl FnOnce() -> String,
+    ) -> Res<T> {
+        self.store
+            .conn()
+            .prepare_cached(sql)
+            .and_then(|mut s| s.query_row(params, row).optional())
+            .map_err(|e| self.sql_err(e))?
+            .ok_or_else(|| LedgerError::NotFound { what, key: key() })
+    }
+}

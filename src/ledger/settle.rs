@@ -1,0 +1,339 @@
+//! Settlement: two transactions of one account settled against each other ([`Ledger::settle`]),
+//! one against the account's open transactions ([`Ledger::settle_against_open`],
+//! [`Ledger::settle_against_open_until`]), or all open debits against the open credits
+//! ([`Ledger::settle_open_debits`]); never beyond what is open, never across accounts or
+//! currencies, never dated before what it settles ([`not_before`]).
+//!
+//! It depends on the cache and the parties' lean checks; it must not depend on posting or the
+//! reports.
+
+use chrono::NaiveDate;
+use rusqlite::params;
+use rust_decimal::Decimal;
+
+use super::rows::date_text;
+use super::{Ledger, LedgerError, OpenList, Res, SettlementRecord, Side, limits};
+
+/// Refuses to settle transaction `id`, dated `txn_date`, on the settlement date `on` (both
+/// YYYY-MM-DD, so text order is date order) when it is dated later: a settlement cannot come
+/// before what it settles (a reimbursement dated before the payment it gives back).
+fn not_before(side: Side, id: i64, txn_date: &str, on: &str) -> Res<()> {
+    // Stored dates are canonical `YYYY-MM-DD` in 1900..=9999 (`limits::book_date`): their text
+    // order is the order of the days.
+    debug_assert!(crate::dates::is_canonical(on), "{on}");
+    if txn_date > on {
+        return Err(LedgerError::Settlement(format!(
+            "{} transaction #{id} is dated {txn_date}, after the settlement date {on} (a settlement cannot be dated before the transactions it settles)",
+            side.name()
+        )));
+    }
+    Ok(())
+}
+
+impl Ledger {
+    /// The account, currency and open minor units of one transaction (a lean read for settling).
+    fn open_state(&self, side: Side, id: i64) -> Res<(String, String, i64, String)> {
+        if let Some(list) = self.cache().as_ref().and_then(|c| c.open.as_ref())
+            && list.side == side
+            && let Some(row) = list.rows.iter().find(|row| row.0 == id)
+        {
+            return Ok((
+                list.account.clone(),
+                list.currency.clone(),
+                row.1,
+                row.2.clone(),
+            ));
+        }
+        let sql = match side {
+            Side::Customer => {
+                "SELECT account, currency, open_minor, date FROM customer_transactions WHERE id = ?1"
+            }
+            Side::Vendor => {
+                "SELECT account, currency, open_minor, date FROM vendor_transactions WHERE id = ?1"
+            }
+        };
+        self.one_row(
+            sql,
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            "transaction",
+            || format!("{} #{id}", side.name()),
+        )
+    }
+
+    /// The open amount (in minor units) of one transaction.
+    pub fn open_minor(&self, side: Side, id: i64) -> Res<i64> {
+        Ok(self.open_state(side, id)?.2)
+    }
+
+    /// Settles two open transactions of one account against each other: one debit, one credit,
+    /// same account, same currency. `amount` (positive) defaults to the most that can be settled;
+    /// it may not exceed either open remainder. Returns the amount settled.
+    pub fn settle(
+        &self,
+        side: Side,
+        first: i64,
+        second: i64,
+        amount: Option<Decimal>,
+        date: NaiveDate,
+    ) -> Res<Decimal> {
+        let (a_account, a_currency, a_open, a_date) = self.open_state(side, first)?;
+        let (b_account, b_currency, b_open, b_date) = self.open_state(side, second)?;
+        let on = limits::book_date(date)?;
+        not_before(side, first, &a_date, &on)?;
+        not_before(side, second, &b_date, &on)?;
+        if a_account != b_account {
+            return Err(LedgerError::Settlement(format!(
+                "transactions #{first} and #{second} belong to different accounts ({a_account} and {b_account})"
+            )));
+        }
+        if a_currency != b_currency {
+            return Err(LedgerError::Settlement(format!(
+                "transactions #{first} ({a_currency}) and #{second} ({b_currency}) are in different currencies"
+            )));
+        }
+        let currency = self.currency(&a_currency)?;
+        let ((debit, debit_open), (credit, credit_open)) = if a_open > 0 && b_open < 0 {
+            ((first, a_open), (second, b_open))
+        } else if b_open > 0 && a_open < 0 {
+            ((second, b_open), (first, a_open))
+        } else {
+            return Err(LedgerError::Settlement(format!(
+                "transactions #{first} (open {}) and #{second} (open {}) are not an open debit and an open credit",
+                currency.from_minor(a_open),
+                currency.from_minor(b_open)
+            )));
+        };
+        let most = debit_open.min(-credit_open);
+        let minor = match amount {
+            None => most,
+            Some(amount) => {
+                if amount <= Decimal::ZERO {
+                    return Err(LedgerError::Settlement(format!(
+                        "the amount to settle must be positive, not {amount}"
+                    )));
+                }
+                let minor = currency.to_minor(amount)?;
+                if minor > most {
+                    return Err(LedgerError::Settlement(format!(
+                        "{amount} {} is more than is open (debit #{debit} open {}, credit #{credit} open {})",
+                        currency.code,
+                        currency.from_minor(debit_open),
+                        currency.from_minor(credit_open)
+                    )));
+                }
+                minor
+            }
+        };
+        self.apply_settlement(side, &a_account, debit, credit, minor, date)?;
+        Ok(currency.from_minor(minor))
+    }
+
+    /// Writes a checked settlement: both open amounts move toward zero by `minor`.
+    fn apply_settlement(
+        &self,
+        side: Side,
+        account: &str,
+        debit: i64,
+        credit: i64,
+        minor: i64,
+        date: NaiveDate,
+    ) -> Res<()> {
+        let conn = self.store.conn();
+        let (update, insert) = match side {
+            Side::Customer => (
+                "UPDATE customer_transactions SET open_minor = open_minor + ?2 WHERE id = ?1",
+                "INSERT INTO customer_settlements(debit_id, credit_id, amount_minor, date, run_id) VALUES (?1, ?2, ?3, ?4, ?5)",
+            ),
+            Side::Vendor => (
+                "UPDATE vendor_transactions SET open_minor = open_minor + ?2 WHERE id = ?1",
+                "INSERT INTO vendor_settlements(debit_id, credit_id, amount_minor, date, run_id) VALUES (?1, ?2, ?3, ?4, ?5)",
+            ),
+        };
+        let result = (|| -> rusqlite::Result<()> {
+            conn.prepare_cached(update)?
+                .execute(params![debit, -minor])?;
+            conn.prepare_cached(update)?
+                .execute(params![credit, minor])?;
+            conn.prepare_cached(insert)?.execute(params![
+                debit,
+                credit,
+                minor,
+                date_text(date),
+                self.run_id.get()
+            ])?;
+            Ok(())
+        })();
+        result.map_err(|e| self.sql_err(e))?;
+        self.settled_in_cache(side, account, debit, credit, minor);
+        self.journal
+            .borrow_mut()
+            .settlements
+            .push(SettlementRecord {
+                side,
+                account: account.to_string(),
+                debit,
+                credit,
+                minor,
+            });
+        Ok(())
+    }
+
+    /// The open transactions (id, open minor units) of an account in one currency, oldest first.
+    #[cfg(test)]
+    pub(super) fn open_ids(
+        &self,
+        side: Side,
+        account: &str,
+        currency: &str,
+    ) -> Res<Vec<(i64, i64)>> {
+        Ok(self
+            .open_rows(side, account, currency)?
+            .into_iter()
+            .map(|(id, open, _)| (id, open))
+            .collect())
+    }
+
+    /// The open transactions (id, open minor units, date) of an account in one currency, oldest
+    /// first.
+    fn open_rows(&self, side: Side, account: &str, currency: &str) -> Res<Vec<(i64, i64, String)>> {
+        if let Some(list) = self.cache().as_ref().and_then(|c| c.open.as_ref())
+            && list.is(side, account, currency)
+        {
+            return Ok(list.rows.clone());
+        }
+        // Sorted here, not by `ORDER BY`: an account has a handful of open transactions, and
+        // SQLite would build a temporary sorter for each call.
+        let sql = match side {
+            Side::Customer => {
+                "SELECT id, open_minor, date FROM customer_transactions WHERE account = ?1 AND currency = ?2 AND open_minor <> 0"
+            }
+            Side::Vendor => {
+                "SELECT id, open_minor, date FROM vendor_transactions WHERE account = ?1 AND currency = ?2 AND open_minor <> 0"
+            }
+        };
+        let mut rows: Vec<(i64, i64, String)> = self
+            .store
+            .conn()
+            .prepare_cached(sql)
+            .and_then(|mut s| {
+                s.query_map([account, currency], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })?
+                .collect::<Result<Vec<_>, _>>()
+            })
+            .map_err(|e| self.sql_err(e))?;
+        // Dates are stored as YYYY-MM-DD, so text order is date order.
+        rows.sort_unstable_by(|a, b| (&a.2, a.0).cmp(&(&b.2, b.0)));
+        if let Some(mut cache) = self.cache() {
+            cache.open = Some(OpenList {
+                side,
+                account: account.to_string(),
+                currency: currency.to_string(),
+                rows: rows.clone(),
+            });
+        }
+        Ok(rows)
+    }
+
+    /// Settles one transaction against the open transactions of the opposite sign on the same
+    /// account and currency, oldest first, until it is settled or nothing is left. Returns the
+    /// amount settled.
+    pub fn settle_against_open(&self, side: Side, id: i64, date: NaiveDate) -> Res<Decimal> {
+        let on = limits::book_date(date)?;
+        let (account, currency, open, txn_date) = self.open_state(side, id)?;
+        let c = self.currency(&currency)?;
+        if open == 0 {
+            return Ok(c.from_minor(0));
+        }
+        not_before(side, id, &txn_date, &on)?;
+        let others = self.open_rows(side, &account, &currency)?;
+        Ok(c.from_minor(self.settle_with(side, &account, (id, open), &others, date)?))
+    }
+
+    /// Like [`Ledger::settle_against_open`], but only against transactions dated on or before
+    /// `date` (the later ones are left open, not an error): what `pay` settles an invoice against
+    /// before it pays what is left.
+    pub fn settle_against_open_until(&self, side: Side, id: i64, date: NaiveDate) -> Res<Decimal> {
+        let (account, currency, open, txn_date) = self.open_state(side, id)?;
+        let c = self.currency(&currency)?;
+        let on = date_text(date);
+        if open == 0 || txn_date > on {
+            return Ok(c.from_minor(0));
+        }
+        let mut others = self.open_rows(side, &account, &currency)?;
+        others.retain(|(_, _, other_date)| *other_date <= on);
+        Ok(c.from_minor(self.settle_with(side, &account, (id, open), &others, date)?))
+    }
+
+    /// Settles `(id, open)` against `others` (oldest first) as far as it goes; minor units settled.
+    fn settle_with(
+        &self,
+        side: Side,
+        account: &str,
+        (id, open): (i64, i64),
+        others: &[(i64, i64, String)],
+        date: NaiveDate,
+    ) -> Res<i64> {
+        let mut remaining = open.abs();
+        let on = date_text(date);
+        for (other, other_open, other_date) in others {
+            let (other, other_open) = (*other, *other_open);
+            if remaining == 0 {
+                break;
+            }
+            if other == id || (other_open > 0) == (open > 0) {
+                continue;
+            }
+            not_before(side, other, other_date, &on)?;
+            let minor = remaining.min(other_open.abs());
+            let (debit, credit) = if open > 0 { (id, other) } else { (other, id) };
+            self.apply_settlement(side, account, debit, credit, minor, date)?;
+            remaining -= minor;
+        }
+        Ok(open.abs() - remaining)
+    }
+
+    /// Settles an account's open debits against its open credits in one currency, oldest first
+    /// (the `net` policy). Returns the amount settled.
+    pub fn settle_open_debits(
+        &self,
+        side: Side,
+        account: &str,
+        currency: &str,
+        date: NaiveDate,
+    ) -> Res<Decimal> {
+        let c = self.currency(currency)?;
+        // An account that does not exist is an error, not "nothing to settle".
+        match side {
+            Side::Customer => self.check_customer(account)?,
+            Side::Vendor => {
+                self.vendor_blocked(account)?;
+            }
+        }
+        let on = limits::book_date(date)?;
+        let mut open = self.open_rows(side, account, currency)?;
+        let mut settled = 0;
+        for i in 0..open.len() {
+            let (id, mut remaining) = (open[i].0, open[i].1);
+            if remaining <= 0 {
+                continue;
+            }
+            not_before(side, id, &open[i].2, &on)?;
+            // Settle this debit against the credits still open, oldest first.
+            for slot in open.iter_mut().filter(|(_, o, _)| *o < 0) {
+                if remaining == 0 {
+                    break;
+                }
+                not_before(side, slot.0, &slot.2, &on)?;
+                let minor = remaining.min(-slot.1);
+                self.apply_settlement(side, account, id, slot.0, minor, date)?;
+                slot.1 += minor;
+                remaining -= minor;
+                settled += minor;
+            }
+            open[i].1 = remaining;
+        }
+        Ok(c.from_minor(settled))
+    }
+}
