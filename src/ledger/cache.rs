@@ -177,3 +177,45 @@ impl Ledger {
         list.rows.insert(at, (id, minor, date.to_string()));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::ledger::tests::{customer, ledger};
+    use crate::ledger::{LedgerError, NewVendor};
+
+    #[test]
+    fn customers_and_vendors_known_in_a_transaction_are_forgotten_on_rollback() {
+        let l = ledger();
+        let store = l.store();
+        store.begin().unwrap();
+        store.savepoint("x").unwrap();
+        let vendor = l
+            .create_vendor(&NewVendor {
+                name: "Once".into(),
+                currency: "USD".into(),
+                one_time: true,
+                ..Default::default()
+            })
+            .unwrap();
+        l.create_customer(&customer("C-2", "Two")).unwrap();
+        l.link_vendor("C-2", Some(&vendor.account)).unwrap();
+        store.rollback_to("x").unwrap();
+        let err = l.link_vendor("C-1", Some(&vendor.account)).unwrap_err();
+        assert!(
+            matches!(err, LedgerError::NotFound { what: "vendor", .. }),
+            "{err}"
+        );
+        let err = l.link_vendor("C-2", None).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                LedgerError::NotFound {
+                    what: "customer",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        store.rollback();
+    }
+}

@@ -357,3 +357,47 @@ impl Ledger {
         self.insert_change(Side::Vendor, &v.account, ChangeKind::Created, None)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::ledger::NewVendor;
+    use crate::ledger::tests::ledger;
+
+    #[test]
+    fn one_time_vendors_take_numbers_and_defaults() {
+        let l = ledger();
+        let v = l
+            .create_vendor(&NewVendor {
+                name: "One".into(),
+                currency: "USD".into(),
+                one_time: true,
+                created_for: Some("C-1".into()),
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(v.account, "OTV-000001");
+        assert_eq!(v.group, "ONETIME");
+        l.link_vendor("C-1", Some(&v.account)).unwrap();
+        assert_eq!(
+            l.customer("C-1")
+                .unwrap()
+                .unwrap()
+                .vendor_account
+                .as_deref(),
+            Some("OTV-000001")
+        );
+        assert!(
+            l.create_vendor(&NewVendor {
+                account: Some("OTV-000001".into()),
+                name: "dup".into(),
+                currency: "USD".into(),
+                ..Default::default()
+            })
+            .is_err()
+        );
+        assert_eq!(
+            l.take_journal().vendors_created,
+            vec!["OTV-000001".to_string()]
+        );
+    }
+}

@@ -176,3 +176,109 @@ impl Ledger {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use rust_decimal::Decimal;
+
+    use crate::ledger::tests::{d, day, dump, ledger, opening};
+    use crate::ledger::{LedgerError, LineDraft, Side, Target, VoucherDraft};
+
+    #[test]
+    fn posting_balances_and_trial_balance_is_zero() {
+        let l = ledger();
+        opening(&l, "C-1", "100.00", "INV-1");
+        opening(&l, "C-1", "-150.00", "PAY-1");
+        let b = l.balances(Side::Customer, "C-1").unwrap();
+        assert_eq!(b.len(), 1);
+        assert_eq!(b[0].balance.to_string(), "-50.00");
+        assert_eq!(b[0].open_debit.to_string(), "100.00");
+        assert_eq!(b[0].open_credit.to_string(), "-150.00");
+        let totals = l.trial_balance_totals().unwrap();
+        assert_eq!(totals["USD"], Decimal::ZERO);
+        let tb = l.trial_balance().unwrap();
+        assert_eq!(tb[0].account, "1200");
+        assert_eq!(tb[0].balance.to_string(), "-50.00");
+        assert_eq!(l.next_number("opening").unwrap(), "OPN-000003");
+    }
+
+    #[test]
+    fn unbalanced_voucher_is_refused_and_writes_nothing() {
+        let l = ledger();
+        opening(&l, "C-1", "100.00", "INV-1");
+        let before = dump(&l);
+        let err = l
+            .post_voucher(&VoucherDraft {
+                sequence: "reimbursement".into(),
+                date: day(),
+                description: "bad".into(),
+                lines: vec![
+                    LineDraft {
+                        target: Target::Customer("C-1".into()),
+                        currency: "USD".into(),
+                        amount: d("10.00"),
+                        document: None,
+                        kind: None,
+                    },
+                    LineDraft {
+                        target: Target::Account("1000".into()),
+                        currency: "USD".into(),
+                        amount: d("-9.99"),
+                        document: None,
+                        kind: None,
+                    },
+                ],
+            })
+            .unwrap_err();
+        assert!(
+            matches!(&err, LedgerError::Unbalanced { currency, difference } if currency == "USD" && difference.to_string() == "0.01"),
+            "{err}"
+        );
+        assert_eq!(dump(&l), before);
+    }
+
+    #[test]
+    fn voucher_checks_accounts_and_precision() {
+        let l = ledger();
+        let line = |target: Target, amount: &str| LineDraft {
+            target,
+            currency: "USD".into(),
+            amount: d(amount),
+            document: None,
+            kind: None,
+        };
+        let post = |lines| {
+            l.post_voucher(&VoucherDraft {
+                sequence: "opening".into(),
+                date: day(),
+                description: "x".into(),
+                lines,
+            })
+        };
+        let e = post(vec![
+            line(Target::Account("9999".into()), "1"),
+            line(Target::Account("1000".into()), "-1"),
+        ])
+        .unwrap_err();
+        assert!(
+            e.to_string().contains("general-ledger account '9999'"),
+            "{e}"
+        );
+        let e = post(vec![
+            line(Target::Customer("C-404".into()), "1"),
+            line(Target::Account("1000".into()), "-1"),
+        ])
+        .unwrap_err();
+        assert!(
+            e.to_string().contains("customer 'C-404' does not exist"),
+            "{e}"
+        );
+        let e = post(vec![
+            line(Target::Account("1000".into()), "1.001"),
+            line(Target::Account("3999".into()), "-1.001"),
+        ])
+        .unwrap_err();
+        assert!(e.to_string().contains("more decimals"), "{e}");
+        assert!(dump(&l).lines().all(|r| !r.contains("OPN-")));
+    }
+}

@@ -328,3 +328,98 @@ impl Ledger {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::ledger::tests::{customer, d, ledger, opening, sample_company};
+    use crate::ledger::{Customer, CustomerPage, Ledger, LedgerError};
+    use crate::store::Store;
+
+    #[test]
+    fn customers_read_ahead_are_the_pages_read_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let l = Ledger::new(
+            Store::create(&dir.path().join("c.db")).unwrap(),
+            sample_company().params,
+        )
+        .unwrap();
+        for i in 1..=5 {
+            let account = format!("C-{i}");
+            l.create_customer(&Customer {
+                group: if i % 2 == 0 { "EVEN" } else { "ODD" }.into(),
+                ..customer(&account, &format!("Customer {i}"))
+            })
+            .unwrap();
+            if i != 3 {
+                opening(&l, &account, &format!("-{i}0.00"), &format!("PAY-{i}"));
+                opening(&l, &account, "7.50", &format!("INV-{i}"));
+            }
+        }
+        // Only in a write transaction, and only over a file.
+        assert!(l.read_ahead_customers(None, 2).is_none());
+        assert!(ledger().read_ahead_customers(None, 2).is_none());
+
+        l.store().begin().unwrap();
+        let pages: Vec<CustomerPage> = l
+            .read_ahead_customers(None, 2)
+            .unwrap()
+            .map(|p| p.unwrap().0)
+            .collect();
+        let accounts = |p: &CustomerPage| -> Vec<String> {
+            p.customers.iter().map(|c| c.account.clone()).collect()
+        };
+        assert_eq!(
+            pages.iter().map(accounts).collect::<Vec<_>>(),
+            [vec!["C-1", "C-2"], vec!["C-3", "C-4"], vec!["C-5"]]
+        );
+        let mut after: Option<String> = None;
+        for page in &pages {
+            let in_place = l.customers_page(after.as_deref(), 2, None).unwrap();
+            assert_eq!(page.customers, in_place);
+            let (first, last) = (&in_place[0].account, &in_place[in_place.len() - 1].account);
+            assert_eq!(
+                page.balances,
+                l.customer_balances_between(first, last).unwrap()
+            );
+            after = Some(last.clone());
+        }
+        assert_eq!(pages[1].balances["C-4"][0].balance, d("-32.50"));
+        assert!(!pages[1].balances.contains_key("C-3"));
+
+        let groups = Some(vec!["EVEN".to_string()]);
+        let even: Vec<Vec<String>> = l
+            .read_ahead_customers(groups, 2)
+            .unwrap()
+            .map(|p| accounts(&p.unwrap().0))
+            .collect();
+        assert_eq!(even, [vec!["C-2", "C-4"], vec![]]);
+        // A page of none is a page of one: five of them, and the empty one that ends the list.
+        assert_eq!(l.read_ahead_customers(None, 0).unwrap().count(), 6);
+        // Stopping early stops the thread (this would hang otherwise).
+        let mut pages = l.read_ahead_customers(None, 1).unwrap();
+        assert!(pages.next().is_some());
+        drop(pages);
+
+        // The work done on each page comes with it; a thread that fails is an error, not the
+        // end of the customers.
+        let counted: Vec<usize> = l
+            .read_ahead_customers_with(None, 2, |_| |page: &CustomerPage| page.customers.len())
+            .unwrap()
+            .map(|p| p.unwrap().1)
+            .collect();
+        assert_eq!(counted, [2, 2, 1]);
+        let mut pages = l
+            .read_ahead_customers_with(None, 2, |_| {
+                let mut seen = 0;
+                move |_: &CustomerPage| {
+                    seen += 1;
+                    assert!(seen < 2, "the work fails on the second page");
+                }
+            })
+            .unwrap();
+        assert!(pages.next().unwrap().is_ok());
+        assert!(matches!(pages.next(), Some(Err(LedgerError::Invalid(_)))));
+        assert!(pages.next().is_none());
+        l.store().rollback();
+    }
+}

@@ -99,3 +99,27 @@ impl Ledger {
             .ok_or_else(|| LedgerError::NotFound { what, key: key() })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+
+    use super::date_text;
+    use crate::ledger::tests::day;
+
+    #[test]
+    fn dates_are_written_as_chrono_writes_them() {
+        for (y, m, dd) in [
+            (2026, 11, 30),
+            (1, 1, 1),
+            (0, 2, 29),
+            (9999, 12, 31),
+            (10000, 1, 1),
+            (-5, 3, 4),
+        ] {
+            let date = NaiveDate::from_ymd_opt(y, m, dd).unwrap();
+            assert_eq!(date_text(date), date.format("%Y-%m-%d").to_string());
+        }
+        assert_eq!(date_text(day()), "2026-11-01");
+    }
+}

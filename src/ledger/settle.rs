@@ -181,7 +181,7 @@ impl Ledger {
 
     /// The open transactions (id, open minor units) of an account in one currency, oldest first.
     #[cfg(test)]
-    pub(super) fn open_ids(
+    fn open_ids(
         &self,
         side: Side,
         account: &str,
@@ -335,5 +335,148 @@ impl Ledger {
             open[i].1 = remaining;
         }
         Ok(c.from_minor(settled))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rust_decimal::Decimal;
+
+    use crate::ledger::tests::{d, day, dump, ledger, opening};
+    use crate::ledger::{Ledger, Side};
+
+    #[test]
+    fn over_settlement_is_refused_and_writes_nothing() {
+        let l = ledger();
+        let inv = opening(&l, "C-1", "100.00", "INV-1");
+        let pay = opening(&l, "C-1", "-30.00", "PAY-1");
+        let before = dump(&l);
+        let e = l
+            .settle(Side::Customer, inv, pay, Some(d("30.01")), day())
+            .unwrap_err();
+        assert!(e.to_string().contains("more than is open"), "{e}");
+        assert_eq!(dump(&l), before);
+        let e = l.settle(Side::Customer, inv, inv, None, day()).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("not an open debit and an open credit")
+        );
+        assert_eq!(
+            l.settle(Side::Customer, inv, pay, None, day())
+                .unwrap()
+                .to_string(),
+            "30.00"
+        );
+        let open = l.open_transactions(Side::Customer, "C-1", None).unwrap();
+        assert_eq!(open.len(), 1);
+        assert_eq!(open[0].open.to_string(), "70.00");
+        let b = l.balances(Side::Customer, "C-1").unwrap();
+        assert_eq!(b[0].balance.to_string(), "70.00");
+        // A fully settled credit cannot be settled again.
+        assert!(l.settle(Side::Customer, inv, pay, None, day()).is_err());
+    }
+
+    #[test]
+    fn settle_open_debits_nets_oldest_first() {
+        let l = ledger();
+        opening(&l, "C-1", "-40.00", "PAY-1");
+        opening(&l, "C-1", "25.00", "INV-1");
+        opening(&l, "C-1", "-20.00", "CN-1");
+        let settled = l
+            .settle_open_debits(Side::Customer, "C-1", "USD", day())
+            .unwrap();
+        assert_eq!(settled.to_string(), "25.00");
+        let b = &l.balances(Side::Customer, "C-1").unwrap()[0];
+        assert_eq!(b.open_debit, Decimal::ZERO);
+        assert_eq!(b.open_credit.to_string(), "-35.00");
+        assert_eq!(b.balance.to_string(), "-35.00");
+    }
+
+    /// An account's open transactions as the database has them: (id, open), oldest first.
+    fn open_in_db(l: &Ledger, account: &str) -> Vec<(i64, i64)> {
+        l.store()
+            .conn()
+            .prepare(
+                "SELECT id, open_minor FROM customer_transactions
+                 WHERE account = ?1 AND currency = 'USD' AND open_minor <> 0 ORDER BY date, id",
+            )
+            .unwrap()
+            .query_map([account], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
+
+    #[test]
+    fn open_transactions_kept_in_a_transaction_follow_postings_settlements_and_rollbacks() {
+        let l = ledger();
+        let store = l.store();
+        let same = |l: &Ledger| {
+            assert_eq!(
+                l.open_ids(Side::Customer, "C-1", "USD").unwrap(),
+                open_in_db(l, "C-1")
+            )
+        };
+        store.begin().unwrap();
+        opening(&l, "C-1", "100.00", "INV-1");
+        let cr1 = opening(&l, "C-1", "-30.00", "CR-1");
+        let cr2 = opening(&l, "C-1", "-120.00", "CR-2");
+        same(&l);
+        // INV-1 is netted against CR-1 and 70.00 of CR-2.
+        let settled = l
+            .settle_open_debits(Side::Customer, "C-1", "USD", day())
+            .unwrap();
+        assert_eq!(settled, d("100.00"));
+        assert_eq!(
+            l.open_ids(Side::Customer, "C-1", "USD").unwrap(),
+            vec![(cr2, -5000)]
+        );
+        same(&l);
+        // A transaction posted after the list was read joins it.
+        let debit = opening(&l, "C-1", "40.00", "RMB-1");
+        same(&l);
+        store.savepoint("x").unwrap();
+        let settled = l.settle_against_open(Side::Customer, debit, day()).unwrap();
+        assert_eq!(settled, d("40.00"));
+        assert_eq!(l.open_minor(Side::Customer, debit).unwrap(), 0);
+        same(&l);
+        // The rollback undoes the settlement, and the ledger must not remember it.
+        store.rollback_to("x").unwrap();
+        assert_eq!(l.open_minor(Side::Customer, debit).unwrap(), 4000);
+        assert_eq!(l.open_minor(Side::Customer, cr1).unwrap(), 0);
+        same(&l);
+        let settled = l.settle_against_open(Side::Customer, debit, day()).unwrap();
+        assert_eq!(settled, d("40.00"));
+        assert_eq!(
+            l.open_ids(Side::Customer, "C-1", "USD").unwrap(),
+            vec![(cr2, -1000)]
+        );
+        same(&l);
+        store.commit().unwrap();
+        same(&l);
+    }
+
+    #[test]
+    fn a_settlement_cannot_be_dated_before_what_it_settles() {
+        let l = ledger();
+        l.store().begin().unwrap();
+        let invoice = opening(&l, "C-1", "100.00", "INV-1");
+        let credit = opening(&l, "C-1", "-30.00", "CR-1");
+        let before = day().pred_opt().unwrap();
+        let refused = "is dated 2026-11-01, after the settlement date 2026-10-31";
+        for err in [
+            l.settle(Side::Customer, invoice, credit, None, before),
+            l.settle_against_open(Side::Customer, invoice, before),
+            l.settle_open_debits(Side::Customer, "C-1", "USD", before),
+        ] {
+            let err = err.unwrap_err().to_string();
+            assert!(err.contains(refused), "{err}");
+        }
+        assert_eq!(l.open_minor(Side::Customer, credit).unwrap(), -3000);
+        // On the day itself it settles.
+        let settled = l
+            .settle_against_open(Side::Customer, invoice, day())
+            .unwrap();
+        assert_eq!(settled, d("30.00"));
     }
 }
