@@ -15,16 +15,19 @@
 //! The ledger does not open transactions itself; callers wrap work in
 //! [`Store::begin`]/[`Store::commit`] (a failed primitive writes nothing, so a caller may go on).
 //!
-//! The parts, one concept a file (none depends on one further down this list except through
-//! `Ledger`'s fields and the small helpers of `rows` and `cache`):
-//! - `error`: [`LedgerError`]; `types`: customers, vendors, transactions, balances; `voucher`:
-//!   drafts, posted vouchers and the [`Journal`] (plain data, no SQL);
-//! - `rows`: column lists, stored dates, one-row reads; `cache`: the transaction cache;
-//! - `open`: opening a ledger and checking the database against the parameters;
-//! - `parties`: customers and vendors; `posting`: [`Ledger::post_voucher`]; `settle`: settlement;
-//!   `reports`: balances, transactions, trial balance; `read_ahead`: pages of customers, read
-//!   in place or ahead on a second connection;
-//! - `numbers`, `control`, `master_data`, `batch`, `limits`: see each.
+//! The parts, one concept a file, from the bottom up (a part uses only those on its left or in
+//! its own group; `Ledger`'s fields are shared by all):
+//! - plain data, no SQL: `error` ([`LedgerError`]), `types` (customers, vendors, transactions,
+//!   balances), `voucher` (drafts, posted vouchers, the [`Journal`]);
+//! - `rows` (column lists and row readers, stored dates, one-row reads) → `cache` (the
+//!   transaction cache);
+//! - `open` (opening a ledger, the database checked against the parameters), `numbers`,
+//!   `control`, `limits`;
+//! - `parties` (customers and vendors) with `master_data` (their changes and audit trail),
+//!   which use each other;
+//! - the primitives on amounts, which never use each other: `posting` ([`Ledger::post_voucher`]),
+//!   `settle`; and the reads: `reports` (balances, transactions, trial balance), `read_ahead`
+//!   (pages of customers, in place or ahead on a second connection), `batch`.
 //!
 //! The ledger knows nothing of scripts, runs or the command line (see `ARCHITECTURE.md`).
 

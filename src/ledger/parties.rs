@@ -5,30 +5,13 @@
 //!
 //! It must not depend on posting, settling or the reports.
 
-use rusqlite::{OptionalExtension, Row, params};
+use rusqlite::{OptionalExtension, params};
 
 use super::rows::read_vendor;
 use super::{ChangeKind, Customer, FieldChange, Ledger, LedgerError, NewVendor, Res, Side, Vendor};
 use crate::bank::{Bic, Iban};
 
 impl Ledger {
-    pub(super) fn customer_from_row(r: &Row) -> rusqlite::Result<Customer> {
-        Ok(Customer {
-            account: r.get(0)?,
-            name: r.get(1)?,
-            address: r.get(2)?,
-            currency: r.get(3)?,
-            group: r.get(4)?,
-            vendor_account: r.get(5)?,
-            payment_hold: r.get(6)?,
-            tax_id: r.get(7)?,
-            iban: r.get::<_, Option<String>>(8)?.map(Iban::stored),
-            bic: r.get::<_, Option<String>>(9)?.map(Bic::stored),
-        })
-    }
-
-    pub(super) const CUSTOMER_COLUMNS: &'static str = customer_columns!();
-
     /// Whether any customer is in this customer group (groups are compared exactly).
     pub fn customer_group_exists(&self, group: &str) -> Res<bool> {
         self.store
@@ -199,26 +182,6 @@ impl Ledger {
         }
         Ok(())
     }
-
-    pub(super) fn vendor_from_row(r: &Row) -> rusqlite::Result<Vendor> {
-        Ok(Vendor {
-            account: r.get(0)?,
-            name: r.get(1)?,
-            address: r.get(2)?,
-            group: r.get(3)?,
-            currency: r.get(4)?,
-            one_time: r.get(5)?,
-            created_for: r.get(6)?,
-            blocked: r.get(7)?,
-            payment_terms: r.get(8)?,
-            method_of_payment: r.get(9)?,
-            tax_id: r.get(10)?,
-            iban: r.get::<_, Option<String>>(11)?.map(Iban::stored),
-            bic: r.get::<_, Option<String>>(12)?.map(Bic::stored),
-        })
-    }
-
-    const VENDOR_COLUMNS: &'static str = vendor_columns!();
 
     /// Finds a vendor by account.
     pub fn vendor(&self, account: &str) -> Res<Option<Vendor>> {

@@ -10,7 +10,8 @@ use std::path::Path;
 use chrono::NaiveDate;
 use rusqlite::{Connection, OptionalExtension, Row};
 
-use super::{Ledger, LedgerError, Res, Vendor};
+use super::{Customer, Ledger, LedgerError, Res, Vendor};
+use crate::bank::{Bic, Iban};
 use crate::money::Currency;
 use crate::store::StoreError;
 
@@ -74,6 +75,43 @@ pub(super) fn sql_error(path: &Path, e: rusqlite::Error) -> LedgerError {
 }
 
 impl Ledger {
+    pub(super) fn customer_from_row(r: &Row) -> rusqlite::Result<Customer> {
+        Ok(Customer {
+            account: r.get(0)?,
+            name: r.get(1)?,
+            address: r.get(2)?,
+            currency: r.get(3)?,
+            group: r.get(4)?,
+            vendor_account: r.get(5)?,
+            payment_hold: r.get(6)?,
+            tax_id: r.get(7)?,
+            iban: r.get::<_, Option<String>>(8)?.map(Iban::stored),
+            bic: r.get::<_, Option<String>>(9)?.map(Bic::stored),
+        })
+    }
+
+    pub(super) const CUSTOMER_COLUMNS: &'static str = customer_columns!();
+
+    pub(super) fn vendor_from_row(r: &Row) -> rusqlite::Result<Vendor> {
+        Ok(Vendor {
+            account: r.get(0)?,
+            name: r.get(1)?,
+            address: r.get(2)?,
+            group: r.get(3)?,
+            currency: r.get(4)?,
+            one_time: r.get(5)?,
+            created_for: r.get(6)?,
+            blocked: r.get(7)?,
+            payment_terms: r.get(8)?,
+            method_of_payment: r.get(9)?,
+            tax_id: r.get(10)?,
+            iban: r.get::<_, Option<String>>(11)?.map(Iban::stored),
+            bic: r.get::<_, Option<String>>(12)?.map(Bic::stored),
+        })
+    }
+
+    pub(super) const VENDOR_COLUMNS: &'static str = vendor_columns!();
+
     /// Checks that `sql` (a `SELECT 1 ... WHERE key = ?1`) finds a row; `what` names the thing
     /// that is not found otherwise.
     pub(super) fn require_row(&self, sql: &str, key: &str, what: &'static str) -> Res<()> {

@@ -181,12 +181,7 @@ impl Ledger {
 
     /// The open transactions (id, open minor units) of an account in one currency, oldest first.
     #[cfg(test)]
-    fn open_ids(
-        &self,
-        side: Side,
-        account: &str,
-        currency: &str,
-    ) -> Res<Vec<(i64, i64)>> {
+    fn open_ids(&self, side: Side, account: &str, currency: &str) -> Res<Vec<(i64, i64)>> {
         Ok(self
             .open_rows(side, account, currency)?
             .into_iter()
