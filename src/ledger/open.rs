@@ -11,9 +11,10 @@ use std::collections::HashMap;
 use rusqlite::params;
 
 use super::{
-    ChangeOrigin, Journal, Ledger, LedgerError, PostingBound, Res, TransactionCache, control,
+    ChangeOrigin, ControlRole, Journal, Ledger, LedgerError, PostingBound, Res, TransactionCache,
+    control,
 };
-use crate::parameters::Parameters;
+use crate::parameters::{Parameters, SequenceSettings};
 use crate::store::Store;
 
 impl Ledger {
@@ -54,26 +55,13 @@ impl Ledger {
         )
     }
 
+    /// Checks the database against the parameters (currency decimals, control accounts) and
+    /// records the company's currencies, accounts, number sequences and control accounts where
+    /// they are missing or changed (in a transaction of its own unless one is open).
     fn sync_setup(&self) -> Res<()> {
+        let stored = self.checked_currencies()?;
         let conn = self.store.conn();
         let sql = |e| self.sql_err(e);
-        let stored: HashMap<String, u32> = conn
-            .prepare("SELECT code, decimals FROM currencies")
-            .and_then(|mut s| {
-                s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-                    .collect::<Result<_, _>>()
-            })
-            .map_err(sql)?;
-        for (code, currency) in &self.currencies {
-            if let Some(decimals) = stored.get(code)
-                && *decimals != currency.decimals
-            {
-                return Err(LedgerError::Invalid(format!(
-                    "currency {code} has {} decimals in the parameters but {decimals} in the database",
-                    currency.decimals
-                )));
-            }
-        }
         let accounts: HashMap<String, String> = conn
             .prepare("SELECT account, name FROM gl_accounts")
             .and_then(|mut s| {
@@ -89,8 +77,7 @@ impl Ledger {
             })
             .map_err(sql)?;
         let controls = self.unrecorded_control_accounts()?;
-        let mut wanted_sequences: Vec<(&str, &crate::parameters::SequenceSettings)> =
-            self.params.sequences.all();
+        let mut wanted_sequences: Vec<(&str, &SequenceSettings)> = self.params.sequences.all();
         wanted_sequences.push(("one_time_vendor", &self.params.one_time_vendor.sequence));
         let needs_write = !controls.is_empty()
             || self.currencies.keys().any(|c| !stored.contains_key(c))
@@ -110,29 +97,7 @@ impl Ledger {
         if own_transaction {
             self.store.begin()?;
         }
-        let result = (|| -> rusqlite::Result<()> {
-            for (code, c) in &self.currencies {
-                conn.execute(
-                    "INSERT OR IGNORE INTO currencies(code, decimals) VALUES (?1, ?2)",
-                    params![code, c.decimals],
-                )?;
-            }
-            for (account, name) in self.params.accounts.all() {
-                conn.execute(
-                    "INSERT OR IGNORE INTO gl_accounts(account, name) VALUES (?1, ?2)",
-                    params![account, name],
-                )?;
-            }
-            for (name, s) in &wanted_sequences {
-                conn.execute(
-                    "INSERT INTO number_sequences(name, prefix, width) VALUES (?1, ?2, ?3)
-                     ON CONFLICT(name) DO UPDATE SET prefix = excluded.prefix, width = excluded.width",
-                    params![name, s.prefix, s.width],
-                )?;
-            }
-            control::record_control_accounts(conn, &self.params, &controls)
-        })();
-        match result {
+        match self.record_setup(&wanted_sequences, &controls) {
             Ok(()) if own_transaction => Ok(self.store.commit()?),
             Ok(()) => Ok(()),
             Err(e) => {
@@ -142,5 +107,60 @@ impl Ledger {
                 Err(self.sql_err(e))
             }
         }
+    }
+
+    /// The currencies the database records (code -> decimals), once checked to have the decimals
+    /// the parameters give those of the company.
+    fn checked_currencies(&self) -> Res<HashMap<String, u32>> {
+        let stored: HashMap<String, u32> = self
+            .store
+            .conn()
+            .prepare("SELECT code, decimals FROM currencies")
+            .and_then(|mut s| {
+                s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect::<Result<_, _>>()
+            })
+            .map_err(|e| self.sql_err(e))?;
+        for (code, currency) in &self.currencies {
+            if let Some(decimals) = stored.get(code)
+                && *decimals != currency.decimals
+            {
+                return Err(LedgerError::Invalid(format!(
+                    "currency {code} has {} decimals in the parameters but {decimals} in the database",
+                    currency.decimals
+                )));
+            }
+        }
+        Ok(stored)
+    }
+
+    /// Writes the company's currencies and accounts where missing, its number sequences'
+    /// prefixes and widths, and the control accounts not recorded yet.
+    fn record_setup(
+        &self,
+        wanted_sequences: &[(&str, &SequenceSettings)],
+        controls: &[ControlRole],
+    ) -> rusqlite::Result<()> {
+        let conn = self.store.conn();
+        for (code, c) in &self.currencies {
+            conn.execute(
+                "INSERT OR IGNORE INTO currencies(code, decimals) VALUES (?1, ?2)",
+                params![code, c.decimals],
+            )?;
+        }
+        for (account, name) in self.params.accounts.all() {
+            conn.execute(
+                "INSERT OR IGNORE INTO gl_accounts(account, name) VALUES (?1, ?2)",
+                params![account, name],
+            )?;
+        }
+        for (name, s) in wanted_sequences {
+            conn.execute(
+                "INSERT INTO number_sequences(name, prefix, width) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(name) DO UPDATE SET prefix = excluded.prefix, width = excluded.width",
+                params![name, s.prefix, s.width],
+            )?;
+        }
+        control::record_control_accounts(conn, &self.params, controls)
     }
 }
