@@ -7,8 +7,9 @@
 //! noted in the cache, on the caller's thread).
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::sync::mpsc::SyncSender;
 
 use rusqlite::{Connection, OpenFlags};
 use rust_decimal::Decimal;
@@ -260,6 +261,40 @@ impl Ledger {
         T: Send + 'static,
         F: FnMut(&CustomerPage) -> T,
     {
+        let (conn, path) = self.read_ahead_connection()?;
+        let currencies = self.currencies.clone();
+        let page = page.max(1);
+        // One page waits in the channel while the next is read: memory stays flat.
+        let (sender, receiver) = std::sync::mpsc::sync_channel(1);
+        let worker = std::thread::Builder::new()
+            .name("reimburse-read-ahead".into())
+            // The scripts it evaluates may recurse as deep as on the main thread.
+            .stack_size(READ_AHEAD_STACK)
+            .spawn(move || {
+                let reads = AheadReads {
+                    conn: Rc::new(conn),
+                    path: Rc::from(path),
+                };
+                let work = prepare(reads.clone());
+                let reader = PageReader {
+                    conn: &reads.conn,
+                    path: &reads.path,
+                    currencies: &currencies,
+                };
+                send_pages(&reader, groups.as_deref(), page, work, &sender);
+            })
+            .ok()?;
+        Some(CustomerPages {
+            ledger: self,
+            receiver: Some(receiver),
+            worker: Some(worker),
+        })
+    }
+
+    /// The second, read-only connection to read ahead on, and the database's path: `None`
+    /// outside a transaction, over an in-memory database or one not in WAL mode, or when it
+    /// cannot be opened.
+    fn read_ahead_connection(&self) -> Option<(Connection, PathBuf)> {
         if !self.store.in_transaction() || self.store.path() == Path::new(":memory:") {
             return None;
         }
@@ -279,53 +314,42 @@ impl Ledger {
         )
         .ok()?;
         conn.busy_timeout(crate::store::BUSY_TIMEOUT).ok()?;
-        let currencies = self.currencies.clone();
-        let page = page.max(1);
-        // One page waits in the channel while the next is read: memory stays flat.
-        let (sender, receiver) = std::sync::mpsc::sync_channel(1);
-        let worker = std::thread::Builder::new()
-            .name("reimburse-read-ahead".into())
-            // The scripts it evaluates may recurse as deep as on the main thread.
-            .stack_size(READ_AHEAD_STACK)
-            .spawn(move || {
-                let reads = AheadReads {
-                    conn: Rc::new(conn),
-                    path: Rc::from(path),
-                };
-                let mut work = prepare(reads.clone());
-                let reader = PageReader {
-                    conn: &reads.conn,
-                    path: &reads.path,
-                    currencies: &currencies,
-                };
-                let mut after: Option<String> = None;
-                loop {
-                    let next = reader
-                        .customers_page(after.as_deref(), page, groups.as_deref())
-                        .and_then(|customers| reader.with_balances(customers))
-                        .map(|page| {
-                            let worked = work(&page);
-                            (page, worked)
-                        });
-                    let done = match &next {
-                        Ok((next, _)) => {
-                            after = next.customers.last().map(|c| c.account.clone());
-                            next.customers.len() < page
-                        }
-                        Err(_) => true,
-                    };
-                    // The caller has stopped reading when the channel is closed.
-                    if sender.send(next).is_err() || done {
-                        return;
-                    }
-                }
-            })
-            .ok()?;
-        Some(CustomerPages {
-            ledger: self,
-            receiver: Some(receiver),
-            worker: Some(worker),
-        })
+        Some((conn, path))
+    }
+}
+
+/// The work of the read-ahead thread: the pages of `page` customers (of `groups`) in order, each
+/// sent with what `work` makes of it, until the last page (one shorter than `page`), an error, or
+/// the caller has stopped reading.
+fn send_pages<T, F>(
+    reader: &PageReader<'_>,
+    groups: Option<&[String]>,
+    page: usize,
+    mut work: F,
+    sender: &SyncSender<Res<(CustomerPage, T)>>,
+) where
+    F: FnMut(&CustomerPage) -> T,
+{
+    let mut after: Option<String> = None;
+    loop {
+        let next = reader
+            .customers_page(after.as_deref(), page, groups)
+            .and_then(|customers| reader.with_balances(customers))
+            .map(|page| {
+                let worked = work(&page);
+                (page, worked)
+            });
+        let done = match &next {
+            Ok((next, _)) => {
+                after = next.customers.last().map(|c| c.account.clone());
+                next.customers.len() < page
+            }
+            Err(_) => true,
+        };
+        // The caller has stopped reading when the channel is closed.
+        if sender.send(next).is_err() || done {
+            return;
+        }
     }
 }
 
