@@ -62,6 +62,24 @@ impl OpenList {
     pub(super) fn is(&self, side: Side, account: &str, currency: &str) -> bool {
         self.side == side && self.account == account && self.currency == currency
     }
+
+    /// Checks, in debug builds, what the ledger relies on: oldest first (by date, then id), each
+    /// transaction once, none with nothing open.
+    pub(super) fn debug_check(&self) {
+        debug_assert!(
+            self.rows
+                .windows(2)
+                .all(|w| (&w[0].2, w[0].0) < (&w[1].2, w[1].0)),
+            "open transactions of {} {} out of order: {:?}",
+            self.account,
+            self.currency,
+            self.rows
+        );
+        debug_assert!(
+            self.rows.iter().all(|row| row.1 != 0),
+            "a settled transaction kept as open"
+        );
+    }
 }
 
 impl Ledger {
@@ -145,11 +163,14 @@ impl Ledger {
         for row in &mut list.rows {
             if row.0 == debit {
                 row.1 -= minor;
+                debug_assert!(row.1 >= 0, "debit #{debit} settled beyond what was open");
             } else if row.0 == credit {
                 row.1 += minor;
+                debug_assert!(row.1 <= 0, "credit #{credit} settled beyond what was open");
             }
         }
         list.rows.retain(|row| row.1 != 0);
+        list.debug_check();
     }
 
     /// Adds a transaction just posted to the cached open transactions of its account and currency.
@@ -174,7 +195,9 @@ impl Ledger {
         let at = list
             .rows
             .partition_point(|row| (row.2.as_str(), row.0) < (date, id));
+        debug_assert!(minor != 0, "a transaction posted with nothing open");
         list.rows.insert(at, (id, minor, date.to_string()));
+        list.debug_check();
     }
 }
 

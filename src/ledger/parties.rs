@@ -189,6 +189,14 @@ impl Ledger {
             .map_err(|e| self.sql_err(e))
             .inspect(|v| {
                 if let Some(v) = v {
+                    // What the cache kept of the vendor is what the database holds.
+                    debug_assert!(
+                        self.cache()
+                            .and_then(|c| c.vendors.get(&v.account).copied())
+                            .is_none_or(|blocked| blocked == v.blocked),
+                        "the transaction cache has vendor {} blocked flag out of date",
+                        v.account
+                    );
                     self.known_vendor(&v.account, v.blocked);
                 }
             })

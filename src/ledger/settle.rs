@@ -30,19 +30,32 @@ fn not_before(side: Side, id: i64, txn_date: &str, on: &str) -> Res<()> {
     Ok(())
 }
 
+/// What settling needs of one transaction.
+struct OpenState {
+    /// The customer or vendor account.
+    account: String,
+    /// Its currency.
+    currency: String,
+    /// The open amount in minor units (same sign as the amount).
+    open: i64,
+    /// Its date as stored (`YYYY-MM-DD`).
+    date: String,
+}
+
 impl Ledger {
-    /// The account, currency and open minor units of one transaction (a lean read for settling).
-    fn open_state(&self, side: Side, id: i64) -> Res<(String, String, i64, String)> {
+    /// The account, currency, open minor units and date of one transaction (a lean read for
+    /// settling).
+    fn open_state(&self, side: Side, id: i64) -> Res<OpenState> {
         if let Some(list) = self.cache().as_ref().and_then(|c| c.open.as_ref())
             && list.side == side
             && let Some(row) = list.rows.iter().find(|row| row.0 == id)
         {
-            return Ok((
-                list.account.clone(),
-                list.currency.clone(),
-                row.1,
-                row.2.clone(),
-            ));
+            return Ok(OpenState {
+                account: list.account.clone(),
+                currency: list.currency.clone(),
+                open: row.1,
+                date: row.2.clone(),
+            });
         }
         let sql = match side {
             Side::Customer => {
@@ -52,18 +65,37 @@ impl Ledger {
                 "SELECT account, currency, open_minor, date FROM vendor_transactions WHERE id = ?1"
             }
         };
-        self.one_row(
+        let state = self.one_row(
             sql,
             [id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            |r| {
+                Ok(OpenState {
+                    account: r.get(0)?,
+                    currency: r.get(1)?,
+                    open: r.get(2)?,
+                    date: r.get(3)?,
+                })
+            },
             "transaction",
             || format!("{} #{id}", side.name()),
-        )
+        )?;
+        // A transaction missing from the cached open list of its account is settled in full.
+        debug_assert!(
+            state.open == 0
+                || !self
+                    .cache()
+                    .as_ref()
+                    .and_then(|c| c.open.as_ref())
+                    .is_some_and(|list| list.is(side, &state.account, &state.currency)),
+            "{} #{id} is open but missing from the cached open transactions",
+            side.name()
+        );
+        Ok(state)
     }
 
     /// The open amount (in minor units) of one transaction.
     pub fn open_minor(&self, side: Side, id: i64) -> Res<i64> {
-        Ok(self.open_state(side, id)?.2)
+        Ok(self.open_state(side, id)?.open)
     }
 
     /// Settles two open transactions of one account against each other: one debit, one credit,
@@ -77,8 +109,18 @@ impl Ledger {
         amount: Option<Decimal>,
         date: NaiveDate,
     ) -> Res<Decimal> {
-        let (a_account, a_currency, a_open, a_date) = self.open_state(side, first)?;
-        let (b_account, b_currency, b_open, b_date) = self.open_state(side, second)?;
+        let OpenState {
+            account: a_account,
+            currency: a_currency,
+            open: a_open,
+            date: a_date,
+        } = self.open_state(side, first)?;
+        let OpenState {
+            account: b_account,
+            currency: b_currency,
+            open: b_open,
+            date: b_date,
+        } = self.open_state(side, second)?;
         let on = limits::book_date(date)?;
         not_before(side, first, &a_date, &on)?;
         not_before(side, second, &b_date, &on)?;
@@ -125,6 +167,7 @@ impl Ledger {
                 minor
             }
         };
+        debug_assert!(0 < minor && minor <= debit_open && minor <= -credit_open);
         self.apply_settlement(side, &a_account, debit, credit, minor, date)?;
         Ok(currency.from_minor(minor))
     }
@@ -139,6 +182,9 @@ impl Ledger {
         minor: i64,
         date: NaiveDate,
     ) -> Res<()> {
+        if cfg!(debug_assertions) {
+            self.debug_check_within_open(side, account, debit, credit, minor);
+        }
         let conn = self.store.conn();
         let (update, insert) = match side {
             Side::Customer => (
@@ -177,6 +223,39 @@ impl Ledger {
                 minor,
             });
         Ok(())
+    }
+
+    /// Checks, in debug builds, that a settlement of `minor` is positive and no more than is open
+    /// on either side, as far as the transaction cache knows the two transactions (the schema's
+    /// CHECK constraints hold it in the database too).
+    fn debug_check_within_open(
+        &self,
+        side: Side,
+        account: &str,
+        debit: i64,
+        credit: i64,
+        minor: i64,
+    ) {
+        debug_assert!(minor > 0, "a settlement of {minor} minor units");
+        let Some(cache) = self.cache() else {
+            return;
+        };
+        let Some(list) = cache.open.as_ref() else {
+            return;
+        };
+        if list.side != side || list.account != account {
+            return;
+        }
+        for &(id, open, _) in &list.rows {
+            if id == debit {
+                debug_assert!(open >= minor, "debit #{debit} open {open}, settled {minor}");
+            } else if id == credit {
+                debug_assert!(
+                    -open >= minor,
+                    "credit #{credit} open {open}, settled {minor}"
+                );
+            }
+        }
     }
 
     /// The open transactions (id, open minor units) of an account in one currency, oldest first.
@@ -221,12 +300,14 @@ impl Ledger {
         // Dates are stored as YYYY-MM-DD, so text order is date order.
         rows.sort_unstable_by(|a, b| (&a.2, a.0).cmp(&(&b.2, b.0)));
         if let Some(mut cache) = self.cache() {
-            cache.open = Some(OpenList {
+            let list = OpenList {
                 side,
                 account: account.to_string(),
                 currency: currency.to_string(),
                 rows: rows.clone(),
-            });
+            };
+            list.debug_check();
+            cache.open = Some(list);
         }
         Ok(rows)
     }
@@ -236,7 +317,12 @@ impl Ledger {
     /// amount settled.
     pub fn settle_against_open(&self, side: Side, id: i64, date: NaiveDate) -> Res<Decimal> {
         let on = limits::book_date(date)?;
-        let (account, currency, open, txn_date) = self.open_state(side, id)?;
+        let OpenState {
+            account,
+            currency,
+            open,
+            date: txn_date,
+        } = self.open_state(side, id)?;
         let c = self.currency(&currency)?;
         if open == 0 {
             return Ok(c.from_minor(0));
@@ -250,7 +336,12 @@ impl Ledger {
     /// `date` (the later ones are left open, not an error): what `pay` settles an invoice against
     /// before it pays what is left.
     pub fn settle_against_open_until(&self, side: Side, id: i64, date: NaiveDate) -> Res<Decimal> {
-        let (account, currency, open, txn_date) = self.open_state(side, id)?;
+        let OpenState {
+            account,
+            currency,
+            open,
+            date: txn_date,
+        } = self.open_state(side, id)?;
         let c = self.currency(&currency)?;
         let on = date_text(date);
         if open == 0 || txn_date > on {
