@@ -359,9 +359,9 @@ mod tests {
     use crate::ledger::{Customer, CustomerPage, Ledger, LedgerError};
     use crate::store::Store;
 
-    #[test]
-    fn customers_read_ahead_are_the_pages_read_in_place() {
-        let dir = tempfile::tempdir().unwrap();
+    /// A ledger over a file in `dir` with customers C-1 to C-5 (groups ODD and EVEN), each but
+    /// C-3 with a payment and an invoice.
+    fn five_customers(dir: &tempfile::TempDir) -> Ledger {
         let l = Ledger::new(
             Store::create(&dir.path().join("c.db")).unwrap(),
             sample_company().params,
@@ -379,6 +379,13 @@ mod tests {
                 opening(&l, &account, "7.50", &format!("INV-{i}"));
             }
         }
+        l
+    }
+
+    #[test]
+    fn customers_read_ahead_are_the_pages_read_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let l = five_customers(&dir);
         // Only in a write transaction, and only over a file.
         assert!(l.read_ahead_customers(None, 2).is_none());
         assert!(ledger().read_ahead_customers(None, 2).is_none());
@@ -423,15 +430,21 @@ mod tests {
         let mut pages = l.read_ahead_customers(None, 1).unwrap();
         assert!(pages.next().is_some());
         drop(pages);
+        l.store().rollback();
+    }
 
-        // The work done on each page comes with it; a thread that fails is an error, not the
-        // end of the customers.
+    #[test]
+    fn the_work_on_each_page_comes_with_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let l = five_customers(&dir);
+        l.store().begin().unwrap();
         let counted: Vec<usize> = l
             .read_ahead_customers_with(None, 2, |_| |page: &CustomerPage| page.customers.len())
             .unwrap()
             .map(|p| p.unwrap().1)
             .collect();
         assert_eq!(counted, [2, 2, 1]);
+        // A thread that fails is an error, not the end of the customers.
         let mut pages = l
             .read_ahead_customers_with(None, 2, |_| {
                 let mut seen = 0;
