@@ -19,8 +19,8 @@
 //! its own group; `Ledger`'s fields are shared by all):
 //! - plain data, no SQL: `error` ([`LedgerError`]), `types` (customers, vendors, transactions,
 //!   balances), `voucher` (drafts, posted vouchers, the [`Journal`]);
-//! - `rows` (column lists and row readers, stored dates, one-row reads) → `cache` (the
-//!   transaction cache);
+//! - `rows` (column lists and row readers, stored dates, one-row reads), then `cache` (the
+//!   transaction cache, which holds the sequence states of `numbers` as plain data);
 //! - `open` (opening a ledger, the database checked against the parameters), `numbers`,
 //!   `control`, `limits`;
 //! - `parties` (customers and vendors) with `master_data` (their changes and audit trail),

@@ -1,5 +1,6 @@
 //! Helpers for the ledger's unit tests (a sample company, a customer, a ledger with one), also
 //! used by the tests of other modules (`crate::ledger::tests::customer`, `sample_company`).
+
 use super::*;
 use crate::parameters::Company;
 use crate::store::Store;
