@@ -55,7 +55,18 @@ pub(super) struct OpenList {
     pub(super) side: Side,
     pub(super) account: String,
     pub(super) currency: String,
-    pub(super) rows: Vec<(i64, i64, String)>,
+    pub(super) rows: Vec<OpenRow>,
+}
+
+/// One transaction of an [`OpenList`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct OpenRow {
+    /// The transaction's id.
+    pub(super) id: i64,
+    /// Its open amount in minor units (same sign as its amount), never zero in a list.
+    pub(super) open: i64,
+    /// Its date as stored (`YYYY-MM-DD`, so text order is date order).
+    pub(super) date: String,
 }
 
 impl OpenList {
@@ -69,14 +80,14 @@ impl OpenList {
         debug_assert!(
             self.rows
                 .windows(2)
-                .all(|w| (&w[0].2, w[0].0) < (&w[1].2, w[1].0)),
+                .all(|w| (&w[0].date, w[0].id) < (&w[1].date, w[1].id)),
             "open transactions of {} {} out of order: {:?}",
             self.account,
             self.currency,
             self.rows
         );
         debug_assert!(
-            self.rows.iter().all(|row| row.1 != 0),
+            self.rows.iter().all(|row| row.open != 0),
             "a settled transaction kept as open"
         );
     }
@@ -161,15 +172,18 @@ impl Ledger {
             return;
         }
         for row in &mut list.rows {
-            if row.0 == debit {
-                row.1 -= minor;
-                debug_assert!(row.1 >= 0, "debit #{debit} settled beyond what was open");
-            } else if row.0 == credit {
-                row.1 += minor;
-                debug_assert!(row.1 <= 0, "credit #{credit} settled beyond what was open");
+            if row.id == debit {
+                row.open -= minor;
+                debug_assert!(row.open >= 0, "debit #{debit} settled beyond what was open");
+            } else if row.id == credit {
+                row.open += minor;
+                debug_assert!(
+                    row.open <= 0,
+                    "credit #{credit} settled beyond what was open"
+                );
             }
         }
-        list.rows.retain(|row| row.1 != 0);
+        list.rows.retain(|row| row.open != 0);
         list.debug_check();
     }
 
@@ -194,9 +208,16 @@ impl Ledger {
         }
         let at = list
             .rows
-            .partition_point(|row| (row.2.as_str(), row.0) < (date, id));
+            .partition_point(|row| (row.date.as_str(), row.id) < (date, id));
         debug_assert!(minor != 0, "a transaction posted with nothing open");
-        list.rows.insert(at, (id, minor, date.to_string()));
+        list.rows.insert(
+            at,
+            OpenRow {
+                id,
+                open: minor,
+                date: date.to_string(),
+            },
+        );
         list.debug_check();
     }
 }

@@ -11,6 +11,7 @@ use chrono::NaiveDate;
 use rusqlite::params;
 use rust_decimal::Decimal;
 
+use super::cache::OpenRow;
 use super::rows::date_text;
 use super::{Ledger, LedgerError, OpenList, Res, SettlementRecord, Side, limits};
 
@@ -48,13 +49,13 @@ impl Ledger {
     fn open_state(&self, side: Side, id: i64) -> Res<OpenState> {
         if let Some(list) = self.cache().as_ref().and_then(|c| c.open.as_ref())
             && list.side == side
-            && let Some(row) = list.rows.iter().find(|row| row.0 == id)
+            && let Some(row) = list.rows.iter().find(|row| row.id == id)
         {
             return Ok(OpenState {
                 account: list.account.clone(),
                 currency: list.currency.clone(),
-                open: row.1,
-                date: row.2.clone(),
+                open: row.open,
+                date: row.date.clone(),
             });
         }
         let sql = match side {
@@ -246,7 +247,7 @@ impl Ledger {
         if list.side != side || list.account != account {
             return;
         }
-        for &(id, open, _) in &list.rows {
+        for &OpenRow { id, open, .. } in &list.rows {
             if id == debit {
                 debug_assert!(open >= minor, "debit #{debit} open {open}, settled {minor}");
             } else if id == credit {
@@ -264,13 +265,13 @@ impl Ledger {
         Ok(self
             .open_rows(side, account, currency)?
             .into_iter()
-            .map(|(id, open, _)| (id, open))
+            .map(|row| (row.id, row.open))
             .collect())
     }
 
     /// The open transactions (id, open minor units, date) of an account in one currency, oldest
     /// first.
-    fn open_rows(&self, side: Side, account: &str, currency: &str) -> Res<Vec<(i64, i64, String)>> {
+    fn open_rows(&self, side: Side, account: &str, currency: &str) -> Res<Vec<OpenRow>> {
         if let Some(list) = self.cache().as_ref().and_then(|c| c.open.as_ref())
             && list.is(side, account, currency)
         {
@@ -286,19 +287,23 @@ impl Ledger {
                 "SELECT id, open_minor, date FROM vendor_transactions WHERE account = ?1 AND currency = ?2 AND open_minor <> 0"
             }
         };
-        let mut rows: Vec<(i64, i64, String)> = self
+        let mut rows: Vec<OpenRow> = self
             .store
             .conn()
             .prepare_cached(sql)
             .and_then(|mut s| {
                 s.query_map([account, currency], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                    Ok(OpenRow {
+                        id: r.get(0)?,
+                        open: r.get(1)?,
+                        date: r.get(2)?,
+                    })
                 })?
                 .collect::<Result<Vec<_>, _>>()
             })
             .map_err(|e| self.sql_err(e))?;
         // Dates are stored as YYYY-MM-DD, so text order is date order.
-        rows.sort_unstable_by(|a, b| (&a.2, a.0).cmp(&(&b.2, b.0)));
+        rows.sort_unstable_by(|a, b| (&a.date, a.id).cmp(&(&b.date, b.id)));
         if let Some(mut cache) = self.cache() {
             let list = OpenList {
                 side,
@@ -348,7 +353,7 @@ impl Ledger {
             return Ok(c.from_minor(0));
         }
         let mut others = self.open_rows(side, &account, &currency)?;
-        others.retain(|(_, _, other_date)| *other_date <= on);
+        others.retain(|other| other.date <= on);
         Ok(c.from_minor(self.settle_with(side, &account, (id, open), &others, date)?))
     }
 
@@ -358,13 +363,13 @@ impl Ledger {
         side: Side,
         account: &str,
         (id, open): (i64, i64),
-        others: &[(i64, i64, String)],
+        others: &[OpenRow],
         date: NaiveDate,
     ) -> Res<i64> {
         let mut remaining = open.abs();
         let on = date_text(date);
-        for (other, other_open, other_date) in others {
-            let (other, other_open) = (*other, *other_open);
+        for row in others {
+            let (other, other_open, other_date) = (row.id, row.open, &row.date);
             if remaining == 0 {
                 break;
             }
@@ -401,24 +406,24 @@ impl Ledger {
         let mut open = self.open_rows(side, account, currency)?;
         let mut settled = 0;
         for i in 0..open.len() {
-            let (id, mut remaining) = (open[i].0, open[i].1);
+            let (id, mut remaining) = (open[i].id, open[i].open);
             if remaining <= 0 {
                 continue;
             }
-            not_before(side, id, &open[i].2, &on)?;
+            not_before(side, id, &open[i].date, &on)?;
             // Settle this debit against the credits still open, oldest first.
-            for slot in open.iter_mut().filter(|(_, o, _)| *o < 0) {
+            for slot in open.iter_mut().filter(|row| row.open < 0) {
                 if remaining == 0 {
                     break;
                 }
-                not_before(side, slot.0, &slot.2, &on)?;
-                let minor = remaining.min(-slot.1);
-                self.apply_settlement(side, account, id, slot.0, minor, date)?;
-                slot.1 += minor;
+                not_before(side, slot.id, &slot.date, &on)?;
+                let minor = remaining.min(-slot.open);
+                self.apply_settlement(side, account, id, slot.id, minor, date)?;
+                slot.open += minor;
                 remaining -= minor;
                 settled += minor;
             }
-            open[i].1 = remaining;
+            open[i].open = remaining;
         }
         Ok(c.from_minor(settled))
     }
