@@ -129,6 +129,7 @@ impl Ledger {
 #[cfg(test)]
 mod tests {
     use crate::ledger::Ledger;
+    use crate::ledger::tests::ledger;
     use crate::store::Store;
 
     fn stored_next(l: &Ledger) -> i64 {
@@ -169,5 +170,61 @@ mod tests {
         l.store().rollback();
         assert_eq!(stored_next(&l), 5);
         assert_eq!(l.next_number("opening").unwrap(), "OPN-000005");
+    }
+
+    #[test]
+    fn numbers_kept_in_a_transaction_follow_rollbacks_and_other_writers() {
+        let l = ledger();
+        let store = l.store();
+        let take = || l.next_number("vendor_invoice").unwrap();
+        store.begin().unwrap();
+        let first = take();
+        let second = take();
+        assert_ne!(first, second);
+        store.savepoint("s").unwrap();
+        let undone = take();
+        store.rollback_to("s").unwrap();
+        assert_eq!(take(), undone, "a rolled-back number is taken again");
+        store.begin().unwrap(); // nested: a savepoint
+        let nested = take();
+        store.rollback();
+        assert_eq!(
+            take(),
+            nested,
+            "a number rolled back with a nested begin is taken again"
+        );
+        store.rollback();
+        assert_eq!(take(), first, "a rolled-back transaction took no number");
+        // Between transactions another writer may move a sequence: the next transaction sees it.
+        store
+            .conn()
+            .execute(
+                "UPDATE number_sequences SET next = 500 WHERE name = 'vendor_invoice'",
+                [],
+            )
+            .unwrap();
+        store.begin().unwrap();
+        assert!(take().ends_with("000500"));
+        assert!(take().ends_with("000501"));
+        store.commit().unwrap();
+        let next: i64 = store
+            .conn()
+            .query_row(
+                "SELECT next FROM number_sequences WHERE name = 'vendor_invoice'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(next, 502, "every number taken is written");
+        // Transactions begun and ended past the store (as a rusqlite transaction is): SQLite's
+        // commit and rollback hooks drop what was read.
+        let raw = |sql: &str| store.conn().execute_batch(sql).unwrap();
+        raw("UPDATE number_sequences SET next = 600 WHERE name = 'vendor_invoice'");
+        raw("BEGIN IMMEDIATE");
+        assert!(take().ends_with("000600"), "what another writer committed");
+        raw("ROLLBACK");
+        raw("BEGIN IMMEDIATE");
+        assert!(take().ends_with("000600"), "the rolled-back number again");
+        raw("COMMIT");
     }
 }
