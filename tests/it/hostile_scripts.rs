@@ -418,14 +418,16 @@ fn the_limits_come_from_the_parameters() {
 }
 
 #[test]
-fn a_size_limit_of_zero_is_refused_not_read_as_unlimited() {
-    // Rhai reads 0 as "no limit" for the string, array and map sizes.
-    // A memory limit of 0 would stop every script.
+fn a_limit_of_zero_is_refused_not_read_as_unlimited() {
+    // Rhai reads 0 as "no limit" for the string, array and map sizes and the modules.
+    // A memory or time limit of 0 would stop every script.
     for key in [
         "max_string_size",
         "max_array_size",
         "max_map_size",
         "max_memory_mb",
+        "max_seconds",
+        "max_modules",
     ] {
         let c =
             Company::with_parameters(&(company_yaml() + format!("limits:\n  {key}: 0\n").as_str()));
