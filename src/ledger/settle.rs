@@ -43,6 +43,15 @@ struct OpenState {
     date: String,
 }
 
+/// Which open transactions [`Ledger::settle_against`] settles against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Against {
+    /// Every open one; the transaction itself must not be dated after the settlement.
+    AllOpen,
+    /// Only those dated on or before the settlement; a later transaction settles nothing.
+    DatedUntil,
+}
+
 impl Ledger {
     /// The account, currency, open minor units and date of one transaction (a lean read for
     /// settling).
@@ -321,6 +330,25 @@ impl Ledger {
     /// account and currency, oldest first, until it is settled or nothing is left. Returns the
     /// amount settled.
     pub fn settle_against_open(&self, side: Side, id: i64, date: NaiveDate) -> Res<Decimal> {
+        self.settle_against(side, id, date, Against::AllOpen)
+    }
+
+    /// Like [`Ledger::settle_against_open`], but only against transactions dated on or before
+    /// `date` (the later ones are left open, not an error): what `pay` settles an invoice against
+    /// before it pays what is left.
+    pub fn settle_against_open_until(&self, side: Side, id: i64, date: NaiveDate) -> Res<Decimal> {
+        self.settle_against(side, id, date, Against::DatedUntil)
+    }
+
+    /// The body of both: `against` says whether a transaction dated after `date` is an error
+    /// (and every open one is a counterpart) or is left out.
+    fn settle_against(
+        &self,
+        side: Side,
+        id: i64,
+        date: NaiveDate,
+        against: Against,
+    ) -> Res<Decimal> {
         let on = limits::book_date(date)?;
         let OpenState {
             account,
@@ -329,31 +357,14 @@ impl Ledger {
             date: txn_date,
         } = self.open_state(side, id)?;
         let c = self.currency(&currency)?;
-        if open == 0 {
+        if open == 0 || (against == Against::DatedUntil && txn_date > on) {
             return Ok(c.from_minor(0));
         }
         not_before(side, id, &txn_date, &on)?;
-        let others = self.open_rows(side, &account, &currency)?;
-        Ok(c.from_minor(self.settle_with(side, &account, (id, open), &others, date)?))
-    }
-
-    /// Like [`Ledger::settle_against_open`], but only against transactions dated on or before
-    /// `date` (the later ones are left open, not an error): what `pay` settles an invoice against
-    /// before it pays what is left.
-    pub fn settle_against_open_until(&self, side: Side, id: i64, date: NaiveDate) -> Res<Decimal> {
-        let OpenState {
-            account,
-            currency,
-            open,
-            date: txn_date,
-        } = self.open_state(side, id)?;
-        let c = self.currency(&currency)?;
-        let on = date_text(date);
-        if open == 0 || txn_date > on {
-            return Ok(c.from_minor(0));
-        }
         let mut others = self.open_rows(side, &account, &currency)?;
-        others.retain(|other| other.date <= on);
+        if against == Against::DatedUntil {
+            others.retain(|other| other.date <= on);
+        }
         Ok(c.from_minor(self.settle_with(side, &account, (id, open), &others, date)?))
     }
 
