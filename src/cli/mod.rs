@@ -141,7 +141,7 @@ pub fn execute(cli: &Cli, out: &mut dyn Write) -> Result<(), Error> {
         }
         Command::Import(args) => import::import(&open_ledger(&company)?, args, out),
         Command::Changes(args) => import::changes(&reading_ledger(&company)?, args, out),
-        Command::Run(args) => run::run(&company, args, out),
+        Command::Run(args) => run::run_command(&company, args, out),
         Command::Export {
             format,
             from,

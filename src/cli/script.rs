@@ -25,7 +25,7 @@ pub(super) fn repl(
         history: output_guard::history(company, crate::repl::default_history()),
         user: user(),
     };
-    crate::repl::run(company, &options, out, &mut std::io::stderr())
+    crate::repl::interact(company, &options, out, &mut std::io::stderr())
 }
 
 /// `script`: runs `file` in one transaction (rolled back for `dry_run`) and prints its value.

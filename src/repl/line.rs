@@ -59,7 +59,7 @@ impl Input<'_> {
 
 /// Runs the REPL on the terminal when standard input is one (line editing, history, completion),
 /// else reading lines from standard input with the same command handling and no prompts.
-pub fn run(
+pub fn interact(
     company: &Company,
     options: &ReplOptions,
     out: &mut dyn Write,
@@ -105,13 +105,13 @@ pub fn run(
     } else {
         let stdin = std::io::stdin();
         let mut lock = stdin.lock();
-        run_with_input(company, options, &mut lock, out, err)
+        interact_with_input(company, options, &mut lock, out, err)
     }
 }
 
 /// Runs the REPL reading entries from `input` (no prompts, no history): how pipes and tests
 /// drive it.
-pub fn run_with_input(
+pub fn interact_with_input(
     company: &Company,
     options: &ReplOptions,
     input: &mut dyn BufRead,
