@@ -4,13 +4,39 @@
 use rust_decimal::Decimal;
 
 use super::{MAX_NESTING, Parameters, SequenceSettings};
-use crate::money::MAX_DECIMALS;
+use crate::money::{Currency, MAX_DECIMALS};
 
+/// The result of a check: the key path and message of the first error.
+type Check<T = ()> = Result<T, (String, String)>;
+
+/// An error at a key path.
+fn err<T>(path: &str, message: String) -> Check<T> {
+    Err((path.to_string(), message))
+}
+
+/// Every check, in the order of the sections: the first error found is returned.
 pub(super) fn validate(p: &Parameters) -> Result<(), (String, String)> {
-    let err = |path: &str, message: String| Err((path.to_string(), message));
+    check_company(p)?;
+    let accounting = check_currencies(p)?;
+    check_exchange_rates(p)?;
+    check_minimum_reimbursement(p, &accounting)?;
+    check_accounts(p)?;
+    check_sequences(p)?;
+    check_one_time_vendor(p)?;
+    check_limits(p)
+}
+
+/// `company`: the id is not empty.
+fn check_company(p: &Parameters) -> Check {
     if p.company.id.trim().is_empty() {
         return err("company.id", "must not be empty".into());
     }
+    Ok(())
+}
+
+/// `currencies` (at least one, codes without spaces, at most [`MAX_DECIMALS`] decimals) and
+/// `accounting_currency` (one of them, returned).
+fn check_currencies(p: &Parameters) -> Check<Currency> {
     if p.currencies.is_empty() {
         return err("currencies", "at least one currency is required".into());
     }
@@ -35,6 +61,12 @@ pub(super) fn validate(p: &Parameters) -> Result<(), (String, String)> {
             ),
         );
     };
+    Ok(accounting)
+}
+
+/// `exchange_rates`: positive, of known currencies, 1 for the accounting currency, and one for
+/// every other currency.
+fn check_exchange_rates(p: &Parameters) -> Check {
     for (code, rate) in &p.exchange_rates {
         let path = format!("exchange_rates.{code}");
         if !p.currencies.contains_key(code) {
@@ -55,6 +87,11 @@ pub(super) fn validate(p: &Parameters) -> Result<(), (String, String)> {
             );
         }
     }
+    Ok(())
+}
+
+/// `minimum_reimbursement`: zero or more, with no more decimals than the accounting currency.
+fn check_minimum_reimbursement(p: &Parameters, accounting: &Currency) -> Check {
     if p.minimum_reimbursement < Decimal::ZERO {
         return err(
             "minimum_reimbursement",
@@ -64,6 +101,11 @@ pub(super) fn validate(p: &Parameters) -> Result<(), (String, String)> {
     if let Err(e) = accounting.check(p.minimum_reimbursement) {
         return err("minimum_reimbursement", e.to_string());
     }
+    Ok(())
+}
+
+/// `accounts`: none empty, none used twice.
+fn check_accounts(p: &Parameters) -> Check {
     let accounts = p.accounts.all();
     for (i, (account, _)) in accounts.iter().enumerate() {
         let names = [
@@ -86,6 +128,12 @@ pub(super) fn validate(p: &Parameters) -> Result<(), (String, String)> {
             );
         }
     }
+    Ok(())
+}
+
+/// `sequences` and `one_time_vendor.sequence`: widths of 1 to 18; no two document sequences that
+/// could give the same number.
+fn check_sequences(p: &Parameters) -> Check {
     let mut sequences: Vec<(String, &SequenceSettings)> = p
         .sequences
         .all()
@@ -121,9 +169,19 @@ pub(super) fn validate(p: &Parameters) -> Result<(), (String, String)> {
             }
         }
     }
+    Ok(())
+}
+
+/// `one_time_vendor`: the group is not empty.
+fn check_one_time_vendor(p: &Parameters) -> Check {
     if p.one_time_vendor.group.trim().is_empty() {
         return err("one_time_vendor.group", "must not be empty".into());
     }
+    Ok(())
+}
+
+/// `limits`: none zero, the nesting no deeper than [`MAX_NESTING`].
+fn check_limits(p: &Parameters) -> Check {
     let l = &p.limits;
     // Rhai reads 0 as "unlimited" for the operations, the modules and the string, array and map
     // sizes; a memory or time limit of 0 would stop every script.
