@@ -3,11 +3,10 @@
 
 use std::cell::Cell;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use rusqlite::Connection;
 
+use super::epoch::epoch_hooks;
 use super::{BUSY_TIMEOUT, Store, StoreError};
 
 impl Store {
@@ -16,18 +15,7 @@ impl Store {
     pub(super) fn wrap(mut conn: Connection, path: PathBuf) -> Result<Store, StoreError> {
         conn.busy_timeout(BUSY_TIMEOUT)
             .map_err(|e| StoreError::sqlite(&path, e))?;
-        let epoch = Arc::new(AtomicU64::new(0));
-        let (on_commit, on_rollback) = (Arc::clone(&epoch), Arc::clone(&epoch));
-        conn.commit_hook(Some(move || {
-            on_commit.fetch_add(1, Ordering::Relaxed);
-            false
-        }))
-        .and_then(|()| {
-            conn.rollback_hook(Some(move || {
-                on_rollback.fetch_add(1, Ordering::Relaxed);
-            }))
-        })
-        .map_err(|e| StoreError::sqlite(&path, e))?;
+        let epoch = epoch_hooks(&mut conn).map_err(|e| StoreError::sqlite(&path, e))?;
         Ok(Store {
             conn,
             path,

@@ -1,9 +1,28 @@
 //! The store's epoch ([`Store::epoch`]), which the ledger's transaction cache is checked against,
 //! and the hooks that move it, unregistered when the store is dropped.
 
-use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use rusqlite::Connection;
 
 use super::Store;
+
+/// A new epoch, moved on by hooks on every commit and rollback of `conn`.
+pub(super) fn epoch_hooks(conn: &mut Connection) -> rusqlite::Result<Arc<AtomicU64>> {
+    let epoch = Arc::new(AtomicU64::new(0));
+    let (on_commit, on_rollback) = (Arc::clone(&epoch), Arc::clone(&epoch));
+    conn.commit_hook(Some(move || {
+        on_commit.fetch_add(1, Ordering::Relaxed);
+        false
+    }))
+    .and_then(|()| {
+        conn.rollback_hook(Some(move || {
+            on_rollback.fetch_add(1, Ordering::Relaxed);
+        }))
+    })
+    .map(|()| epoch)
+}
 
 impl Drop for Store {
     /// Unregisters the epoch hooks before the connection closes. rusqlite frees a hook's closure
