@@ -13,65 +13,12 @@ pub(crate) fn parse_yaml<T: serde::de::DeserializeOwned>(
 ) -> Result<T, YamlError> {
     let deserializer = serde_yaml::Deserializer::from_str(text);
     serde_path_to_error::deserialize(deserializer).map_err(|err| {
-        let mut path = err.path().to_string();
+        let path = key_path(err.path().to_string());
         let inner = err.into_inner();
-        let location = inner.location();
-        let mut message = inner.to_string();
-        // serde_yaml appends " at line L column C"; we show the position in front instead.
-        if let Some(pos) = message.find(" at line ") {
-            message.truncate(pos);
-        }
-        // A syntax error has no key of its own: `accounts.?` means "somewhere in accounts".
-        while path == "?" || path == "." || path.ends_with(".?") {
-            path.truncate(path.len().saturating_sub(2));
-        }
-        // serde_yaml starts nested errors with its own path (`sequences.payment: unknown
-        // field …`); the key path is shown in front already.
-        if let Some((prefix, rest)) = message.split_once(": ")
-            && !prefix.is_empty()
-            && path.starts_with(prefix)
-            && !prefix.contains(' ')
-        {
-            message = rest.to_string();
-        }
-        // libyaml's words for a tab where indentation is expected do not say "tab".
-        if let Some(l) = &location
-            && message.ends_with("cannot start any token")
-            && text
-                .lines()
-                .nth(l.line() - 1)
-                .and_then(|t| t.chars().nth(l.column() - 1))
-                == Some('\t')
-        {
-            message.push_str(" (a tab: indent with spaces)");
-        }
-        let mut line = location.as_ref().map(|l| l.line());
-        let mut column = location.as_ref().map(|l| l.column());
-        // serde_yaml places a duplicate key at the start of its mapping: point at the repeat.
-        if let Some(key) = message
-            .strip_prefix("duplicate field `")
-            .or_else(|| message.strip_prefix("duplicate entry with key \""))
-            .and_then(|k| k.split(['`', '"']).next())
-            && let Some((l, c)) = second_key(text, key, line.unwrap_or(1))
-        {
-            (line, column) = (Some(l), Some(c));
-        }
-        // libyaml's words for a line indented deeper or shallower than its neighbours.
-        if message == "did not find expected key" {
-            message.push_str(
-                " (is this line, or the one above it, indented otherwise than its neighbours?)",
-            );
-        }
-        // A key indented wrongly leaves its mapping without it: point at that key instead.
-        if let Some(key) = message
-            .strip_prefix("missing field `")
-            .and_then(|k| k.split('`').next())
-            && let (Some(l), Some(c)) = (line, column)
-            && let Some((at, indent, note)) = misplaced_key(text, key, l, c)
-        {
-            (line, column) = (Some(at), Some(indent + 1));
-            message.push_str(&note);
-        }
+        let mut position = inner.location().map(|l| (l.line(), l.column()));
+        let mut message = serde_message(inner.to_string(), &path);
+        point_at_the_cause(text, &mut message, &mut position);
+        let (line, column) = position.unzip();
         YamlError {
             file: file.to_path_buf(),
             line,
@@ -80,6 +27,70 @@ pub(crate) fn parse_yaml<T: serde::de::DeserializeOwned>(
             message,
         }
     })
+}
+
+/// The key path of a serde error, without the `?` of a syntax error.
+fn key_path(mut path: String) -> String {
+    // A syntax error has no key of its own: `accounts.?` means "somewhere in accounts".
+    while path == "?" || path == "." || path.ends_with(".?") {
+        path.truncate(path.len().saturating_sub(2));
+    }
+    path
+}
+
+/// serde_yaml's message without the position and the key path, which the error shows in front.
+fn serde_message(mut message: String, path: &str) -> String {
+    // serde_yaml appends " at line L column C"; we show the position in front instead.
+    if let Some(pos) = message.find(" at line ") {
+        message.truncate(pos);
+    }
+    // serde_yaml starts nested errors with its own path (`sequences.payment: unknown
+    // field …`); the key path is shown in front already.
+    if let Some((prefix, rest)) = message.split_once(": ")
+        && !prefix.is_empty()
+        && path.starts_with(prefix)
+        && !prefix.contains(' ')
+    {
+        message = rest.to_string();
+    }
+    message
+}
+
+/// Says what libyaml's words leave unsaid (a tab, a line indented otherwise), and moves the
+/// position (line, column) of a repeated or wrongly indented key to that key.
+fn point_at_the_cause(text: &str, message: &mut String, position: &mut Option<(usize, usize)>) {
+    // libyaml's words for a tab where indentation is expected do not say "tab".
+    if let Some((l, c)) = *position
+        && message.ends_with("cannot start any token")
+        && text.lines().nth(l - 1).and_then(|t| t.chars().nth(c - 1)) == Some('\t')
+    {
+        message.push_str(" (a tab: indent with spaces)");
+    }
+    // serde_yaml places a duplicate key at the start of its mapping: point at the repeat.
+    if let Some(key) = message
+        .strip_prefix("duplicate field `")
+        .or_else(|| message.strip_prefix("duplicate entry with key \""))
+        .and_then(|k| k.split(['`', '"']).next())
+        && let Some((l, c)) = second_key(text, key, position.map_or(1, |(l, _)| l))
+    {
+        *position = Some((l, c));
+    }
+    // libyaml's words for a line indented deeper or shallower than its neighbours.
+    if message == "did not find expected key" {
+        message.push_str(
+            " (is this line, or the one above it, indented otherwise than its neighbours?)",
+        );
+    }
+    // A key indented wrongly leaves its mapping without it: point at that key instead.
+    if let Some(key) = message
+        .strip_prefix("missing field `")
+        .and_then(|k| k.split('`').next())
+        && let Some((l, c)) = *position
+        && let Some((at, indent, note)) = misplaced_key(text, key, l, c)
+    {
+        *position = Some((at, indent + 1));
+        message.push_str(&note);
+    }
 }
 
 /// A `key:` line that belongs to the mapping at `line`:`column` (which lacks `key`) but is
