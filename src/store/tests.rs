@@ -109,3 +109,26 @@ fn foreign_files_are_refused() {
     let missing = dir.path().join("missing.db");
     assert!(matches!(Store::open(&missing), Err(StoreError::Missing(_))));
 }
+
+/// A released migration never changes: the databases it made and migrated would differ from the
+/// new ones. The SHA-256 of each, as first released (the `.sql` files are the same text byte for
+/// byte as the string literals they were moved from).
+#[test]
+fn the_migrations_are_the_text_released() {
+    use sha2::{Digest, Sha256};
+    let released = [
+        "a50a1eb88340011fd02972e1cf17e7f818985fd1e344ae48514219ec4a7dc4f5",
+        "1aee72afeff11baca41a0f8fd398ed897600bd20d157a6668e0b2ebff01c8e2d",
+        "6c8389ec44d11fb64daa3db4dc61f1ead305d4b3b345b0d72c2a2c7eefbfb531",
+        "12198d47c5be4eec8ece8cc4896ec2d95d1114581f90a1c17f3c35b695399c81",
+    ];
+    let migrations = super::schema::MIGRATIONS;
+    assert_eq!(migrations.len(), released.len());
+    for (i, (sql, hash)) in migrations.iter().zip(released).enumerate() {
+        let found: String = Sha256::digest(sql.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(found, hash, "migration {} changed", i + 1);
+    }
+}
