@@ -4,7 +4,6 @@
 //! so that `serde_yaml` could be swapped for a fork in one place. Decimal values are read from their
 //! text ([`crate::money::exact`]), never through `f64`. Every error names the file, the line and
 //! column where known, and the key path (`accounts.bank`).
-
 //!
 //! A file per part: `params` (the [`Parameters`] and their currencies), `sections` (the company,
 //! currency, account and sequence sections), `limits` (the scripts' sandbox limits), `overrides`

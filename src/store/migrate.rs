@@ -5,6 +5,7 @@ use super::schema::MIGRATIONS;
 use super::{APPLICATION_ID, SCHEMA_VERSION, Store, StoreError, mismatch};
 
 impl Store {
+    /// Applies the migrations after the database's schema version, and sets the application id.
     pub(super) fn migrate(&self) -> Result<(), StoreError> {
         let version = self.pragma_i64("user_version")?;
         if version >= SCHEMA_VERSION {
