@@ -4,7 +4,7 @@
 
 use rusqlite::{Connection, OptionalExtension};
 
-use super::MIGRATIONS;
+use super::schema::MIGRATIONS;
 
 /// Something a migration adds to the schema.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,0 +1,96 @@
+//! [`Parameters`]: the whole company YAML, as written, with its currencies and the conversion of
+//! amounts to the accounting currency.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use rust_decimal::Decimal;
+use serde::Deserialize;
+
+use super::{
+    CompanyInfo, ConversionError, CurrencySettings, OneTimeVendorSettings, OpenDebits,
+    PostingAccounts, ScriptLimits, VoucherSequences,
+};
+use crate::money::{self, Currency};
+
+/// The company parameters, as written in the company YAML.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Parameters {
+    /// Company id and name.
+    pub company: CompanyInfo,
+    /// The accounting currency; the minimum reimbursement is in it.
+    pub accounting_currency: String,
+    /// Currencies the company uses, by code.
+    pub currencies: BTreeMap<String, CurrencySettings>,
+    /// Exchange rates to the accounting currency: 1 unit of the currency = rate units of the
+    /// accounting currency. Required for every currency but the accounting currency.
+    #[serde(default, deserialize_with = "rates")]
+    pub exchange_rates: BTreeMap<String, Decimal>,
+    /// Credits below this amount (accounting currency) are not reimbursed; zero or more.
+    #[serde(deserialize_with = "money::exact::deserialize")]
+    pub minimum_reimbursement: Decimal,
+    /// How open debits count (`net`, `skip`, `ignore`); default `net`.
+    #[serde(default)]
+    pub open_debits: OpenDebits,
+    /// General-ledger posting accounts.
+    pub accounts: PostingAccounts,
+    /// One-time vendor settings.
+    pub one_time_vendor: OneTimeVendorSettings,
+    /// Voucher number sequences.
+    pub sequences: VoucherSequences,
+    /// The company database, relative to the YAML file.
+    pub database: PathBuf,
+    /// The rule file, relative to the YAML file.
+    pub rules: PathBuf,
+    /// Sandbox limits of rule scripts (defaults apply when absent).
+    #[serde(default)]
+    pub limits: ScriptLimits,
+}
+
+pub(super) fn rates<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<BTreeMap<String, Decimal>, D::Error> {
+    let raw = BTreeMap::<String, money::exact::ExactDecimal>::deserialize(d)?;
+    Ok(raw.into_iter().map(|(k, v)| (k, v.0)).collect())
+}
+
+impl Parameters {
+    /// The currency with this code, if the company uses it.
+    pub fn currency(&self, code: &str) -> Option<Currency> {
+        self.currencies.get(code).map(|s| Currency {
+            code: code.to_string(),
+            decimals: s.decimals,
+            rounding: s.rounding,
+        })
+    }
+
+    /// The accounting currency.
+    pub fn accounting(&self) -> Currency {
+        self.currency(&self.accounting_currency)
+            .unwrap_or_else(|| Currency::new(&self.accounting_currency, 2))
+    }
+
+    /// Converts `amount` in `currency` to the accounting currency, unrounded.
+    pub fn to_accounting(
+        &self,
+        amount: Decimal,
+        currency: &str,
+    ) -> Result<Decimal, ConversionError> {
+        if currency == self.accounting_currency {
+            return Ok(amount);
+        }
+        let rate = self
+            .exchange_rates
+            .get(currency)
+            .ok_or_else(|| ConversionError::NoRate(currency.to_string()))?;
+        amount
+            .checked_mul(*rate)
+            .ok_or_else(|| ConversionError::Overflow {
+                amount,
+                currency: currency.to_string(),
+                rate: *rate,
+                accounting: self.accounting_currency.clone(),
+            })
+    }
+}

@@ -1,0 +1,211 @@
+use std::path::Path;
+
+use rust_decimal::Decimal;
+
+use super::*;
+use crate::money::{self, Rounding};
+
+pub(crate) const SAMPLE: &str = r#"
+company: { id: TEST, name: Test Company }
+accounting_currency: USD
+currencies:
+  USD: { decimals: 2 }
+  EUR: { decimals: 2, rounding: half_even }
+exchange_rates:
+  EUR: 1.0850
+minimum_reimbursement: 25.00
+accounts:
+  receivables: "1200"
+  payables: "2000"
+  bank: "1000"
+  opening_balance: "3999"
+one_time_vendor:
+  group: ONETIME
+  sequence: { prefix: OTV-, width: 5 }
+sequences:
+  reimbursement: { prefix: RMB-, width: 6 }
+  vendor_invoice: { prefix: VI-, width: 6 }
+  payment: { prefix: PAY-, width: 6 }
+  opening: { prefix: OPN-, width: 6 }
+database: test.db
+rules: rules/reimburse.rhai
+"#;
+
+fn load(text: &str) -> Result<Company, YamlError> {
+    Company::from_yaml(Path::new("dir/company.yaml"), text)
+}
+
+#[test]
+fn sample_loads_exactly() {
+    let c = load(SAMPLE).unwrap();
+    assert_eq!(c.params.minimum_reimbursement.to_string(), "25.00");
+    assert_eq!(c.params.exchange_rates["EUR"].to_string(), "1.0850");
+    assert_eq!(c.params.accounts.receivables, "1200");
+    assert_eq!(c.params.open_debits, OpenDebits::Net);
+    assert!(c.params.one_time_vendor.link_to_customer);
+    assert_eq!(c.database_path, Path::new("dir/test.db"));
+    assert_eq!(c.rules_path, Path::new("dir/rules/reimburse.rhai"));
+    assert_eq!(c.currency("EUR").unwrap().rounding, Rounding::HalfEven);
+    let str_min = SAMPLE.replace("25.00", "\"0.10\"");
+    let c = load(&str_min).unwrap();
+    assert_eq!(c.params.minimum_reimbursement.to_string(), "0.10");
+}
+
+#[test]
+fn unknown_key_names_file_line_and_path() {
+    let text = SAMPLE.replace("  bank: \"1000\"", "  bank: \"1000\"\n  bnak: \"1001\"");
+    let e = load(&text).unwrap_err();
+    assert_eq!(e.path, "accounts.bnak");
+    assert!(e.message.contains("unknown field `bnak`"), "{e}");
+    assert_eq!(e.line, Some(14));
+    assert!(e.to_string().starts_with("dir/company.yaml:14:"), "{e}");
+}
+
+fn line_of(text: &str, needle: &str) -> usize {
+    text.lines().position(|l| l.contains(needle)).unwrap() + 1
+}
+
+#[test]
+fn a_key_indented_wrongly_is_reported_at_its_line() {
+    for (indent, column) in ["", " "].into_iter().zip([1, 2]) {
+        let text = format!(
+            "company:\n  id: TEST\n{indent}name: Test Company\n{}",
+            SAMPLE.replace("company: { id: TEST, name: Test Company }\n", "")
+        );
+        let e = load(&text).unwrap_err();
+        assert_eq!((e.line, e.column), (Some(3), Some(column)), "{e}");
+        assert_eq!(e.path, "company");
+        assert!(
+            e.message
+                .starts_with("missing field `name` (this `name:` is indented by"),
+            "{e}"
+        );
+    }
+    // A key of a mapping written on the next lines, not indented under its parent key.
+    let text = SAMPLE.replace(
+        "one_time_vendor:\n  group: ONETIME\n",
+        "one_time_vendor:\ngroup: ONETIME\n",
+    );
+    let e = load(&text).unwrap_err();
+    assert_eq!(e.path, "one_time_vendor", "{e}");
+    assert_eq!(e.line, Some(line_of(&text, "group: ONETIME")), "{e}");
+    assert!(
+        e.message
+            .starts_with("missing field `group` (this `group:` is indented by 0"),
+        "{e}"
+    );
+    // A key indented deeper than its neighbours.
+    let text = SAMPLE.replace("  payables:", "    payables:");
+    let e = load(&text).unwrap_err();
+    assert!(
+        e.message
+            .starts_with("did not find expected key (is this line"),
+        "{e}"
+    );
+    // A key that is really missing is reported where its mapping begins, as before.
+    let text = format!(
+        "company:\n  id: TEST\n{}",
+        SAMPLE.replace("company: { id: TEST, name: Test Company }\n", "")
+    );
+    let e = load(&text).unwrap_err();
+    assert_eq!(
+        (e.line, e.message.as_str()),
+        (Some(2), "missing field `name`")
+    );
+}
+
+#[test]
+fn missing_key_is_an_error() {
+    let text = SAMPLE.replace("  payables: \"2000\"\n", "");
+    let e = load(&text).unwrap_err();
+    assert!(e.message.contains("missing field `payables`"), "{e}");
+    assert_eq!(e.path, "accounts");
+}
+
+#[test]
+fn wrong_type_is_an_error_with_path() {
+    let text = SAMPLE.replace("width: 6 }\n  vendor", "width: six }\n  vendor");
+    let e = load(&text).unwrap_err();
+    assert_eq!(e.path, "sequences.reimbursement.width");
+    assert!(e.line.is_some());
+    let text = SAMPLE.replace("25.00", "lots");
+    let e = load(&text).unwrap_err();
+    assert_eq!(e.path, "minimum_reimbursement");
+    assert!(e.message.contains("decimal number"), "{e}");
+}
+
+#[test]
+fn negative_minimum_is_refused_with_its_line() {
+    let e = load(&SAMPLE.replace("25.00", "-1.00")).unwrap_err();
+    assert_eq!(e.path, "minimum_reimbursement");
+    assert!(e.message.contains("must not be negative"));
+    assert_eq!(e.line, Some(9));
+    let e = load(&SAMPLE.replace("25.00", "25.001")).unwrap_err();
+    assert!(e.message.contains("more decimals"), "{e}");
+}
+
+#[test]
+fn unknown_currencies_are_refused() {
+    let e =
+        load(&SAMPLE.replace("accounting_currency: USD", "accounting_currency: GBP")).unwrap_err();
+    assert_eq!(e.path, "accounting_currency");
+    assert!(e.message.contains("unknown currency 'GBP'"));
+    let e = load(&SAMPLE.replace("  EUR: 1.0850", "  EUR: 1.0850\n  CHF: 1.1")).unwrap_err();
+    assert_eq!(e.path, "exchange_rates.CHF");
+    let e = load(&SAMPLE.replace("  EUR: 1.0850", "")).unwrap_err();
+    assert!(e.message.contains("missing the rate of EUR"), "{e}");
+}
+
+#[test]
+fn sequences_that_could_share_numbers_are_refused() {
+    let e = load(&SAMPLE.replace("{ prefix: PAY-, width", "{ prefix: RMB-, width")).unwrap_err();
+    assert_eq!(e.path, "sequences.payment.prefix");
+    assert_eq!(
+        e.message,
+        "'RMB-' can give the same numbers as sequences.reimbursement ('RMB-'): give each sequence a prefix of its own"
+    );
+    assert_eq!(e.line, Some(21));
+    // `R` and `R0`: R0000001 is both R + 0000001 and R0 + 000001.
+    let text = SAMPLE
+        .replace("{ prefix: VI-, width", "{ prefix: R, width")
+        .replace("{ prefix: OPN-, width", "{ prefix: R0, width");
+    assert_eq!(load(&text).unwrap_err().path, "sequences.opening.prefix");
+    // A prefix that goes on with a letter cannot meet, nor can the vendor accounts.
+    let text = SAMPLE
+        .replace("{ prefix: VI-, width", "{ prefix: RMB-V, width")
+        .replace("{ prefix: OTV-, width", "{ prefix: RMB-, width");
+    assert!(load(&text).is_ok());
+}
+
+#[test]
+fn overrides_replace_keys() {
+    let mut c = load(SAMPLE).unwrap();
+    let o: ParameterOverrides =
+        serde_yaml::from_str("minimum_reimbursement: 0.10\nopen_debits: skip").unwrap();
+    o.apply(&mut c.params);
+    assert_eq!(c.params.minimum_reimbursement.to_string(), "0.10");
+    assert_eq!(c.params.open_debits, OpenDebits::Skip);
+    assert!(serde_yaml::from_str::<ParameterOverrides>("database: x.db").is_err());
+}
+
+#[test]
+fn conversion_to_accounting_currency() {
+    let c = load(SAMPLE).unwrap();
+    let d = |s: &str| money::parse_decimal(s).unwrap();
+    assert_eq!(
+        c.params.to_accounting(d("-100.00"), "EUR").ok(),
+        Some(d("-108.500000"))
+    );
+    assert_eq!(c.params.to_accounting(d("5"), "USD"), Ok(d("5")));
+    assert_eq!(
+        c.params.to_accounting(d("5"), "XXX"),
+        Err(ConversionError::NoRate("XXX".into()))
+    );
+    // An amount too large to convert is an overflow, not a missing rate.
+    let e = c.params.to_accounting(Decimal::MAX, "EUR").unwrap_err();
+    assert!(matches!(e, ConversionError::Overflow { .. }), "{e}");
+    assert!(
+        e.to_string().contains("is too large to convert to USD"),
+        "{e}"
+    );
+}
