@@ -9,155 +9,20 @@
 //! compared with the expectations. Whatever the expectations say, the trial balance must be zero
 //! after every step. A failure is a readable list of differences.
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use crate::fixtures::{self, Fixture};
+use crate::fixtures::{self, Expect, ExpectedReimbursement, Fixture, Step};
 use crate::ledger::{Ledger, Side};
-use crate::money::{self, exact::ExactDecimal};
 use crate::parameters::Company;
 use crate::process::{self, ReimbursementFilter, RunOptions, Selection};
 use crate::scripting::{Echo, Session};
 use crate::store::Store;
-
-/// How a fixture's step runs the reimbursement (all fields optional).
-#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
-pub struct RunStep {
-    /// Posting date (default today).
-    #[serde(default, deserialize_with = "crate::dates::deserialize_option")]
-    pub date: Option<NaiveDate>,
-    /// Only these customers.
-    #[serde(default)]
-    pub customers: Option<Vec<String>>,
-    /// Only these groups.
-    #[serde(default)]
-    pub groups: Option<Vec<String>>,
-    /// Only customers for which this expression is true.
-    #[serde(default, rename = "where")]
-    pub where_: Option<String>,
-    /// A dry run.
-    #[serde(default)]
-    pub dry_run: bool,
-    /// Go on past failing customers.
-    #[serde(default)]
-    pub keep_going: bool,
-}
-
-/// How a fixture's step pays open reimbursements.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
-pub struct PayStep {
-    /// Payment date (default today).
-    #[serde(default, deserialize_with = "crate::dates::deserialize_option")]
-    pub date: Option<NaiveDate>,
-    /// Only this customer's reimbursements.
-    #[serde(default)]
-    pub customer: Option<String>,
-    /// Only this vendor's.
-    #[serde(default)]
-    pub vendor: Option<String>,
-}
-
-/// An expected reimbursement (fields left out are not checked, but `customer` and `currency`
-/// identify it).
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
-pub struct ExpectedReimbursement {
-    /// Customer account.
-    pub customer: String,
-    /// Currency (default: any; give it when a customer has several).
-    #[serde(default)]
-    pub currency: Option<String>,
-    /// Vendor account.
-    #[serde(default)]
-    pub vendor: Option<String>,
-    /// True when a one-time vendor was created by the run.
-    #[serde(default)]
-    pub one_time_vendor: Option<bool>,
-    /// Amount.
-    #[serde(default, deserialize_with = "money::exact::deserialize_option")]
-    pub amount: Option<Decimal>,
-}
-
-/// An expected skip.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
-pub struct ExpectedSkip {
-    /// Customer account.
-    pub customer: String,
-    /// Currency (default: any).
-    #[serde(default)]
-    pub currency: Option<String>,
-    /// The reason (must be contained in the rules' reason).
-    #[serde(default)]
-    pub reason: Option<String>,
-}
-
-/// An expected payment.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
-pub struct ExpectedPayment {
-    /// Customer account.
-    pub customer: String,
-    /// Vendor account.
-    #[serde(default)]
-    pub vendor: Option<String>,
-    /// Currency.
-    #[serde(default)]
-    pub currency: Option<String>,
-    /// Amount.
-    #[serde(default, deserialize_with = "money::exact::deserialize_option")]
-    pub amount: Option<Decimal>,
-}
-
-/// What must hold after a step.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
-pub struct Expect {
-    /// Exactly these reimbursements, in any order.
-    #[serde(default)]
-    pub reimbursements: Option<Vec<ExpectedReimbursement>>,
-    /// Exactly these skipped credits, in any order.
-    #[serde(default)]
-    pub skipped: Option<Vec<ExpectedSkip>>,
-    /// Exactly these payments (for a pay step).
-    #[serde(default)]
-    pub payments: Option<Vec<ExpectedPayment>>,
-    /// Customer balances: account → currency → balance (a currency without transactions is 0).
-    #[serde(default)]
-    pub customer_balances: BTreeMap<String, BTreeMap<String, ExactDecimal>>,
-    /// Vendor balances: account → currency → balance.
-    #[serde(default)]
-    pub vendor_balances: BTreeMap<String, BTreeMap<String, ExactDecimal>>,
-    /// Vendors that must exist after the step, with the customer they were created for.
-    #[serde(default)]
-    pub vendors_created: Option<usize>,
-    /// `null` (default: the step must succeed) or a text the step's error must contain.
-    #[serde(default)]
-    pub error: Option<String>,
-}
-
-/// One step of a fixture.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
-pub struct Step {
-    /// Run the reimbursement.
-    #[serde(default)]
-    pub run: Option<RunStep>,
-    /// Pay open reimbursements.
-    #[serde(default)]
-    pub pay: Option<PayStep>,
-    /// What must hold afterwards.
-    #[serde(default)]
-    pub expect: Expect,
-}
 
 /// The outcome of one fixture.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
