@@ -11,10 +11,12 @@
 //!
 //! A file per part: `find` (the fixture files under the paths given), `runner` (a fixture in its
 //! own database, step by step), `step` (a run or a payment, as the command line does it),
-//! `compare` (the outcome against `expect:`), `report` ([`FixtureResult`]). The format of a
-//! fixture, `expect:` included, is [`crate::fixtures`]'s: the rule tests use the fixtures, the
-//! process and the scripts; nothing but the command line uses the rule tests.
+//! `compare` (the outcome against `expect:`), `books` (balances and the trial balance after a
+//! step), `report` ([`FixtureResult`]). The format of a fixture, `expect:` included, is
+//! [`crate::fixtures`]'s: the rule tests use the fixtures, the process and the scripts; nothing
+//! but the command line uses the rule tests.
 
+mod books;
 mod compare;
 mod find;
 mod report;
