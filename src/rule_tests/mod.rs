@@ -13,8 +13,9 @@
 //! own database, step by step), `step` (a run or a payment, as the command line does it),
 //! `compare` (the outcome against `expect:`), `books` (balances and the trial balance after a
 //! step), `report` ([`FixtureResult`]). The format of a fixture, `expect:` included, is
-//! [`crate::fixtures`]'s: the rule tests use the fixtures, the process and the scripts; nothing
-//! but the command line uses the rule tests.
+//! [`crate::fixtures`]'s: the rule tests use the fixtures, the process and the scripts; they must
+//! not depend on the command line or the other features (import, REPL, export, generate), and
+//! nothing but the command line uses them.
 
 mod books;
 mod compare;
