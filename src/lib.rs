@@ -21,9 +21,9 @@ pub mod parameters;
 pub mod process;
 pub mod render;
 pub mod repl;
+pub mod rule_tests;
 pub mod scripting;
 pub mod store;
-pub mod testing;
 pub mod text;
 
 /// Any error of the library, as the command line reports it.

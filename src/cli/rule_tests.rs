@@ -1,4 +1,4 @@
-//! `reimburse test`: the rules run against fixture ledgers (see [`crate::testing`]), each
+//! `reimburse test`: the rules run against fixture ledgers (see [`crate::rule_tests`]), each
 //! reported as it finishes, then the count; a missing path fails on its own.
 //!
 //! Must not depend on the other commands.
@@ -12,7 +12,7 @@ use super::args::Cli;
 use super::{plural, write_json};
 use crate::Error;
 use crate::parameters::Company;
-use crate::testing;
+use crate::rule_tests;
 use crate::text::printable_lines;
 
 /// `test`: on the company's parameters, or the built-in sample's when there is no company file.
@@ -64,8 +64,8 @@ fn test(
     let mut results = Vec::new();
     for file in &files {
         let result = match file {
-            Ok(file) => testing::run_fixture(company, &rules, file),
-            Err(missing) => testing::missing_fixture(missing),
+            Ok(file) => rule_tests::run_fixture(company, &rules, file),
+            Err(missing) => rule_tests::missing_fixture(missing),
         };
         if !result.passed {
             failed += 1;
@@ -102,7 +102,7 @@ fn fixture_files(paths: &[PathBuf]) -> Result<Vec<Result<PathBuf, PathBuf>>, Err
     let mut files = Vec::new();
     for path in paths {
         if path.exists() {
-            let found = testing::find_fixtures(std::slice::from_ref(path))
+            let found = rule_tests::find_fixtures(std::slice::from_ref(path))
                 .map_err(|e| Error::Usage(e.to_string()))?;
             files.extend(found.into_iter().map(Ok));
         } else {

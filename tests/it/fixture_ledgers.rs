@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use reimburse::testing::{FixtureResult, find_fixtures, run_fixtures};
+use reimburse::rule_tests::{FixtureResult, find_fixtures, run_fixtures};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
