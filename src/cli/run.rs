@@ -17,7 +17,11 @@ use crate::process::{self, RunOptions, Selection};
 use crate::scripting::{Echo, Session};
 use crate::text::{printable, printable_lines, printable_row};
 
-pub(super) fn run_command(company: &Company, args: &RunArgs, out: &mut dyn Write) -> Result<(), Error> {
+pub(super) fn run_command(
+    company: &Company,
+    args: &RunArgs,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
     let selection = if !args.customers.is_empty() {
         Selection::Customers(args.customers.clone())
     } else if !args.groups.is_empty() {

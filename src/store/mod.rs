@@ -10,7 +10,8 @@
 //! foreign or newer files refused, read-only opening), `connection` (the connection's settings,
 //! what the store tells of itself), `transaction` (transactions and savepoints), `epoch`,
 //! `schema` (the migrations, `.sql` files under `schema/`), `migrate`, `mismatch` (a schema that
-//! is not what its version says), `read_only` (the files around the database), `error`.
+//! is not what its version says), `read_only` (the files around the database), `in_use` (whether another process writes to
+//! a file), `error`.
 //!
 //! It depends on nothing of the crate: SQL is written here (the schema) and in the ledger's
 //! repository code, which builds on the store.
@@ -26,6 +27,7 @@ use rusqlite::Connection;
 mod connection;
 mod epoch;
 mod error;
+mod in_use;
 mod migrate;
 mod mismatch;
 mod open;
@@ -37,6 +39,7 @@ mod transaction;
 mod tests;
 
 pub use error::StoreError;
+pub use in_use::refuse_if_in_use;
 pub use schema::SCHEMA_VERSION;
 
 /// `PRAGMA application_id` of company databases ("RMBS").
