@@ -142,7 +142,10 @@ impl Ledger {
         controls: &[ControlRole],
     ) -> rusqlite::Result<()> {
         let conn = self.store.conn();
-        for (code, c) in &self.currencies {
+        // In code order, so that two databases made from the same parameters are the same.
+        let mut currencies: Vec<_> = self.currencies.iter().collect();
+        currencies.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        for (code, c) in currencies {
             conn.execute(
                 "INSERT OR IGNORE INTO currencies(code, decimals) VALUES (?1, ?2)",
                 params![code, c.decimals],
