@@ -63,16 +63,17 @@ mod pay;
 mod report;
 mod run;
 
-pub use audit::{
-    PostingMark, PostingSource, RunRecord, RunStart, begin_run, record_postings, runs, sha256,
-};
+pub use audit::{PostingSource, RunStart, begin_run, record_postings, runs, sha256};
 pub use error::{HookError, RunError};
 pub use hooks::{HOOKS, Rules};
 pub use options::{RunOptions, Selection};
-pub use page::{ReimbursementFilter, each_reimbursement, reimbursements};
+pub use page::{each_reimbursement, reimbursements};
 pub use pay::{PayReport, Payment, pay, pay_observed};
 pub use report::{Failed, Reimbursement, RunObserver, RunReport, Skipped, as_text};
 pub use run::{run, run_observed, run_with_progress};
+
+/// The rows of the runs and reimbursements tables, kept by the ledger's repositories.
+pub use crate::ledger::{PostingMark, ReimbursementFilter, RunRecord};
 
 /// Who runs this process, for the audit trails (see [`crate::ledger::current_user`]).
 pub use crate::ledger::current_user;
