@@ -28,10 +28,12 @@
 //! - the primitives on amounts, which never use each other: `posting` ([`Ledger::post_voucher`]),
 //!   `settle`; and the reads: `reports` (balances, transactions, trial balance), `read_ahead`
 //!   (pages of customers, in place or ahead on a second connection), `batch`;
-//! - the repositories of the process's tables, which use only the reads: `runs` (the audit
-//!   trail of runs, posting marks) and `reimbursements` (recording them, the reimbursement page).
+//! - the repositories of the process's tables, which read through the parts above and write only
+//!   their own tables: `runs` (the audit trail of runs, posting marks) and `reimbursements`
+//!   (recording them, the reimbursement page).
 //!
-//! The ledger knows nothing of scripts, of how a run works, or of the command line (see `ARCHITECTURE.md`).
+//! The ledger knows nothing of scripts, of how a run works, or of the command line (see
+//! `ARCHITECTURE.md`).
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;

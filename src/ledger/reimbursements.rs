@@ -286,7 +286,11 @@ impl Ledger {
     /// transaction.
     fn reimbursements_with_invoices(&self, filter: &ReimbursementFilter) -> Res<Vec<WithInvoice>> {
         let (sql, args) = query(filter)?;
-        let mut stmt = self.store.conn().prepare(&sql).map_err(|e| self.sql_err(e))?;
+        let mut stmt = self
+            .store
+            .conn()
+            .prepare(&sql)
+            .map_err(|e| self.sql_err(e))?;
         let rows = stmt
             .query_map(
                 rusqlite::params_from_iter(args.iter().map(|a| a.as_ref())),

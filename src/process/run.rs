@@ -15,6 +15,7 @@ use super::hooks::{Rules, eval_filter};
 use super::options::{RunOptions, Selection};
 use super::pager::{CustomerPager, count_selection};
 use super::report::{Collect, RunObserver, RunReport};
+use super::script_functions::offer;
 use crate::ledger::{
     Balance, ChangeOrigin, Customer, CustomerPage, Ledger, NewRun, RunCounts, RunKind,
 };
@@ -52,6 +53,8 @@ pub fn run_observed(
     observer: &mut dyn RunObserver,
 ) -> Result<RunReport, RunError> {
     session.set_date(options.date);
+    // The engine of the rules has the process's own functions (`dry_run`) too.
+    offer(session);
     let rules = Rules::load(session, &options.rules)?;
     let ledger = session.ledger();
     let store = ledger.store();

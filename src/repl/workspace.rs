@@ -50,6 +50,7 @@ impl Workspace {
         let ledger = Ledger::open(company)?;
         let session = Session::new(ledger, date, Echo::Stdout);
         session.set_rules_file(Some(company.rules_path.clone()));
+        crate::process::offer_script_functions(&session);
         let (engine, docs) = session.engine(Some(import_root));
         let mut ws = Workspace {
             session,
