@@ -89,10 +89,10 @@ pub use master_data::{
 };
 pub(crate) use read_ahead::READ_AHEAD_STACK;
 pub use read_ahead::{AheadReads, CustomerPage, CustomerPages};
-pub use reimbursements::{
-    NewReimbursementRow, Reimbursement, ReimbursementFilter, ReimbursementStatus, WithInvoice,
-};
-pub use runs::{NewRun, PostingMark, RunCounts, RunKind, RunRecord};
+pub(crate) use reimbursements::{NewReimbursementRow, WithInvoice};
+pub use reimbursements::{Reimbursement, ReimbursementFilter, ReimbursementStatus};
+pub(crate) use runs::{NewRun, RunCounts};
+pub use runs::{PostingMark, RunKind, RunRecord};
 pub use types::{
     AccountBalance, Balance, Customer, NewVendor, Side, Transaction, TrialBalanceRow, Vendor,
 };

@@ -80,7 +80,7 @@ impl ReimbursementStatus {
 
 /// A reimbursement to record (status `open`), as [`Ledger::insert_reimbursement`] writes it.
 #[derive(Debug, Clone)]
-pub struct NewReimbursementRow<'a> {
+pub(crate) struct NewReimbursementRow<'a> {
     /// The run that makes it.
     pub run_id: i64,
     /// Customer account.
@@ -155,7 +155,7 @@ impl fmt::Display for ReimbursementFilter {
 
 /// A reimbursement with the id of its vendor invoice's transaction (what `pay` settles).
 #[derive(Debug, Clone)]
-pub struct WithInvoice {
+pub(crate) struct WithInvoice {
     /// The reimbursement.
     pub reimbursement: Reimbursement,
     /// The vendor transaction of its invoice.
@@ -164,7 +164,7 @@ pub struct WithInvoice {
 
 impl Ledger {
     /// Records a reimbursement (status `open`); returns its id.
-    pub fn insert_reimbursement(&self, new: &NewReimbursementRow) -> Res<i64> {
+    pub(crate) fn insert_reimbursement(&self, new: &NewReimbursementRow) -> Res<i64> {
         debug_assert!(new.amount_minor > 0, "a reimbursement is positive");
         self.store
             .conn()
@@ -233,7 +233,7 @@ impl Ledger {
     /// id) to `each_page`, oldest first, at most 1000 at a time: memory stays flat however many
     /// there are. `filter.after_id` and `filter.limit` keep their meaning. Returns how many it
     /// handed on.
-    pub fn reimbursement_pages<E: From<LedgerError>>(
+    pub(crate) fn reimbursement_pages<E: From<LedgerError>>(
         &self,
         filter: &ReimbursementFilter,
         mut each_page: impl FnMut(Vec<WithInvoice>) -> Result<(), E>,

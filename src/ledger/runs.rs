@@ -56,7 +56,7 @@ impl RunKind {
 
 /// A run to record, as [`Ledger::insert_run`] writes it.
 #[derive(Debug, Clone)]
-pub struct NewRun<'a> {
+pub(crate) struct NewRun<'a> {
     /// What kind of run.
     pub kind: RunKind,
     /// When it started (UTC, `YYYY-MM-DDTHH:MM:SSZ`).
@@ -80,7 +80,7 @@ pub struct NewRun<'a> {
 
 /// What a run did, recorded at its end by [`Ledger::finish_run`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct RunCounts {
+pub(crate) struct RunCounts {
     /// Customers considered.
     pub considered: i64,
     /// Reimbursements (or payments) made.
@@ -166,7 +166,7 @@ impl PostingMark {
 
 impl Ledger {
     /// Records a run; returns its id (for [`Ledger::set_run`]).
-    pub fn insert_run(&self, run: &NewRun) -> Res<i64> {
+    pub(crate) fn insert_run(&self, run: &NewRun) -> Res<i64> {
         self.store
             .conn()
             .query_row(
@@ -191,7 +191,7 @@ impl Ledger {
     }
 
     /// Records the end of run `id` (at `finished_at`) and what it did.
-    pub fn finish_run(&self, id: i64, finished_at: &str, counts: &RunCounts) -> Res<()> {
+    pub(crate) fn finish_run(&self, id: i64, finished_at: &str, counts: &RunCounts) -> Res<()> {
         self.store
             .conn()
             .execute(
@@ -244,7 +244,7 @@ impl Ledger {
     }
 
     /// Whether anything that carries a run was written since `mark` without one.
-    pub fn posted_without_run(&self, mark: &PostingMark) -> Res<bool> {
+    pub(crate) fn posted_without_run(&self, mark: &PostingMark) -> Res<bool> {
         let mut posted = false;
         for (table, after) in mark.after() {
             posted |= self
@@ -263,7 +263,7 @@ impl Ledger {
     }
 
     /// Gives run `run` what was written since `mark` without a run.
-    pub fn assign_to_run(&self, mark: &PostingMark, run: i64) -> Res<()> {
+    pub(crate) fn assign_to_run(&self, mark: &PostingMark, run: i64) -> Res<()> {
         for (table, after) in mark.after() {
             self.store
                 .conn()
