@@ -1,6 +1,6 @@
 //! The accounts-payable step: [`pay`] and [`pay_observed`] pay open reimbursement invoices (the
 //! vendor's open debits first, then a payment voucher against the bank), recorded as a run of
-//! kind `payment`. Depends on the reimbursement page and the audit trail, never on the rules.
+//! kind `payment`. Depends on the ledger's reimbursements and the audit trail, never on the rules.
 
 use std::collections::BTreeMap;
 
