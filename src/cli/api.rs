@@ -21,7 +21,9 @@ pub(super) fn api(company_file: &Path, markdown: bool, out: &mut dyn Write) -> R
         Err(_) => crate::sample_company()?.params,
     };
     let ledger = Ledger::new(crate::store::Store::in_memory()?, params)?;
-    let docs = Session::new(ledger, today(), Echo::Collect).api();
+    let session = Session::new(ledger, today(), Echo::Collect);
+    crate::process::offer_script_functions(&session);
+    let docs = session.api();
     if markdown {
         api_markdown(&docs, out)
     } else {

@@ -27,9 +27,13 @@
 //!   which use each other;
 //! - the primitives on amounts, which never use each other: `posting` ([`Ledger::post_voucher`]),
 //!   `settle`; and the reads: `reports` (balances, transactions, trial balance), `read_ahead`
-//!   (pages of customers, in place or ahead on a second connection), `batch`.
+//!   (pages of customers, in place or ahead on a second connection), `batch`;
+//! - the repositories of the process's tables, which read through the parts above and write only
+//!   their own tables: `runs` (the audit trail of runs, posting marks) and `reimbursements`
+//!   (recording them, the reimbursement page).
 //!
-//! The ledger knows nothing of scripts, runs or the command line (see `ARCHITECTURE.md`).
+//! The ledger knows nothing of scripts, of how a run works, or of the command line (see
+//! `ARCHITECTURE.md`).
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -63,8 +67,10 @@ mod open;
 mod parties;
 mod posting;
 mod read_ahead;
+mod reimbursements;
 mod reports;
 mod rows;
+mod runs;
 mod settle;
 #[cfg(test)]
 pub(crate) mod tests;
@@ -83,6 +89,10 @@ pub use master_data::{
 };
 pub(crate) use read_ahead::READ_AHEAD_STACK;
 pub use read_ahead::{AheadReads, CustomerPage, CustomerPages};
+pub(crate) use reimbursements::{NewReimbursementRow, WithInvoice};
+pub use reimbursements::{Reimbursement, ReimbursementFilter, ReimbursementStatus};
+pub(crate) use runs::{NewRun, RunCounts};
+pub use runs::{PostingMark, RunKind, RunRecord};
 pub use types::{
     AccountBalance, Balance, Customer, NewVendor, Side, Transaction, TrialBalanceRow, Vendor,
 };

@@ -1,6 +1,6 @@
 //! What the books say: balances per account and currency, every account's balances, the
-//! sub-ledger transactions (open, all, by document, by id), the trial balance, and whether a run
-//! exists.
+//! sub-ledger transactions (open, all, by document, by id), the trial balance, how many
+//! customers there are, and whether a run exists.
 //!
 //! Reads only: it must not write, nor depend on posting or settling.
 
@@ -68,6 +68,26 @@ impl Ledger {
             .prepare_cached("SELECT 1 FROM runs WHERE id = ?1")
             .and_then(|mut s| s.exists([id]))
             .map_err(|e| self.sql_err(e))
+    }
+
+    /// How many customers there are: all, or those in `groups`.
+    pub fn count_customers(&self, groups: Option<&[String]>) -> Res<u64> {
+        let conn = self.store.conn();
+        let n: i64 = match groups {
+            Some(groups) => {
+                let placeholders = vec!["?"; groups.len()].join(",");
+                conn.query_row(
+                    &format!(
+                        "SELECT count(*) FROM customers WHERE customer_group IN ({placeholders})"
+                    ),
+                    rusqlite::params_from_iter(groups.iter()),
+                    |r| r.get(0),
+                )
+            }
+            None => conn.query_row("SELECT count(*) FROM customers", [], |r| r.get(0)),
+        }
+        .map_err(|e| self.sql_err(e))?;
+        Ok(n.max(0) as u64)
     }
 
     /// An account's balance per currency (currencies without transactions are left out).

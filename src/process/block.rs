@@ -9,7 +9,7 @@ use super::ahead::{Ahead, Candidate};
 use super::credit::{Outcome, RunScope, process_credit};
 use super::error::{HookError, RunError};
 use super::options::RunOptions;
-use super::report::{Failed, Reimbursement, ReimbursementStatus, RunObserver, RunReport, Skipped};
+use super::report::{Failed, PROPOSED, Reimbursement, RunObserver, RunReport, Skipped};
 use crate::ledger::{Balance, Customer, Vendor};
 use crate::store::{Store, StoreError};
 
@@ -89,7 +89,7 @@ fn hand_on(
         }) => {
             for mut r in reimbursements {
                 if dry_run {
-                    r.status = ReimbursementStatus::Proposed.as_str().into();
+                    r.status = PROPOSED.into();
                     r.id = 0;
                 }
                 *report
@@ -195,7 +195,6 @@ fn process_customer(
 ) -> Result<Option<Made>, Box<HookError>> {
     let ledger = scope.session.ledger();
     let store = ledger.store();
-    let conn = store.conn();
     let mut one_time_vendor: Option<Vendor> = None;
     // The customer as the hooks see it: re-read only when an earlier currency linked a vendor.
     let mut current = std::borrow::Cow::Borrowed(customer);
@@ -211,7 +210,7 @@ fn process_customer(
                 .savepoint("credit")
                 .map_err(|e| store_err(credit, e))?;
         }
-        let changes = conn.total_changes();
+        let changes = store.total_changes();
         let had_vendor = one_time_vendor.is_some();
         // What was worked out ahead saw the customer as the page has it.
         let nothing = Ahead::default();
@@ -265,7 +264,7 @@ fn end_credit(
         (true, true) => store.release("credit")?,
         (true, false) => store.rollback_to("credit")?,
         (false, true) => {}
-        (false, false) => return Ok(store.conn().total_changes() == changes_before),
+        (false, false) => return Ok(store.total_changes() == changes_before),
     }
     Ok(true)
 }

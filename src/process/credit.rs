@@ -7,16 +7,16 @@ use std::rc::Rc;
 
 use chrono::NaiveDate;
 use rhai::Dynamic;
-use rusqlite::params;
 
 use super::ahead::Ahead;
 use super::check::{Checked, check_no_postings, check_one_time_vendor, check_posting};
 use super::error::HookError;
 use super::hooks::{Eligibility, Hooked, Rules, VendorChoice, eligibility, vendor_choice};
-use super::report::{Reimbursement, ReimbursementStatus};
-use crate::ledger::{Balance, Customer, Ledger, LedgerError, Vendor};
+use super::report::Reimbursement;
+use crate::ledger::{
+    Balance, Customer, Ledger, LedgerError, NewReimbursementRow, ReimbursementStatus, Vendor,
+};
 use crate::scripting::{Session, shown};
-use crate::store::StoreError;
 
 /// What became of one candidate credit.
 pub(super) enum Outcome {
@@ -341,31 +341,20 @@ struct NewReimbursement<'a> {
 
 /// Inserts the reimbursement row (status `open`); returns its id.
 fn record(ledger: &Ledger, new: &NewReimbursement) -> Result<i64, LedgerError> {
-    let minor = ledger
+    let amount_minor = ledger
         .currency(&new.credit.currency)?
         .to_minor(new.checked.amount)?;
-    ledger
-        .store()
-        .conn()
-        .prepare_cached(
-            "INSERT INTO reimbursements(run_id, customer, vendor, one_time_vendor, currency,
-                 amount_minor, date, voucher_id, vendor_invoice, customer_txn_id, vendor_txn_id, status)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'open')",
-        )
-        .and_then(|mut s| {
-            s.insert(params![
-                    new.run_id,
-                    new.customer.account,
-                    new.payee.vendor.account,
-                    new.payee.one_time,
-                    new.credit.currency,
-                    minor,
-                    new.date.to_string(),
-                    new.checked.voucher.id,
-                    new.checked.invoice,
-                    new.checked.customer_txn,
-                    new.checked.vendor_txn
-                ])
-        })
-        .map_err(|e| LedgerError::Store(StoreError::sqlite(ledger.store().path(), e)))
+    ledger.insert_reimbursement(&NewReimbursementRow {
+        run_id: new.run_id,
+        customer: &new.customer.account,
+        vendor: &new.payee.vendor.account,
+        one_time_vendor: new.payee.one_time,
+        currency: &new.credit.currency,
+        amount_minor,
+        date: new.date,
+        voucher_id: new.checked.voucher.id,
+        vendor_invoice: &new.checked.invoice,
+        customer_txn: new.checked.customer_txn,
+        vendor_txn: new.checked.vendor_txn,
+    })
 }

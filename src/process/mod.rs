@@ -40,14 +40,20 @@
 //! - `check`: the engine's check of the hooks' postings (`check_posting`).
 //! - `page`: the reimbursement page ([`ReimbursementFilter`], [`reimbursements`]).
 //! - `pay`: the payment of reimbursements ([`pay()`], [`pay_observed`]).
-//! - `audit`: the runs table (recording a run, [`record_postings`], [`runs`]), hashes.
+//! - `audit`: the audit trail of runs (recording a run, [`record_postings`], [`runs`]), hashes;
+//!   the rows of the runs and reimbursements tables are the ledger's (`ledger::runs`,
+//!   `ledger::reimbursements`), which alone writes their SQL.
+//! - `script_functions`: the process's own script functions (`dry_run`), which it registers into
+//!   the engines of the sessions that offer them ([`offer_script_functions`]).
 //!
 //! Dependencies inside the folder run one way: `audit`, `options`, `report`, `error` and `check`
 //! depend on no other file of it; `hooks` on those; `ahead` on `hooks`; `credit` on `hooks`,
 //! `check` and `ahead`; `block` on `credit`; `pager` on `ahead`; `run` on `pager` and `block`;
-//! `page` on `report`; `pay` on `page` and `audit`.
+//! `page` on nothing of it; `pay` on `report` and `audit`; `script_functions` on `run`, which offers
+//! them in the engine of the rules: a dry run from the rules runs the process again (refused by
+//! the session while one goes on), the one loop of the folder.
 //! The folder depends on `ledger`, `scripting`, `store`, `parameters` and `money`, never on the
-//! features or the command line.
+//! features or the command line; scripting does not depend on it.
 
 mod ahead;
 mod audit;
@@ -62,17 +68,20 @@ mod pager;
 mod pay;
 mod report;
 mod run;
+mod script_functions;
 
-pub use audit::{
-    PostingMark, PostingSource, RunRecord, RunStart, begin_run, record_postings, runs, sha256,
-};
+pub use audit::{PostingSource, RunStart, begin_run, record_postings, runs, sha256};
 pub use error::{HookError, RunError};
 pub use hooks::{HOOKS, Rules};
 pub use options::{RunOptions, Selection};
-pub use page::{ReimbursementFilter, each_reimbursement, reimbursements};
+pub use page::{each_reimbursement, reimbursements};
 pub use pay::{PayReport, Payment, pay, pay_observed};
 pub use report::{Failed, Reimbursement, RunObserver, RunReport, Skipped, as_text};
 pub use run::{run, run_observed, run_with_progress};
+pub use script_functions::offer as offer_script_functions;
+
+/// The rows of the runs and reimbursements tables, kept by the ledger's repositories.
+pub use crate::ledger::{PostingMark, ReimbursementFilter, RunRecord};
 
 /// Who runs this process, for the audit trails (see [`crate::ledger::current_user`]).
 pub use crate::ledger::current_user;

@@ -8,26 +8,15 @@ use super::hooks::Rules;
 use super::options::Selection;
 use crate::ledger::{Customer, CustomerPage, CustomerPages, Ledger};
 use crate::scripting::Session;
-use crate::store::StoreError;
 
+/// How many customers `selection` names (all of them for a `--where`, which is worked out
+/// customer by customer).
 pub(super) fn count_selection(ledger: &Ledger, selection: &Selection) -> Result<u64, RunError> {
-    let conn = ledger.store().conn();
-    let n: i64 = match selection {
-        Selection::Customers(list) => list.len() as i64,
-        Selection::Groups(groups) => {
-            let placeholders = vec!["?"; groups.len()].join(",");
-            conn.query_row(
-                &format!("SELECT count(*) FROM customers WHERE customer_group IN ({placeholders})"),
-                rusqlite::params_from_iter(groups.iter()),
-                |r| r.get(0),
-            )
-            .map_err(|e| StoreError::sqlite(ledger.store().path(), e))?
-        }
-        _ => conn
-            .query_row("SELECT count(*) FROM customers", [], |r| r.get(0))
-            .map_err(|e| StoreError::sqlite(ledger.store().path(), e))?,
-    };
-    Ok(n.max(0) as u64)
+    Ok(match selection {
+        Selection::Customers(list) => list.len() as u64,
+        Selection::Groups(groups) => ledger.count_customers(Some(groups))?,
+        _ => ledger.count_customers(None)?,
+    })
 }
 
 /// Streams the selected customers in account order, a page at a time with their balances (memory

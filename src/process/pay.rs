@@ -1,20 +1,20 @@
 //! The accounts-payable step: [`pay`] and [`pay_observed`] pay open reimbursement invoices (the
 //! vendor's open debits first, then a payment voucher against the bank), recorded as a run of
-//! kind `payment`. Depends on the reimbursement page and the audit trail, never on the rules.
+//! kind `payment`. Depends on the ledger's reimbursements and the audit trail, never on the rules.
 
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use rusqlite::params;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::audit::{now_text, parameters_hash};
 use super::error::RunError;
-use super::page::{ReimbursementFilter, WithInvoice, reimbursement_pages};
-use super::report::{ReimbursementStatus, as_text, totals_as_text};
-use crate::ledger::{Ledger, LedgerError, LineDraft, PostedVoucher, Side, Target, VoucherDraft};
-use crate::store::StoreError;
+use super::report::{as_text, totals_as_text};
+use crate::ledger::{
+    Ledger, LedgerError, LineDraft, NewRun, PostedVoucher, ReimbursementFilter,
+    ReimbursementStatus, RunCounts, RunKind, Side, Target, VoucherDraft, WithInvoice,
+};
 
 /// A payment made (or proposed) by [`pay`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -124,17 +124,17 @@ fn pay_in_transaction(
     user: &str,
     observer: &mut dyn FnMut(&Payment),
 ) -> Result<PayReport, RunError> {
-    let store = ledger.store();
-    let conn = store.conn();
-    let sql = |e| RunError::from(StoreError::sqlite(store.path(), e));
-    let run_id: i64 = conn
-        .query_row(
-            "INSERT INTO runs(kind, started_at, user_name, posting_date, selection, parameters_hash)
-             VALUES ('payment', ?1, ?2, ?3, ?4, ?5) RETURNING id",
-            params![now_text(), user, date.to_string(), filter.to_string(), parameters_hash(ledger)],
-            |r| r.get(0),
-        )
-        .map_err(sql)?;
+    let run_id = ledger.insert_run(&NewRun {
+        kind: RunKind::Payment,
+        started_at: &now_text(),
+        finished_at: None,
+        user,
+        posting_date: date,
+        selection: &filter.to_string(),
+        rules_path: None,
+        rules_hash: None,
+        parameters_hash: &parameters_hash(ledger),
+    })?;
     ledger.set_run(Some(run_id));
     let mut report = PayReport {
         run: run_id,
@@ -147,7 +147,7 @@ fn pay_in_transaction(
     let mut paid = 0i64;
     // Page through all the open invoices so memory stays flat however many there are.
     filter.limit = None;
-    reimbursement_pages(ledger, &filter, |open| -> Result<(), RunError> {
+    ledger.reimbursement_pages(&filter, |open| -> Result<(), RunError> {
         // Nothing reads what the primitives journal here: drop it a page at a time so it
         // does not grow with the number of invoices.
         ledger.take_journal();
@@ -167,11 +167,11 @@ fn pay_in_transaction(
         }
         Ok(())
     })?;
-    conn.execute(
-        "UPDATE runs SET finished_at = ?2, reimbursed = ?3 WHERE id = ?1",
-        params![run_id, now_text(), paid],
-    )
-    .map_err(sql)?;
+    let counts = RunCounts {
+        reimbursed: paid,
+        ..RunCounts::default()
+    };
+    ledger.finish_run(run_id, &now_text(), &counts)?;
     Ok(report)
 }
 

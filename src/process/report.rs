@@ -1,6 +1,6 @@
-//! What a run gives back: the rows it makes ([`Reimbursement`], [`Skipped`], [`Failed`]), the
-//! [`RunReport`], and the [`RunObserver`] that receives rows as they are made. Plain data: depends
-//! on nothing else of the process (the reimbursement page and payment use these rows too).
+//! What a run gives back: the rows it makes ([`Reimbursement`], kept by the ledger's repository
+//! of reimbursements; [`Skipped`], [`Failed`]), the [`RunReport`], and the [`RunObserver`] that
+//! receives rows as they are made. Plain data: depends on nothing else of the process.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -9,67 +9,11 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-/// A reimbursement, as the run reports it and the reimbursement page lists it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Reimbursement {
-    /// Row id (0 in a dry run's report after rollback).
-    pub id: i64,
-    /// The run that made it.
-    pub run: i64,
-    /// Customer account.
-    pub customer: String,
-    /// Vendor account that received the credit.
-    pub vendor: String,
-    /// True when the vendor is a one-time vendor created for it by the run.
-    pub one_time_vendor: bool,
-    /// Currency.
-    pub currency: String,
-    /// Amount reimbursed (positive).
-    #[serde(serialize_with = "as_text")]
-    pub amount: Decimal,
-    /// Posting date.
-    pub date: NaiveDate,
-    /// Voucher number.
-    pub voucher: String,
-    /// Vendor invoice number.
-    pub vendor_invoice: String,
-    /// `open` or `paid` (`proposed` in a dry run).
-    pub status: String,
-    /// Payment voucher, once paid.
-    pub payment_voucher: Option<String>,
-    /// Payment date, once paid.
-    pub paid_date: Option<NaiveDate>,
-}
+pub use crate::ledger::Reimbursement;
 
-/// A reimbursement's status: as stored (`open`, `paid`), or as a dry run reports it
-/// (`proposed`). [`Reimbursement::status`] holds its text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum ReimbursementStatus {
-    /// Its vendor invoice is not yet settled in full.
-    Open,
-    /// Its vendor invoice is settled in full (the database's `reimbursement_paid` trigger).
-    Paid,
-    /// Made by a dry run: rolled back, not kept.
-    Proposed,
-}
-
-impl ReimbursementStatus {
-    /// The status as the database, the reports and the filters write it.
-    pub(super) fn as_str(self) -> &'static str {
-        match self {
-            ReimbursementStatus::Open => "open",
-            ReimbursementStatus::Paid => "paid",
-            ReimbursementStatus::Proposed => "proposed",
-        }
-    }
-
-    /// A status the database stores (what a filter may ask for): `open` or `paid`.
-    pub(super) fn stored(text: &str) -> Option<ReimbursementStatus> {
-        [ReimbursementStatus::Open, ReimbursementStatus::Paid]
-            .into_iter()
-            .find(|s| s.as_str() == text)
-    }
-}
+/// The status a dry run's report gives its reimbursements (rolled back, not kept; the stored
+/// ones are [`ReimbursementStatus`](crate::ledger::ReimbursementStatus)).
+pub(super) const PROPOSED: &str = "proposed";
 
 /// Serializes a decimal as its exact text.
 pub fn as_text<S: serde::Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S::Error> {

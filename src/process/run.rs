@@ -6,8 +6,6 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use rusqlite::params;
-
 use super::ahead::{Ahead, Candidate, is_candidate};
 use super::audit::{now_text, parameters_hash};
 use super::block::{BLOCK, CustomerCredits, run_block};
@@ -17,9 +15,11 @@ use super::hooks::{Rules, eval_filter};
 use super::options::{RunOptions, Selection};
 use super::pager::{CustomerPager, count_selection};
 use super::report::{Collect, RunObserver, RunReport};
-use crate::ledger::{Balance, ChangeOrigin, Customer, CustomerPage, Ledger};
+use super::script_functions::offer;
+use crate::ledger::{
+    Balance, ChangeOrigin, Customer, CustomerPage, Ledger, NewRun, RunCounts, RunKind,
+};
 use crate::scripting::{ScriptFault, Session};
-use crate::store::StoreError;
 
 /// Runs the reimbursement process. Atomic: on error nothing is written.
 pub fn run(session: &Rc<Session>, options: &RunOptions) -> Result<RunReport, RunError> {
@@ -53,6 +53,8 @@ pub fn run_observed(
     observer: &mut dyn RunObserver,
 ) -> Result<RunReport, RunError> {
     session.set_date(options.date);
+    // The engine of the rules has the process's own functions (`dry_run`) too.
+    offer(session);
     let rules = Rules::load(session, &options.rules)?;
     let ledger = session.ledger();
     let store = ledger.store();
@@ -166,48 +168,28 @@ fn record_start(
     options: &RunOptions,
     params_hash: &str,
 ) -> Result<i64, RunError> {
-    let store = ledger.store();
-    let sql = |e| RunError::from(StoreError::sqlite(store.path(), e));
-    store
-        .conn()
-        .query_row(
-            "INSERT INTO runs(kind, started_at, user_name, posting_date, selection, rules_path,
-                 rules_hash, parameters_hash) VALUES ('reimbursement', ?1, ?2, ?3, ?4, ?5, ?6, ?7)
-             RETURNING id",
-            params![
-                now_text(),
-                options.user,
-                options.date.to_string(),
-                options.selection.to_string(),
-                rules.file.to_string_lossy(),
-                rules.hash,
-                params_hash
-            ],
-            |r| r.get(0),
-        )
-        .map_err(sql)
+    Ok(ledger.insert_run(&NewRun {
+        kind: RunKind::Reimbursement,
+        started_at: &now_text(),
+        finished_at: None,
+        user: &options.user,
+        posting_date: options.date,
+        selection: &options.selection.to_string(),
+        rules_path: Some(&rules.file.to_string_lossy()),
+        rules_hash: Some(&rules.hash),
+        parameters_hash: params_hash,
+    })?)
 }
 
 /// Records the end of the run and its counts.
 fn record_end(ledger: &Ledger, report: &RunReport) -> Result<(), RunError> {
-    let store = ledger.store();
-    let sql = |e| RunError::from(StoreError::sqlite(store.path(), e));
-    store
-        .conn()
-        .execute(
-            "UPDATE runs SET finished_at = ?2, considered = ?3, reimbursed = ?4, skipped = ?5,
-             failed = ?6 WHERE id = ?1",
-            params![
-                report.run,
-                now_text(),
-                report.considered as i64,
-                report.reimbursed_count as i64,
-                report.skipped_count as i64,
-                report.failed_count as i64
-            ],
-        )
-        .map_err(sql)?;
-    Ok(())
+    let counts = RunCounts {
+        considered: report.considered as i64,
+        reimbursed: report.reimbursed_count as i64,
+        skipped: report.skipped_count as i64,
+        failed: report.failed_count as i64,
+    };
+    Ok(ledger.finish_run(report.run, &now_text(), &counts)?)
 }
 
 /// The report of a run that has not processed any customer yet.
@@ -337,8 +319,8 @@ fn selected_by(
     ast: &rhai::AST,
     customer: &Customer,
 ) -> Result<bool, RunError> {
-    let conn = session.ledger().store().conn();
-    let changes = conn.total_changes();
+    let store = session.ledger().store();
+    let changes = store.total_changes();
     let value = eval_filter(&rules.engine, ast, customer).map_err(|e| {
         let f = ScriptFault::from_error(&e);
         RunError::Selection(format!(
@@ -346,7 +328,7 @@ fn selected_by(
             customer.account, f.message
         ))
     })?;
-    if conn.total_changes() != changes {
+    if store.total_changes() != changes {
         return Err(RunError::Selection(format!(
             "--where must only select customers: it wrote to the ledger (customer {})",
             customer.account

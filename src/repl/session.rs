@@ -229,7 +229,7 @@ impl Repl {
         // What `:commit` records the postings with (see `Repl::begin`).
         self.typed.push_str(text);
         self.typed.push('\n');
-        let before = store.conn().total_changes();
+        let before = store.total_changes();
         store.savepoint("repl_entry")?;
         ScriptMemory::arm();
         let result = crate::scripting::guard::finish(
@@ -249,7 +249,7 @@ impl Repl {
             Err(e) => {
                 self.failed += 1;
                 store.rollback_to("repl_entry")?;
-                let made = store.conn().total_changes() - before;
+                let made = store.total_changes() - before;
                 self.base.local_undone += made;
                 let typed = if file.is_none() { Some(text) } else { None };
                 let msg = self.ws.describe(&e, typed, source);

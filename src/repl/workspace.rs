@@ -50,6 +50,7 @@ impl Workspace {
         let ledger = Ledger::open(company)?;
         let session = Session::new(ledger, date, Echo::Stdout);
         session.set_rules_file(Some(company.rules_path.clone()));
+        crate::process::offer_script_functions(&session);
         let (engine, docs) = session.engine(Some(import_root));
         let mut ws = Workspace {
             session,
@@ -117,7 +118,7 @@ impl Workspace {
     /// trail of master-data changes that come with a change).
     pub(super) fn changes_since(&self, base: &ChangeBase) -> u64 {
         let ledger = self.session.ledger();
-        let total = ledger.store().conn().total_changes();
+        let total = ledger.store().total_changes();
         let undone = self.session.undone_changes() - base.session_undone + base.local_undone;
         let trail = ledger.trail_mark().unwrap_or(base.trail) - base.trail;
         total
@@ -129,7 +130,7 @@ impl Workspace {
     pub(super) fn base(&self) -> ChangeBase {
         let ledger = self.session.ledger();
         ChangeBase {
-            total: ledger.store().conn().total_changes(),
+            total: ledger.store().total_changes(),
             session_undone: self.session.undone_changes(),
             local_undone: 0,
             trail: ledger.trail_mark().unwrap_or_default(),

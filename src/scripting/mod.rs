@@ -22,7 +22,8 @@
 //! - `types/`: one file per type scripts see (customer, vendor, transaction, balance, voucher,
 //!   trial balance row, parameters): its properties and printing.
 //! - `functions/`: one file per group of API functions (reads, pure, script_io, master_data,
-//!   postings, settlements, reports, dry_run).
+//!   postings, settlements, reports); a layer above adds its own through `Session::extend` (the
+//!   process's `dry_run`).
 //! - `detached`: [`Detached`], the engine for another thread, with stand-ins for the functions
 //!   that need a session.
 //! - `errors`: [`RhaiResult`], [`runtime_error`], [`Skip`], [`ScriptFault`] (script error
@@ -38,8 +39,8 @@
 //! re-exported here. Inside, one direction: `memory`, `guard` ← `sandbox`, `errors` ← `compile`;
 //! `api`, `args`, `values` ← `types`, `functions` ← `session`, `detached`. Known exceptions: `session`
 //! and `functions` depend on each other (each function holds the session; the session registers
-//! them); `functions::dry_run` calls the process, which calls the session back (as
-//! ARCHITECTURE.md says); `table` (`functions::pure`) renders with `crate::render`, below this folder.
+//! them); `table` (`functions::pure`) renders with `crate::render`, below this folder. Nothing here
+//! names the process: its `dry_run` is registered from there (`Session::extend`).
 
 pub mod guard;
 mod imports;
@@ -62,7 +63,8 @@ pub use args::{decimal_arg, parse_date};
 pub use compile::{compile_file, compile_text, eval};
 pub use detached::Detached;
 pub use errors::{CompileError, RhaiResult, ScriptFault, Skip, position, runtime_error, shown};
+pub(crate) use functions::reimbursement_map;
 pub use memory::ScriptMemory;
 pub use sandbox::harden;
-pub use session::{Definitions, Echo, Session};
+pub use session::{Definitions, Echo, Extension, Session};
 pub use types::ParamsView;

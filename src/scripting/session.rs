@@ -1,7 +1,8 @@
 //! A scripting session ([`Session`]): the ledger, the posting date, the output of scripts
-//! ([`Echo`]), the `--arg` map, the rule file and the definitions `dry_run()` uses, and the one
-//! function that builds every session engine ([`Session::engine`]: the sandbox, the types and the
-//! whole API).
+//! ([`Echo`]), the `--arg` map, the rule file and the definitions `dry_run()` uses, work that is
+//! undone ([`Session::run_undone`]), and the one function that builds every session engine
+//! ([`Session::engine`]: the sandbox, the types and the whole API, with the functions that layers
+//! above add through [`Session::extend`], such as the process's `dry_run`).
 //!
 //! The session and the functions registered for it depend on each other (each function holds the
 //! session; the session registers them); nothing else of the scripting folder depends on it.
@@ -43,6 +44,10 @@ pub enum Echo {
     Stdout,
 }
 
+/// Registers a group of script functions added from above the scripting layer (see
+/// [`Session::extend`]).
+pub type Extension = fn(&mut Api, &Rc<Session>);
+
 /// A scripting session: the ledger, the posting date and the output of scripts.
 pub struct Session {
     pub(super) ledger: Ledger,
@@ -57,8 +62,11 @@ pub struct Session {
     pub(super) args: RefCell<Map>,
     rules_file: RefCell<Option<PathBuf>>,
     definitions: RefCell<Option<Definitions>>,
-    pub(super) in_dry_run: Cell<bool>,
-    pub(super) undone_changes: Cell<u64>,
+    /// True while work that is undone runs ([`Session::run_undone`]).
+    in_dry_run: Cell<bool>,
+    undone_changes: Cell<u64>,
+    /// The groups of functions added by [`Session::extend`], by name, in the order added.
+    extensions: RefCell<Vec<(&'static str, Extension)>>,
 }
 
 impl fmt::Debug for Session {
@@ -87,7 +95,42 @@ impl Session {
             definitions: RefCell::new(None),
             in_dry_run: Cell::new(false),
             undone_changes: Cell::new(0),
+            extensions: RefCell::new(Vec::new()),
         })
+    }
+
+    /// Adds the group of functions `register` registers, named `name`, to every engine this
+    /// session builds from now on ([`Session::engine`]): how a layer above scripting (the
+    /// process, for `dry_run`) offers functions of its own without scripting depending on it. A
+    /// name added already is left as it is, so a caller may offer its group more than once.
+    pub fn extend(&self, name: &'static str, register: Extension) {
+        let mut extensions = self.extensions.borrow_mut();
+        if extensions.iter().all(|(added, _)| *added != name) {
+            extensions.push((name, register));
+        }
+    }
+
+    /// Runs `work` whose writes are undone afterwards (a dry run from a script or the REPL): the
+    /// session's output, posting date and current run are as they were before it, and the rows
+    /// it changed are added to [`Session::undone_changes`]. `None`, and nothing run, while such
+    /// work is going on already (`work` called it again).
+    pub fn run_undone<T>(&self, work: impl FnOnce() -> T) -> Option<T> {
+        if self.in_dry_run.replace(true) {
+            return None;
+        }
+        let store = self.ledger.store();
+        let changes_before = store.total_changes();
+        let output_before = self.take_output();
+        let run_before = self.ledger.run_id();
+        let date = self.date();
+        let result = work();
+        self.set_date(date);
+        self.ledger.set_run(run_before);
+        *self.output.borrow_mut() = output_before;
+        self.undone_changes
+            .set(self.undone_changes.get() + (store.total_changes() - changes_before));
+        self.in_dry_run.set(false);
+        Some(result)
     }
 
     /// Sets the rule file that `dry_run()` runs (the REPL and `reimburse script` set it).
@@ -112,7 +155,7 @@ impl Session {
         self.definitions.borrow().clone()
     }
 
-    /// Row changes that `dry_run()` made and undid (SQLite counts them in
+    /// Row changes that work run by [`Session::run_undone`] (`dry_run()`) made and undid (SQLite counts them in
     /// `Connection::total_changes`; subtract them to know what is really pending).
     pub fn undone_changes(&self) -> u64 {
         self.undone_changes.get()
@@ -217,6 +260,11 @@ impl Session {
         };
         register_types(&mut api);
         register_functions(&mut api, self);
+        // Copied out: a registration may use the session.
+        let extensions = self.extensions.borrow().clone();
+        for (_, register) in extensions {
+            register(&mut api, self);
+        }
         let mut docs = api.docs;
         docs.sort_by(|a, b| a.name.cmp(&b.name).then(a.signature.cmp(&b.signature)));
         // The listing's order does not depend on the order of registration (spread over the

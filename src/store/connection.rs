@@ -98,4 +98,11 @@ impl Store {
             .map(|_| ())
             .map_err(|e| StoreError::sqlite(&self.path, e))
     }
+
+    /// How many rows this connection has inserted, updated or deleted since it was opened
+    /// (SQLite's `total_changes`, rolled-back work included): compare two readings to see
+    /// whether something was written between them.
+    pub fn total_changes(&self) -> u64 {
+        self.conn.total_changes()
+    }
 }

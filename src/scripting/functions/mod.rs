@@ -1,12 +1,12 @@
 //! The functions of the script API, registered through [`super::Api`] with their documentation,
 //! one file per group: reading the ledger, the script's arguments and output, master data,
-//! postings, settlements, reports, dry runs, and the pure functions.
+//! postings, settlements, reports, and the pure functions. (`dry_run` is the process's: it
+//! registers it itself, see `Session::extend`.)
 //!
-//! They depend on the session (each holds it) and on the ledger and the process they call; the
-//! pure ones (`register_pure`) depend on neither, so a [`super::Detached`] engine has them too.
-//! Nothing below the session depends on them.
+//! They depend on the session (each holds it) and on the ledger they call, never on the
+//! process; the pure ones (`register_pure`) depend on neither, so a [`super::Detached`] engine
+//! has them too. Nothing below the session depends on them.
 
-mod dry_run;
 mod master_data;
 mod postings;
 mod pure;
@@ -21,6 +21,7 @@ use super::api::Api;
 use super::session::Session;
 
 pub(super) use pure::register_pure;
+pub(crate) use reports::reimbursement_map;
 
 /// Registers the whole API of a session's engine.
 pub(super) fn register_functions(api: &mut Api, session: &Rc<Session>) {
@@ -34,5 +35,4 @@ pub(super) fn register_functions(api: &mut Api, session: &Rc<Session>) {
     postings::register(api, session);
     settlements::register(api, session);
     reports::register(api, session);
-    dry_run::register(api, session);
 }

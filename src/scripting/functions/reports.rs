@@ -1,12 +1,15 @@
 //! The reimbursement page and the run history for scripts and the REPL (`reimbursements`,
-//! `runs`), as maps.
+//! `runs`), as maps, read from the ledger's repositories of reimbursements and runs; also how a
+//! reimbursement looks to scripts ([`reimbursement_map`], which the process's `dry_run` uses).
 //!
-//! They must not write.
+//! They must not write, nor depend on the process.
 
 use std::rc::Rc;
 
 use chrono::NaiveDate;
 use rhai::{Array, Dynamic, Map};
+
+use crate::ledger::{Reimbursement, ReimbursementFilter, RunRecord};
 
 use crate::scripting::api::Api;
 use crate::scripting::args::{MapArgs, parse_date};
@@ -39,14 +42,14 @@ pub(super) fn register(api: &mut Api, session: &Rc<Session>) {
         "Array of Map",
         "The runs recorded in the database (audit trail), newest first. Each is a map: id, kind (`reimbursement`, `payment`, or `script` and `repl` for the postings of a committed script or REPL session), started_at, finished_at, user, posting_date, selection, rules_path, rules_hash, parameters_hash, considered, reimbursed (reimbursements or payments made), skipped, failed.",
         move || -> RhaiResult<Array> {
-            let runs = crate::process::runs(&s.ledger).map_err(ledger_error)?;
+            let runs = s.ledger.runs().map_err(ledger_error)?;
             Ok(runs.iter().map(|r| Dynamic::from(run_map(r))).collect())
         },
     );
 }
 
 /// A reimbursement as scripts see it.
-pub(super) fn reimbursement_map(r: &crate::process::Reimbursement) -> Map {
+pub(crate) fn reimbursement_map(r: &Reimbursement) -> Map {
     let mut m = Map::new();
     m.insert("id".into(), r.id.into());
     m.insert("run".into(), r.run.into());
@@ -83,7 +86,7 @@ fn reimbursement_maps(session: &Session, filter: &Map) -> RhaiResult<Array> {
     let date = |key: &str| -> RhaiResult<Option<NaiveDate>> {
         m.string(key)?.map(|d| parse_date(&d)).transpose()
     };
-    let filter = crate::process::ReimbursementFilter {
+    let filter = ReimbursementFilter {
         status: m.string("status")?,
         customer: m.string("customer")?,
         vendor: m.string("vendor")?,
@@ -92,7 +95,10 @@ fn reimbursement_maps(session: &Session, filter: &Map) -> RhaiResult<Array> {
         to: date("to")?,
         ..Default::default()
     };
-    let rows = crate::process::reimbursements(&session.ledger, &filter).map_err(ledger_error)?;
+    let rows = session
+        .ledger
+        .reimbursements(&filter)
+        .map_err(ledger_error)?;
     Ok(rows
         .iter()
         .map(|r| Dynamic::from(reimbursement_map(r)))
@@ -100,7 +106,7 @@ fn reimbursement_maps(session: &Session, filter: &Map) -> RhaiResult<Array> {
 }
 
 /// A recorded run as scripts see it.
-fn run_map(r: &crate::process::RunRecord) -> Map {
+fn run_map(r: &RunRecord) -> Map {
     let mut m = Map::new();
     m.insert("id".into(), r.id.into());
     m.insert("kind".into(), r.kind.clone().into());

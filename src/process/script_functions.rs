@@ -1,27 +1,36 @@
-//! `dry_run()` from scripts and the REPL: the reimbursement run in the session's open
-//! transaction, undone, with its report as a map; the session's output, posting date and
-//! current run are kept.
+//! The script functions of the process, which it registers into the engines of the sessions
+//! that offer them ([`offer`], through [`Session::extend`]): `dry_run()` from scripts and the
+//! REPL, the reimbursement run in the session's open transaction, undone, with its report as a
+//! map; the session's output, posting date and current run are kept.
 //!
-//! It depends on the process (it runs it); nothing in the process depends on it.
+//! It depends on the run (`run`, `options`, `report`); nothing in the process depends on it but
+//! `run`, which offers these functions in the engine of the rules (a dry run from the rules
+//! runs the process again: the session refuses one while another goes on).
 
 use std::rc::Rc;
 
 use rhai::{Array, Dynamic, Map};
 
-use super::reports::reimbursement_map;
-use crate::scripting::api::Api;
-use crate::scripting::errors::{RhaiResult, runtime_error};
-use crate::scripting::session::Session;
+use super::options::{RunOptions, Selection};
+use super::report::{Reimbursement, RunReport};
+use super::run::run;
+use crate::scripting::{Api, RhaiResult, Session, reimbursement_map, runtime_error};
+
+/// Offers the process's script functions in every engine `session` builds from now on (once,
+/// however often it is called).
+pub fn offer(session: &Session) {
+    session.extend("process", register);
+}
 
 /// Registers the three `dry_run` functions.
-pub(super) fn register(api: &mut Api, session: &Rc<Session>) {
+fn register(api: &mut Api, session: &Rc<Session>) {
     let s = Rc::clone(session);
     api.add(
         "dry_run",
         &[],
         "Map",
         "Runs the reimbursement for all customers with the company's rule file and undoes it: what a run would do now. Functions defined in the REPL session or the script override the rule file's (to try a change to a hook). Returns a map: `considered` (customers), `reimbursements` (maps: customer, vendor, one_time_vendor, currency, amount, voucher, vendor_invoice), `skipped` (maps: customer, currency, balance, reason), `failed` (maps: customer, error), `totals` (currency → amount) and `output` (lines the rules printed). A customer whose rules fail is listed in `failed`. Work done earlier in the session is seen by the dry run and kept. Only in `reimburse repl` and `reimburse script`.",
-        move || -> RhaiResult<Map> { dry_run(&s, crate::process::Selection::All) },
+        move || -> RhaiResult<Map> { dry_run(&s, Selection::All) },
     );
     let s = Rc::clone(session);
     api.add(
@@ -30,10 +39,7 @@ pub(super) fn register(api: &mut Api, session: &Rc<Session>) {
         "Map",
         "A dry run for one customer (see `dry_run()`), e.g. `dry_run(\"C-003\")`.",
         move |customer: &str| -> RhaiResult<Map> {
-            dry_run(
-                &s,
-                crate::process::Selection::Customers(vec![customer.to_string()]),
-            )
+            dry_run(&s, Selection::Customers(vec![customer.to_string()]))
         },
     );
     let s = Rc::clone(session);
@@ -51,7 +57,7 @@ pub(super) fn register(api: &mut Api, session: &Rc<Session>) {
                     })
                 })
                 .collect::<RhaiResult<Vec<String>>>()?;
-            dry_run(&s, crate::process::Selection::Customers(accounts))
+            dry_run(&s, Selection::Customers(accounts))
         },
     );
 }
@@ -59,45 +65,34 @@ pub(super) fn register(api: &mut Api, session: &Rc<Session>) {
 /// Runs the process as a dry run inside the session's open transaction (a nested transaction,
 /// see [`crate::store::Store::begin`]) and returns its report as a map. The session's earlier
 /// output, posting date and current run are kept.
-fn dry_run(session: &Rc<Session>, selection: crate::process::Selection) -> RhaiResult<Map> {
+fn dry_run(session: &Rc<Session>, selection: Selection) -> RhaiResult<Map> {
     let rules = session.rules_file().ok_or_else(|| {
         runtime_error(
             "dry_run: this session has no rule file (dry_run works in `reimburse repl` and `reimburse script`)",
         )
     })?;
-    if session.in_dry_run.replace(true) {
-        return Err(runtime_error(
-            "dry_run cannot be called while a dry run is going on (from the rules)",
-        ));
-    }
-    let conn = session.ledger.store().conn();
-    let changes_before = conn.total_changes();
-    let output_before = session.take_output();
-    let run_before = session.ledger.run_id();
-    let date = session.date();
-    let options = crate::process::RunOptions {
-        selection,
-        date,
-        rules,
-        dry_run: true,
-        keep_going: true,
-        user: crate::process::current_user(),
-    };
-    let result = crate::process::run(session, &options);
-    session.set_date(date);
-    session.ledger.set_run(run_before);
-    *session.output.borrow_mut() = output_before;
-    session
-        .undone_changes
-        .set(session.undone_changes.get() + (conn.total_changes() - changes_before));
-    session.in_dry_run.set(false);
+    let result = session
+        .run_undone(|| {
+            let options = RunOptions {
+                selection,
+                date: session.date(),
+                rules,
+                dry_run: true,
+                keep_going: true,
+                user: crate::ledger::current_user(),
+            };
+            run(session, &options)
+        })
+        .ok_or_else(|| {
+            runtime_error("dry_run cannot be called while a dry run is going on (from the rules)")
+        })?;
     let report = result.map_err(runtime_error)?;
     Ok(report_map(report))
 }
 
 /// A dry run's report as scripts see it: considered, reimbursements, skipped, failed, totals,
 /// output.
-fn report_map(report: crate::process::RunReport) -> Map {
+fn report_map(report: RunReport) -> Map {
     let mut m = Map::new();
     m.insert("considered".into(), (report.considered as i64).into());
     m.insert(
@@ -159,7 +154,7 @@ fn report_map(report: crate::process::RunReport) -> Map {
 
 /// A reimbursement of a dry run as scripts see it: without what only a recorded one has (id,
 /// run, status, payment voucher, paid date, date).
-fn dry_run_reimbursement(r: &crate::process::Reimbursement) -> Dynamic {
+fn dry_run_reimbursement(r: &Reimbursement) -> Dynamic {
     let mut row = reimbursement_map(r);
     for key in [
         "id",
