@@ -5,26 +5,19 @@
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
+pub use crate::ledger::Party;
 use crate::parameters::PostingAccounts;
-
-/// A sub-ledger party of a voucher line.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Party {
-    /// A customer account.
-    Customer(String),
-    /// A vendor account.
-    Vendor(String),
-}
 
 /// The key of an exported account: a general-ledger account, with the customer or vendor when the
 /// line belongs to a sub-ledger.
 pub type AccountKey = (String, Option<Party>);
 
-pub(super) fn describe(key: &AccountKey) -> String {
-    match &key.1 {
-        None => format!("general-ledger account '{}'", key.0),
-        Some(Party::Customer(c)) => format!("customer '{c}' (on '{}')", key.0),
-        Some(Party::Vendor(v)) => format!("vendor '{v}' (on '{}')", key.0),
+/// An account as messages name it: `account` with its customer or vendor.
+pub(super) fn describe(account: &str, party: Option<&Party>) -> String {
+    match party {
+        None => format!("general-ledger account '{account}'"),
+        Some(Party::Customer(c)) => format!("customer '{c}' (on '{account}')"),
+        Some(Party::Vendor(v)) => format!("vendor '{v}' (on '{account}')"),
     }
 }
 
@@ -99,8 +92,13 @@ impl AccountNames {
 
     /// The name of an account: the general-ledger account, or its customer or vendor sub-account.
     pub fn name(&self, key: &AccountKey) -> String {
-        let base = self.gl(&key.0);
-        match &key.1 {
+        self.name_of(&key.0, key.1.as_ref())
+    }
+
+    /// [`AccountNames::name`] of a general-ledger account and its customer or vendor.
+    pub(super) fn name_of(&self, account: &str, party: Option<&Party>) -> String {
+        let base = self.gl(account);
+        match party {
             None => base,
             Some(Party::Customer(p)) | Some(Party::Vendor(p)) => format!("{base}:{}", component(p)),
         }

@@ -56,6 +56,7 @@ mod batch;
 mod cache;
 mod control;
 mod error;
+mod journal_reader;
 mod limits;
 mod master_data;
 mod numbers;
@@ -77,6 +78,9 @@ pub use control::{
     TotalSide,
 };
 pub use error::LedgerError;
+pub use journal_reader::{
+    AccountUse, GlAccountUse, JournalLine, JournalPeriod, JournalReader, JournalVoucher, Party,
+};
 pub use master_data::{
     CUSTOMER_FIELDS, ChangeFilter, ChangeKind, ChangeOrigin, FieldChange, MasterDataChange,
     VENDOR_FIELDS, current_user, customer_changes, vendor_changes,
