@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use super::{CSV_FILES, GenerateError};
+use crate::store::StoreError;
 
 /// The import files of a generated company.
 pub(super) struct CsvFiles {
@@ -70,7 +71,11 @@ fn csv_error(path: &Path, e: csv::Error) -> GenerateError {
     }
 }
 
-/// A CSV write error as the SQLite error `fill` returns (it aborts the generation).
-pub(super) fn csv_failed(e: csv::Error) -> rusqlite::Error {
-    rusqlite::Error::ToSqlConversionFailure(Box::new(e))
+/// A CSV write error while the database of `path` is filled: reported as a database error, as
+/// the generation has always reported it (it aborts the generation).
+pub(super) fn csv_failed(path: &Path, e: csv::Error) -> GenerateError {
+    GenerateError::Store(StoreError::sqlite(
+        path,
+        rusqlite::Error::ToSqlConversionFailure(Box::new(e)),
+    ))
 }

@@ -20,7 +20,7 @@ pub use rng::Rng;
 use std::path::{Path, PathBuf};
 
 use crate::files::{self, Existing, OutputError, Protected, Replaceable, check_output};
-use crate::ledger::Ledger;
+use crate::ledger::{Ledger, LedgerError};
 use crate::parameters::Company;
 use crate::store::{Store, StoreError};
 
@@ -141,6 +141,15 @@ fn check_targets(
     Err(OutputError::Exist { paths: existing }.into())
 }
 
+/// A ledger error of the bulk load: a database error stays one (as it was when `generate` wrote
+/// its own SQL).
+fn ledger_failed(e: LedgerError) -> GenerateError {
+    match e {
+        LedgerError::Store(e) => GenerateError::Store(e),
+        other => GenerateError::Ledger(other),
+    }
+}
+
 /// Writes a synthetic company: refused where one exists, unless `force`.
 pub fn generate(options: &GenerateOptions) -> Result<GenerateReport, GenerateError> {
     let io = |path: &Path| {
@@ -179,10 +188,7 @@ pub fn generate(options: &GenerateOptions) -> Result<GenerateReport, GenerateErr
     match result {
         Ok(report) => {
             store.commit()?;
-            store
-                .conn()
-                .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
-                .map_err(|e| StoreError::sqlite(store.path(), e))?;
+            ledger.checkpoint().map_err(ledger_failed)?;
             Ok(GenerateReport {
                 company_file,
                 ..report
@@ -190,7 +196,7 @@ pub fn generate(options: &GenerateOptions) -> Result<GenerateReport, GenerateErr
         }
         Err(e) => {
             store.rollback();
-            Err(StoreError::sqlite(store.path(), e).into())
+            Err(e)
         }
     }
 }

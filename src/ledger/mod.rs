@@ -53,6 +53,7 @@ macro_rules! vendor_columns {
 }
 
 mod batch;
+mod bulk;
 mod cache;
 mod control;
 mod error;
@@ -73,6 +74,7 @@ mod types;
 mod voucher;
 
 pub use batch::{IdentityBatch, PostedDocument, SeenIdentity};
+pub use bulk::{BulkCustomer, BulkInsert, BulkTransaction};
 pub use control::{
     ControlRole, Disagreement, MAX_ACCOUNT_TOTAL, MAX_PROCESS_TOTAL, PostingBound, ProcessPostings,
     TotalSide,
