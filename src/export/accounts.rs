@@ -55,6 +55,10 @@ pub(super) fn declare_accounts(
     };
     let mut current_gl: Option<String> = None;
     reader.each_account(|account: AccountUse| -> Result<(), ExportError> {
+        debug_assert!(
+            current_gl.as_ref().is_none_or(|gl| *gl <= account.account),
+            "accounts come in account order, so each general-ledger account is declared once"
+        );
         if current_gl.as_ref() != Some(&account.account) {
             // The summary account first, as the parent of its sub-accounts.
             let gl = gl_accounts.get(&account.account).ok_or_else(|| {

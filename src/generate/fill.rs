@@ -178,6 +178,7 @@ impl Writer<'_, '_> {
         customer: &DrawnCustomer,
         amounts: &[(&'static str, i64)],
     ) -> Result<(), GenerateError> {
+        debug_assert!(amounts.len() >= 2, "an invoice and its payment at least");
         let (account, currency) = (customer.account.as_str(), customer.currency);
         let voucher_id = self
             .bulk
@@ -212,6 +213,7 @@ impl Writer<'_, '_> {
             total += amount;
             self.report.transactions += 1;
         }
+        // The voucher balances: the opening-balance account takes the customer lines' total.
         self.bulk
             .line(voucher_id, self.opening, currency, -total, None)
             .map_err(ledger_failed)

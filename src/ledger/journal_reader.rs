@@ -294,7 +294,7 @@ impl JournalReader<'_> {
                 .is_none_or(|(current_id, _)| *current_id != id)
             {
                 if let Some((_, voucher)) = current.take() {
-                    f(&voucher)?;
+                    hand_over(&voucher, &mut f)?;
                 }
                 current = Some((id, voucher_head(r).map_err(|e| self.sql(e))?));
             }
@@ -304,10 +304,23 @@ impl JournalReader<'_> {
             }
         }
         if let Some((_, voucher)) = current.take() {
-            f(&voucher)?;
+            hand_over(&voucher, &mut f)?;
         }
         Ok(())
     }
+}
+
+/// Hands a voucher to the caller once all its lines are read (its rows are consecutive: the
+/// query orders by date, number and line, and numbers are unique).
+fn hand_over<E>(
+    voucher: &JournalVoucher,
+    f: &mut impl FnMut(&JournalVoucher) -> Result<(), E>,
+) -> Result<(), E> {
+    debug_assert!(
+        !voucher.lines.is_empty(),
+        "a voucher is read with its lines"
+    );
+    f(voucher)
 }
 
 /// An [`AccountUse`] from a row of [`JournalReader::each_account`]'s query.
