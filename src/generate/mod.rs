@@ -6,8 +6,14 @@
 //! payment hold, 10% in EUR, a few with unpaid invoices beside their credits. The same seed gives
 //! the same company.
 //!
-//! The database is written with bulk inserts (one opening voucher per customer) for speed; the data
-//! respect every ledger invariant (vouchers balance, sub-ledgers match the summary accounts).
+//! The database is written with bulk inserts (one opening voucher per customer) for speed, through
+//! the ledger's bulk load ([`Ledger::bulk_insert`]): `generate` writes no SQL. The data respect
+//! every ledger invariant (vouchers balance, sub-ledgers match the summary accounts).
+//!
+//! A feature: it depends on the ledger, the store, the parameters and `files`, never on scripting
+//! or the process; only the command line (and the benchmarks) depend on it. The parts: `rng`
+//! ([`Rng`]), `fill` (the draws and their rows), `csv` (the import files of `--csv`); the
+//! options, the company files and [`generate`] here.
 
 mod csv;
 mod fill;
