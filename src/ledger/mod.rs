@@ -27,7 +27,10 @@
 //!   which use each other;
 //! - the primitives on amounts, which never use each other: `posting` ([`Ledger::post_voucher`]),
 //!   `settle`; and the reads: `reports` (balances, transactions, trial balance), `read_ahead`
-//!   (pages of customers, in place or ahead on a second connection), `batch`;
+//!   (pages of customers, in place or ahead on a second connection), `batch`, `journal_reader`
+//!   (the books of a period in journal order, for the export);
+//! - `bulk`: the bulk load of a new company (for `generate`), the one write past the cache, in a
+//!   transaction that reads nothing through it;
 //! - the repositories of the process's tables, which read through the parts above and write only
 //!   their own tables: `runs` (the audit trail of runs, posting marks) and `reimbursements`
 //!   (recording them, the reimbursement page).
@@ -57,9 +60,11 @@ macro_rules! vendor_columns {
 }
 
 mod batch;
+mod bulk;
 mod cache;
 mod control;
 mod error;
+mod journal_reader;
 mod limits;
 mod master_data;
 mod numbers;
@@ -78,11 +83,15 @@ mod types;
 mod voucher;
 
 pub use batch::{IdentityBatch, PostedDocument, SeenIdentity};
+pub use bulk::{BulkCustomer, BulkInsert, BulkTransaction};
 pub use control::{
     ControlRole, Disagreement, MAX_ACCOUNT_TOTAL, MAX_PROCESS_TOTAL, PostingBound, ProcessPostings,
     TotalSide,
 };
 pub use error::LedgerError;
+pub use journal_reader::{
+    AccountUse, GlAccountUse, JournalLine, JournalPeriod, JournalReader, JournalVoucher, Party,
+};
 pub use master_data::{
     CUSTOMER_FIELDS, ChangeFilter, ChangeKind, ChangeOrigin, FieldChange, MasterDataChange,
     VENDOR_FIELDS, current_user, customer_changes, vendor_changes,

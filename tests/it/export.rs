@@ -119,7 +119,14 @@ fn check_structure(demo: &crate::common::Company, text: &str, format: Format) {
         .query_row("SELECT count(*) FROM vouchers", [], |r| r.get(0))
         .unwrap();
     assert_eq!(txns.len() as i64, vouchers, "every voucher, once");
-    // Date order; every transaction balances per currency.
+    check_order_and_balance(&txns);
+    check_against_trial_balance(&ledger, &txns);
+    check_traceability(&txns, format);
+    check_declarations(text, &txns, format);
+}
+
+/// Date order; every transaction balances per currency, in valid accounts, with 2 decimals.
+fn check_order_and_balance(txns: &[Txn]) {
     for pair in txns.windows(2) {
         assert!(
             pair[0].date <= pair[1].date,
@@ -128,7 +135,7 @@ fn check_structure(demo: &crate::common::Company, text: &str, format: Format) {
             pair[1]
         );
     }
-    for t in &txns {
+    for t in txns {
         let mut sums: BTreeMap<&str, Decimal> = BTreeMap::new();
         for (_, amount, currency) in &t.postings {
             *sums.entry(currency).or_default() += *amount;
@@ -144,7 +151,10 @@ fn check_structure(demo: &crate::common::Company, text: &str, format: Format) {
             );
         }
     }
-    // The balances agree with the trial balance, per summary account and currency.
+}
+
+/// The balances agree with the trial balance, per summary account and currency.
+fn check_against_trial_balance(ledger: &Ledger, txns: &[Txn]) {
     let names = AccountNames::new(&ledger.params().accounts);
     let mut expected = BTreeMap::new();
     for row in ledger.trial_balance().unwrap() {
@@ -152,8 +162,11 @@ fn check_structure(demo: &crate::common::Company, text: &str, format: Format) {
             expected.insert((names.gl(&row.account), row.currency), row.balance);
         }
     }
-    assert_eq!(summary_balances(&txns), expected);
-    // Traceability: reimbursement vouchers carry the run and the reimbursement; payments too.
+    assert_eq!(summary_balances(txns), expected);
+}
+
+/// Traceability: reimbursement vouchers carry the run and the reimbursement; payments too.
+fn check_traceability(txns: &[Txn], format: Format) {
     // Metadata is `; key: value` (ledger) or `key: value` (beancount): the same text once read.
     let (run_meta, reimbursement_meta) = ("run: ", "reimbursement: ");
     let code_of = |t: &Txn| match format {
@@ -203,8 +216,11 @@ fn check_structure(demo: &crate::common::Company, text: &str, format: Format) {
         !opening.meta.iter().any(|m| m.starts_with(run_meta)),
         "{opening:?}"
     );
-    // Every posted account is declared (ledger) or opened on or before its first use (beancount).
-    for t in &txns {
+}
+
+/// Every posted account is declared (ledger) or opened on or before its first use (beancount).
+fn check_declarations(text: &str, txns: &[Txn], format: Format) {
+    for t in txns {
         for (account, _, _) in &t.postings {
             match format {
                 Format::Ledger => {
