@@ -1,5 +1,5 @@
 //! The performance benchmark:
-//! `cargo run --release --example bench -- [--sizes 10000,100000,1000000] [--rounds 3]`.
+//! `cargo run --release --features bench-internals --example bench -- [--sizes 10000,100000,1000000] [--rounds 3]`.
 //!
 //! For each size N it generates a synthetic company (`reimburse generate`, same seed each time),
 //! runs the command `reimburse run --dry-run --json` on it in a process of its own (when the
@@ -623,11 +623,11 @@ fn import_phase(
         .sum();
     let mut db_rows = 0u64;
     for table in WRITTEN_TABLES {
-        let count: i64 =
-            ledger
-                .store()
-                .conn()
-                .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?;
+        let count: i64 = ledger.store().conn_for_benchmarks().query_row(
+            &format!("SELECT count(*) FROM {table}"),
+            [],
+            |r| r.get(0),
+        )?;
         db_rows += count as u64;
     }
     let generated = Ledger::new(
@@ -674,7 +674,7 @@ fn write_floor(before: &Path, after: &Path, numbers_per_write: i64) -> Res<(f64,
     use rusqlite::types::Value;
     use std::time::Duration;
     let store = reimburse::store::Store::open(before)?;
-    let conn = store.conn();
+    let conn = store.conn_for_benchmarks();
     conn.execute("ATTACH ?1 AS run", [after.to_string_lossy()])?;
     // Rows that existed before the run and changed outside settlements, found before writing.
     let changed = |sql: &str| -> Res<Vec<(Value, Value)>> {
@@ -784,7 +784,7 @@ fn write_floor(before: &Path, after: &Path, numbers_per_write: i64) -> Res<(f64,
 fn baseline_run(ledger: &Ledger, date: NaiveDate) -> Res<Count> {
     let params = ledger.params().clone();
     let store = ledger.store();
-    let conn = store.conn();
+    let conn = store.conn_for_benchmarks();
     store.begin()?;
     let run_id: i64 = conn.query_row(
         "INSERT INTO runs(kind, started_at, user_name, posting_date, selection, parameters_hash)

@@ -60,8 +60,16 @@ impl Store {
             .map_err(|e| StoreError::sqlite(&self.path, e))
     }
 
-    /// The SQLite connection (for the ledger's queries).
-    pub fn conn(&self) -> &Connection {
+    /// The SQLite connection, for the ledger's repository code: no other module writes SQL.
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// The SQLite connection, for the benchmark's write floor and hand-written baseline only
+    /// (`examples/bench.rs`, feature `bench-internals`): the library writes SQL in its ledger alone.
+    #[cfg(feature = "bench-internals")]
+    #[doc(hidden)]
+    pub fn conn_for_benchmarks(&self) -> &Connection {
         &self.conn
     }
 

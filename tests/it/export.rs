@@ -113,11 +113,7 @@ fn summary_balances(txns: &[Txn]) -> BTreeMap<(String, String), Decimal> {
 fn check_structure(demo: &crate::common::Company, text: &str, format: Format) {
     let ledger = ledger(demo);
     let txns = transactions(text, format);
-    let vouchers: i64 = ledger
-        .store()
-        .conn()
-        .query_row("SELECT count(*) FROM vouchers", [], |r| r.get(0))
-        .unwrap();
+    let vouchers = demo.count("SELECT count(*) FROM vouchers");
     assert_eq!(txns.len() as i64, vouchers, "every voucher, once");
     check_order_and_balance(&txns);
     check_against_trial_balance(&ledger, &txns);
