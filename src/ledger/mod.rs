@@ -97,7 +97,7 @@ pub use master_data::{
     VENDOR_FIELDS, current_user, customer_changes, vendor_changes,
 };
 pub(crate) use read_ahead::READ_AHEAD_STACK;
-pub use read_ahead::{AheadReads, CustomerPage, CustomerPages};
+pub use read_ahead::{CustomerPage, CustomerPages, ReadAheadLedger};
 pub(crate) use reimbursements::{NewReimbursementRow, WithInvoice};
 pub use reimbursements::{Reimbursement, ReimbursementFilter, ReimbursementStatus};
 pub(crate) use runs::{NewRun, RunCounts};

@@ -1,6 +1,6 @@
 //! Pages of customers with their balances: read in place ([`Ledger::customers_page`],
 //! [`Ledger::with_balances`]), or ahead of the caller on a second, read-only connection in a thread
-//! of its own ([`Ledger::read_ahead_customers_with`], [`CustomerPages`], [`AheadReads`]).
+//! of its own ([`Ledger::read_ahead_customers_with`], [`CustomerPages`], [`ReadAheadLedger`]).
 //!
 //! It reads, never writes; the reading thread shares nothing with the ledger but the currencies
 //! (cloned) and must not touch the ledger's connection or cache (only the pages handed out are
@@ -22,12 +22,12 @@ use crate::money::Currency;
 /// ([`Ledger::read_ahead_customers_with`]), over the thread's connection: they see the database
 /// as the transaction began, not what it has written since.
 #[derive(Clone)]
-pub struct AheadReads {
+pub struct ReadAheadLedger {
     conn: Rc<Connection>,
     path: Rc<Path>,
 }
 
-impl AheadReads {
+impl ReadAheadLedger {
     /// The vendor with this account, as it was when the transaction began.
     pub fn vendor(&self, account: &str) -> Res<Option<Vendor>> {
         read_vendor(&self.conn, account).map_err(|e| sql_error(&self.path, e))
@@ -248,7 +248,7 @@ impl Ledger {
     }
 
     /// Like [`Ledger::read_ahead_customers`], with more work for the reading thread: `prepare`
-    /// runs on it once, with the thread's [`AheadReads`], and gives the function that works
+    /// runs on it once, with the thread's [`ReadAheadLedger`], and gives the function that works
     /// something out from each page (`T`), handed out with the page. That function need not be
     /// `Send` (it can hold a script engine of its own); it sees the database as the transaction
     /// began, like the reads.
@@ -256,7 +256,7 @@ impl Ledger {
         &self,
         groups: Option<Vec<String>>,
         page: usize,
-        prepare: impl FnOnce(AheadReads) -> F + Send + 'static,
+        prepare: impl FnOnce(ReadAheadLedger) -> F + Send + 'static,
     ) -> Option<CustomerPages<'_, T>>
     where
         T: Send + 'static,
@@ -272,7 +272,7 @@ impl Ledger {
             // The scripts it evaluates may recurse as deep as on the main thread.
             .stack_size(READ_AHEAD_STACK)
             .spawn(move || {
-                let reads = AheadReads {
+                let reads = ReadAheadLedger {
                     conn: Rc::new(conn),
                     path: Rc::from(path),
                 };

@@ -5,10 +5,10 @@
 
 use rust_decimal::Decimal;
 
-use super::ahead::{Ahead, Candidate};
 use super::credit::{Outcome, RunScope, process_credit};
 use super::error::{HookError, RunError};
 use super::options::RunOptions;
+use super::read_ahead::{Candidate, ReadAheadCredit};
 use super::report::{Failed, PROPOSED, Reimbursement, RunObserver, RunReport, Skipped};
 use crate::ledger::{Balance, Customer, Vendor};
 use crate::store::{Store, StoreError};
@@ -213,7 +213,7 @@ fn process_customer(
         let changes = store.total_changes();
         let had_vendor = one_time_vendor.is_some();
         // What was worked out ahead saw the customer as the page has it.
-        let nothing = Ahead::default();
+        let nothing = ReadAheadCredit::default();
         let ahead = match current {
             std::borrow::Cow::Borrowed(_) => ahead,
             std::borrow::Cow::Owned(_) => &nothing,

@@ -8,10 +8,10 @@ use std::rc::Rc;
 use chrono::NaiveDate;
 use rhai::Dynamic;
 
-use super::ahead::Ahead;
 use super::check::{Checked, check_no_postings, check_one_time_vendor, check_posting};
 use super::error::HookError;
 use super::hooks::{Eligibility, Hooked, Rules, VendorChoice, eligibility, vendor_choice};
+use super::read_ahead::ReadAheadCredit;
 use super::report::Reimbursement;
 use crate::ledger::{
     Balance, Customer, Ledger, LedgerError, NewReimbursementRow, ReimbursementStatus, Vendor,
@@ -62,7 +62,7 @@ pub(super) fn process_credit(
     scope: &RunScope,
     customer: &Customer,
     credit: &Balance,
-    ahead: &Ahead,
+    ahead: &ReadAheadCredit,
     one_time_vendor: &mut Option<Vendor>,
 ) -> Result<Outcome, Box<HookError>> {
     let RunScope {
@@ -132,7 +132,7 @@ impl CreditHooks<'_> {
     /// The hooks in order: eligibility, the vendor, the posting.
     fn reimburse(
         &self,
-        ahead: &Ahead,
+        ahead: &ReadAheadCredit,
         one_time_vendor: &mut Option<Vendor>,
     ) -> Result<Reimbursement, Stop> {
         self.eligible(ahead)?;
@@ -165,7 +165,7 @@ impl CreditHooks<'_> {
     }
 
     /// Step 1, eligibility (worked out ahead when it could be).
-    fn eligible(&self, ahead: &Ahead) -> Result<(), Stop> {
+    fn eligible(&self, ahead: &ReadAheadCredit) -> Result<(), Stop> {
         let verdict = match &ahead.eligible {
             Some(verdict) => verdict.clone(),
             None => eligibility(self.call("eligible", None)?).map_err(|value| {
@@ -187,7 +187,11 @@ impl CreditHooks<'_> {
     /// Step 2, vendor mapping (worked out ahead when it could be): the vendor `vendor_for` chose,
     /// or the customer's one-time vendor (created by step 3 when there is none yet); never a
     /// blocked one.
-    fn payee(&self, ahead: &Ahead, one_time_vendor: &mut Option<Vendor>) -> Result<Payee, Stop> {
+    fn payee(
+        &self,
+        ahead: &ReadAheadCredit,
+        one_time_vendor: &mut Option<Vendor>,
+    ) -> Result<Payee, Stop> {
         let choice = match &ahead.vendor {
             Some(choice) => choice.clone(),
             None => vendor_choice(self.call("vendor_for", None)?).map_err(|value| {

@@ -30,7 +30,7 @@ pub struct Rules {
     pub(super) file: PathBuf,
     pub(super) hash: String,
     /// The rule file's text, its folder (for `import`) and the engine's API listing: what an
-    /// engine on another thread needs to evaluate the same rules ([`Foresight`](super::ahead::Foresight)).
+    /// engine on another thread needs to evaluate the same rules ([`ReadAhead`](super::read_ahead::ReadAhead)).
     pub(super) text: String,
     pub(super) dir: PathBuf,
     pub(super) api: Vec<ApiDoc>,

@@ -24,7 +24,7 @@
 //! A run that began its transaction reads the pages of customers ahead, on a thread of its own,
 //! where a second script engine also works out `--where`, `eligible` and `vendor_for` as far as
 //! they read only the customer, the credit, the parameters, the date and the vendors the run
-//! began with (`Foresight`); the run decides the rest itself.
+//! began with (`ReadAhead`); the run decides the rest itself.
 //!
 //! # Where things are
 //! - `options`: what a run is asked to do ([`Selection`], [`RunOptions`]).
@@ -34,7 +34,7 @@
 //!   evaluating `--where`).
 //! - `run`: the run from start to commit ([`run()`], [`run_observed`]).
 //! - `pager`: the selected customers, a page at a time.
-//! - `ahead`: what the read-ahead thread works out for a page (`Foresight`).
+//! - `ahead`: what the read-ahead thread works out for a page (`ReadAhead`).
 //! - `block`: blocks of customers under savepoints, and one customer's credits.
 //! - `credit`: one credit through the hooks, and the reimbursement it records.
 //! - `check`: the engine's check of the hooks' postings (`check_posting`).
@@ -55,7 +55,6 @@
 //! The folder depends on `ledger`, `scripting`, `store`, `parameters` and `money`, never on the
 //! features or the command line; scripting does not depend on it.
 
-mod ahead;
 mod audit;
 mod block;
 mod check;
@@ -66,6 +65,7 @@ mod options;
 mod page;
 mod pager;
 mod pay;
+mod read_ahead;
 mod report;
 mod run;
 mod script_functions;

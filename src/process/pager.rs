@@ -1,11 +1,11 @@
 //! The selected customers, a page at a time with their balances, in account order: read ahead on
-//! a second connection (with `Foresight`'s verdicts) when the run began the transaction, else in
+//! a second connection (with `ReadAhead`'s verdicts) when the run began the transaction, else in
 //! place. Also how many customers a selection counts. Reads only.
 
-use super::ahead::{Foreseen, Foresight};
 use super::error::RunError;
 use super::hooks::Rules;
 use super::options::Selection;
+use super::read_ahead::{ReadAhead, ReadAheadCustomer};
 use crate::ledger::{Customer, CustomerPage, CustomerPages, Ledger};
 use crate::scripting::Session;
 
@@ -28,7 +28,7 @@ pub(super) struct CustomerPager<'a> {
     done: bool,
     /// The pages of all customers or of groups, read ahead by a thread of their own when the run
     /// began the transaction itself (see [`Ledger::read_ahead_customers`]).
-    ahead: Option<CustomerPages<'a, Vec<Foreseen>>>,
+    ahead: Option<CustomerPages<'a, Vec<ReadAheadCustomer>>>,
 }
 
 const PAGE: usize = 1000;
@@ -36,7 +36,7 @@ const PAGE: usize = 1000;
 impl<'a> CustomerPager<'a> {
     /// `read_ahead`: the run began the write transaction itself, so nothing it has not written
     /// yet is uncommitted, and a second connection reads the customers as they are; the reading
-    /// thread also works out `--where`, `eligible` and `vendor_for` where it can ([`Foresight`]).
+    /// thread also works out `--where`, `eligible` and `vendor_for` where it can ([`ReadAhead`]).
     pub(super) fn new(
         selection: &'a Selection,
         ledger: &'a Ledger,
@@ -53,7 +53,7 @@ impl<'a> CustomerPager<'a> {
                 ledger.read_ahead_customers_with(
                     groups,
                     PAGE,
-                    Foresight::prepare(rules, session, selection),
+                    ReadAhead::prepare(rules, session, selection),
                 )
             });
         CustomerPager {
@@ -69,16 +69,16 @@ impl<'a> CustomerPager<'a> {
     pub(super) fn next(
         &mut self,
         ledger: &Ledger,
-    ) -> Result<Option<(CustomerPage, Vec<Foreseen>)>, RunError> {
+    ) -> Result<Option<(CustomerPage, Vec<ReadAheadCustomer>)>, RunError> {
         if self.done {
             return Ok(None);
         }
-        let mut foreseen = Vec::new();
+        let mut read_ahead = Vec::new();
         let page =
             match (&mut self.ahead, self.selection) {
                 (Some(ahead), _) => match ahead.next().transpose()? {
                     Some((page, verdicts)) => {
-                        foreseen = verdicts;
+                        read_ahead = verdicts;
                         page
                     }
                     None => CustomerPage::default(),
@@ -109,7 +109,7 @@ impl<'a> CustomerPager<'a> {
         Ok(if page.customers.is_empty() {
             None
         } else {
-            Some((page, foreseen))
+            Some((page, read_ahead))
         })
     }
 }

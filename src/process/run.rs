@@ -6,7 +6,6 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use super::ahead::{Ahead, Candidate, is_candidate};
 use super::audit::{now_text, parameters_hash};
 use super::block::{BLOCK, CustomerCredits, run_block};
 use super::credit::RunScope;
@@ -14,6 +13,7 @@ use super::error::RunError;
 use super::hooks::{Rules, eval_filter};
 use super::options::{RunOptions, Selection};
 use super::pager::{CustomerPager, count_selection};
+use super::read_ahead::{Candidate, ReadAheadCredit, is_candidate};
 use super::report::{Collect, RunObserver, RunReport};
 use super::script_functions::offer;
 use crate::ledger::{
@@ -251,7 +251,7 @@ impl RunContext<'_> {
                 customers,
                 mut balances,
             },
-            mut foreseen,
+            mut read_ahead,
         )) = pager.next(ledger)?
         {
             for (i, customer) in customers.into_iter().enumerate() {
@@ -259,7 +259,10 @@ impl RunContext<'_> {
                 if done.is_multiple_of(256) {
                     observer.progress(done, total);
                 }
-                let ahead = foreseen.get_mut(i).map(std::mem::take).unwrap_or_default();
+                let ahead = read_ahead
+                    .get_mut(i)
+                    .map(std::mem::take)
+                    .unwrap_or_default();
                 if !self.selects(&customer, ahead.selected)? {
                     continue;
                 }
@@ -283,9 +286,9 @@ impl RunContext<'_> {
     }
 
     /// Whether the selection takes `customer`: no `--where`, or the expression (worked out ahead,
-    /// `foreseen`, or else here) is true.
-    fn selects(&self, customer: &Customer, foreseen: Option<bool>) -> Result<bool, RunError> {
-        match (self.filter, foreseen) {
+    /// `read_ahead`, or else here) is true.
+    fn selects(&self, customer: &Customer, read_ahead: Option<bool>) -> Result<bool, RunError> {
+        match (self.filter, read_ahead) {
             (None, _) => Ok(true),
             (Some(_), Some(selected)) => Ok(selected),
             (Some(ast), None) => selected_by(self.session, self.rules, ast, customer),
@@ -295,7 +298,7 @@ impl RunContext<'_> {
 
 /// A customer's candidate credits (its balances with open credits, in order), each with what was
 /// worked out ahead for it.
-fn candidates(balances: Vec<Balance>, ahead: Vec<Ahead>) -> Vec<Candidate> {
+fn candidates(balances: Vec<Balance>, ahead: Vec<ReadAheadCredit>) -> Vec<Candidate> {
     // Worked out ahead, there is one per candidate credit, in the same order (or none at all).
     debug_assert!(
         ahead.is_empty() || ahead.len() == balances.iter().filter(|b| is_candidate(b)).count()

@@ -24,7 +24,7 @@
 //! - `functions/`: one file per group of API functions (reads, pure, script_io, master_data,
 //!   postings, settlements, reports); a layer above adds its own through `Session::extend` (the
 //!   process's `dry_run`).
-//! - `detached`: [`Detached`], the engine for another thread, with stand-ins for the functions
+//! - `read_ahead`: [`ReadAheadEngine`], the engine for another thread, with stand-ins for the functions
 //!   that need a session.
 //! - `errors`: [`RhaiResult`], [`runtime_error`], [`Skip`], [`ScriptFault`] (script error
 //!   positions), [`CompileError`], [`shown`]; `compile`: [`compile_file`], [`compile_text`],
@@ -37,7 +37,7 @@
 //! Below the scripting folder: the ledger (and its store), the parameters, money, dates and bank
 //! details; above it: the process, the REPL and the command line, which use it through the names
 //! re-exported here. Inside, one direction: `memory`, `guard` ← `sandbox`, `errors` ← `compile`;
-//! `api`, `args`, `values` ← `types`, `functions` ← `session`, `detached`. Known exceptions: `session`
+//! `api`, `args`, `values` ← `types`, `functions` ← `session`, `read_ahead`. Known exceptions: `session`
 //! and `functions` depend on each other (each function holds the session; the session registers
 //! them); `table` (`functions::pure`) renders with `crate::render`, below this folder. Nothing here
 //! names the process: its `dry_run` is registered from there (`Session::extend`).
@@ -49,10 +49,10 @@ mod literals;
 mod api;
 mod args;
 mod compile;
-mod detached;
 mod errors;
 mod functions;
 mod memory;
+mod read_ahead;
 mod sandbox;
 mod session;
 mod types;
@@ -61,10 +61,10 @@ mod values;
 pub use api::{Api, ApiDoc};
 pub use args::{decimal_arg, parse_date};
 pub use compile::{compile_file, compile_text, eval};
-pub use detached::Detached;
 pub use errors::{CompileError, RhaiResult, ScriptFault, Skip, position, runtime_error, shown};
 pub(crate) use functions::reimbursement_map;
 pub use memory::ScriptMemory;
+pub use read_ahead::ReadAheadEngine;
 pub use sandbox::harden;
 pub use session::{Definitions, Echo, Extension, Session};
 pub use types::ParamsView;

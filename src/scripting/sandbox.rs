@@ -2,7 +2,7 @@
 //! callback that enforces memory, string size and wall clock, no `eval`, exact decimal literals,
 //! and `import` confined to the rules folder.
 //!
-//! It must not depend on the session, the API or the ledger: a [`super::Detached`] engine on
+//! It must not depend on the session, the API or the ledger: a [`super::ReadAheadEngine`] engine on
 //! another thread is hardened by the same function.
 
 use std::path::Path;

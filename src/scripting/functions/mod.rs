@@ -4,7 +4,7 @@
 //! registers it itself, see `Session::extend`.)
 //!
 //! They depend on the session (each holds it) and on the ledger they call, never on the
-//! process; the pure ones (`register_pure`) depend on neither, so a [`super::Detached`] engine
+//! process; the pure ones (`register_pure`) depend on neither, so a [`super::ReadAheadEngine`] engine
 //! has them too. Nothing below the session depends on them.
 
 mod master_data;

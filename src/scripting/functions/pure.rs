@@ -2,7 +2,7 @@
 //! date: conversions, `params()`, `posting_date()`, `skip`, `table`, `days_between` (and
 //! `parse_decimal`, from [`crate::scripting::literals`]).
 //!
-//! They must not depend on the session or the ledger: a [`crate::scripting::Detached`] engine
+//! They must not depend on the session or the ledger: a [`crate::scripting::ReadAheadEngine`] engine
 //! on another thread registers them too.
 
 use std::rc::Rc;
@@ -20,7 +20,7 @@ use crate::scripting::types::ParamsView;
 
 /// The functions that read nothing but their arguments, the company parameters and the posting
 /// date (and `skip`, which only stops a hook): the same in a session's engine and in a
-/// [`crate::scripting::Detached`] one.
+/// [`crate::scripting::ReadAheadEngine`] one.
 pub(in crate::scripting) fn register_pure(
     api: &mut Api,
     params: &Rc<Parameters>,

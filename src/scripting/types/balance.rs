@@ -1,6 +1,6 @@
 //! `Balance` in scripts: an account's balance in one currency (the `credit` of the rule hooks).
 //!
-//! It must not depend on the session or the API functions (a [`crate::scripting::Detached`]
+//! It must not depend on the session or the API functions (a [`crate::scripting::ReadAheadEngine`]
 //! engine registers it too).
 
 use crate::ledger::Balance;

@@ -1,6 +1,6 @@
 //! `Customer` in scripts: a customer account, read-only (changed through API functions).
 //!
-//! It must not depend on the session or the API functions (a [`crate::scripting::Detached`]
+//! It must not depend on the session or the API functions (a [`crate::scripting::ReadAheadEngine`]
 //! engine registers it too).
 
 use crate::bank::{Bic, Iban};

@@ -2,7 +2,7 @@
 //! balance rows, the parameters): their names, read-only properties and one-line printing.
 //!
 //! It must not depend on the session or the API functions: types are registered in every engine,
-//! a [`super::Detached`] one too.
+//! a [`super::ReadAheadEngine`] one too.
 
 mod balance;
 mod customer;

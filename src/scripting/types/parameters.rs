@@ -1,6 +1,6 @@
 //! `Parameters` in scripts: the company parameters, read-only ([`ParamsView`]).
 //!
-//! It must not depend on the session or the API functions (a [`crate::scripting::Detached`]
+//! It must not depend on the session or the API functions (a [`crate::scripting::ReadAheadEngine`]
 //! engine registers it too).
 
 use rhai::{Array, Dynamic};

@@ -1,6 +1,6 @@
 //! `Transaction` in scripts: a customer or vendor transaction, amounts signed (debit +).
 //!
-//! It must not depend on the session or the API functions (a [`crate::scripting::Detached`]
+//! It must not depend on the session or the API functions (a [`crate::scripting::ReadAheadEngine`]
 //! engine registers it too).
 
 use crate::ledger::Transaction;

@@ -1,6 +1,6 @@
 //! `TrialBalanceRow` in scripts: a general-ledger account's balance in one currency.
 //!
-//! It must not depend on the session or the API functions (a [`crate::scripting::Detached`]
+//! It must not depend on the session or the API functions (a [`crate::scripting::ReadAheadEngine`]
 //! engine registers it too).
 
 use crate::ledger::TrialBalanceRow;

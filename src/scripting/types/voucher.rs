@@ -1,6 +1,6 @@
 //! `Voucher` in scripts: a posted voucher ([`PostedVoucher`]).
 //!
-//! It must not depend on the session or the API functions (a [`crate::scripting::Detached`]
+//! It must not depend on the session or the API functions (a [`crate::scripting::ReadAheadEngine`]
 //! engine registers it too).
 
 use rhai::{Array, Dynamic, Map};

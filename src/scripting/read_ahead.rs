@@ -1,7 +1,7 @@
-//! An engine for another thread ([`Detached`]): the sandbox, the types and the functions that
+//! An engine for another thread ([`ReadAheadEngine`]): the sandbox, the types and the functions that
 //! read nothing but their arguments, the parameters and the posting date; every other function of
 //! the API is a stand-in that notes its use and fails, so the caller knows when not to trust what
-//! the engine worked out (a run's read-ahead, `process::Foresight`).
+//! the engine worked out (a run's read-ahead, `process::ReadAhead`).
 //!
 //! It must not depend on the session: it only reads a session's API listing ([`ApiDoc`]).
 
@@ -18,7 +18,7 @@ use super::errors::{RhaiResult, runtime_error};
 use super::functions::register_pure;
 use super::sandbox::harden;
 use super::types::register_types;
-use crate::ledger::{AheadReads, Vendor};
+use crate::ledger::{ReadAheadLedger, Vendor};
 use crate::parameters::Parameters;
 
 /// A script engine that works away from any session (on another thread): the same sandbox,
@@ -26,15 +26,15 @@ use crate::parameters::Parameters;
 /// their arguments, the company parameters and the posting date. What it works out equals what
 /// a session's engine would, as long as nothing else is used: every other function of the API is
 /// there by name and number of parameters, but only to note that it was called (and fail), as
-/// are `print`, `debug` and `timestamp`. [`Detached::touched`] tells; the caller must then not
+/// are `print`, `debug` and `timestamp`. [`ReadAheadEngine::touched`] tells; the caller must then not
 /// trust the result (a script may catch the failure) and evaluate with the session instead.
-pub struct Detached {
+pub struct ReadAheadEngine {
     /// The engine.
     pub engine: Engine,
     touched: Rc<Cell<bool>>,
 }
 
-impl Detached {
+impl ReadAheadEngine {
     /// An engine with these parameters and posting date; `import` resolves inside `rules_dir`
     /// only. `api` is the listing of a session's engine ([`super::Session::api`]): its functions that
     /// need the session become the noting stand-ins. With `reads`, `vendor` and `find_vendor`
@@ -45,8 +45,8 @@ impl Detached {
         date: NaiveDate,
         rules_dir: Option<&Path>,
         api: &[ApiDoc],
-        reads: Option<AheadReads>,
-    ) -> Detached {
+        reads: Option<ReadAheadLedger>,
+    ) -> ReadAheadEngine {
         let mut engine = Engine::new();
         harden(&mut engine, &params.limits, rules_dir);
         let touched = Rc::new(Cell::new(false));
@@ -65,7 +65,7 @@ impl Detached {
         }
         let present: HashSet<(String, usize)> = own.docs.iter().filter_map(arity).collect();
         register_stand_ins(&mut engine, present, api, &touched);
-        Detached { engine, touched }
+        ReadAheadEngine { engine, touched }
     }
 
     /// Whether anything besides the functions that read only their arguments, the parameters
@@ -78,14 +78,14 @@ impl Detached {
 /// `vendor` and `find_vendor` over the vendors that existed when the run began: a vendor found
 /// is as the run would find it; one not found counts as touching something else (the run may
 /// have created it since).
-fn register_existing_vendors(own: &mut Api, reads: AheadReads, touched: &Rc<Cell<bool>>) {
+fn register_existing_vendors(own: &mut Api, reads: ReadAheadLedger, touched: &Rc<Cell<bool>>) {
     // Found: as the run would find it. Not found: the run may have created it since.
     let existing = {
         let touched = Rc::clone(touched);
         move |account: &str| -> RhaiResult<Vendor> {
             match reads.vendor(account) {
                 Ok(Some(vendor)) => Ok(vendor),
-                _ => Err(away(&touched)),
+                _ => Err(unavailable_in_read_ahead(&touched)),
             }
         }
     };
@@ -125,14 +125,14 @@ fn register_stand_ins(
             engine.register_raw_fn(
                 name.as_str(),
                 vec![std::any::TypeId::of::<Dynamic>(); params],
-                move |_, _| -> RhaiResult<Dynamic> { Err(away(&t)) },
+                move |_, _| -> RhaiResult<Dynamic> { Err(unavailable_in_read_ahead(&t)) },
             );
         }
     }
 }
 
-/// What a stand-in in a [`Detached`] engine does: note that it was used, and fail.
-fn away(touched: &Cell<bool>) -> Box<EvalAltResult> {
+/// What a stand-in in a [`ReadAheadEngine`] engine does: note that it was used, and fail.
+fn unavailable_in_read_ahead(touched: &Cell<bool>) -> Box<EvalAltResult> {
     touched.set(true);
     runtime_error("not available away from the session")
 }
@@ -152,7 +152,7 @@ mod tests {
     use crate::ledger::Ledger;
     use crate::scripting::{Echo, ScriptFault, Session};
 
-    fn detached() -> Detached {
+    fn engine() -> ReadAheadEngine {
         let company = crate::sample_company().unwrap();
         let ledger = Ledger::new(
             crate::store::Store::in_memory().unwrap(),
@@ -161,10 +161,10 @@ mod tests {
         .unwrap();
         let date = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
         let api = Session::new(ledger, date, Echo::Collect).api();
-        Detached::new(company.params, date, None, &api, None)
+        ReadAheadEngine::new(company.params, date, None, &api, None)
     }
 
-    fn eval(d: &Detached, code: &str) -> Result<String, String> {
+    fn eval(d: &ReadAheadEngine, code: &str) -> Result<String, String> {
         d.engine
             .eval::<Dynamic>(code)
             .map(|v| v.to_string())
@@ -172,8 +172,8 @@ mod tests {
     }
 
     #[test]
-    fn a_detached_engine_has_the_pure_functions_and_notes_every_other_one() {
-        let d = detached();
+    fn a_read_ahead_engine_has_the_pure_functions_and_notes_every_other_one() {
+        let d = engine();
         // The parameters, conversions, the date and dates work as in a session.
         assert_eq!(eval(&d, "params().minimum_reimbursement").unwrap(), "25.00");
         assert_eq!(eval(&d, "posting_date()").unwrap(), "2026-11-30");

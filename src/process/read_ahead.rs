@@ -1,5 +1,5 @@
 //! The work done a page ahead, on the thread that reads the customers ahead of the run
-//! (`Foresight`): the `--where` expression, `eligible` and `vendor_for` worked out by an engine of
+//! (`ReadAhead`): the `--where` expression, `eligible` and `vendor_for` worked out by an engine of
 //! its own, as far as they read only what cannot change during the run. Also the candidate
 //! credits the run considers, with what was worked out for them. Depends on `hooks` (how a hook
 //! is called and read) and the ledger's read-ahead; never writes.
@@ -11,13 +11,13 @@ use super::hooks::{
     Eligibility, Hooked, Rules, VendorChoice, call_hook, eligibility, eval_filter, vendor_choice,
 };
 use super::options::Selection;
-use crate::ledger::{AheadReads, Balance, Customer, CustomerPage};
-use crate::scripting::{Detached, ScriptFault, Session, compile_text};
+use crate::ledger::{Balance, Customer, CustomerPage, ReadAheadLedger};
+use crate::scripting::{ReadAheadEngine, ScriptFault, Session, compile_text};
 
 /// What the read-ahead thread worked out for one candidate credit (`None`: the run calls the
 /// hook itself).
 #[derive(Debug, Clone, Default)]
-pub(super) struct Ahead {
+pub(super) struct ReadAheadCredit {
     pub(super) eligible: Option<Eligibility>,
     pub(super) vendor: Option<VendorChoice>,
 }
@@ -25,7 +25,7 @@ pub(super) struct Ahead {
 /// A credit the run considers, with what was worked out ahead for it.
 pub(super) struct Candidate {
     pub(super) credit: Balance,
-    pub(super) ahead: Ahead,
+    pub(super) ahead: ReadAheadCredit,
 }
 
 /// Whether a balance is one the run considers: it has open credits.
@@ -36,25 +36,25 @@ pub(super) fn is_candidate(balance: &Balance) -> bool {
 /// What the read-ahead thread worked out for one customer of a page (one per customer, in page
 /// order).
 #[derive(Debug, Default)]
-pub(super) struct Foreseen {
+pub(super) struct ReadAheadCustomer {
     /// Whether the `--where` expression selects the customer; `None`: the run evaluates it.
     pub(super) selected: Option<bool>,
     /// Per candidate credit, in balance order.
-    pub(super) credits: Vec<Ahead>,
+    pub(super) credits: Vec<ReadAheadCredit>,
 }
 
 /// What the read-ahead thread does with each page.
-type PageWork = Box<dyn FnMut(&CustomerPage) -> Vec<Foreseen>>;
+type ReadAheadWork = Box<dyn FnMut(&CustomerPage) -> Vec<ReadAheadCustomer>>;
 
 /// The `--where` expression, `eligible` and `vendor_for` worked out ahead, on the thread that
-/// reads the customers ahead of the run, by an engine of its own ([`Detached`]): it sees the
+/// reads the customers ahead of the run, by an engine of its own ([`ReadAheadEngine`]): it sees the
 /// customer and the credit as the run will hand them over, the parameters, the posting date and
 /// the vendors that existed when the run began. Where a hook or the expression uses anything else
 /// (the ledger, output, a vendor the run may have created), its result is left out and the run
 /// works it out itself. The run uses a result only while the customer is as the page has it (an
 /// earlier currency's hooks may have linked a vendor to it).
-pub(super) struct Foresight {
-    detached: Detached,
+pub(super) struct ReadAhead {
+    engine: ReadAheadEngine,
     ast: rhai::AST,
     filter: Option<rhai::AST>,
     /// Set by the first result that does not count, of each hook and of the expression: it uses
@@ -65,14 +65,14 @@ pub(super) struct Foresight {
     filter_given_up: std::cell::Cell<bool>,
 }
 
-impl Foresight {
+impl ReadAhead {
     /// What the read-ahead thread runs to work out a page's verdicts (see
     /// [`crate::ledger::Ledger::read_ahead_customers_with`]); it gives none if the rules do not compile there.
     pub(super) fn prepare(
         rules: &Rules,
         session: &Session,
         selection: &Selection,
-    ) -> impl FnOnce(AheadReads) -> PageWork + Send + 'static {
+    ) -> impl FnOnce(ReadAheadLedger) -> ReadAheadWork + Send + 'static {
         let filter = match selection {
             Selection::Where(expr) => Some(expr.clone()),
             _ => None,
@@ -84,46 +84,46 @@ impl Foresight {
             rules.api.clone(),
         );
         let (params, date) = (session.ledger().params().clone(), session.date());
-        move |reads| -> PageWork {
-            let detached = Detached::new(params, date, Some(&dir), &api, Some(reads));
+        move |reads| -> ReadAheadWork {
+            let engine = ReadAheadEngine::new(params, date, Some(&dir), &api, Some(reads));
             let filter_given_up = std::cell::Cell::new(false);
             let filter = filter.and_then(|expr| {
-                let ast = detached.engine.compile_expression(&expr).ok();
+                let ast = engine.engine.compile_expression(&expr).ok();
                 filter_given_up.set(ast.is_none());
                 ast
             });
-            match compile_text(&detached.engine, &file, &text) {
+            match compile_text(&engine.engine, &file, &text) {
                 Ok(ast) => {
-                    let foresight = Foresight {
-                        detached,
+                    let read_ahead = ReadAhead {
+                        engine,
                         ast,
                         filter,
                         eligible_given_up: std::cell::Cell::new(false),
                         vendor_given_up: std::cell::Cell::new(false),
                         filter_given_up,
                     };
-                    Box::new(move |page| foresight.page(page))
+                    Box::new(move |page| read_ahead.page(page))
                 }
                 Err(_) => Box::new(|_| Vec::new()),
             }
         }
     }
 
-    fn page(&self, page: &CustomerPage) -> Vec<Foreseen> {
+    fn page(&self, page: &CustomerPage) -> Vec<ReadAheadCustomer> {
         page.customers
             .iter()
             .map(|customer| {
                 let selected = self.filter.as_ref().and_then(|ast| {
-                    trusted(&self.filter_given_up, || {
-                        let value = eval_filter(&self.detached.engine, ast, customer);
-                        if self.detached.touched() {
+                    unless_given_up(&self.filter_given_up, || {
+                        let value = eval_filter(&self.engine.engine, ast, customer);
+                        if self.engine.touched() {
                             return None;
                         }
                         value.ok()?.as_bool().ok()
                     })
                 });
                 if selected == Some(false) {
-                    return Foreseen::default();
+                    return ReadAheadCustomer::default();
                 }
                 let credits = page
                     .balances
@@ -133,23 +133,23 @@ impl Foresight {
                     .filter(|b| is_candidate(b))
                     .map(|credit| self.credit(customer, credit))
                     .collect();
-                Foreseen { selected, credits }
+                ReadAheadCustomer { selected, credits }
             })
             .collect()
     }
 
     /// `eligible`, and `vendor_for` for an eligible credit.
-    fn credit(&self, customer: &Customer, credit: &Balance) -> Ahead {
-        let eligible = trusted(&self.eligible_given_up, || {
+    fn credit(&self, customer: &Customer, credit: &Balance) -> ReadAheadCredit {
+        let eligible = unless_given_up(&self.eligible_given_up, || {
             eligibility(self.call(customer, credit, "eligible")?).ok()
         });
         let vendor = match eligible {
-            Some(Eligibility::Eligible) => trusted(&self.vendor_given_up, || {
+            Some(Eligibility::Eligible) => unless_given_up(&self.vendor_given_up, || {
                 vendor_choice(self.call(customer, credit, "vendor_for")?).ok()
             }),
             _ => None,
         };
-        Ahead { eligible, vendor }
+        ReadAheadCredit { eligible, vendor }
     }
 
     /// A hook called as [`Rules::call`] calls it; `None` when its result does not count (it
@@ -159,8 +159,8 @@ impl Foresight {
             Dynamic::from(customer.clone()).into_shared(),
             Dynamic::from(credit.clone()).into_shared(),
         ];
-        let result = call_hook(&self.detached.engine, &self.ast, hook, args);
-        if self.detached.touched() {
+        let result = call_hook(&self.engine.engine, &self.ast, hook, args);
+        if self.engine.touched() {
             return None;
         }
         Some(match result {
@@ -171,7 +171,10 @@ impl Foresight {
 }
 
 /// `work()` unless `given_up`; the first `None` it gives sets `given_up`.
-fn trusted<T>(given_up: &std::cell::Cell<bool>, work: impl FnOnce() -> Option<T>) -> Option<T> {
+fn unless_given_up<T>(
+    given_up: &std::cell::Cell<bool>,
+    work: impl FnOnce() -> Option<T>,
+) -> Option<T> {
     if given_up.get() {
         return None;
     }
