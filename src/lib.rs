@@ -2,16 +2,28 @@
 //! exact, SQLite-backed ledger.
 //!
 //! See `ARCHITECTURE.md` for the map of modules, the data flow and the invariants. Everything the
-//! command line does is reachable from here: open a company with [`parameters::Company::load`] and
-//! [`ledger::Ledger::open`], run the process with [`process::run`], list and pay reimbursements
-//! with [`process::reimbursements`] and [`process::pay`].
+//! command line does is reachable from here. The front door, by task:
+//! - open a company: [`Company::load`], then [`Ledger::open`];
+//! - run the process: [`run`] with [`RunOptions`] over a [`Session`]; list and pay
+//!   reimbursements: [`reimbursements`], [`pay`];
+//! - keep the books current: [`import()`]; write them out: [`write_journal`];
+//! - start a company from a fixture: [`init_company`]; test rules: [`run_fixtures`];
+//! - script and explore: [`run_script`], [`Repl`], [`interact`];
+//! - the whole command line: [`main`].
+//!
+//! The public modules are the layers' namespaces, from `money` at the bottom to `rule_tests`;
+//! the command line's own modules (`cli`, `repl`, `render`, `files`) are private and reached
+//! through these re-exports.
 #![warn(missing_docs)]
 
+// The layers, from the bottom up (see ARCHITECTURE.md). The public modules are the namespaces of
+// the library's API; `cli`, `repl`, `render` and `files` serve the command line and are reached
+// through the re-exports below.
 pub mod bank;
-pub mod cli;
+mod cli;
 pub mod dates;
 pub mod export;
-pub mod files;
+mod files;
 pub mod fixtures;
 pub mod generate;
 pub mod import;
@@ -19,12 +31,32 @@ pub mod ledger;
 pub mod money;
 pub mod parameters;
 pub mod process;
-pub mod render;
-pub mod repl;
+mod render;
+mod repl;
 pub mod rule_tests;
 pub mod scripting;
 pub mod store;
 pub mod text;
+
+// The front door: what an embedding program needs first, by task. Everything else is in the
+// public modules above.
+pub use cli::NotReported;
+/// The command line, as the `reimburse` binary runs it (arguments, exit code).
+pub use cli::main;
+pub use export::{Format as ExportFormat, write_journal};
+pub use files::OutputError;
+pub use fixtures::init_company;
+pub use import::import;
+pub use ledger::Ledger;
+pub use parameters::Company;
+pub use process::{RunOptions, Selection, pay, reimbursements, run};
+pub use render::{render, render_columns};
+pub use repl::{
+    Repl, ReplOptions, ScriptError, ScriptOptions, ScriptOutcome, default_history, interact,
+    interact_with_input, run_script,
+};
+pub use rule_tests::run_fixtures;
+pub use scripting::Session;
 
 /// Any error of the library, as the command line reports it.
 #[derive(Debug, thiserror::Error)]
@@ -49,7 +81,7 @@ pub enum Error {
     Export(export::ExportError),
     /// A script run by `reimburse script` failed (nothing was written).
     #[error(transparent)]
-    Script(#[from] repl::ScriptError),
+    Script(#[from] ScriptError),
     /// Writing output failed.
     #[error("cannot write output: {0}")]
     Io(#[from] std::io::Error),
@@ -76,13 +108,13 @@ pub enum Error {
     /// Invalid use.
     #[error("{0}")]
     Usage(String),
-    /// A file the command would write is refused (see [`files::OutputError`]).
+    /// A file the command would write is refused (see [`OutputError`]).
     #[error(transparent)]
-    Output(#[from] files::OutputError),
+    Output(#[from] OutputError),
     /// A command committed (the books changed), then could not print its report: standard
-    /// output or the temporary folder full (see [`cli::NotReported`]).
+    /// output or the temporary folder full (see [`NotReported`]).
     #[error(transparent)]
-    NotReported(Box<cli::NotReported>),
+    NotReported(Box<NotReported>),
 }
 
 /// Built-in parameters used when no company file is at hand: to list the scripting API, or to run

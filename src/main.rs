@@ -5,5 +5,5 @@
 static MEMORY: reimburse::scripting::ScriptMemory = reimburse::scripting::ScriptMemory;
 
 fn main() -> std::process::ExitCode {
-    reimburse::cli::main(std::env::args_os())
+    reimburse::main(std::env::args_os())
 }

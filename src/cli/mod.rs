@@ -51,7 +51,7 @@ mod run;
 mod script;
 mod spool;
 
-pub use args::{Cli, Command, FilterArgs, RunArgs};
+pub use args::{Cli, Command};
 pub use committed::NotReported;
 use format::{plural, progress_bar, right_align, table, totals_text, write_json};
 

@@ -52,7 +52,7 @@ pub(super) fn script(
         );
     }
     // The value before the note on standard error.
-    let printed = match crate::repl::render(&outcome.value) {
+    let printed = match crate::render::render(&outcome.value) {
         Some(text) => writeln!(out, "{}", printable_lines(&text)).and_then(|()| out.flush()),
         None => out.flush(),
     }

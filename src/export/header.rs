@@ -67,7 +67,7 @@ pub(super) fn write_declarations(
 }
 
 /// Whether `head`, the beginning of a file, is a journal that `reimburse export --format
-/// format` wrote (its second line, as [`write_header`] writes it): such a file may be replaced by
+/// format` wrote (its second line, as `write_header` writes it): such a file may be replaced by
 /// a new export without `--force`.
 pub fn is_export(head: &str, format: Format) -> bool {
     let mut lines = head.lines();

@@ -42,9 +42,6 @@ mod script;
 mod session;
 mod workspace;
 
-pub use crate::render::{render, render_columns};
-pub use entry::is_incomplete;
 pub use line::{default_history, interact, interact_with_input};
 pub use script::{ScriptError, ScriptOptions, ScriptOutcome, run_script};
-pub use session::{Flow, Repl, ReplOptions};
-pub use workspace::Workspace;
+pub use session::{Repl, ReplOptions};

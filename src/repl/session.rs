@@ -128,7 +128,7 @@ impl Repl {
         self.ws.changes_since(&self.base)
     }
 
-    /// True when `text` is an unfinished entry (see [`is_incomplete`]). Commands are complete.
+    /// True when `text` is an unfinished entry (see `entry::is_incomplete`). Commands are complete.
     pub fn is_incomplete(&self, text: &str) -> bool {
         !text.trim_start().starts_with(':') && is_incomplete(&self.ws.engine, text)
     }

@@ -97,7 +97,7 @@ pub fn finish<T>(result: RhaiResult<T>) -> RhaiResult<T> {
 const CLOCK_EVERY: u32 = 256;
 
 /// Whether the evaluation on this thread has run longer than `limit`; looks at the clock only
-/// every [`CLOCK_EVERY`] calls (counted here: the count Rhai passes to its progress callback
+/// every `CLOCK_EVERY` calls (counted here: the count Rhai passes to its progress callback
 /// starts again in functions called from native code, such as `reduce`'s).
 pub fn out_of_time(limit: Duration) -> bool {
     let tick = TICKS
