@@ -895,7 +895,7 @@ fn baseline_run(ledger: &Ledger, date: NaiveDate) -> Res<Count> {
                     posted.customer_transactions[0],
                     posted.vendor_transactions[0],
                 );
-                if ledger.settle_against_open(Side::Customer, customer_txn, date)? != amount {
+                if ledger.settle_against_open(customer_txn, date)? != amount {
                     return Err("baseline over-reimbursed".into());
                 }
                 let minor = ledger.currency(&credit.currency)?.to_minor(amount)?;

@@ -6,7 +6,7 @@
 
 use rusqlite::{OptionalExtension, params};
 
-use super::{Ledger, LedgerError, Res, Side, Transaction};
+use super::{CustomerTransactionId, Ledger, LedgerError, Res, Transaction};
 
 /// A batch's scratch database: detached (and its file removed) when dropped.
 pub struct IdentityBatch<'l> {
@@ -48,7 +48,7 @@ impl Ledger {
     /// The first of a customer's transactions with this document, and the run that posted it
     /// (one lean read when there is none: an import's check that a document is new).
     pub fn posted_document(&self, account: &str, document: &str) -> Res<Option<PostedDocument>> {
-        let found: Option<i64> = self
+        let found: Option<CustomerTransactionId> = self
             .store
             .conn()
             .prepare_cached(
@@ -63,7 +63,7 @@ impl Ledger {
         let Some(id) = found else {
             return Ok(None);
         };
-        let transaction = self.transaction(Side::Customer, id)?;
+        let transaction = self.transaction(id)?;
         let run = self
             .store
             .conn()

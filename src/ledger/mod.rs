@@ -64,6 +64,7 @@ mod bulk;
 mod cache;
 mod control;
 mod error;
+mod ids;
 mod journal_reader;
 mod limits;
 mod master_data;
@@ -89,6 +90,7 @@ pub use control::{
     TotalSide,
 };
 pub use error::LedgerError;
+pub use ids::{CustomerTransactionId, TransactionId, TransactionRef, VendorTransactionId};
 pub use journal_reader::{
     AccountUse, GlAccountUse, JournalLine, JournalPeriod, JournalReader, JournalVoucher, Party,
 };

@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use super::{Ledger, LedgerError, Res};
+use super::{CustomerTransactionId, Ledger, LedgerError, Res, VendorTransactionId};
 
 /// A reimbursement, as the run reports it and the reimbursement page lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -100,9 +100,9 @@ pub(crate) struct NewReimbursementRow<'a> {
     /// Vendor invoice number.
     pub vendor_invoice: &'a str,
     /// The customer's reimbursement transaction.
-    pub customer_txn: i64,
+    pub customer_txn: CustomerTransactionId,
     /// The vendor transaction of the invoice.
-    pub vendor_txn: i64,
+    pub vendor_txn: VendorTransactionId,
 }
 
 /// Filters of the reimbursement page.
@@ -159,7 +159,7 @@ pub(crate) struct WithInvoice {
     /// The reimbursement.
     pub reimbursement: Reimbursement,
     /// The vendor transaction of its invoice.
-    pub vendor_txn: i64,
+    pub vendor_txn: VendorTransactionId,
 }
 
 impl Ledger {
@@ -363,7 +363,7 @@ struct StoredRow {
     status: String,
     payment_voucher: Option<String>,
     paid_date: Option<String>,
-    vendor_txn: i64,
+    vendor_txn: VendorTransactionId,
 }
 
 impl StoredRow {
