@@ -6,7 +6,7 @@
 
 use rusqlite::{OptionalExtension, params};
 
-use super::{CustomerTransactionId, Ledger, LedgerError, Res, Transaction};
+use super::{CustomerTransactionId, Ledger, LedgerError, Res, RunId, Transaction};
 
 /// A batch's scratch database: detached (and its file removed) when dropped.
 pub struct IdentityBatch<'l> {
@@ -41,7 +41,7 @@ pub struct PostedDocument {
     /// The transaction.
     pub transaction: Transaction,
     /// The run whose voucher posted it.
-    pub run: Option<i64>,
+    pub run: Option<RunId>,
 }
 
 impl Ledger {

@@ -1,7 +1,7 @@
 //! Typed row ids: [`CustomerTransactionId`] and [`VendorTransactionId`], so that a customer
 //! transaction can never be passed where a vendor one is wanted, and [`TransactionRef`] for the
 //! places where the side is only known at run time (a fixture's `side:`, a voucher's sub-ledger
-//! lines).
+//! lines), and [`RunId`] for runs.
 //!
 //! The settling and reading primitives are generic over the sealed [`TransactionId`] trait and take
 //! both transactions of a settlement as the *same* type, so these do not compile:
@@ -94,6 +94,37 @@ transaction_id!(
     VendorTransactionId,
     Side::Vendor
 );
+
+/// The id of a run (a row of `runs`), which postings, settlements, reimbursements and
+/// master-data changes are traced to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct RunId(pub i64);
+
+impl RunId {
+    /// The row id in `runs`.
+    pub const fn row(self) -> i64 {
+        self.0
+    }
+}
+
+impl fmt::Display for RunId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl ToSql for RunId {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::from(self.0))
+    }
+}
+
+impl FromSql for RunId {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        i64::column_result(value).map(RunId)
+    }
+}
 
 /// A customer or vendor transaction, where the side is only known at run time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -90,7 +90,7 @@ pub use control::{
     TotalSide,
 };
 pub use error::LedgerError;
-pub use ids::{CustomerTransactionId, TransactionId, TransactionRef, VendorTransactionId};
+pub use ids::{CustomerTransactionId, RunId, TransactionId, TransactionRef, VendorTransactionId};
 pub use journal_reader::{
     AccountUse, GlAccountUse, JournalLine, JournalPeriod, JournalReader, JournalVoucher, Party,
 };
@@ -124,7 +124,7 @@ pub struct Ledger {
     store: Store,
     params: Parameters,
     currencies: HashMap<String, Currency>,
-    run_id: Cell<Option<i64>>,
+    run_id: Cell<Option<RunId>>,
     journal: RefCell<Journal>,
     /// Who makes master-data changes, for their audit trail.
     origin: RefCell<ChangeOrigin>,
@@ -164,12 +164,12 @@ impl Ledger {
     }
 
     /// Sets the run that new vouchers and settlements are traced to.
-    pub fn set_run(&self, run_id: Option<i64>) {
+    pub fn set_run(&self, run_id: Option<RunId>) {
         self.run_id.set(run_id);
     }
 
     /// The run new postings are traced to.
-    pub fn run_id(&self) -> Option<i64> {
+    pub fn run_id(&self) -> Option<RunId> {
         self.run_id.get()
     }
 

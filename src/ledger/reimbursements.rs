@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use super::{CustomerTransactionId, Ledger, LedgerError, Res, VendorTransactionId};
+use super::{CustomerTransactionId, Ledger, LedgerError, Res, RunId, VendorTransactionId};
 
 /// A reimbursement, as the run reports it and the reimbursement page lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -20,7 +20,7 @@ pub struct Reimbursement {
     /// Row id (0 in a dry run's report after rollback).
     pub id: i64,
     /// The run that made it.
-    pub run: i64,
+    pub run: RunId,
     /// Customer account.
     pub customer: String,
     /// Vendor account that received the credit.
@@ -82,7 +82,7 @@ impl ReimbursementStatus {
 #[derive(Debug, Clone)]
 pub(crate) struct NewReimbursementRow<'a> {
     /// The run that makes it.
-    pub run_id: i64,
+    pub run_id: RunId,
     /// Customer account.
     pub customer: &'a str,
     /// Vendor account that receives the credit.
@@ -115,7 +115,7 @@ pub struct ReimbursementFilter {
     /// Vendor account.
     pub vendor: Option<String>,
     /// Run id.
-    pub run: Option<i64>,
+    pub run: Option<RunId>,
     /// From this date (inclusive).
     pub from: Option<NaiveDate>,
     /// To this date (inclusive).
@@ -351,7 +351,7 @@ fn query(filter: &ReimbursementFilter) -> Res<(String, Vec<Box<dyn rusqlite::ToS
 /// A row of the query, as stored: the amount in minor units, the dates as text.
 struct StoredRow {
     id: i64,
-    run: i64,
+    run: RunId,
     customer: String,
     vendor: String,
     one_time: bool,

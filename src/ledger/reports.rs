@@ -12,7 +12,7 @@ use rust_decimal::Decimal;
 
 use super::rows::stored_date;
 use super::{
-    AccountBalance, Balance, Ledger, LedgerError, Res, Side, Transaction, TransactionId,
+    AccountBalance, Balance, Ledger, LedgerError, Res, RunId, Side, Transaction, TransactionId,
     TrialBalanceRow,
 };
 use crate::bank::Iban;
@@ -63,7 +63,7 @@ fn transactions_sql(side: Side, filter: TxFilter) -> &'static str {
 
 impl Ledger {
     /// Whether a run (of any kind) with this id was recorded.
-    pub fn run_exists(&self, id: i64) -> Res<bool> {
+    pub fn run_exists(&self, id: RunId) -> Res<bool> {
         self.store
             .conn()
             .prepare_cached("SELECT 1 FROM runs WHERE id = ?1")

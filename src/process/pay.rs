@@ -13,7 +13,7 @@ use super::error::RunError;
 use super::report::{as_text, totals_as_text};
 use crate::ledger::{
     Ledger, LedgerError, LineDraft, NewRun, PostedVoucher, ReimbursementFilter,
-    ReimbursementStatus, RunCounts, RunKind, Target, VoucherDraft, WithInvoice,
+    ReimbursementStatus, RunCounts, RunId, RunKind, Target, VoucherDraft, WithInvoice,
 };
 
 /// A payment made (or proposed) by [`pay`].
@@ -44,7 +44,7 @@ pub struct Payment {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PayReport {
     /// The payment run's id.
-    pub run: i64,
+    pub run: RunId,
     /// True for a dry run.
     pub dry_run: bool,
     /// Payment date.
