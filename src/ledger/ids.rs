@@ -1,7 +1,7 @@
 //! Typed row ids: [`CustomerTransactionId`] and [`VendorTransactionId`], so that a customer
 //! transaction can never be passed where a vendor one is wanted, and [`TransactionRef`] for the
 //! places where the side is only known at run time (a fixture's `side:`, a voucher's sub-ledger
-//! lines), and [`RunId`] for runs.
+//! lines), [`RunId`] for runs and [`VoucherId`] for vouchers.
 //!
 //! The settling and reading primitives are generic over the sealed [`TransactionId`] trait and take
 //! both transactions of a settlement as the *same* type, so these do not compile:
@@ -123,6 +123,30 @@ impl ToSql for RunId {
 impl FromSql for RunId {
     fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
         i64::column_result(value).map(RunId)
+    }
+}
+
+/// The id of a voucher (a row of `vouchers`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct VoucherId(pub i64);
+
+impl VoucherId {
+    /// The row id in `vouchers`.
+    pub const fn row(self) -> i64 {
+        self.0
+    }
+}
+
+impl fmt::Display for VoucherId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl ToSql for VoucherId {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::from(self.0))
     }
 }
 

@@ -18,7 +18,8 @@
 //! The parts, one concept a file, from the bottom up (a part uses only those on its left or in
 //! its own group; `Ledger`'s fields are shared by all):
 //! - plain data, no SQL: `error` ([`LedgerError`]), `types` (customers, vendors, transactions,
-//!   balances), `voucher` (drafts, posted vouchers, the [`Journal`]);
+//!   balances), `ids` (typed row ids: [`TransactionId`], [`TransactionRef`], [`RunId`],
+//!   [`VoucherId`]), `voucher` (drafts, posted vouchers, the [`Journal`]);
 //! - `rows` (column lists and row readers, stored dates, one-row reads), then `cache` (the
 //!   transaction cache, which holds the sequence states of `numbers` as plain data);
 //! - `open` (opening a ledger, the database checked against the parameters), `numbers`,
@@ -90,7 +91,9 @@ pub use control::{
     TotalSide,
 };
 pub use error::LedgerError;
-pub use ids::{CustomerTransactionId, RunId, TransactionId, TransactionRef, VendorTransactionId};
+pub use ids::{
+    CustomerTransactionId, RunId, TransactionId, TransactionRef, VendorTransactionId, VoucherId,
+};
 pub use journal_reader::{
     AccountUse, GlAccountUse, JournalLine, JournalPeriod, JournalReader, JournalVoucher, Party,
 };

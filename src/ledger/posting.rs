@@ -12,7 +12,7 @@ use rusqlite::params;
 use super::rows::date_text;
 use super::{
     Ledger, LedgerError, LineDraft, PostedVoucher, Res, Side, SubLedgerLine, Target,
-    TransactionRef, VoucherDraft, limits,
+    TransactionRef, VoucherDraft, VoucherId, limits,
 };
 
 /// A voucher line that passed its checks: where it posts and its amount in minor units.
@@ -169,11 +169,12 @@ impl Ledger {
         let conn = self.store.conn();
         // `insert` returns the new rowid: cheaper than `RETURNING`, which SQLite runs
         // through a temporary table.
-        let voucher_id = conn
-            .prepare_cached(
+        let voucher_id = VoucherId(
+            conn.prepare_cached(
                 "INSERT INTO vouchers(number, date, description, run_id) VALUES (?1, ?2, ?3, ?4)",
             )?
-            .insert(params![number, date, draft.description, self.run_id.get()])?;
+            .insert(params![number, date, draft.description, self.run_id.get()])?,
+        );
         let mut posted = PostedVoucher {
             id: voucher_id,
             number: number.to_string(),
@@ -217,7 +218,7 @@ impl Ledger {
         &self,
         side: Side,
         party: &str,
-        voucher_id: i64,
+        voucher_id: VoucherId,
         number: &str,
         date: &str,
         c: &CheckedLine,

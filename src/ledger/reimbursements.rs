@@ -12,7 +12,9 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use super::{CustomerTransactionId, Ledger, LedgerError, Res, RunId, VendorTransactionId};
+use super::{
+    CustomerTransactionId, Ledger, LedgerError, Res, RunId, VendorTransactionId, VoucherId,
+};
 
 /// A reimbursement, as the run reports it and the reimbursement page lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -96,7 +98,7 @@ pub(crate) struct NewReimbursementRow<'a> {
     /// Posting date.
     pub date: NaiveDate,
     /// The voucher of the vendor invoice.
-    pub voucher_id: i64,
+    pub voucher_id: VoucherId,
     /// Vendor invoice number.
     pub vendor_invoice: &'a str,
     /// The customer's reimbursement transaction.

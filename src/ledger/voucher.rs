@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use super::{CustomerTransactionId, Side, TransactionRef, VendorTransactionId};
+use super::{CustomerTransactionId, Side, TransactionRef, VendorTransactionId, VoucherId};
 
 /// Where a voucher line posts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,7 +53,7 @@ pub struct VoucherDraft {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PostedVoucher {
     /// Row id.
-    pub id: i64,
+    pub id: VoucherId,
     /// Voucher number.
     pub number: String,
     /// Date.
