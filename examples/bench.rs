@@ -35,7 +35,7 @@ use rust_decimal::Decimal;
 
 use reimburse::generate::{GenerateOptions, generate};
 use reimburse::ledger::{
-    CustomerPage, Ledger, LineDraft, NewVendor, Side, Target, Vendor, VoucherDraft,
+    CustomerPage, Ledger, LineDraft, NewVendor, RunId, Side, Target, Vendor, VoucherDraft,
 };
 use reimburse::parameters::{Company, OpenDebits};
 use reimburse::process::{self, ReimbursementFilter, RunObserver, RunOptions, Selection};
@@ -792,7 +792,7 @@ fn baseline_run(ledger: &Ledger, date: NaiveDate) -> Res<Count> {
         [date.to_string()],
         |r| r.get(0),
     )?;
-    ledger.set_run(Some(run_id));
+    ledger.set_run(Some(RunId(run_id)));
     let mut count = Count::default();
     // The same reads as the engine: pages of customers and their balances, read ahead on a
     // second connection.
@@ -895,7 +895,7 @@ fn baseline_run(ledger: &Ledger, date: NaiveDate) -> Res<Count> {
                     posted.customer_transactions[0],
                     posted.vendor_transactions[0],
                 );
-                if ledger.settle_against_open(Side::Customer, customer_txn, date)? != amount {
+                if ledger.settle_against_open(customer_txn, date)? != amount {
                     return Err("baseline over-reimbursed".into());
                 }
                 let minor = ledger.currency(&credit.currency)?.to_minor(amount)?;

@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand};
 
 use super::import::{ChangesArgs, ImportArgs};
+use crate::ledger::RunId;
 use crate::process::ReimbursementFilter;
 
 /// `reimburse`: customer reimbursement as editable rules over an exact ledger.
@@ -284,7 +285,7 @@ impl FilterArgs {
             status,
             customer: self.customer.clone(),
             vendor: self.vendor.clone(),
-            run: self.run,
+            run: self.run.map(RunId),
             from: self.from,
             to: self.to,
             ..Default::default()

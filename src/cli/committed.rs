@@ -6,18 +6,19 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use crate::Error;
+use crate::ledger::RunId;
 
 /// What a command committed before printing its report.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Committed {
     /// A reimbursement run (its number).
-    Run(i64),
+    Run(RunId),
     /// A payment run (its number).
-    Pay(i64),
+    Pay(RunId),
     /// An import (its run).
-    Import(i64),
+    Import(RunId),
     /// A script (its run, when it was recorded as one).
-    Script(Option<i64>),
+    Script(Option<RunId>),
     /// `init`: the database created.
     Init(PathBuf),
 }
@@ -131,7 +132,7 @@ mod tests {
     #[test]
     fn an_output_error_after_a_commit_says_what_was_committed() {
         let printed = writeln!(Full, "run 3: ...").map_err(Error::from);
-        let e = reported(Some(Committed::Run(3)), &mut Full, printed).unwrap_err();
+        let e = reported(Some(Committed::Run(RunId(3))), &mut Full, printed).unwrap_err();
         let text = e.to_string();
         assert!(text.starts_with("run 3 was committed (the books changed), but its report cannot be printed: cannot write output: No space left on device"), "{text}");
         assert!(
@@ -145,7 +146,7 @@ mod tests {
         assert!(matches!(e, Error::Io(_)), "{e}");
         // An error that is not about the output passes.
         let e = reported(
-            Some(Committed::Run(3)),
+            Some(Committed::Run(RunId(3))),
             &mut Vec::new(),
             Err(Error::Usage("x".into())),
         );

@@ -11,7 +11,7 @@ use super::committed::{self, Committed};
 use super::{plural, table, today, user};
 use crate::Error;
 use crate::import::{self, ImportFiles, ImportOptions, ImportReport, Progress};
-use crate::ledger::{ChangeFilter, Ledger, MasterDataChange, Side};
+use crate::ledger::{ChangeFilter, Ledger, MasterDataChange, RunId, Side};
 
 /// Arguments of `import`.
 #[derive(Debug, Args)]
@@ -144,7 +144,7 @@ pub fn changes(ledger: &Ledger, args: &ChangesArgs, out: &mut dyn Write) -> Resu
             _ => None,
         },
         account: args.customer.clone().or(args.vendor.clone()),
-        run: args.run,
+        run: args.run.map(RunId),
     };
     let rows = ledger.master_data_changes(&filter)?;
     if args.json {

@@ -9,7 +9,8 @@ use super::ImportReport;
 use super::problems::{Place, Problem, Problems};
 use super::rows::{CustomerRow, Field, TransactionRow, VendorRow, fingerprint};
 use crate::ledger::{
-    Customer, Ledger, LedgerError, LineDraft, PostedDocument, Side, Target, VoucherDraft,
+    Customer, CustomerTransactionId, Ledger, LedgerError, LineDraft, PostedDocument, Side, Target,
+    VoucherDraft,
 };
 
 /// A settlement a transaction asks for (`applies_to`), waiting for its other transaction when
@@ -20,7 +21,7 @@ pub struct Pending {
     place: Place,
     customer: String,
     currency: String,
-    id: i64,
+    id: CustomerTransactionId,
     applies_to: String,
 }
 
@@ -340,7 +341,7 @@ impl<'l> Applier<'l> {
         row: &TransactionRow,
         currency: &str,
         amount: rust_decimal::Decimal,
-    ) -> Result<i64, LedgerError> {
+    ) -> Result<CustomerTransactionId, LedgerError> {
         let params = self.ledger.params();
         let posted = self.ledger.post_voucher(&VoucherDraft {
             sequence: params.sequences.import_sequence().into(),
@@ -374,7 +375,7 @@ impl<'l> Applier<'l> {
         let found =
             self.ledger
                 .transactions_by_document(Side::Customer, &p.customer, &p.applies_to)?;
-        let Some(other) = found.iter().find(|t| t.id != p.id) else {
+        let Some(other) = found.iter().find(|t| t.id != p.id.row()) else {
             if last_chance {
                 self.problems.push(Problem::new(
                     &p.file,
@@ -388,7 +389,7 @@ impl<'l> Applier<'l> {
             }
             return Ok(last_chance);
         };
-        let me = self.ledger.transaction(Side::Customer, p.id)?;
+        let me = self.ledger.transaction(p.id)?;
         let refuse = if other.currency != p.currency {
             Some(format!(
                 "'{}' is in {}, this transaction in {}",
@@ -419,9 +420,10 @@ impl<'l> Applier<'l> {
         } else {
             (other.id, me.id)
         };
+        let (debit, credit) = (CustomerTransactionId(debit), CustomerTransactionId(credit));
         match self
             .ledger
-            .settle(Side::Customer, debit, credit, None, me.date.max(other.date))
+            .settle(debit, credit, None, me.date.max(other.date))
         {
             Ok(_) => self.report.settlements += 1,
             Err(e) => self

@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::ledger::{ChangeOrigin, FieldChange, Ledger, LedgerError};
+use crate::ledger::{ChangeOrigin, FieldChange, Ledger, LedgerError, RunId};
 use crate::process::{self, RunStart};
 use crate::store::StoreError;
 use apply::Applier;
@@ -84,7 +84,7 @@ pub struct ImportReport {
     /// Things worth knowing that do not stop the import (a vendor account naming no vendor).
     pub warnings: Vec<Problem>,
     /// The run recorded for the import (none for a dry run, or when nothing changed).
-    pub run: Option<i64>,
+    pub run: Option<RunId>,
     /// True for a dry run: nothing was written.
     pub dry_run: bool,
 }

@@ -6,7 +6,7 @@
 
 use rusqlite::{OptionalExtension, params};
 
-use super::{Ledger, LedgerError, Res, Side, Transaction};
+use super::{CustomerTransactionId, Ledger, LedgerError, Res, RunId, Transaction};
 
 /// A batch's scratch database: detached (and its file removed) when dropped.
 pub struct IdentityBatch<'l> {
@@ -41,14 +41,14 @@ pub struct PostedDocument {
     /// The transaction.
     pub transaction: Transaction,
     /// The run whose voucher posted it.
-    pub run: Option<i64>,
+    pub run: Option<RunId>,
 }
 
 impl Ledger {
     /// The first of a customer's transactions with this document, and the run that posted it
     /// (one lean read when there is none: an import's check that a document is new).
     pub fn posted_document(&self, account: &str, document: &str) -> Res<Option<PostedDocument>> {
-        let found: Option<i64> = self
+        let found: Option<CustomerTransactionId> = self
             .store
             .conn()
             .prepare_cached(
@@ -63,7 +63,7 @@ impl Ledger {
         let Some(id) = found else {
             return Ok(None);
         };
-        let transaction = self.transaction(Side::Customer, id)?;
+        let transaction = self.transaction(id)?;
         let run = self
             .store
             .conn()

@@ -10,7 +10,7 @@
 
 use rusqlite::{Statement, params};
 
-use super::{Ledger, Res};
+use super::{Ledger, Res, VoucherId};
 
 /// A customer to insert.
 #[derive(Debug, Clone, Copy)]
@@ -37,7 +37,7 @@ pub struct BulkTransaction<'a> {
     /// The customer's account.
     pub account: &'a str,
     /// The voucher that posted it.
-    pub voucher_id: i64,
+    pub voucher_id: VoucherId,
     /// Its date (`YYYY-MM-DD`).
     pub date: &'a str,
     /// Its document.
@@ -122,16 +122,17 @@ impl BulkInsert<'_> {
     }
 
     /// A voucher (without its lines); returns its id.
-    pub fn voucher(&mut self, number: &str, date: &str, description: &str) -> Res<i64> {
+    pub fn voucher(&mut self, number: &str, date: &str, description: &str) -> Res<VoucherId> {
         self.voucher
             .insert(params![number, date, description])
+            .map(VoucherId)
             .map_err(|e| self.ledger.sql_err(e))
     }
 
     /// A line of the voucher `voucher_id`, on `customer`'s sub-ledger when given.
     pub fn line(
         &mut self,
-        voucher_id: i64,
+        voucher_id: VoucherId,
         account: &str,
         currency: &str,
         amount_minor: i64,

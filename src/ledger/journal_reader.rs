@@ -13,7 +13,7 @@
 use chrono::NaiveDate;
 use rusqlite::{Row, Transaction, params};
 
-use super::{Ledger, LedgerError, Res};
+use super::{Ledger, LedgerError, Res, RunId};
 use crate::money::Currency;
 
 /// The customer or vendor of a voucher line (a line on a sub-ledger).
@@ -91,7 +91,7 @@ pub struct JournalVoucher {
     /// Its description.
     pub description: String,
     /// The run that posted it.
-    pub run: Option<i64>,
+    pub run: Option<RunId>,
     /// That run's kind.
     pub run_kind: Option<String>,
     /// The reimbursements it belongs to (vendor invoice or payment), ids joined by `,`.

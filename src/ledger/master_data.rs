@@ -11,7 +11,7 @@
 use rusqlite::{Row, params};
 use serde::Serialize;
 
-use super::{Customer, Ledger, LedgerError, Res, Side, Vendor};
+use super::{Customer, Ledger, LedgerError, Res, RunId, Side, Vendor};
 use crate::bank::{Bic, Iban};
 
 /// The fields of a customer, by the names imports and scripts give them: the account, name and
@@ -102,7 +102,7 @@ pub struct MasterDataChange {
     /// Row id (the trail's order).
     pub id: i64,
     /// The run that made it (an import, a run, a committed script or REPL session).
-    pub run: Option<i64>,
+    pub run: Option<RunId>,
     /// When (UTC).
     pub changed_at: String,
     /// Who.
@@ -133,7 +133,7 @@ pub struct ChangeFilter {
     /// Only this account.
     pub account: Option<String>,
     /// Only this run.
-    pub run: Option<i64>,
+    pub run: Option<RunId>,
 }
 
 /// Who runs this process, for the audit trails: `$USER`, `$LOGNAME` or `$USERNAME`, else (on

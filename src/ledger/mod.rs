@@ -18,7 +18,8 @@
 //! The parts, one concept a file, from the bottom up (a part uses only those on its left or in
 //! its own group; `Ledger`'s fields are shared by all):
 //! - plain data, no SQL: `error` ([`LedgerError`]), `types` (customers, vendors, transactions,
-//!   balances), `voucher` (drafts, posted vouchers, the [`Journal`]);
+//!   balances), `ids` (typed row ids: [`TransactionId`], [`TransactionRef`], [`RunId`],
+//!   [`VoucherId`]), `voucher` (drafts, posted vouchers, the [`Journal`]);
 //! - `rows` (column lists and row readers, stored dates, one-row reads), then `cache` (the
 //!   transaction cache, which holds the sequence states of `numbers` as plain data);
 //! - `open` (opening a ledger, the database checked against the parameters), `numbers`,
@@ -64,6 +65,7 @@ mod bulk;
 mod cache;
 mod control;
 mod error;
+mod ids;
 mod journal_reader;
 mod limits;
 mod master_data;
@@ -89,6 +91,9 @@ pub use control::{
     TotalSide,
 };
 pub use error::LedgerError;
+pub use ids::{
+    CustomerTransactionId, RunId, TransactionId, TransactionRef, VendorTransactionId, VoucherId,
+};
 pub use journal_reader::{
     AccountUse, GlAccountUse, JournalLine, JournalPeriod, JournalReader, JournalVoucher, Party,
 };
@@ -122,7 +127,7 @@ pub struct Ledger {
     store: Store,
     params: Parameters,
     currencies: HashMap<String, Currency>,
-    run_id: Cell<Option<i64>>,
+    run_id: Cell<Option<RunId>>,
     journal: RefCell<Journal>,
     /// Who makes master-data changes, for their audit trail.
     origin: RefCell<ChangeOrigin>,
@@ -162,12 +167,12 @@ impl Ledger {
     }
 
     /// Sets the run that new vouchers and settlements are traced to.
-    pub fn set_run(&self, run_id: Option<i64>) {
+    pub fn set_run(&self, run_id: Option<RunId>) {
         self.run_id.set(run_id);
     }
 
     /// The run new postings are traced to.
-    pub fn run_id(&self) -> Option<i64> {
+    pub fn run_id(&self) -> Option<RunId> {
         self.run_id.get()
     }
 

@@ -11,8 +11,8 @@ use rusqlite::params;
 
 use super::rows::date_text;
 use super::{
-    Ledger, LedgerError, LineDraft, PostedVoucher, Res, Side, SubLedgerLine, Target, VoucherDraft,
-    limits,
+    Ledger, LedgerError, LineDraft, PostedVoucher, Res, Side, SubLedgerLine, Target,
+    TransactionRef, VoucherDraft, VoucherId, limits,
 };
 
 /// A voucher line that passed its checks: where it posts and its amount in minor units.
@@ -82,10 +82,10 @@ impl Ledger {
         let parties = checked.iter().filter(|c| c.party().is_some());
         for (new, c) in posted.sub_ledger.iter().zip(parties) {
             self.posted_in_cache(
-                new.side,
+                new.transaction.side(),
                 &new.account,
                 &c.line.currency,
-                new.id,
+                new.transaction.row(),
                 c.minor,
                 &date,
             );
@@ -169,11 +169,12 @@ impl Ledger {
         let conn = self.store.conn();
         // `insert` returns the new rowid: cheaper than `RETURNING`, which SQLite runs
         // through a temporary table.
-        let voucher_id = conn
-            .prepare_cached(
+        let voucher_id = VoucherId(
+            conn.prepare_cached(
                 "INSERT INTO vouchers(number, date, description, run_id) VALUES (?1, ?2, ?3, ?4)",
             )?
-            .insert(params![number, date, draft.description, self.run_id.get()])?;
+            .insert(params![number, date, draft.description, self.run_id.get()])?,
+        );
         let mut posted = PostedVoucher {
             id: voucher_id,
             number: number.to_string(),
@@ -196,14 +197,14 @@ impl Ledger {
                 .push((c.account.clone(), line.currency.clone(), line.amount));
             if let Some((side, party)) = c.party() {
                 let id = self.write_sub_ledger_line(side, party, voucher_id, number, date, c)?;
-                match side {
-                    Side::Customer => posted.customer_transactions.push(id),
-                    Side::Vendor => posted.vendor_transactions.push(id),
+                let transaction = TransactionRef::new(side, id);
+                match transaction {
+                    TransactionRef::Customer(id) => posted.customer_transactions.push(id),
+                    TransactionRef::Vendor(id) => posted.vendor_transactions.push(id),
                 }
                 posted.sub_ledger.push(SubLedgerLine {
-                    side,
+                    transaction,
                     account: party.to_string(),
-                    id,
                     amount: line.amount,
                     document: line.document.clone().unwrap_or_else(|| number.to_string()),
                 });
@@ -217,7 +218,7 @@ impl Ledger {
         &self,
         side: Side,
         party: &str,
-        voucher_id: i64,
+        voucher_id: VoucherId,
         number: &str,
         date: &str,
         c: &CheckedLine,

@@ -12,7 +12,9 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use super::{Ledger, LedgerError, Res};
+use super::{
+    CustomerTransactionId, Ledger, LedgerError, Res, RunId, VendorTransactionId, VoucherId,
+};
 
 /// A reimbursement, as the run reports it and the reimbursement page lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -20,7 +22,7 @@ pub struct Reimbursement {
     /// Row id (0 in a dry run's report after rollback).
     pub id: i64,
     /// The run that made it.
-    pub run: i64,
+    pub run: RunId,
     /// Customer account.
     pub customer: String,
     /// Vendor account that received the credit.
@@ -82,7 +84,7 @@ impl ReimbursementStatus {
 #[derive(Debug, Clone)]
 pub(crate) struct NewReimbursementRow<'a> {
     /// The run that makes it.
-    pub run_id: i64,
+    pub run_id: RunId,
     /// Customer account.
     pub customer: &'a str,
     /// Vendor account that receives the credit.
@@ -96,13 +98,13 @@ pub(crate) struct NewReimbursementRow<'a> {
     /// Posting date.
     pub date: NaiveDate,
     /// The voucher of the vendor invoice.
-    pub voucher_id: i64,
+    pub voucher_id: VoucherId,
     /// Vendor invoice number.
     pub vendor_invoice: &'a str,
     /// The customer's reimbursement transaction.
-    pub customer_txn: i64,
+    pub customer_txn: CustomerTransactionId,
     /// The vendor transaction of the invoice.
-    pub vendor_txn: i64,
+    pub vendor_txn: VendorTransactionId,
 }
 
 /// Filters of the reimbursement page.
@@ -115,7 +117,7 @@ pub struct ReimbursementFilter {
     /// Vendor account.
     pub vendor: Option<String>,
     /// Run id.
-    pub run: Option<i64>,
+    pub run: Option<RunId>,
     /// From this date (inclusive).
     pub from: Option<NaiveDate>,
     /// To this date (inclusive).
@@ -159,7 +161,7 @@ pub(crate) struct WithInvoice {
     /// The reimbursement.
     pub reimbursement: Reimbursement,
     /// The vendor transaction of its invoice.
-    pub vendor_txn: i64,
+    pub vendor_txn: VendorTransactionId,
 }
 
 impl Ledger {
@@ -351,7 +353,7 @@ fn query(filter: &ReimbursementFilter) -> Res<(String, Vec<Box<dyn rusqlite::ToS
 /// A row of the query, as stored: the amount in minor units, the dates as text.
 struct StoredRow {
     id: i64,
-    run: i64,
+    run: RunId,
     customer: String,
     vendor: String,
     one_time: bool,
@@ -363,7 +365,7 @@ struct StoredRow {
     status: String,
     payment_voucher: Option<String>,
     paid_date: Option<String>,
-    vendor_txn: i64,
+    vendor_txn: VendorTransactionId,
 }
 
 impl StoredRow {

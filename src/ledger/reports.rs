@@ -12,7 +12,8 @@ use rust_decimal::Decimal;
 
 use super::rows::stored_date;
 use super::{
-    AccountBalance, Balance, Ledger, LedgerError, Res, Side, Transaction, TrialBalanceRow,
+    AccountBalance, Balance, Ledger, LedgerError, Res, RunId, Side, Transaction, TransactionId,
+    TrialBalanceRow,
 };
 use crate::bank::Iban;
 
@@ -62,7 +63,7 @@ fn transactions_sql(side: Side, filter: TxFilter) -> &'static str {
 
 impl Ledger {
     /// Whether a run (of any kind) with this id was recorded.
-    pub fn run_exists(&self, id: i64) -> Res<bool> {
+    pub fn run_exists(&self, id: RunId) -> Res<bool> {
         self.store
             .conn()
             .prepare_cached("SELECT 1 FROM runs WHERE id = ?1")
@@ -254,8 +255,9 @@ impl Ledger {
     }
 
     /// One transaction by id.
-    pub fn transaction(&self, side: Side, id: i64) -> Res<Transaction> {
-        self.transactions_where(side, TxFilter::Id, &[&id])?
+    pub fn transaction<T: TransactionId>(&self, id: T) -> Res<Transaction> {
+        let side = T::SIDE;
+        self.transactions_where(side, TxFilter::Id, &[&id.row()])?
             .pop()
             .ok_or_else(|| LedgerError::NotFound {
                 what: "transaction",

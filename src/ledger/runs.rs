@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use rusqlite::params;
 use serde::Serialize;
 
-use super::{Ledger, Res};
+use super::{Ledger, Res, RunId};
 
 /// What kind of work a run is (the `runs.kind` column).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,7 +95,7 @@ pub(crate) struct RunCounts {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RunRecord {
     /// Run id.
-    pub id: i64,
+    pub id: RunId,
     /// `reimbursement`, `payment`, or `script` and `repl` for the postings of a committed script
     /// or REPL session (`process::record_postings`).
     pub kind: String,
@@ -166,7 +166,7 @@ impl PostingMark {
 
 impl Ledger {
     /// Records a run; returns its id (for [`Ledger::set_run`]).
-    pub(crate) fn insert_run(&self, run: &NewRun) -> Res<i64> {
+    pub(crate) fn insert_run(&self, run: &NewRun) -> Res<RunId> {
         self.store
             .conn()
             .query_row(
@@ -191,7 +191,7 @@ impl Ledger {
     }
 
     /// Records the end of run `id` (at `finished_at`) and what it did.
-    pub(crate) fn finish_run(&self, id: i64, finished_at: &str, counts: &RunCounts) -> Res<()> {
+    pub(crate) fn finish_run(&self, id: RunId, finished_at: &str, counts: &RunCounts) -> Res<()> {
         self.store
             .conn()
             .execute(
@@ -263,13 +263,13 @@ impl Ledger {
     }
 
     /// Gives run `run` what was written since `mark` without a run.
-    pub(crate) fn assign_to_run(&self, mark: &PostingMark, run: i64) -> Res<()> {
+    pub(crate) fn assign_to_run(&self, mark: &PostingMark, run: RunId) -> Res<()> {
         for (table, after) in mark.after() {
             self.store
                 .conn()
                 .execute(
                     &format!("UPDATE {table} SET run_id = ?1 WHERE id > ?2 AND run_id IS NULL"),
-                    [run, after],
+                    params![run, after],
                 )
                 .map_err(|e| self.sql_err(e))?;
         }

@@ -13,7 +13,7 @@ use rust_decimal::Decimal;
 
 use super::cache::OpenRow;
 use super::rows::date_text;
-use super::{Ledger, LedgerError, OpenList, Res, SettlementRecord, Side, limits};
+use super::{Ledger, LedgerError, OpenList, Res, SettlementRecord, Side, TransactionId, limits};
 
 /// Refuses to settle transaction `id`, dated `txn_date`, on the settlement date `on` (both
 /// YYYY-MM-DD, so text order is date order) when it is dated later: a settlement cannot come
@@ -104,14 +104,28 @@ impl Ledger {
     }
 
     /// The open amount (in minor units) of one transaction.
-    pub fn open_minor(&self, side: Side, id: i64) -> Res<i64> {
-        Ok(self.open_state(side, id)?.open)
+    pub fn open_minor<T: TransactionId>(&self, id: T) -> Res<i64> {
+        Ok(self.open_state(T::SIDE, id.row())?.open)
     }
 
     /// Settles two open transactions of one account against each other: one debit, one credit,
     /// same account, same currency. `amount` (positive) defaults to the most that can be settled;
     /// it may not exceed either open remainder. Returns the amount settled.
-    pub fn settle(
+    ///
+    /// Both ids are of one type `T`, so a customer transaction cannot be settled against a vendor
+    /// one: `settle(customer_a, vendor_b, ..)` does not compile.
+    pub fn settle<T: TransactionId>(
+        &self,
+        first: T,
+        second: T,
+        amount: Option<Decimal>,
+        date: NaiveDate,
+    ) -> Res<Decimal> {
+        self.settle_pair(T::SIDE, first.row(), second.row(), amount, date)
+    }
+
+    /// The body of [`Ledger::settle`], on `side`'s rows `first` and `second`.
+    fn settle_pair(
         &self,
         side: Side,
         first: i64,
@@ -329,15 +343,19 @@ impl Ledger {
     /// Settles one transaction against the open transactions of the opposite sign on the same
     /// account and currency, oldest first, until it is settled or nothing is left. Returns the
     /// amount settled.
-    pub fn settle_against_open(&self, side: Side, id: i64, date: NaiveDate) -> Res<Decimal> {
-        self.settle_against(side, id, date, Against::AllOpen)
+    pub fn settle_against_open<T: TransactionId>(&self, id: T, date: NaiveDate) -> Res<Decimal> {
+        self.settle_against(T::SIDE, id.row(), date, Against::AllOpen)
     }
 
     /// Like [`Ledger::settle_against_open`], but only against transactions dated on or before
     /// `date` (the later ones are left open, not an error): what `pay` settles an invoice against
     /// before it pays what is left.
-    pub fn settle_against_open_until(&self, side: Side, id: i64, date: NaiveDate) -> Res<Decimal> {
-        self.settle_against(side, id, date, Against::DatedUntil)
+    pub fn settle_against_open_until<T: TransactionId>(
+        &self,
+        id: T,
+        date: NaiveDate,
+    ) -> Res<Decimal> {
+        self.settle_against(T::SIDE, id.row(), date, Against::DatedUntil)
     }
 
     /// The body of both: `against` says whether a transaction dated after `date` is an error
@@ -453,20 +471,16 @@ mod tests {
         let inv = opening(&l, "C-1", "100.00", "INV-1");
         let pay = opening(&l, "C-1", "-30.00", "PAY-1");
         let before = dump(&l);
-        let e = l
-            .settle(Side::Customer, inv, pay, Some(d("30.01")), day())
-            .unwrap_err();
+        let e = l.settle(inv, pay, Some(d("30.01")), day()).unwrap_err();
         assert!(e.to_string().contains("more than is open"), "{e}");
         assert_eq!(dump(&l), before);
-        let e = l.settle(Side::Customer, inv, inv, None, day()).unwrap_err();
+        let e = l.settle(inv, inv, None, day()).unwrap_err();
         assert!(
             e.to_string()
                 .contains("not an open debit and an open credit")
         );
         assert_eq!(
-            l.settle(Side::Customer, inv, pay, None, day())
-                .unwrap()
-                .to_string(),
+            l.settle(inv, pay, None, day()).unwrap().to_string(),
             "30.00"
         );
         let open = l.open_transactions(Side::Customer, "C-1", None).unwrap();
@@ -475,7 +489,7 @@ mod tests {
         let b = l.balances(Side::Customer, "C-1").unwrap();
         assert_eq!(b[0].balance.to_string(), "70.00");
         // A fully settled credit cannot be settled again.
-        assert!(l.settle(Side::Customer, inv, pay, None, day()).is_err());
+        assert!(l.settle(inv, pay, None, day()).is_err());
     }
 
     #[test]
@@ -531,27 +545,27 @@ mod tests {
         assert_eq!(settled, d("100.00"));
         assert_eq!(
             l.open_ids(Side::Customer, "C-1", "USD").unwrap(),
-            vec![(cr2, -5000)]
+            vec![(cr2.row(), -5000)]
         );
         same(&l);
         // A transaction posted after the list was read joins it.
         let debit = opening(&l, "C-1", "40.00", "RMB-1");
         same(&l);
         store.savepoint("x").unwrap();
-        let settled = l.settle_against_open(Side::Customer, debit, day()).unwrap();
+        let settled = l.settle_against_open(debit, day()).unwrap();
         assert_eq!(settled, d("40.00"));
-        assert_eq!(l.open_minor(Side::Customer, debit).unwrap(), 0);
+        assert_eq!(l.open_minor(debit).unwrap(), 0);
         same(&l);
         // The rollback undoes the settlement, and the ledger must not remember it.
         store.rollback_to("x").unwrap();
-        assert_eq!(l.open_minor(Side::Customer, debit).unwrap(), 4000);
-        assert_eq!(l.open_minor(Side::Customer, cr1).unwrap(), 0);
+        assert_eq!(l.open_minor(debit).unwrap(), 4000);
+        assert_eq!(l.open_minor(cr1).unwrap(), 0);
         same(&l);
-        let settled = l.settle_against_open(Side::Customer, debit, day()).unwrap();
+        let settled = l.settle_against_open(debit, day()).unwrap();
         assert_eq!(settled, d("40.00"));
         assert_eq!(
             l.open_ids(Side::Customer, "C-1", "USD").unwrap(),
-            vec![(cr2, -1000)]
+            vec![(cr2.row(), -1000)]
         );
         same(&l);
         store.commit().unwrap();
@@ -567,18 +581,16 @@ mod tests {
         let before = day().pred_opt().unwrap();
         let refused = "is dated 2026-11-01, after the settlement date 2026-10-31";
         for err in [
-            l.settle(Side::Customer, invoice, credit, None, before),
-            l.settle_against_open(Side::Customer, invoice, before),
+            l.settle(invoice, credit, None, before),
+            l.settle_against_open(invoice, before),
             l.settle_open_debits(Side::Customer, "C-1", "USD", before),
         ] {
             let err = err.unwrap_err().to_string();
             assert!(err.contains(refused), "{err}");
         }
-        assert_eq!(l.open_minor(Side::Customer, credit).unwrap(), -3000);
+        assert_eq!(l.open_minor(credit).unwrap(), -3000);
         // On the day itself it settles.
-        let settled = l
-            .settle_against_open(Side::Customer, invoice, day())
-            .unwrap();
+        let settled = l.settle_against_open(invoice, day()).unwrap();
         assert_eq!(settled, d("30.00"));
     }
 }

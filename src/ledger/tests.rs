@@ -41,7 +41,12 @@ pub(super) fn ledger() -> Ledger {
     l
 }
 
-pub(super) fn opening(l: &Ledger, customer: &str, amount: &str, doc: &str) -> i64 {
+pub(super) fn opening(
+    l: &Ledger,
+    customer: &str,
+    amount: &str,
+    doc: &str,
+) -> CustomerTransactionId {
     let posted = l
         .post_voucher(&VoucherDraft {
             sequence: "opening".into(),

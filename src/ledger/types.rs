@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use super::TransactionRef;
 use crate::bank::{Bic, Iban};
 
 /// Which sub-ledger: accounts receivable (customers) or accounts payable (vendors).
@@ -128,7 +129,7 @@ pub struct NewVendor {
 /// A customer or vendor transaction.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Transaction {
-    /// Row id (used to settle it).
+    /// Row id in its side's table (used to settle it; see [`Transaction::reference`]).
     pub id: i64,
     /// Customer or vendor sub-ledger.
     pub side: Side,
@@ -148,6 +149,13 @@ pub struct Transaction {
     pub amount: Decimal,
     /// The part not yet settled, same sign as `amount`.
     pub open: Decimal,
+}
+
+impl Transaction {
+    /// Its id with its side (`id` stays the bare row id, as it is serialised).
+    pub fn reference(&self) -> TransactionRef {
+        TransactionRef::new(self.side, self.id)
+    }
 }
 
 /// An account's balance in one currency.

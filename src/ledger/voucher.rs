@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use super::Side;
+use super::{CustomerTransactionId, Side, TransactionRef, VendorTransactionId, VoucherId};
 
 /// Where a voucher line posts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,7 +53,7 @@ pub struct VoucherDraft {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PostedVoucher {
     /// Row id.
-    pub id: i64,
+    pub id: VoucherId,
     /// Voucher number.
     pub number: String,
     /// Date.
@@ -63,9 +63,9 @@ pub struct PostedVoucher {
     /// The general-ledger lines (account, currency, amount).
     pub lines: Vec<(String, String, Decimal)>,
     /// Ids of the customer transactions created, in line order.
-    pub customer_transactions: Vec<i64>,
+    pub customer_transactions: Vec<CustomerTransactionId>,
     /// Ids of the vendor transactions created, in line order.
-    pub vendor_transactions: Vec<i64>,
+    pub vendor_transactions: Vec<VendorTransactionId>,
     /// The sub-ledger transactions created, in line order.
     #[serde(skip)]
     pub sub_ledger: Vec<SubLedgerLine>,
@@ -74,12 +74,10 @@ pub struct PostedVoucher {
 /// A customer or vendor transaction created by a voucher.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SubLedgerLine {
-    /// Customer or vendor.
-    pub side: Side,
+    /// The transaction, customer or vendor.
+    pub transaction: TransactionRef,
     /// The customer or vendor account.
     pub account: String,
-    /// The transaction's id.
-    pub id: i64,
     /// Its amount.
     pub amount: Decimal,
     /// Its document number.

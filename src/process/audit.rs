@@ -8,7 +8,7 @@ use std::path::Path;
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 
-use crate::ledger::{Ledger, LedgerError, NewRun, PostingMark, RunKind, RunRecord};
+use crate::ledger::{Ledger, LedgerError, NewRun, PostingMark, RunId, RunKind, RunRecord};
 use crate::parameters::hex;
 
 /// SHA-256 (hex) of a text.
@@ -52,7 +52,7 @@ pub fn record_postings(
     ledger: &Ledger,
     mark: &PostingMark,
     source: &PostingSource,
-) -> Result<Option<i64>, LedgerError> {
+) -> Result<Option<RunId>, LedgerError> {
     if !ledger.posted_without_run(mark)? {
         return Ok(None);
     }
@@ -89,7 +89,7 @@ pub struct RunStart<'a> {
 
 /// Records a run that is starting, in the caller's transaction, with the parameters' hash;
 /// returns its id for the postings and changes it makes ([`Ledger::set_run`]).
-pub fn begin_run(ledger: &Ledger, start: &RunStart) -> Result<i64, LedgerError> {
+pub fn begin_run(ledger: &Ledger, start: &RunStart) -> Result<RunId, LedgerError> {
     let now = now_text();
     ledger.insert_run(&NewRun {
         kind: run_kind(start.kind)?,

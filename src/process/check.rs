@@ -8,7 +8,8 @@
 use rust_decimal::Decimal;
 
 use crate::ledger::{
-    Balance, Customer, Journal, Ledger, PostedVoucher, Side, SubLedgerLine, Vendor,
+    Balance, Customer, CustomerTransactionId, Journal, Ledger, PostedVoucher, Side, SubLedgerLine,
+    TransactionRef, Vendor, VendorTransactionId,
 };
 
 /// Refuses a deciding hook (`eligible`, `vendor_for`) that wrote anything.
@@ -72,9 +73,9 @@ pub(super) struct Checked {
     /// The amount reimbursed (positive).
     pub(super) amount: Decimal,
     /// The invoice's customer transaction (settled in full against the customer's credits).
-    pub(super) customer_txn: i64,
+    pub(super) customer_txn: CustomerTransactionId,
     /// The invoice's vendor transaction (open until paid).
-    pub(super) vendor_txn: i64,
+    pub(super) vendor_txn: VendorTransactionId,
     /// The vendor invoice's document number.
     pub(super) invoice: String,
 }
@@ -90,10 +91,9 @@ pub(super) fn check_posting(
 ) -> Result<Checked, String> {
     check_scope(customer, credit, &journal)?;
     let voucher = the_invoice(customer, &mut journal)?;
-    let (ct, vt) = invoice_lines(&voucher, vendor)?;
-    check_covered(ledger, credit, ct, &journal)?;
-    let (amount, customer_txn, vendor_txn, invoice) =
-        (ct.amount, ct.id, vt.id, vt.document.clone());
+    let ((ct, customer_txn), (vt, vendor_txn)) = invoice_lines(&voucher, vendor)?;
+    check_covered(ledger, credit, ct, customer_txn, &journal)?;
+    let (amount, invoice) = (ct.amount, vt.document.clone());
     debug_assert!(amount > Decimal::ZERO && amount <= -credit.open_credit);
     Ok(Checked {
         voucher,
@@ -156,7 +156,7 @@ fn the_invoice(customer: &Customer, journal: &mut Journal) -> Result<PostedVouch
     let mut invoices = Vec::new();
     for (i, v) in journal.vouchers.iter().enumerate() {
         for line in &v.sub_ledger {
-            if line.side == Side::Customer && line.account != customer.account {
+            if line.transaction.side() == Side::Customer && line.account != customer.account {
                 return Err(format!(
                     "voucher {} posts to another customer ({})",
                     v.number, line.account
@@ -177,23 +177,37 @@ fn the_invoice(customer: &Customer, journal: &mut Journal) -> Result<PostedVouch
     }
 }
 
+/// The invoice's customer line and vendor line, each with its transaction's id.
+type InvoiceLines<'v> = (
+    (&'v SubLedgerLine, CustomerTransactionId),
+    (&'v SubLedgerLine, VendorTransactionId),
+);
+
 /// The invoice's customer line and vendor line: exactly one each, the vendor line to the chosen
-/// vendor, the same positive amount debited to the customer and credited to the vendor.
+/// vendor, the same positive amount debited to the customer and credited to the vendor. Each
+/// with its transaction's id.
 fn invoice_lines<'v>(
     voucher: &'v PostedVoucher,
     vendor: &Vendor,
-) -> Result<(&'v SubLedgerLine, &'v SubLedgerLine), String> {
+) -> Result<InvoiceLines<'v>, String> {
     let customer_lines: Vec<_> = voucher
         .sub_ledger
         .iter()
-        .filter(|l| l.side == Side::Customer)
+        .filter_map(|l| match l.transaction {
+            TransactionRef::Customer(id) => Some((l, id)),
+            TransactionRef::Vendor(_) => None,
+        })
         .collect();
     let vendor_lines: Vec<_> = voucher
         .sub_ledger
         .iter()
-        .filter(|l| l.side == Side::Vendor)
+        .filter_map(|l| match l.transaction {
+            TransactionRef::Vendor(id) => Some((l, id)),
+            TransactionRef::Customer(_) => None,
+        })
         .collect();
-    let ([ct], [vt]) = (customer_lines.as_slice(), vendor_lines.as_slice()) else {
+    let ([(ct, ct_id)], [(vt, vt_id)]) = (customer_lines.as_slice(), vendor_lines.as_slice())
+    else {
         return Err(format!(
             "voucher {} must have exactly one customer line and one vendor line",
             voucher.number
@@ -211,7 +225,7 @@ fn invoice_lines<'v>(
             ct.amount, vt.amount
         ));
     }
-    Ok((*ct, *vt))
+    Ok(((*ct, *ct_id), (*vt, *vt_id)))
 }
 
 /// The invoice's customer transaction `ct` is settled in full against the customer's open
@@ -220,6 +234,7 @@ fn check_covered(
     ledger: &Ledger,
     credit: &Balance,
     ct: &SubLedgerLine,
+    ct_id: CustomerTransactionId,
     journal: &Journal,
 ) -> Result<(), String> {
     // The invoice's customer transaction was made in this hook, open for its whole amount, and
@@ -231,7 +246,7 @@ fn check_covered(
     let settled: i64 = journal
         .settlements
         .iter()
-        .filter(|s| s.side == Side::Customer && (s.debit == ct.id || s.credit == ct.id))
+        .filter(|s| s.side == Side::Customer && (s.debit == ct_id.row() || s.credit == ct_id.row()))
         .map(|s| s.minor)
         .sum();
     let open = currency.to_minor(ct.amount).map_err(|e| e.to_string())? - settled;

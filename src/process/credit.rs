@@ -14,7 +14,7 @@ use super::hooks::{Eligibility, Hooked, Rules, VendorChoice, eligibility, vendor
 use super::read_ahead::ReadAheadCredit;
 use super::report::Reimbursement;
 use crate::ledger::{
-    Balance, Customer, Ledger, LedgerError, NewReimbursementRow, ReimbursementStatus, Vendor,
+    Balance, Customer, Ledger, LedgerError, NewReimbursementRow, ReimbursementStatus, RunId, Vendor,
 };
 use crate::scripting::{Session, shown};
 
@@ -45,7 +45,7 @@ impl From<Box<HookError>> for Stop {
 pub(super) struct RunScope<'a> {
     pub(super) session: &'a Rc<Session>,
     pub(super) rules: &'a Rules,
-    pub(super) run_id: i64,
+    pub(super) run_id: RunId,
 }
 
 /// The vendor a credit is reimbursed to.
@@ -121,7 +121,7 @@ fn engine_skip(ledger: &Ledger, date: NaiveDate, credit: &Balance) -> Option<Str
 struct CreditHooks<'a> {
     session: &'a Session,
     rules: &'a Rules,
-    run_id: i64,
+    run_id: RunId,
     customer: &'a Customer,
     credit: &'a Balance,
     customer_value: Dynamic,
@@ -334,7 +334,7 @@ impl CreditHooks<'_> {
 
 /// A reimbursement to record: the credit, the vendor it went to, and the invoice that was posted.
 struct NewReimbursement<'a> {
-    run_id: i64,
+    run_id: RunId,
     customer: &'a Customer,
     payee: &'a Payee,
     credit: &'a Balance,

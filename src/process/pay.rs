@@ -13,7 +13,7 @@ use super::error::RunError;
 use super::report::{as_text, totals_as_text};
 use crate::ledger::{
     Ledger, LedgerError, LineDraft, NewRun, PostedVoucher, ReimbursementFilter,
-    ReimbursementStatus, RunCounts, RunKind, Side, Target, VoucherDraft, WithInvoice,
+    ReimbursementStatus, RunCounts, RunId, RunKind, Target, VoucherDraft, WithInvoice,
 };
 
 /// A payment made (or proposed) by [`pay`].
@@ -44,7 +44,7 @@ pub struct Payment {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PayReport {
     /// The payment run's id.
-    pub run: i64,
+    pub run: RunId,
     /// True for a dry run.
     pub dry_run: bool,
     /// Payment date.
@@ -189,7 +189,7 @@ fn pay_invoice(
         vendor_txn,
     } = invoice;
     let currency = ledger.currency(&r.currency)?;
-    let open_amount = -currency.from_minor(ledger.open_minor(Side::Vendor, vendor_txn)?);
+    let open_amount = -currency.from_minor(ledger.open_minor(vendor_txn)?);
     if open_amount <= Decimal::ZERO {
         return Ok(None);
     }
@@ -201,7 +201,7 @@ fn pay_invoice(
         ))
         .into());
     }
-    let settled_by_debit = ledger.settle_against_open_until(Side::Vendor, vendor_txn, date)?;
+    let settled_by_debit = ledger.settle_against_open_until(vendor_txn, date)?;
     let amount = open_amount - settled_by_debit;
     debug_assert!(amount >= Decimal::ZERO);
     let mut payment = Payment {
@@ -221,7 +221,6 @@ fn pay_invoice(
     // Settling the invoice in full marks the reimbursement paid, with this payment and date (the
     // database's `reimbursement_paid` trigger, as for any payment).
     ledger.settle(
-        Side::Vendor,
         posted.vendor_transactions[0],
         vendor_txn,
         Some(amount),

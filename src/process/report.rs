@@ -9,6 +9,8 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use crate::ledger::RunId;
+
 pub use crate::ledger::Reimbursement;
 
 /// The status a dry run's report gives its reimbursements (rolled back, not kept; the stored
@@ -47,7 +49,7 @@ pub struct Failed {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RunReport {
     /// The run's id (a dry run's id is not kept).
-    pub run: i64,
+    pub run: RunId,
     /// True for a dry run: nothing was written.
     pub dry_run: bool,
     /// Posting date.

@@ -17,7 +17,7 @@ use super::read_ahead::{Candidate, ReadAheadCredit, is_candidate};
 use super::report::{Collect, RunObserver, RunReport};
 use super::script_functions::offer;
 use crate::ledger::{
-    Balance, ChangeOrigin, Customer, CustomerPage, Ledger, NewRun, RunCounts, RunKind,
+    Balance, ChangeOrigin, Customer, CustomerPage, Ledger, NewRun, RunCounts, RunId, RunKind,
 };
 use crate::scripting::{ScriptFault, Session};
 
@@ -167,7 +167,7 @@ fn record_start(
     rules: &Rules,
     options: &RunOptions,
     params_hash: &str,
-) -> Result<i64, RunError> {
+) -> Result<RunId, RunError> {
     Ok(ledger.insert_run(&NewRun {
         kind: RunKind::Reimbursement,
         started_at: &now_text(),
@@ -193,7 +193,12 @@ fn record_end(ledger: &Ledger, report: &RunReport) -> Result<(), RunError> {
 }
 
 /// The report of a run that has not processed any customer yet.
-fn new_report(run_id: i64, options: &RunOptions, rules: &Rules, params_hash: String) -> RunReport {
+fn new_report(
+    run_id: RunId,
+    options: &RunOptions,
+    rules: &Rules,
+    params_hash: String,
+) -> RunReport {
     RunReport {
         run: run_id,
         dry_run: options.dry_run,

@@ -167,11 +167,8 @@ fn voucher(value: &Dynamic) -> Option<Record> {
         .map(|(a, c, amt)| format!("{a} {c} {amt}"))
         .collect::<Vec<_>>()
         .join("; ");
-    let ids = |ids: &[i64]| -> Dynamic {
-        ids.iter()
-            .map(|i| Dynamic::from(*i))
-            .collect::<Array>()
-            .into()
+    let ids = |ids: &mut dyn Iterator<Item = i64>| -> Dynamic {
+        ids.map(Dynamic::from).collect::<Array>().into()
     };
     Some(fields(
         "Voucher",
@@ -180,8 +177,14 @@ fn voucher(value: &Dynamic) -> Option<Record> {
             ("date", v.date.to_string().into()),
             ("description", v.description.clone().into()),
             ("lines", lines.into()),
-            ("customer_transactions", ids(&v.customer_transactions)),
-            ("vendor_transactions", ids(&v.vendor_transactions)),
+            (
+                "customer_transactions",
+                ids(&mut v.customer_transactions.iter().map(|i| i.row())),
+            ),
+            (
+                "vendor_transactions",
+                ids(&mut v.vendor_transactions.iter().map(|i| i.row())),
+            ),
         ],
     ))
 }

@@ -10,7 +10,7 @@ use rhai::{Dynamic, Scope};
 
 use super::workspace::Workspace;
 use crate::Error;
-use crate::ledger::ChangeOrigin;
+use crate::ledger::{ChangeOrigin, RunId};
 use crate::parameters::Company;
 use crate::process::{self, PostingMark, PostingSource};
 use crate::scripting::{CompileError, Definitions, ScriptMemory, compile_text};
@@ -40,7 +40,7 @@ pub struct ScriptOutcome {
     /// True when they were committed (false for a dry run).
     pub committed: bool,
     /// The run the committed script was recorded as (none when it posted nothing).
-    pub run: Option<i64>,
+    pub run: Option<RunId>,
     /// Why the rule hooks are not available, when they are not.
     pub rules_warning: Option<String>,
 }
@@ -139,7 +139,7 @@ fn record_and_commit(
     options: &ScriptOptions,
     mark: &PostingMark,
     text: &str,
-) -> Result<Option<i64>, Error> {
+) -> Result<Option<RunId>, Error> {
     let store = ws.session.ledger().store();
     let selection: Vec<String> = options
         .args

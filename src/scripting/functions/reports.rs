@@ -9,7 +9,7 @@ use std::rc::Rc;
 use chrono::NaiveDate;
 use rhai::{Array, Dynamic, Map};
 
-use crate::ledger::{Reimbursement, ReimbursementFilter, RunRecord};
+use crate::ledger::{Reimbursement, ReimbursementFilter, RunId, RunRecord};
 
 use crate::scripting::api::Api;
 use crate::scripting::args::{MapArgs, parse_date};
@@ -52,7 +52,7 @@ pub(super) fn register(api: &mut Api, session: &Rc<Session>) {
 pub(crate) fn reimbursement_map(r: &Reimbursement) -> Map {
     let mut m = Map::new();
     m.insert("id".into(), r.id.into());
-    m.insert("run".into(), r.run.into());
+    m.insert("run".into(), r.run.row().into());
     m.insert("date".into(), r.date.to_string().into());
     m.insert("customer".into(), r.customer.clone().into());
     m.insert("vendor".into(), r.vendor.clone().into());
@@ -79,9 +79,9 @@ fn reimbursement_maps(session: &Session, filter: &Map) -> RhaiResult<Array> {
     let run = match filter.get("run") {
         None => None,
         Some(v) if v.is_unit() => None,
-        Some(v) => Some(v.as_int().map_err(|t| {
+        Some(v) => Some(RunId(v.as_int().map_err(|t| {
             runtime_error(format!("reimbursements: 'run' must be an int, not {t}"))
-        })?),
+        })?)),
     };
     let date = |key: &str| -> RhaiResult<Option<NaiveDate>> {
         m.string(key)?.map(|d| parse_date(&d)).transpose()
@@ -108,7 +108,7 @@ fn reimbursement_maps(session: &Session, filter: &Map) -> RhaiResult<Array> {
 /// A recorded run as scripts see it.
 fn run_map(r: &RunRecord) -> Map {
     let mut m = Map::new();
-    m.insert("id".into(), r.id.into());
+    m.insert("id".into(), r.id.row().into());
     m.insert("kind".into(), r.kind.clone().into());
     m.insert("started_at".into(), r.started_at.clone().into());
     m.insert("finished_at".into(), unit_or(r.finished_at.clone()));

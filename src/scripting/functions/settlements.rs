@@ -8,7 +8,7 @@ use std::rc::Rc;
 use rhai::Dynamic;
 use rust_decimal::Decimal;
 
-use crate::ledger::Side;
+use crate::ledger::{CustomerTransactionId, Side, VendorTransactionId};
 use crate::scripting::api::Api;
 use crate::scripting::args::decimal_arg;
 use crate::scripting::errors::{RhaiResult, ledger_error};
@@ -20,20 +20,20 @@ pub(super) fn register(api: &mut Api, session: &Rc<Session>) {
     api.add("settle", &["first: int", "second: int"], "Decimal",
         "Settles two customer transactions (an open debit and an open credit of one customer and currency) as far as both are open; returns the amount settled.",
         move |a: i64, b: i64| -> RhaiResult<Decimal> {
-            s.ledger.settle(Side::Customer, a, b, None, s.date()).map_err(ledger_error)
+            s.ledger.settle(CustomerTransactionId(a), CustomerTransactionId(b), None, s.date()).map_err(ledger_error)
         });
     let s = Rc::clone(session);
     api.add("settle", &["first: int", "second: int", "amount: Decimal"], "Decimal",
         "Settles `amount` of two customer transactions against each other; never more than either has open.",
         move |a: i64, b: i64, amount: Dynamic| -> RhaiResult<Decimal> {
             let amount = decimal_arg("settle: amount", &amount)?;
-            s.ledger.settle(Side::Customer, a, b, Some(amount), s.date()).map_err(ledger_error)
+            s.ledger.settle(CustomerTransactionId(a), CustomerTransactionId(b), Some(amount), s.date()).map_err(ledger_error)
         });
     let s = Rc::clone(session);
     api.add("settle_against_open", &["transaction: int"], "Decimal",
         "Settles a customer transaction against the customer's open transactions of the opposite sign in its currency, oldest first; returns the amount settled.",
         move |id: i64| -> RhaiResult<Decimal> {
-            s.ledger.settle_against_open(Side::Customer, id, s.date()).map_err(ledger_error)
+            s.ledger.settle_against_open(CustomerTransactionId(id), s.date()).map_err(ledger_error)
         });
     let s = Rc::clone(session);
     api.add("settle_open_debits", &["customer: String", "currency: String"], "Decimal",
@@ -45,6 +45,6 @@ pub(super) fn register(api: &mut Api, session: &Rc<Session>) {
     api.add("settle_vendor", &["first: int", "second: int"], "Decimal",
         "Settles two vendor transactions (an open debit and an open credit of one vendor and currency) as far as both are open.",
         move |a: i64, b: i64| -> RhaiResult<Decimal> {
-            s.ledger.settle(Side::Vendor, a, b, None, s.date()).map_err(ledger_error)
+            s.ledger.settle(VendorTransactionId(a), VendorTransactionId(b), None, s.date()).map_err(ledger_error)
         });
 }

@@ -60,7 +60,7 @@ fn properties(api: &mut Api) {
         |v: &mut PostedVoucher| {
             v.customer_transactions
                 .iter()
-                .map(|i| Dynamic::from(*i))
+                .map(|i| Dynamic::from(i.row()))
                 .collect::<Array>()
         },
     );
@@ -72,7 +72,7 @@ fn properties(api: &mut Api) {
         |v: &mut PostedVoucher| {
             v.vendor_transactions
                 .iter()
-                .map(|i| Dynamic::from(*i))
+                .map(|i| Dynamic::from(i.row()))
                 .collect::<Array>()
         },
     );
