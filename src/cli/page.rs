@@ -52,7 +52,7 @@ pub(super) fn reimbursement_page(
             r.amount.to_string(),
             r.voucher.clone(),
             r.vendor_invoice.clone(),
-            r.status.clone(),
+            r.status.to_string(),
             r.payment_voucher.clone().unwrap_or_default(),
             r.paid_date.map(|d| d.to_string()).unwrap_or_default(),
         ])

@@ -41,7 +41,7 @@ pub struct Reimbursement {
     /// Vendor invoice number.
     pub vendor_invoice: String,
     /// `open` or `paid` (`proposed` in a dry run).
-    pub status: String,
+    pub status: ReimbursementStatus,
     /// Payment voucher, once paid.
     pub payment_voucher: Option<String>,
     /// Payment date, once paid.
@@ -53,14 +53,17 @@ fn as_text<S: serde::Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&d.to_string())
 }
 
-/// A reimbursement's status as stored (the `reimbursements.status` column).
-/// [`Reimbursement::status`] holds its text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A reimbursement's status: `open` or `paid` as stored (the `reimbursements.status` column),
+/// or `proposed` for one a dry run made and rolled back. JSON and scripts see its text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum ReimbursementStatus {
     /// Its vendor invoice is not yet settled in full.
     Open,
     /// Its vendor invoice is settled in full (the database's `reimbursement_paid` trigger).
     Paid,
+    /// Made by a dry run and rolled back: never stored.
+    Proposed,
 }
 
 impl ReimbursementStatus {
@@ -69,14 +72,21 @@ impl ReimbursementStatus {
         match self {
             ReimbursementStatus::Open => "open",
             ReimbursementStatus::Paid => "paid",
+            ReimbursementStatus::Proposed => "proposed",
         }
     }
 
-    /// The status with this text (what a filter may ask for): `open` or `paid`.
+    /// The stored status with this text (what a filter may ask for): `open` or `paid`.
     pub fn stored(text: &str) -> Option<ReimbursementStatus> {
         [ReimbursementStatus::Open, ReimbursementStatus::Paid]
             .into_iter()
             .find(|s| s.as_str() == text)
+    }
+}
+
+impl fmt::Display for ReimbursementStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -390,7 +400,12 @@ impl StoredRow {
 
     fn into_listed(self, ledger: &Ledger) -> Res<WithInvoice> {
         // The table's check allows only the stored statuses.
-        debug_assert!(ReimbursementStatus::stored(&self.status).is_some());
+        let status = ReimbursementStatus::stored(&self.status).ok_or_else(|| {
+            LedgerError::Invalid(format!(
+                "reimbursement {} has the status '{}', which the books do not know",
+                self.id, self.status
+            ))
+        })?;
         let date = |s: &str| s.parse::<NaiveDate>().unwrap_or_default();
         let reimbursement = Reimbursement {
             id: self.id,
@@ -403,7 +418,7 @@ impl StoredRow {
             date: date(&self.date),
             voucher: self.voucher,
             vendor_invoice: self.invoice,
-            status: self.status,
+            status,
             payment_voucher: self.payment_voucher,
             paid_date: self.paid_date.as_deref().map(date),
         };

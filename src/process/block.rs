@@ -9,7 +9,8 @@ use super::credit::{Outcome, RunScope, process_credit};
 use super::error::{HookError, RunError};
 use super::options::RunOptions;
 use super::read_ahead::{Candidate, ReadAheadCredit};
-use super::report::{Failed, PROPOSED, Reimbursement, RunObserver, RunReport, Skipped};
+use super::report::{Failed, Reimbursement, RunObserver, RunReport, Skipped};
+use crate::ledger::ReimbursementStatus;
 use crate::ledger::{Balance, Customer, Vendor};
 use crate::store::{Store, StoreError};
 
@@ -89,7 +90,7 @@ fn hand_on(
         }) => {
             for mut r in reimbursements {
                 if dry_run {
-                    r.status = PROPOSED.into();
+                    r.status = ReimbursementStatus::Proposed;
                     r.id = 0;
                 }
                 *report

@@ -325,7 +325,7 @@ impl CreditHooks<'_> {
             date: voucher.date,
             voucher: voucher.number,
             vendor_invoice: invoice,
-            status: ReimbursementStatus::Open.as_str().into(),
+            status: ReimbursementStatus::Open,
             payment_voucher: None,
             paid_date: None,
         })

@@ -13,10 +13,6 @@ use crate::ledger::RunId;
 
 pub use crate::ledger::Reimbursement;
 
-/// The status a dry run's report gives its reimbursements (rolled back, not kept; the stored
-/// ones are [`ReimbursementStatus`](crate::ledger::ReimbursementStatus)).
-pub(super) const PROPOSED: &str = "proposed";
-
 /// Serializes a decimal as its exact text.
 pub fn as_text<S: serde::Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&d.to_string())

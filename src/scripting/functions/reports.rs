@@ -61,7 +61,7 @@ pub(crate) fn reimbursement_map(r: &Reimbursement) -> Map {
     m.insert("amount".into(), Dynamic::from(r.amount));
     m.insert("voucher".into(), r.voucher.clone().into());
     m.insert("vendor_invoice".into(), r.vendor_invoice.clone().into());
-    m.insert("status".into(), r.status.clone().into());
+    m.insert("status".into(), r.status.as_str().into());
     m.insert("payment_voucher".into(), unit_or(r.payment_voucher.clone()));
     m.insert(
         "paid_date".into(),
