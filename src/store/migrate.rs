@@ -21,6 +21,7 @@ impl Store {
                 of,
             });
         }
+        debug_assert!(version >= 0, "a negative version is refused at open");
         self.begin()?;
         let result = (|| {
             for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {

@@ -100,6 +100,15 @@ impl Store {
         let app_id = self.pragma_i64("application_id")?;
         let version = self.pragma_i64("user_version")?;
         if app_id == i64::from(APPLICATION_ID) {
+            if version < 0 {
+                // No version of the tool writes one; migrating from it would skip every step.
+                return Err(StoreError::NotCompanyDatabase {
+                    path: self.path.clone(),
+                    reason: format!(
+                        "its schema version is {version}, which no version of reimburse writes"
+                    ),
+                });
+            }
             if version > SCHEMA_VERSION {
                 return Err(StoreError::NewerSchema {
                     path: self.path.clone(),

@@ -89,6 +89,26 @@ fn newer_schema_is_refused() {
 }
 
 #[test]
+fn a_negative_schema_version_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.db");
+    let store = Store::create(&path).unwrap();
+    store
+        .conn()
+        .execute_batch("PRAGMA user_version = -1")
+        .unwrap();
+    drop(store);
+    let err = Store::open(&path).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}: not a reimburse company database (its schema version is -1, which no version of reimburse writes)",
+            path.display()
+        )
+    );
+}
+
+#[test]
 fn foreign_files_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let text = dir.path().join("notes.db");
