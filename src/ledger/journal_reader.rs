@@ -13,6 +13,7 @@
 use chrono::NaiveDate;
 use rusqlite::{Row, Transaction, params};
 
+use super::voucher::balances_per_currency;
 use super::{Ledger, LedgerError, Res, RunId};
 use crate::money::Currency;
 
@@ -321,24 +322,11 @@ fn hand_over<E>(
         "a voucher is read with its lines"
     );
     debug_assert!(
-        balances_per_currency(&voucher.lines),
+        balances_per_currency(voucher.lines.iter().map(|l| (l.currency.as_str(), l.minor))),
         "voucher {} read back does not balance per currency",
         voucher.number
     );
     f(voucher)
-}
-
-/// True when the lines sum to zero in every currency (summed in i128: no overflow), as
-/// `post_voucher` made sure before writing them.
-fn balances_per_currency(lines: &[JournalLine]) -> bool {
-    let mut sums: Vec<(&str, i128)> = Vec::new();
-    for line in lines {
-        match sums.iter_mut().find(|(c, _)| *c == line.currency) {
-            Some((_, sum)) => *sum += i128::from(line.minor),
-            None => sums.push((&line.currency, i128::from(line.minor))),
-        }
-    }
-    sums.iter().all(|(_, sum)| *sum == 0)
 }
 
 /// An [`AccountUse`] from a row of [`JournalReader::each_account`]'s query.

@@ -11,6 +11,7 @@
 use rusqlite::{Row, params};
 use serde::Serialize;
 
+use super::rows::{execute_with_customer, execute_with_vendor};
 use super::{Customer, Ledger, LedgerError, Res, RunId, Side, Vendor};
 use crate::bank::{Bic, Iban};
 
@@ -314,20 +315,7 @@ impl Ledger {
                      vendor_account = ?6, payment_hold = ?7, tax_id = ?8, iban = ?9, bic = ?10
                  WHERE account = ?1",
             )
-            .and_then(|mut s| {
-                s.execute(params![
-                    new.account,
-                    new.name,
-                    new.address,
-                    new.currency,
-                    new.group,
-                    new.vendor_account,
-                    new.payment_hold,
-                    new.tax_id,
-                    new.iban.as_ref().map(Iban::as_str),
-                    new.bic.as_ref().map(Bic::as_str)
-                ])
-            })
+            .and_then(|mut s| execute_with_customer(&mut s, new))
             .map_err(|e| self.sql_err(e))?;
         self.record_changes(Side::Customer, &new.account, &changes)?;
         Ok(changes)
@@ -350,23 +338,7 @@ impl Ledger {
                      method_of_payment = ?10, tax_id = ?11, iban = ?12, bic = ?13
                  WHERE account = ?1",
             )
-            .and_then(|mut s| {
-                s.execute(params![
-                    new.account,
-                    new.name,
-                    new.address,
-                    new.group,
-                    new.currency,
-                    new.one_time,
-                    new.created_for,
-                    new.blocked,
-                    new.payment_terms,
-                    new.method_of_payment,
-                    new.tax_id,
-                    new.iban.as_ref().map(Iban::as_str),
-                    new.bic.as_ref().map(Bic::as_str)
-                ])
-            })
+            .and_then(|mut s| execute_with_vendor(&mut s, new))
             .map_err(|e| self.sql_err(e))?;
         // The transaction cache keeps each vendor's blocked flag: keep it in step.
         self.known_vendor(&new.account, new.blocked);

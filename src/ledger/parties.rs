@@ -7,9 +7,8 @@
 
 use rusqlite::{OptionalExtension, params};
 
-use super::rows::read_vendor;
+use super::rows::{execute_with_customer, execute_with_vendor, read_vendor};
 use super::{ChangeKind, Customer, FieldChange, Ledger, LedgerError, NewVendor, Res, Side, Vendor};
-use crate::bank::{Bic, Iban};
 
 impl Ledger {
     /// Whether any customer is in this customer group (groups are compared exactly).
@@ -122,20 +121,7 @@ impl Ledger {
                      vendor_account, payment_hold, tax_id, iban, bic)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             )
-            .and_then(|mut s| {
-                s.execute(params![
-                    c.account,
-                    c.name,
-                    c.address,
-                    c.currency,
-                    c.group,
-                    c.vendor_account,
-                    c.payment_hold,
-                    c.tax_id,
-                    c.iban.as_ref().map(Iban::as_str),
-                    c.bic.as_ref().map(Bic::as_str)
-                ])
-            });
+            .and_then(|mut s| execute_with_customer(&mut s, c));
         // The primary key refuses an account that exists (no read before the write).
         match inserted {
             Err(rusqlite::Error::SqliteFailure(e, _))
@@ -306,23 +292,7 @@ impl Ledger {
                      created_for, blocked, payment_terms, method_of_payment, tax_id, iban, bic)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
             )
-            .and_then(|mut s| {
-                s.execute(params![
-                    v.account,
-                    v.name,
-                    v.address,
-                    v.group,
-                    v.currency,
-                    v.one_time,
-                    v.created_for,
-                    v.blocked,
-                    v.payment_terms,
-                    v.method_of_payment,
-                    v.tax_id,
-                    v.iban.as_ref().map(Iban::as_str),
-                    v.bic.as_ref().map(Bic::as_str)
-                ])
-            })
+            .and_then(|mut s| execute_with_vendor(&mut s, v))
             .map_err(|e| self.sql_err(e))?;
         self.known_vendor(&v.account, v.blocked);
         self.insert_change(Side::Vendor, &v.account, ChangeKind::Created, None)

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use rusqlite::params;
 
 use super::rows::date_text;
+use super::voucher::balances_per_currency;
 use super::{
     Ledger, LedgerError, LineDraft, PostedVoucher, Res, Side, SubLedgerLine, Target,
     TransactionRef, VoucherDraft, VoucherId, limits,
@@ -39,15 +40,6 @@ impl CheckedLine<'_> {
     }
 }
 
-/// Whether checked lines sum to zero in each currency (summed wide: no overflow to hide it).
-fn balances_per_currency(checked: &[CheckedLine]) -> bool {
-    let mut sums: BTreeMap<&str, i128> = BTreeMap::new();
-    for c in checked {
-        *sums.entry(c.line.currency.as_str()).or_default() += i128::from(c.minor);
-    }
-    sums.values().all(|sum| *sum == 0)
-}
-
 impl Ledger {
     /// Posts a voucher: the one write path for amounts. Refused, with nothing written, unless it
     /// has at least two lines, no zero amount, every amount fits its currency, every account,
@@ -70,7 +62,7 @@ impl Ledger {
         let number = self.next_number(&draft.sequence)?;
         let date = date_text(draft.date);
         debug_assert!(
-            balances_per_currency(&checked),
+            balances_per_currency(checked.iter().map(|c| (c.line.currency.as_str(), c.minor))),
             "voucher {number} written unbalanced"
         );
         debug_assert!(checked.iter().all(|c| c.minor != 0));

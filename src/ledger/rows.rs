@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use chrono::NaiveDate;
-use rusqlite::{Connection, OptionalExtension, Row};
+use rusqlite::{Connection, OptionalExtension, Row, Statement, params};
 
 use super::{Customer, Ledger, LedgerError, Res, Vendor};
 use crate::bank::{Bic, Iban};
@@ -136,6 +136,44 @@ impl Ledger {
             .map_err(|e| self.sql_err(e))?
             .ok_or_else(|| LedgerError::NotFound { what, key: key() })
     }
+}
+
+/// Executes `stmt` with a customer's fields bound as `?1` (account) to `?10`: the order in which
+/// both the INSERT (`create_customer`) and the UPDATE (`update_customer`) of `customers` name
+/// them, so a new field is bound in one place.
+pub(super) fn execute_with_customer(stmt: &mut Statement, c: &Customer) -> rusqlite::Result<usize> {
+    stmt.execute(params![
+        c.account,
+        c.name,
+        c.address,
+        c.currency,
+        c.group,
+        c.vendor_account,
+        c.payment_hold,
+        c.tax_id,
+        c.iban.as_ref().map(Iban::as_str),
+        c.bic.as_ref().map(Bic::as_str)
+    ])
+}
+
+/// Executes `stmt` with a vendor's fields bound as `?1` (account) to `?13`: the order in which
+/// both the INSERT (`insert_vendor`) and the UPDATE (`update_vendor`) of `vendors` name them.
+pub(super) fn execute_with_vendor(stmt: &mut Statement, v: &Vendor) -> rusqlite::Result<usize> {
+    stmt.execute(params![
+        v.account,
+        v.name,
+        v.address,
+        v.group,
+        v.currency,
+        v.one_time,
+        v.created_for,
+        v.blocked,
+        v.payment_terms,
+        v.method_of_payment,
+        v.tax_id,
+        v.iban.as_ref().map(Iban::as_str),
+        v.bic.as_ref().map(Bic::as_str)
+    ])
 }
 
 #[cfg(test)]

@@ -4,6 +4,8 @@
 //!
 //! Plain data: no SQL, no [`super::Ledger`]; [`super::posting`] and [`super::settle`] fill them.
 
+use std::collections::BTreeMap;
+
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -115,4 +117,15 @@ pub struct SettlementRecord {
     pub credit: i64,
     /// Amount settled, in minor units.
     pub minor: i64,
+}
+
+/// Whether amounts in minor units, each with its currency, sum to zero in every currency (summed
+/// wide, in i128: no overflow to hide an imbalance). What `post_voucher` checks before it writes a
+/// voucher, and the export asserts of one read back.
+pub(super) fn balances_per_currency<'a>(lines: impl IntoIterator<Item = (&'a str, i64)>) -> bool {
+    let mut sums: BTreeMap<&str, i128> = BTreeMap::new();
+    for (currency, minor) in lines {
+        *sums.entry(currency).or_default() += i128::from(minor);
+    }
+    sums.values().all(|sum| *sum == 0)
 }
