@@ -72,6 +72,14 @@ impl Iban {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for Iban {
+    /// An IBAN from text (company parameters): checked like [`Iban::parse`].
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Iban, D::Error> {
+        let text = String::deserialize(d)?;
+        Iban::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
 impl fmt::Display for Iban {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -108,6 +116,14 @@ impl Bic {
     /// The BIC in upper case.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Bic {
+    /// A BIC from text (company parameters): checked like [`Bic::parse`].
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Bic, D::Error> {
+        let text = String::deserialize(d)?;
+        Bic::parse(&text).map_err(serde::de::Error::custom)
     }
 }
 

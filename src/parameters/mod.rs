@@ -31,7 +31,7 @@ pub use limits::{MAX_NESTING, ScriptLimits};
 pub use overrides::ParameterOverrides;
 pub use params::Parameters;
 pub use sections::{
-    CompanyInfo, CurrencySettings, OneTimeVendorSettings, OpenDebits, PostingAccounts,
+    BankAccount, CompanyInfo, CurrencySettings, OneTimeVendorSettings, OpenDebits, PostingAccounts,
     SequenceSettings, VoucherSequences,
 };
 pub(crate) use yaml::parse_yaml;

@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use super::{
-    CompanyInfo, ConversionError, CurrencySettings, OneTimeVendorSettings, OpenDebits,
+    BankAccount, CompanyInfo, ConversionError, CurrencySettings, OneTimeVendorSettings, OpenDebits,
     PostingAccounts, ScriptLimits, VoucherSequences,
 };
 use crate::money::{self, Currency};
@@ -43,6 +43,13 @@ pub struct Parameters {
     pub database: PathBuf,
     /// The rule file, relative to the YAML file.
     pub rules: PathBuf,
+    /// The bank account refunds are paid from (needed by `pay --bank-file`).
+    #[serde(default)]
+    pub bank_account: Option<BankAccount>,
+    /// Before paying a refund, hold it when its customer has open debits in its currency that
+    /// arrived after the reimbursement (default true).
+    #[serde(default = "super::sections::yes")]
+    pub check_before_paying: bool,
     /// Sandbox limits of rule scripts (defaults apply when absent).
     #[serde(default)]
     pub limits: ScriptLimits,

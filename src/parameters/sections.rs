@@ -3,6 +3,7 @@
 
 use serde::Deserialize;
 
+use crate::bank::{Bic, Iban};
 use crate::money::Rounding;
 
 /// Company identification.
@@ -95,7 +96,7 @@ pub struct OneTimeVendorSettings {
     pub method_of_payment: Option<String>,
 }
 
-fn yes() -> bool {
+pub(super) fn yes() -> bool {
     true
 }
 
@@ -139,6 +140,20 @@ impl VoucherSequences {
             "opening"
         }
     }
+}
+
+/// The company's own bank account, the one refunds are paid from: the debtor of the payment
+/// files `pay --bank-file` writes (the general-ledger account it posts to is `accounts.bank`).
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct BankAccount {
+    /// Account holder's name as the bank knows it (at most 70 characters in a payment file).
+    pub name: String,
+    /// The account's IBAN (checked: country format and checksum).
+    pub iban: Iban,
+    /// The bank's BIC (ISO 9362); optional, as in the SEPA guidelines.
+    #[serde(default)]
+    pub bic: Option<Bic>,
 }
 
 /// How open debits (unpaid invoices beside the credits) count for reimbursement.
