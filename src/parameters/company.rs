@@ -3,8 +3,6 @@
 
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
-
 use super::validate::validate;
 use super::yaml::{locate, parse_yaml};
 use super::{Parameters, YamlError};
@@ -21,7 +19,7 @@ pub struct Company {
     pub database_path: PathBuf,
     /// The rule file path, resolved against the YAML file's folder.
     pub rules_path: PathBuf,
-    /// SHA-256 of the parameters (hex), recorded with each run.
+    /// The parameters' hash ([`Parameters::hash`]: SHA-256 of their canonical form, hex).
     pub hash: String,
 }
 
@@ -70,7 +68,7 @@ impl Company {
         Ok(Company {
             database_path: base.join(&params.database),
             rules_path: base.join(&params.rules),
-            hash: hash_parameters(&params),
+            hash: params.hash(),
             file: file.to_path_buf(),
             params,
         })
@@ -80,12 +78,6 @@ impl Company {
     pub fn currency(&self, code: &str) -> Option<Currency> {
         self.params.currency(code)
     }
-}
-
-fn hash_parameters(p: &Parameters) -> String {
-    let mut hasher = Sha256::new();
-    hasher.update(format!("{p:?}").as_bytes());
-    hex(&hasher.finalize())
 }
 
 /// Lower-case hex of bytes.

@@ -1,7 +1,8 @@
 //! The `limits:` section: the sandbox limits of the rule scripts, explicit so that debug and
 //! release builds behave the same.
 
-use serde::Deserialize;
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Serialize, Serializer};
 
 /// The most `limits.max_call_levels` and `limits.max_expr_depth` may be.
 pub const MAX_NESTING: usize = 100;
@@ -46,5 +47,45 @@ impl Default for ScriptLimits {
             max_memory_mb: 256,
             max_seconds: 60,
         }
+    }
+}
+
+impl Serialize for ScriptLimits {
+    /// Only the limits that differ from their default (the canonical form of the parameters
+    /// leaves defaults out, so a limit added later does not change a file's hash).
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        // Destructured so that a new limit cannot be forgotten here.
+        let ScriptLimits {
+            max_operations,
+            max_call_levels,
+            max_expr_depth,
+            max_string_size,
+            max_array_size,
+            max_map_size,
+            max_modules,
+            max_memory_mb,
+            max_seconds,
+        } = self;
+        let default = ScriptLimits::default();
+        let mut map = s.serialize_map(None)?;
+        macro_rules! differing {
+            ($($field:ident),*) => {
+                $( if *$field != default.$field {
+                    map.serialize_entry(stringify!($field), $field)?;
+                } )*
+            };
+        }
+        differing!(
+            max_operations,
+            max_call_levels,
+            max_expr_depth,
+            max_string_size,
+            max_array_size,
+            max_map_size,
+            max_modules,
+            max_memory_mb,
+            max_seconds
+        );
+        map.end()
     }
 }

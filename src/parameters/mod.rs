@@ -6,14 +6,17 @@
 //! column where known, and the key path (`accounts.bank`).
 //!
 //! A file per part: `params` (the [`Parameters`] and their currencies), `sections` (the company,
-//! currency, account and sequence sections), `limits` (the scripts' sandbox limits), `overrides`
-//! (a fixture's `parameters:`), `company` ([`Company`]: load, paths, hash), `yaml` (reading YAML
-//! with positions), `validate` (a check per section), `error`.
+//! currency, account, sequence and bank-account sections), `limits` (the scripts' sandbox
+//! limits), `overrides` (a fixture's `parameters:`), `company` ([`Company`]: load, paths),
+//! `hash` ([`Parameters::hash`]: SHA-256 of the canonical form), `yaml` (reading YAML with
+//! positions), `validate` (a check per section), `error`.
 //!
-//! It depends on `money` only (and on nothing above it: not the store, the ledger or the scripts).
+//! It depends on `money` and `bank` only, the leaves (and on nothing above them: not the store,
+//! the ledger or the scripts).
 
 mod company;
 mod error;
+mod hash;
 mod limits;
 mod overrides;
 mod params;

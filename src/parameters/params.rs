@@ -5,16 +5,19 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use rust_decimal::Decimal;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
+use super::hash::{self, is_default, is_true};
 use super::{
     BankAccount, CompanyInfo, ConversionError, CurrencySettings, OneTimeVendorSettings, OpenDebits,
     PostingAccounts, ScriptLimits, VoucherSequences,
 };
 use crate::money::{self, Currency};
 
-/// The company parameters, as written in the company YAML.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+/// The company parameters, as written in the company YAML. Serialised, they are the canonical
+/// form that [`Parameters::hash`] hashes (absent optional keys and keys at their default left
+/// out).
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct Parameters {
     /// Company id and name.
@@ -25,13 +28,21 @@ pub struct Parameters {
     pub currencies: BTreeMap<String, CurrencySettings>,
     /// Exchange rates to the accounting currency: 1 unit of the currency = rate units of the
     /// accounting currency. Required for every currency but the accounting currency.
-    #[serde(default, deserialize_with = "rates")]
+    #[serde(
+        default,
+        deserialize_with = "rates",
+        serialize_with = "hash::rates",
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
     pub exchange_rates: BTreeMap<String, Decimal>,
     /// Credits below this amount (accounting currency) are not reimbursed; zero or more.
-    #[serde(deserialize_with = "money::exact::deserialize")]
+    #[serde(
+        deserialize_with = "money::exact::deserialize",
+        serialize_with = "hash::decimal"
+    )]
     pub minimum_reimbursement: Decimal,
     /// How open debits count (`net`, `skip`, `ignore`); default `net`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub open_debits: OpenDebits,
     /// General-ledger posting accounts.
     pub accounts: PostingAccounts,
@@ -40,18 +51,20 @@ pub struct Parameters {
     /// Voucher number sequences.
     pub sequences: VoucherSequences,
     /// The company database, relative to the YAML file.
+    #[serde(serialize_with = "hash::path")]
     pub database: PathBuf,
     /// The rule file, relative to the YAML file.
+    #[serde(serialize_with = "hash::path")]
     pub rules: PathBuf,
     /// The bank account refunds are paid from (needed by `pay --bank-file`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bank_account: Option<BankAccount>,
     /// Before paying a refund, hold it when its customer has open debits in its currency that
     /// arrived after the reimbursement (default true).
-    #[serde(default = "super::sections::yes")]
+    #[serde(default = "super::sections::yes", skip_serializing_if = "is_true")]
     pub check_before_paying: bool,
     /// Sandbox limits of rule scripts (defaults apply when absent).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub limits: ScriptLimits,
 }
 

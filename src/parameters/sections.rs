@@ -1,13 +1,15 @@
 //! The sections of the company YAML: company, currencies, posting accounts, number sequences,
 //! one-time vendors and how open debits count (the whole file is [`super::Parameters`]).
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+
+use super::hash::{is_default, is_true};
 
 use crate::bank::{Bic, Iban};
 use crate::money::Rounding;
 
 /// Company identification.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct CompanyInfo {
     /// Short company id, e.g. `CONTOSO`.
@@ -17,18 +19,18 @@ pub struct CompanyInfo {
 }
 
 /// A currency's settings in the parameters.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct CurrencySettings {
     /// Number of decimals (0 to 6).
     pub decimals: u32,
     /// Rounding rule; default half away from zero.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub rounding: Rounding,
 }
 
 /// General-ledger posting accounts.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct PostingAccounts {
     /// Receivables summary account (customer sub-ledger total).
@@ -40,7 +42,7 @@ pub struct PostingAccounts {
     /// Counter account for opening balances loaded from fixtures.
     pub opening_balance: String,
     /// Counter account of the transactions `reimburse import` posts (default: `opening_balance`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub import: Option<String>,
 }
 
@@ -68,7 +70,7 @@ impl PostingAccounts {
 }
 
 /// A number sequence: numbers are `prefix` followed by the counter padded to `width` digits.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct SequenceSettings {
     /// Text before the number, e.g. `RMB-`.
@@ -78,7 +80,7 @@ pub struct SequenceSettings {
 }
 
 /// Settings for vendors created automatically for customers without a vendor account.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct OneTimeVendorSettings {
     /// Vendor group of one-time vendors.
@@ -86,13 +88,13 @@ pub struct OneTimeVendorSettings {
     /// Number sequence of one-time vendor accounts.
     pub sequence: SequenceSettings,
     /// Link the new vendor back to the customer so the next run reuses it (default true).
-    #[serde(default = "yes")]
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub link_to_customer: bool,
     /// Default payment terms of new one-time vendors.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_terms: Option<String>,
     /// Default method of payment of new one-time vendors.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub method_of_payment: Option<String>,
 }
 
@@ -101,7 +103,7 @@ pub(super) fn yes() -> bool {
 }
 
 /// Voucher number sequences.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct VoucherSequences {
     /// Reimbursement vouchers (vendor invoices posted by a run).
@@ -113,7 +115,7 @@ pub struct VoucherSequences {
     /// Opening-balance vouchers written when a fixture is loaded.
     pub opening: SequenceSettings,
     /// Vouchers of imported transactions (default: the `opening` sequence).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub import: Option<SequenceSettings>,
 }
 
@@ -144,7 +146,7 @@ impl VoucherSequences {
 
 /// The company's own bank account, the one refunds are paid from: the debtor of the payment
 /// files `pay --bank-file` writes (the general-ledger account it posts to is `accounts.bank`).
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct BankAccount {
     /// Account holder's name as the bank knows it (at most 70 characters in a payment file).
@@ -152,12 +154,12 @@ pub struct BankAccount {
     /// The account's IBAN (checked: country format and checksum).
     pub iban: Iban,
     /// The bank's BIC (ISO 9362); optional, as in the SEPA guidelines.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bic: Option<Bic>,
 }
 
 /// How open debits (unpaid invoices beside the credits) count for reimbursement.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OpenDebits {
     /// Open debits are settled against the credits first; the remaining credit is reimbursed.

@@ -20,9 +20,12 @@ pub(super) fn now_text() -> String {
     chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
-/// The hash of the parameters a run recorded (`runs.parameters_hash`).
+/// The hash of the parameters a run recorded (`runs.parameters_hash`): [`Parameters::hash`]
+/// of the ledger's parameters.
+///
+/// [`Parameters::hash`]: crate::parameters::Parameters::hash
 pub(super) fn parameters_hash(ledger: &Ledger) -> String {
-    sha256(&format!("{:?}", ledger.params()))
+    ledger.params().hash()
 }
 
 /// What made postings outside a run, for the audit trail ([`record_postings`]).
