@@ -34,7 +34,7 @@ pub use limits::{MAX_NESTING, ScriptLimits};
 pub use overrides::ParameterOverrides;
 pub use params::Parameters;
 pub use sections::{
-    BankAccount, CompanyInfo, CurrencySettings, OneTimeVendorSettings, OpenDebits, PostingAccounts,
-    SequenceSettings, VoucherSequences,
+    BankAccount, CompanyInfo, CurrencySettings, MAX_BANK_NAME_CHARS, OneTimeVendorSettings,
+    OpenDebits, PostingAccounts, SequenceSettings, VoucherSequences,
 };
 pub(crate) use yaml::parse_yaml;

@@ -144,12 +144,17 @@ impl VoucherSequences {
     }
 }
 
+/// The most characters a name may have in a SEPA payment file: the limit of
+/// [`BankAccount::name`].
+pub const MAX_BANK_NAME_CHARS: usize = 70;
+
 /// The company's own bank account, the one refunds are paid from: the debtor of the payment
 /// files `pay --bank-file` writes (the general-ledger account it posts to is `accounts.bank`).
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct BankAccount {
-    /// Account holder's name as the bank knows it (at most 70 characters in a payment file).
+    /// Account holder's name as the bank knows it: 1 to [`MAX_BANK_NAME_CHARS`] characters,
+    /// no control characters.
     pub name: String,
     /// The account's IBAN (checked: country format and checksum).
     pub iban: Iban,

@@ -209,3 +209,74 @@ fn conversion_to_accounting_currency() {
         "{e}"
     );
 }
+
+/// SAMPLE with a `bank_account:` section of these lines (indented by the caller).
+fn with_bank(lines: &str) -> String {
+    format!("{SAMPLE}bank_account:\n{lines}")
+}
+
+#[test]
+fn bank_account_is_read_checked_and_optional() {
+    let c = load(SAMPLE).unwrap();
+    assert_eq!(c.params.bank_account, None);
+    assert!(c.params.check_before_paying);
+    let text = with_bank(
+        "  name: Test Company\n  iban: de89 3704 0044 0532 0130 00\n  bic: cobadeffxxx\n",
+    );
+    let bank = load(&text).unwrap().params.bank_account.unwrap();
+    assert_eq!(bank.name, "Test Company");
+    assert_eq!(bank.iban.as_str(), "DE89370400440532013000");
+    assert_eq!(bank.bic.unwrap().as_str(), "COBADEFFXXX");
+    let text = format!("{SAMPLE}check_before_paying: false\n");
+    assert!(!load(&text).unwrap().params.check_before_paying);
+}
+
+#[test]
+fn bank_account_errors_name_the_line_and_the_key() {
+    let iban = "  iban: DE89 3704 0044 0532 0130 00\n";
+    let long = format!("  name: {}\n{iban}", "Å".repeat(71));
+    let cases = [
+        (
+            "  name: Test\n  iban: DE89 3704 0044 0532 0130 01\n".to_string(),
+            "27:3: bank_account.iban: 'DE89 3704 0044 0532 0130 01' is not a valid IBAN (its check \
+             digits do not match: a digit is wrong or two are swapped)",
+        ),
+        (
+            format!("  name: Test\n{iban}  bic: COBA-DEFF\n"),
+            "28:3: bank_account.bic: 'COBA-DEFF' is not a valid BIC (8 or 11 characters: 4 letters \
+             for the bank, 2 for the country, 2 letters or digits for the location, optionally 3 \
+             for the branch)",
+        ),
+        (
+            format!("  name: \"  \"\n{iban}"),
+            "26:3: bank_account.name: must not be empty",
+        ),
+        (
+            format!("  name: \"a\\tb\"\n{iban}"),
+            "26:3: bank_account.name: must not contain control characters (a line break, a tab)",
+        ),
+        (
+            long,
+            "26:3: bank_account.name: 71 characters is more than 70 (the SEPA limit for a name)",
+        ),
+        (
+            format!("  name: Test\n{iban}  account: \"1010\"\n"),
+            "28:3: bank_account.account: unknown field `account`, expected one of `name`, `iban`, \
+             `bic`",
+        ),
+        (
+            "  name: Test\n".to_string(),
+            "26:3: bank_account: missing field `iban`",
+        ),
+    ];
+    for (lines, expected) in cases {
+        let e = load(&with_bank(&lines)).unwrap_err();
+        assert_eq!(e.to_string(), format!("dir/company.yaml:{expected}"));
+    }
+    // 70 characters (not bytes) are allowed.
+    let text = with_bank(&format!("  name: {}\n{iban}", "Å".repeat(70)));
+    assert_eq!(
+        load(&text).unwrap().params.bank_account.unwrap().name.len(),
+        140
+    );
+}

@@ -3,7 +3,7 @@
 
 use rust_decimal::Decimal;
 
-use super::{MAX_NESTING, Parameters, SequenceSettings};
+use super::{MAX_BANK_NAME_CHARS, MAX_NESTING, Parameters, SequenceSettings};
 use crate::money::{Currency, MAX_DECIMALS};
 
 /// The result of a check: the key path and message of the first error.
@@ -23,6 +23,7 @@ pub(super) fn validate(p: &Parameters) -> Result<(), (String, String)> {
     check_accounts(p)?;
     check_sequences(p)?;
     check_one_time_vendor(p)?;
+    check_bank_account(p)?;
     check_limits(p)
 }
 
@@ -176,6 +177,34 @@ fn check_sequences(p: &Parameters) -> Check {
 fn check_one_time_vendor(p: &Parameters) -> Check {
     if p.one_time_vendor.group.trim().is_empty() {
         return err("one_time_vendor.group", "must not be empty".into());
+    }
+    Ok(())
+}
+
+/// `bank_account` (when given): a name of 1 to [`MAX_BANK_NAME_CHARS`] characters, without
+/// control characters. Its IBAN and BIC were checked when read ([`crate::bank`]).
+fn check_bank_account(p: &Parameters) -> Check {
+    let Some(bank) = &p.bank_account else {
+        return Ok(());
+    };
+    let name = &bank.name;
+    if name.trim().is_empty() {
+        return err("bank_account.name", "must not be empty".into());
+    }
+    let chars = name.chars().count();
+    if chars > MAX_BANK_NAME_CHARS {
+        return err(
+            "bank_account.name",
+            format!(
+                "{chars} characters is more than {MAX_BANK_NAME_CHARS} (the SEPA limit for a name)"
+            ),
+        );
+    }
+    if name.chars().any(char::is_control) {
+        return err(
+            "bank_account.name",
+            "must not contain control characters (a line break, a tab)".into(),
+        );
     }
     Ok(())
 }

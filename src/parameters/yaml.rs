@@ -18,6 +18,7 @@ pub(crate) fn parse_yaml<T: serde::de::DeserializeOwned>(
         let mut position = inner.location().map(|l| (l.line(), l.column()));
         let mut message = serde_message(inner.to_string(), &path);
         point_at_the_cause(text, &mut message, &mut position);
+        point_at_the_key(text, &path, &mut position);
         let (line, column) = position.unzip();
         YamlError {
             file: file.to_path_buf(),
@@ -90,6 +91,20 @@ fn point_at_the_cause(text: &str, message: &mut String, position: &mut Option<(u
     {
         *position = Some((at, indent + 1));
         message.push_str(&note);
+    }
+}
+
+/// Moves the position of an error to its key when serde placed it before that key: a value
+/// refused by its own `Deserialize` (an IBAN's checksum, a BIC's shape) is placed where its
+/// mapping begins, not at the key (best effort, through [`locate`]).
+fn point_at_the_key(text: &str, path: &str, position: &mut Option<(usize, usize)>) {
+    if path.is_empty() {
+        return;
+    }
+    if let Some(at) = locate(text, path)
+        && position.is_none_or(|p| p < at)
+    {
+        *position = Some(at);
     }
 }
 
