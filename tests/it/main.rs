@@ -5,6 +5,7 @@
 mod common;
 
 mod bad_input;
+mod bank_parameters;
 mod crash;
 mod export;
 mod files_written;
