@@ -126,6 +126,9 @@ mod tests {
 
     #[test]
     fn the_demo_without_a_bank_account_hashes_as_pinned() {
+        // The demo has a bank account: with it, the hash is another.
+        assert!(params(DEMO).bank_account.is_some());
+        assert_ne!(params(DEMO).hash(), DEMO_WITHOUT_BANK);
         let demo = without_section(DEMO, "bank_account");
         assert!(!demo.contains("bank_account:"), "{demo}");
         let p = params(&demo);
