@@ -7,8 +7,8 @@ use serde::Deserialize;
 
 use super::params::rates;
 use super::{
-    CompanyInfo, CurrencySettings, OneTimeVendorSettings, OpenDebits, Parameters, PostingAccounts,
-    ScriptLimits, VoucherSequences,
+    BankAccount, CompanyInfo, CurrencySettings, OneTimeVendorSettings, OpenDebits, Parameters,
+    PostingAccounts, ScriptLimits, VoucherSequences,
 };
 use crate::money;
 
@@ -37,6 +37,10 @@ pub struct ParameterOverrides {
     pub one_time_vendor: Option<OneTimeVendorSettings>,
     /// See [`Parameters::sequences`].
     pub sequences: Option<VoucherSequences>,
+    /// See [`Parameters::bank_account`].
+    pub bank_account: Option<BankAccount>,
+    /// See [`Parameters::check_before_paying`].
+    pub check_before_paying: Option<bool>,
     /// See [`Parameters::limits`].
     pub limits: Option<ScriptLimits>,
 }
@@ -59,6 +63,9 @@ impl ParameterOverrides {
         macro_rules! take {
             ($($field:ident),*) => { $( if let Some(v) = o.$field { params.$field = v; } )* };
         }
+        if let Some(bank) = o.bank_account {
+            params.bank_account = Some(bank);
+        }
         take!(
             company,
             accounting_currency,
@@ -69,6 +76,7 @@ impl ParameterOverrides {
             accounts,
             one_time_vendor,
             sequences,
+            check_before_paying,
             limits
         );
     }

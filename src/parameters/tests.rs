@@ -186,6 +186,17 @@ fn overrides_replace_keys() {
     assert_eq!(c.params.minimum_reimbursement.to_string(), "0.10");
     assert_eq!(c.params.open_debits, OpenDebits::Skip);
     assert!(serde_yaml::from_str::<ParameterOverrides>("database: x.db").is_err());
+    // The bank account and the check before paying, as a fixture's rule test may need them.
+    let o: ParameterOverrides = serde_yaml::from_str(
+        "check_before_paying: false\nbank_account: { name: T, iban: DE89370400440532013000 }",
+    )
+    .unwrap();
+    o.apply(&mut c.params);
+    assert!(!c.params.check_before_paying);
+    assert_eq!(
+        c.params.bank_account.unwrap().iban.as_str(),
+        "DE89370400440532013000"
+    );
 }
 
 #[test]
