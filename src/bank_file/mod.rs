@@ -11,9 +11,10 @@
 //! the guidelines allow ([`sepa_text`]); the XML is written by `quick-xml`, which escapes. The same
 //! message and transfers give the same bytes.
 //!
-//! A leaf of the crate: it depends on [`crate::bank`] ([`Iban`](crate::bank::Iban),
-//! [`Bic`](crate::bank::Bic)), `chrono` and `rust_decimal` only, never on the store, the ledger or
-//! the process. The caller (`pay`) turns what it paid into [`CreditTransfer`]s.
+//! A feature that may depend on `money` and [`crate::bank`] only (it uses
+//! [`Iban`](crate::bank::Iban) and [`Bic`](crate::bank::Bic)), besides `chrono` and
+//! `rust_decimal`: never on the store, the ledger or the process, and it writes no SQL. The caller
+//! (`pay`) turns what it paid into [`CreditTransfer`]s.
 //!
 //! A file per part: `message` (the public types), `text` (the SEPA character set), `checked` (the
 //! transfers checked, sanitised and grouped into blocks before a byte is written), `write` (the
