@@ -232,4 +232,23 @@ mod tests {
             }
         }
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            failure_persistence: None,
+            ..proptest::prelude::ProptestConfig::default()
+        })]
+
+        /// Whatever comes in, a text is in the set, within its length, with single inner spaces,
+        /// and an id keeps the slash rule.
+        #[test]
+        fn any_text_comes_out_in_the_set(text in proptest::prelude::any::<String>(), max in 0usize..150) {
+            let out = sepa_text(&text, max);
+            proptest::prop_assert!(out.chars().all(is_sepa_char));
+            proptest::prop_assert!(out.chars().count() <= max);
+            proptest::prop_assert!(!out.starts_with(' ') && !out.ends_with(' ') && !out.contains("  "));
+            let id = sepa_id(&text, max);
+            proptest::prop_assert!(id.len() <= max && (id.is_empty() || is_clean_id(&id)));
+        }
+    }
 }
