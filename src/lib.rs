@@ -20,6 +20,7 @@
 // the library's API; `cli`, `repl`, `render` and `files` serve the command line and are reached
 // through the re-exports below.
 pub mod bank;
+pub mod bank_file;
 mod cli;
 pub mod dates;
 pub mod export;

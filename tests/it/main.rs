@@ -5,6 +5,7 @@
 mod common;
 
 mod bad_input;
+mod bank_file;
 mod bank_parameters;
 mod crash;
 mod export;
@@ -15,6 +16,7 @@ mod hostile_scripts;
 mod import;
 mod input_and_output;
 mod ledger_agreement;
+mod pain001;
 mod properties;
 mod repl;
 mod run;
