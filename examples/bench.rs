@@ -495,14 +495,8 @@ fn bench_size(n: u64, seed: u64, base: &Path, date: NaiveDate, rounds: usize) ->
     let ledger = session.ledger();
     let (paid, pay_secs, pay_rss) = phase("pay (all invoices)", n, || {
         let mut paid = 0u64;
-        process::pay_observed(
-            ledger,
-            &ReimbursementFilter::default(),
-            date,
-            false,
-            "bench",
-            &mut |_| paid += 1,
-        )?;
+        let options = process::PayOptions::new(ReimbursementFilter::default(), date, "bench");
+        process::pay_observed(ledger, &options, &mut |_| paid += 1)?;
         Ok(paid)
     })?;
     println!("  paid {paid} invoices");

@@ -50,7 +50,7 @@ pub use fixtures::init_company;
 pub use import::import;
 pub use ledger::Ledger;
 pub use parameters::Company;
-pub use process::{RunOptions, Selection, pay, reimbursements, run};
+pub use process::{PayOptions, RunOptions, Selection, pay, reimbursements, run, write_bank_file};
 pub use render::{render, render_columns};
 pub use repl::{
     Repl, ReplOptions, ScriptError, ScriptOptions, ScriptOutcome, default_history, interact,

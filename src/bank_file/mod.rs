@@ -30,3 +30,7 @@ pub use error::BankFileError;
 pub use message::{BankFileSummary, CreditTransfer, CreditTransferMessage, Debtor};
 pub use text::{ID_MAX_CHARS, NAME_MAX_CHARS, REMITTANCE_MAX_CHARS, sepa_text};
 pub use write::{PURPOSE_CODE, write_credit_transfers};
+
+/// The XML namespace of the files [`write_credit_transfers`] writes (how a previous bank file is
+/// recognised before it is replaced).
+pub const NAMESPACE: &str = "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09";

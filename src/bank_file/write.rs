@@ -7,12 +7,10 @@ use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesText, Event};
 use rust_decimal::Decimal;
 
+use super::NAMESPACE;
 use super::checked::{CheckedBlock, CheckedMessage, CheckedTransfer, check};
 use super::error::BankFileError;
 use super::message::{BankFileSummary, CreditTransfer, CreditTransferMessage};
-
-/// The namespace of the message.
-const NAMESPACE: &str = "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09";
 
 /// `CdtTrfTxInf/Purp/Cd` of every transfer: `REFU`, "refund", from ISO 20022's external purpose
 /// code list. The schema allows it: `Purp/Cd` is an `ExternalPurpose1Code`, any code of 1 to 4

@@ -103,8 +103,8 @@ pub enum Command {
         /// Which reimbursements.
         #[command(flatten)]
         filter: FilterArgs,
-        /// Only `open` or `paid`.
-        #[arg(long, value_parser = ["open", "paid"])]
+        /// Only `open` (unpaid), `held` (unpaid, held by the check before paying) or `paid`.
+        #[arg(long, value_parser = ["open", "held", "paid"])]
         status: Option<String>,
         /// Print JSON.
         #[arg(long, conflicts_with = "csv")]
@@ -130,6 +130,23 @@ pub enum Command {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+        /// Also write the EUR payments as an ISO 20022 pain.001.001.09 bank file here (only if
+        /// the payment commits); EUR payments to a vendor without an IBAN are then not made.
+        #[arg(long, value_name = "FILE")]
+        bank_file: Option<PathBuf>,
+    },
+    /// Write the bank file of a payment run made with `pay --bank-file` again (the same
+    /// transfers; only the creation time differs).
+    BankFile {
+        /// The payment run.
+        #[arg(long)]
+        run: i64,
+        /// Where to write it.
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: PathBuf,
+        /// Replace a file that is not a previous bank file.
+        #[arg(long)]
+        force: bool,
     },
     /// The runs recorded in the database (audit trail).
     Runs {

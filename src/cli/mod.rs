@@ -167,7 +167,20 @@ pub fn execute(cli: &Cli, out: &mut dyn Write) -> Result<(), Error> {
             date,
             dry_run,
             json,
-        } => pay::pay(&company, filter, *date, *dry_run, *json, out),
+            bank_file,
+        } => {
+            let request = pay::PayRequest {
+                filter,
+                date: *date,
+                dry_run: *dry_run,
+                json: *json,
+                bank_file: bank_file.as_deref(),
+            };
+            pay::pay(&company, &request, out)
+        }
+        Command::BankFile { run, output, force } => {
+            pay::bank_file(&company, *run, output, *force, out)
+        }
         Command::Runs { json } => reports::runs(&reading_ledger(&company)?, *json, out),
         Command::Repl { date } => script::repl(&company, *date, out),
         Command::Script {

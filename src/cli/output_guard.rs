@@ -45,3 +45,19 @@ pub fn history(company: &Company, history: Option<PathBuf>) -> Option<PathBuf> {
         }
     }
 }
+
+/// Checks that a bank file may be written to `path`: a new file, a previous pain.001 file, or,
+/// with `force`, another regular file.
+pub fn bank_file(company: &Company, path: &Path, force: bool) -> Result<(), Error> {
+    check_output(
+        path,
+        &Protected::company(company),
+        &Replaceable::Previous {
+            what: "bank file (pain.001.001.09)",
+            recognise: &|head| head.contains(crate::bank_file::NAMESPACE),
+            force,
+            hint: "give another file (or, for `reimburse bank-file`, --force to replace it)",
+        },
+    )?;
+    Ok(())
+}

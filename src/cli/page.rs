@@ -35,6 +35,7 @@ pub(super) fn reimbursement_page(
         "status",
         "payment_voucher",
         "paid_date",
+        "hold_reason",
     ];
     let mut rows = Spool::new();
     process::each_reimbursement(ledger, filter, &mut |r| {
@@ -55,6 +56,7 @@ pub(super) fn reimbursement_page(
             r.status.to_string(),
             r.payment_voucher.clone().unwrap_or_default(),
             r.paid_date.map(|d| d.to_string()).unwrap_or_default(),
+            r.hold_reason.clone().unwrap_or_default(),
         ])
     })?;
     let rows = rows.finish()?;

@@ -60,11 +60,13 @@ macro_rules! vendor_columns {
     };
 }
 
+mod bank_files;
 mod batch;
 mod bulk;
 mod cache;
 mod control;
 mod error;
+mod holds;
 mod ids;
 mod journal_reader;
 mod limits;
@@ -84,6 +86,7 @@ pub(crate) mod tests;
 mod types;
 mod voucher;
 
+pub use bank_files::{BankFileRecord, BankTransferRecord};
 pub use batch::{IdentityBatch, PostedDocument, SeenIdentity};
 pub use bulk::{BulkCustomer, BulkInsert, BulkTransaction};
 pub use control::{

@@ -40,8 +40,11 @@ pub struct Reimbursement {
     pub voucher: String,
     /// Vendor invoice number.
     pub vendor_invoice: String,
-    /// `open` or `paid` (`proposed` in a dry run).
+    /// `open`, `held` or `paid` (`proposed` in a dry run).
     pub status: ReimbursementStatus,
+    /// Why it is held (the check before paying), while it is (absent from JSON otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hold_reason: Option<String>,
     /// Payment voucher, once paid.
     pub payment_voucher: Option<String>,
     /// Payment date, once paid.
@@ -54,12 +57,15 @@ fn as_text<S: serde::Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S::Error> {
 }
 
 /// A reimbursement's status: `open` or `paid` as stored (the `reimbursements.status` column),
-/// or `proposed` for one a dry run made and rolled back. JSON and scripts see its text.
+/// `held` for an open one with a hold reason (`reimbursements.hold_reason`: `pay` leaves it
+/// unpaid), or `proposed` for one a dry run made and rolled back. JSON and scripts see its text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ReimbursementStatus {
     /// Its vendor invoice is not yet settled in full.
     Open,
+    /// Not yet paid, and held by the check before paying (the reason says why).
+    Held,
     /// Its vendor invoice is settled in full (the database's `reimbursement_paid` trigger).
     Paid,
     /// Made by a dry run and rolled back: never stored.
@@ -71,16 +77,22 @@ impl ReimbursementStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             ReimbursementStatus::Open => "open",
+            ReimbursementStatus::Held => "held",
             ReimbursementStatus::Paid => "paid",
             ReimbursementStatus::Proposed => "proposed",
         }
     }
 
-    /// The stored status with this text (what a filter may ask for): `open` or `paid`.
+    /// The status of a stored reimbursement with this text (what a filter may ask for): `open`,
+    /// `held` or `paid`.
     pub fn stored(text: &str) -> Option<ReimbursementStatus> {
-        [ReimbursementStatus::Open, ReimbursementStatus::Paid]
-            .into_iter()
-            .find(|s| s.as_str() == text)
+        [
+            ReimbursementStatus::Open,
+            ReimbursementStatus::Held,
+            ReimbursementStatus::Paid,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
     }
 }
 
@@ -120,8 +132,10 @@ pub(crate) struct NewReimbursementRow<'a> {
 /// Filters of the reimbursement page.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReimbursementFilter {
-    /// `open` or `paid`.
+    /// `open`, `held` or `paid`.
     pub status: Option<String>,
+    /// Only the reimbursements not yet paid (`open` and `held`: what `pay` pays).
+    pub awaiting_payment: bool,
     /// Customer account.
     pub customer: Option<String>,
     /// Vendor account.
@@ -142,9 +156,11 @@ pub struct ReimbursementFilter {
 /// run 3`, `all reimbursements`. Paging fields are not part of what was chosen.
 impl fmt::Display for ReimbursementFilter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.status {
-            Some(status) => write!(f, "{status} reimbursements")?,
-            None => f.write_str("all reimbursements")?,
+        match (&self.status, self.awaiting_payment) {
+            (Some(status), _) => write!(f, "{status} reimbursements")?,
+            // Held ones included: their vendor invoices are open too (as `pay` always wrote it).
+            (None, true) => f.write_str("open reimbursements")?,
+            (None, false) => f.write_str("all reimbursements")?,
         }
         if let Some(customer) = &self.customer {
             write!(f, ", customer {customer}")?;
@@ -172,6 +188,9 @@ pub(crate) struct WithInvoice {
     pub reimbursement: Reimbursement,
     /// The vendor transaction of its invoice.
     pub vendor_txn: VendorTransactionId,
+    /// The customer transaction that took the credit (anything the customer owes with a later id
+    /// arrived after the reimbursement).
+    pub customer_txn: CustomerTransactionId,
 }
 
 impl Ledger {
@@ -318,23 +337,32 @@ impl Ledger {
 fn query(filter: &ReimbursementFilter) -> Res<(String, Vec<Box<dyn rusqlite::ToSql>>)> {
     let mut sql = String::from(
         "SELECT r.id, r.run_id, r.customer, r.vendor, r.one_time_vendor, r.currency, r.amount_minor,
-                r.date, v.number, r.vendor_invoice, r.status, p.number, r.paid_date, r.vendor_txn_id
+                r.date, v.number, r.vendor_invoice, r.status, p.number, r.paid_date, r.vendor_txn_id,
+                r.hold_reason, r.customer_txn_id
          FROM reimbursements r JOIN vouchers v ON v.id = r.voucher_id
          LEFT JOIN vouchers p ON p.id = r.payment_voucher_id WHERE 1 = 1",
     );
+    if let Some(s) = &filter.status {
+        let clause = match ReimbursementStatus::stored(s) {
+            Some(ReimbursementStatus::Open) => "r.status = 'open' AND r.hold_reason IS NULL",
+            Some(ReimbursementStatus::Held) => "r.status = 'open' AND r.hold_reason IS NOT NULL",
+            Some(ReimbursementStatus::Paid) => "r.status = 'paid'",
+            _ => {
+                return Err(LedgerError::Invalid(format!(
+                    "status must be open, held or paid, not '{s}'"
+                )));
+            }
+        };
+        sql.push_str(&format!(" AND {clause}"));
+    }
+    if filter.awaiting_payment {
+        sql.push_str(" AND r.status = 'open'");
+    }
     let mut args: Vec<Box<dyn rusqlite::ToSql>> = Vec::new();
     let mut add = |clause: &str, value: Box<dyn rusqlite::ToSql>| {
         args.push(value);
         sql.push_str(&format!(" AND {clause} ?{}", args.len()));
     };
-    if let Some(s) = &filter.status {
-        if ReimbursementStatus::stored(s).is_none() {
-            return Err(LedgerError::Invalid(format!(
-                "status must be open or paid, not '{s}'"
-            )));
-        }
-        add("r.status =", Box::new(s.clone()));
-    }
     if let Some(c) = &filter.customer {
         add("r.customer =", Box::new(c.clone()));
     }
@@ -376,6 +404,8 @@ struct StoredRow {
     payment_voucher: Option<String>,
     paid_date: Option<String>,
     vendor_txn: VendorTransactionId,
+    hold_reason: Option<String>,
+    customer_txn: CustomerTransactionId,
 }
 
 impl StoredRow {
@@ -395,12 +425,21 @@ impl StoredRow {
             payment_voucher: r.get(11)?,
             paid_date: r.get(12)?,
             vendor_txn: r.get(13)?,
+            hold_reason: r.get(14)?,
+            customer_txn: r.get(15)?,
         })
     }
 
     fn into_listed(self, ledger: &Ledger) -> Res<WithInvoice> {
         // The table's check allows only the stored statuses.
-        let status = ReimbursementStatus::stored(&self.status).ok_or_else(|| {
+        let status = match ReimbursementStatus::stored(&self.status) {
+            Some(ReimbursementStatus::Open) if self.hold_reason.is_some() => {
+                Some(ReimbursementStatus::Held)
+            }
+            Some(ReimbursementStatus::Held) => None, // stored as open with a reason
+            other => other,
+        };
+        let status = status.ok_or_else(|| {
             LedgerError::Invalid(format!(
                 "reimbursement {} has the status '{}', which the books do not know",
                 self.id, self.status
@@ -419,12 +458,14 @@ impl StoredRow {
             voucher: self.voucher,
             vendor_invoice: self.invoice,
             status,
+            hold_reason: self.hold_reason,
             payment_voucher: self.payment_voucher,
             paid_date: self.paid_date.as_deref().map(date),
         };
         Ok(WithInvoice {
             reimbursement,
             vendor_txn: self.vendor_txn,
+            customer_txn: self.customer_txn,
         })
     }
 }

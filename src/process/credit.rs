@@ -326,6 +326,7 @@ impl CreditHooks<'_> {
             voucher: voucher.number,
             vendor_invoice: invoice,
             status: ReimbursementStatus::Open,
+            hold_reason: None,
             payment_voucher: None,
             paid_date: None,
         })

@@ -4,7 +4,8 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use crate::ledger::LedgerError;
+use crate::bank_file::BankFileError;
+use crate::ledger::{LedgerError, RunId};
 use crate::scripting::{CompileError, position};
 use crate::store::StoreError;
 
@@ -75,6 +76,43 @@ pub enum RunError {
     /// A ledger error outside the hooks.
     #[error(transparent)]
     Ledger(#[from] LedgerError),
+    /// `pay --bank-file` without the company's bank account in the parameters.
+    #[error(
+        "a bank file needs the company's bank account: add a `bank_account:` section (name, iban, \
+         bic) to the company parameters"
+    )]
+    NoCompanyBankAccount,
+    /// `bank-file --run N` for a run that wrote no bank file.
+    #[error(
+        "payment run {0} wrote no bank file (only a payment run made with --bank-file has one; \
+         see `reimburse runs`)"
+    )]
+    NoBankFile(RunId),
+    /// The payment file's content cannot be written (an amount out of the SEPA range, say).
+    #[error(transparent)]
+    BankFile(#[from] BankFileError),
+    /// The bank file cannot be written where asked (nothing was paid).
+    #[error("cannot write the bank file {}: {source}", path.display())]
+    BankFileOutput {
+        /// Where it was to go.
+        path: PathBuf,
+        /// Why it could not.
+        source: std::io::Error,
+    },
+    /// The payment run committed, but its bank file could not be moved into place.
+    #[error(
+        "payment run {run} was committed, but its bank file could not be saved as {}: {source}; \
+         write it with `reimburse bank-file --run {run} -o FILE`",
+        path.display()
+    )]
+    BankFileNotSaved {
+        /// The payment run (committed).
+        run: RunId,
+        /// Where the file was to go.
+        path: PathBuf,
+        /// Why it could not.
+        source: std::io::Error,
+    },
 }
 
 impl From<StoreError> for RunError {

@@ -75,7 +75,10 @@ pub use error::{HookError, RunError};
 pub use hooks::{HOOKS, Rules};
 pub use options::{RunOptions, Selection};
 pub use page::{each_reimbursement, reimbursements};
-pub use pay::{PayReport, Payment, pay, pay_observed};
+pub use pay::{
+    BankFileWritten, NotInBankFile, NotPaid, NotPaidReason, PayEvent, PayOptions, PayReport,
+    Payment, pay, pay_observed, write_bank_file,
+};
 pub use report::{Failed, Reimbursement, RunObserver, RunReport, Skipped, as_text};
 pub use run::{run, run_observed, run_with_progress};
 pub use script_functions::offer as offer_script_functions;

@@ -160,6 +160,7 @@ fn dry_run_reimbursement(r: &Reimbursement) -> Dynamic {
         "id",
         "run",
         "status",
+        "hold_reason",
         "payment_voucher",
         "paid_date",
         "date",

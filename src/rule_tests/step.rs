@@ -50,15 +50,11 @@ pub(super) fn execute_step(
                 vendor: pay.vendor.clone(),
                 ..Default::default()
             };
-            process::pay(
-                session.ledger(),
-                &filter,
-                pay.date.unwrap_or_else(today),
-                false,
-                "reimburse test",
-            )
-            .map(StepOutcome::Pay)
-            .map_err(|e| e.to_string())
+            let options =
+                process::PayOptions::new(filter, pay.date.unwrap_or_else(today), "reimburse test");
+            process::pay(session.ledger(), &options)
+                .map(StepOutcome::Pay)
+                .map_err(|e| e.to_string())
         }
         _ => Err("a step is either `run:` or `pay:`".into()),
     }

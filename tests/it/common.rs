@@ -544,3 +544,9 @@ impl Company {
         found
     }
 }
+
+/// What schema version 5 adds, dropped: the first step of taking a database back to an older
+/// version (the tests of migrations).
+pub const DROP_SCHEMA_5: &str = "DROP TABLE bank_transfers; DROP TABLE bank_files; \
+     ALTER TABLE reimbursements DROP COLUMN hold_reason; \
+     ALTER TABLE reimbursements DROP COLUMN held_by_run;";

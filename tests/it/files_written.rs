@@ -10,7 +10,8 @@ use std::path::Path;
 use std::process::Stdio;
 
 use crate::common::{
-    Company, company_yaml, contoso_ledger, default_rules, default_rules_text, edit, no_panic,
+    Company, DROP_SCHEMA_5, company_yaml, contoso_ledger, default_rules, default_rules_text, edit,
+    no_panic,
 };
 
 /// The Contoso company with its own copy of the rules (`rules.rhai` in its folder), so that a
@@ -483,7 +484,7 @@ fn pay_import_script_and_init_that_committed_and_cannot_print_say_so() {
 
 // ----- a database at schema version 1 -----
 
-/// The objects schema versions 2 and 3 add, dropped: what a database of version 1 has.
+/// The objects schema versions 2 to 4 add, dropped (after [`DROP_SCHEMA_5`]): what a database of version 1 has.
 const DOWN_TO_VERSION_1: &str = "
 DROP TRIGGER account_totals_follow_lines;
 DROP TABLE account_totals;
@@ -502,7 +503,9 @@ PRAGMA user_version = 1;
 fn a_database_of_schema_version_1_is_migrated() {
     let c = Company::contoso();
     c.ok(&["run", "--date", "2026-11-30"]);
-    c.conn().execute_batch(DOWN_TO_VERSION_1).unwrap();
+    c.conn()
+        .execute_batch(&format!("{DROP_SCHEMA_5}{DOWN_TO_VERSION_1}"))
+        .unwrap();
     assert_eq!(c.count("PRAGMA user_version"), 1);
     c.ok(&["pay", "--date", "2026-12-01"]);
     assert_eq!(

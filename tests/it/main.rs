@@ -7,6 +7,7 @@ mod common;
 mod bad_input;
 mod bank_file;
 mod bank_parameters;
+mod bank_payments;
 mod crash;
 mod export;
 mod files_written;

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-use crate::common::root;
+use crate::common::{DROP_SCHEMA_5, root};
 use reimburse::scripting::{Echo, Session};
 
 /// A temporary copy of the Contoso demo company: its parameters with the database in the
@@ -294,8 +294,9 @@ settle_vendor(paid.vendor_transactions[0], invoice.id);
     // paid that way is brought up to date when it is opened.
     demo.company
         .conn()
-        .execute_batch(
-            "DROP TRIGGER reimbursement_paid;
+        .execute_batch(&format!(
+            "{DROP_SCHEMA_5}
+             DROP TRIGGER reimbursement_paid;
              DROP TRIGGER account_totals_follow_lines;
              DROP TABLE account_totals;
              DROP TABLE control_accounts;
@@ -307,7 +308,7 @@ settle_vendor(paid.vendor_transactions[0], invoice.id);
              ALTER TABLE vendors DROP COLUMN iban;
              ALTER TABLE vendors DROP COLUMN bic;
              PRAGMA user_version = 1;",
-        )
+        ))
         .unwrap();
     let (page_again, _) = demo.ok(&["reimbursements", "--json", "--customer", "C-001"]);
     let page_again: serde_json::Value = serde_json::from_str(&page_again).unwrap();

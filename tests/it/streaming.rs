@@ -183,14 +183,13 @@ fn a_large_run_pay_and_page_print_the_librarys_reports_exactly() {
 
     // Payment: a dry run as JSON and as a table, then the real one.
     let pay = ["pay", "--date", "2026-12-01"];
-    let dry_pay = process::pay(
-        &g.ledger(),
-        &ReimbursementFilter::default(),
+    let mut options = process::PayOptions::new(
+        ReimbursementFilter::default(),
         NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
-        true,
         "test",
-    )
-    .unwrap();
+    );
+    options.dry_run = true;
+    let dry_pay = process::pay(&g.ledger(), &options).unwrap();
     assert_eq!(dry_pay.payments.len(), rows.len());
     let cli = g.ok(&[], &[&pay[..], &["--dry-run", "--json"]].concat());
     assert_eq!(cli, pretty(&dry_pay), "pay --dry-run --json");

@@ -24,7 +24,7 @@ pub(super) fn register(api: &mut Api, session: &Rc<Session>) {
         "reimbursements",
         &[],
         "Array of Map",
-        "All reimbursements, oldest first (the reimbursement page). Each is a map: id, run, date, customer, vendor, one_time_vendor (bool), currency, amount, voucher, vendor_invoice, status (`open` or `paid`), payment_voucher and paid_date (`()` until paid).",
+        "All reimbursements, oldest first (the reimbursement page). Each is a map: id, run, date, customer, vendor, one_time_vendor (bool), currency, amount, voucher, vendor_invoice, status (`open`, `held` or `paid`), hold_reason (`()` unless held), payment_voucher and paid_date (`()` until paid).",
         move || -> RhaiResult<Array> { reimbursement_maps(&s, &Map::new()) },
     );
     let s = Rc::clone(session);
@@ -32,7 +32,7 @@ pub(super) fn register(api: &mut Api, session: &Rc<Session>) {
         "reimbursements",
         &["filter: Map"],
         "Array of Map",
-        "The reimbursements that match `filter`, oldest first, as maps (see `reimbursements()`). Filter fields, all optional: status (`open` or `paid`), customer, vendor, run (int), from and to (dates, inclusive), e.g. `reimbursements(#{status: \"open\", customer: \"C-002\"})`.",
+        "The reimbursements that match `filter`, oldest first, as maps (see `reimbursements()`). Filter fields, all optional: status (`open`, `held` or `paid`), customer, vendor, run (int), from and to (dates, inclusive), e.g. `reimbursements(#{status: \"open\", customer: \"C-002\"})`.",
         move |filter: Map| -> RhaiResult<Array> { reimbursement_maps(&s, &filter) },
     );
     let s = Rc::clone(session);
@@ -62,6 +62,7 @@ pub(crate) fn reimbursement_map(r: &Reimbursement) -> Map {
     m.insert("voucher".into(), r.voucher.clone().into());
     m.insert("vendor_invoice".into(), r.vendor_invoice.clone().into());
     m.insert("status".into(), r.status.as_str().into());
+    m.insert("hold_reason".into(), unit_or(r.hold_reason.clone()));
     m.insert("payment_voucher".into(), unit_or(r.payment_voucher.clone()));
     m.insert(
         "paid_date".into(),
