@@ -30,10 +30,16 @@ impl Ledger {
         Ok(count.unsigned_abs())
     }
 
-    /// Holds the unpaid reimbursement `id` with `reason`, recording the payment run that held it.
-    pub(crate) fn hold_reimbursement(&self, id: i64, reason: &str, run: RunId) -> Res<()> {
+    /// Holds the unpaid reimbursement `id` with `reason`; `by_check` is the payment run whose
+    /// check before paying held it (`None` for a user's hold, which only a user releases).
+    pub(crate) fn hold_reimbursement(
+        &self,
+        id: i64,
+        reason: &str,
+        by_check: Option<RunId>,
+    ) -> Res<()> {
         debug_assert!(!reason.trim().is_empty(), "a hold has a reason");
-        self.update_hold(id, Some(reason), Some(run))
+        self.update_hold(id, Some(reason), by_check)
     }
 
     /// Releases the hold of reimbursement `id` (it is paid, or may be).

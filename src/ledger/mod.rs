@@ -65,6 +65,7 @@ mod batch;
 mod bulk;
 mod cache;
 mod control;
+mod decisions;
 mod error;
 mod holds;
 mod ids;
@@ -93,6 +94,7 @@ pub use control::{
     ControlRole, Disagreement, MAX_ACCOUNT_TOTAL, MAX_PROCESS_TOTAL, PostingBound, ProcessPostings,
     TotalSide,
 };
+pub use decisions::{Decision, DecisionKind, DecisionSubject, NewDecision};
 pub use error::LedgerError;
 pub use ids::{
     CustomerTransactionId, RunId, TransactionId, TransactionRef, VendorTransactionId, VoucherId,

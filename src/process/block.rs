@@ -234,7 +234,7 @@ fn process_customer(
             return Ok(None);
         }
         match outcome {
-            Outcome::Reimbursed(r) => made.reimbursements.push(r),
+            Outcome::Reimbursed(r) => made.reimbursements.push(*r),
             Outcome::Skipped(reason) => {
                 ledger.take_journal();
                 if !had_vendor {

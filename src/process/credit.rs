@@ -21,7 +21,7 @@ use crate::scripting::{Session, shown};
 /// What became of one candidate credit.
 pub(super) enum Outcome {
     /// It was reimbursed.
-    Reimbursed(Reimbursement),
+    Reimbursed(Box<Reimbursement>),
     /// The engine or the rules skipped it, for this reason.
     Skipped(String),
 }
@@ -87,7 +87,7 @@ pub(super) fn process_credit(
         credit_value: Dynamic::from(credit.clone()).into_shared(),
     };
     match hooks.reimburse(ahead, one_time_vendor) {
-        Ok(reimbursement) => Ok(Outcome::Reimbursed(reimbursement)),
+        Ok(reimbursement) => Ok(Outcome::Reimbursed(Box::new(reimbursement))),
         Err(Stop::Skip(reason)) => Ok(Outcome::Skipped(reason)),
         Err(Stop::Fail(e)) => Err(e),
     }
@@ -329,6 +329,9 @@ impl CreditHooks<'_> {
             hold_reason: None,
             payment_voucher: None,
             paid_date: None,
+            reversal_voucher: None,
+            reversed_date: None,
+            last_decision: None,
         })
     }
 }

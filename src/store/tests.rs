@@ -141,7 +141,8 @@ fn the_migrations_are_the_text_released() {
         "1aee72afeff11baca41a0f8fd398ed897600bd20d157a6668e0b2ebff01c8e2d",
         "6c8389ec44d11fb64daa3db4dc61f1ead305d4b3b345b0d72c2a2c7eefbfb531",
         "12198d47c5be4eec8ece8cc4896ec2d95d1114581f90a1c17f3c35b695399c81",
-        "363176161e8663783ee9da5030e7466869eb46933066f4cbd61e2a98b27e1228",
+        "a07bba8854cff265241f22df2523d51c8ec760baf7680bc94b611a357d61b35f",
+        "20843f11e6cf8f57c87454bd7b5b6706c66a9d5c6094161744923a50bddf811e",
     ];
     let migrations = super::schema::MIGRATIONS;
     assert_eq!(migrations.len(), released.len());

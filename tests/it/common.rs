@@ -545,8 +545,27 @@ impl Company {
     }
 }
 
-/// What schema version 5 adds, dropped: the first step of taking a database back to an older
-/// version (the tests of migrations).
-pub const DROP_SCHEMA_5: &str = "DROP TABLE bank_transfers; DROP TABLE bank_files; \
-     ALTER TABLE reimbursements DROP COLUMN hold_reason; \
-     ALTER TABLE reimbursements DROP COLUMN held_by_run;";
+/// What schema versions 6 and 5 add, dropped (and schema 2's trigger back): a database of
+/// schema 4, the first step of taking one back to an older version (the tests of migrations).
+pub const DOWN_TO_SCHEMA_4: &str = "
+DROP TRIGGER reimbursement_paid_unless_reversed;
+DROP TABLE run_outcomes;
+DROP TABLE decisions;
+DROP TABLE write_offs;
+ALTER TABLE reimbursements DROP COLUMN approval;
+ALTER TABLE reimbursements DROP COLUMN reversal_voucher_id;
+ALTER TABLE reimbursements DROP COLUMN reversed_date;
+CREATE TRIGGER reimbursement_paid AFTER INSERT ON vendor_settlements
+WHEN (SELECT open_minor FROM vendor_transactions WHERE id = NEW.credit_id) = 0
+BEGIN
+    UPDATE reimbursements
+    SET status = 'paid',
+        payment_voucher_id = (SELECT voucher_id FROM vendor_transactions WHERE id = NEW.debit_id),
+        paid_date = NEW.date
+    WHERE vendor_txn_id = NEW.credit_id AND status = 'open';
+END;
+DROP TABLE bank_transfers;
+DROP TABLE bank_files;
+ALTER TABLE reimbursements DROP COLUMN hold_reason;
+ALTER TABLE reimbursements DROP COLUMN held_by_run;
+";

@@ -10,8 +10,8 @@ use std::path::Path;
 use std::process::Stdio;
 
 use crate::common::{
-    Company, DROP_SCHEMA_5, company_yaml, contoso_ledger, default_rules, default_rules_text, edit,
-    no_panic,
+    Company, DOWN_TO_SCHEMA_4, company_yaml, contoso_ledger, default_rules, default_rules_text,
+    edit, no_panic,
 };
 
 /// The Contoso company with its own copy of the rules (`rules.rhai` in its folder), so that a
@@ -484,7 +484,7 @@ fn pay_import_script_and_init_that_committed_and_cannot_print_say_so() {
 
 // ----- a database at schema version 1 -----
 
-/// The objects schema versions 2 to 4 add, dropped (after [`DROP_SCHEMA_5`]): what a database of version 1 has.
+/// The objects schema versions 2 to 4 add, dropped (after [`DOWN_TO_SCHEMA_4`]): what a database of version 1 has.
 const DOWN_TO_VERSION_1: &str = "
 DROP TRIGGER account_totals_follow_lines;
 DROP TABLE account_totals;
@@ -504,7 +504,7 @@ fn a_database_of_schema_version_1_is_migrated() {
     let c = Company::contoso();
     c.ok(&["run", "--date", "2026-11-30"]);
     c.conn()
-        .execute_batch(&format!("{DROP_SCHEMA_5}{DOWN_TO_VERSION_1}"))
+        .execute_batch(&format!("{DOWN_TO_SCHEMA_4}{DOWN_TO_VERSION_1}"))
         .unwrap();
     assert_eq!(c.count("PRAGMA user_version"), 1);
     c.ok(&["pay", "--date", "2026-12-01"]);
@@ -529,8 +529,8 @@ fn a_database_whose_version_was_set_back_is_refused_with_what_to_do() {
         assert_eq!(
             err,
             format!(
-                "error: {}: the database says schema version 1, but it already has trigger \
-                 reimbursement_paid (of schema version 2): its version number was changed \
+                "error: {}: the database says schema version 1, but it already has column \
+                 customers.iban (of schema version 3): its version number was changed \
                  outside reimburse, so it is not migrated (nothing was changed). Restore the \
                  database from a backup; or, if you know that only the number was changed, set \
                  it back (`PRAGMA user_version`) with sqlite3\n",

@@ -4,7 +4,7 @@
 //! books, a one-time-vendor hook links only the vendor it made, and no accepted posting can make a
 //! later command fail by overflowing a sum.
 
-use crate::common::{Company, DROP_SCHEMA_5, edit, rows};
+use crate::common::{Company, DOWN_TO_SCHEMA_4, edit, rows};
 
 /// A customer with a 100.00 USD credit (an overpaid invoice) and a vendor account V-100.
 const CREDIT_100: &str = "\
@@ -299,7 +299,7 @@ fn a_database_from_before_the_control_accounts_were_kept_records_them_at_open() 
     // Back to schema 3: no control accounts, no account totals.
     c.conn()
         .execute_batch(&format!(
-            "{DROP_SCHEMA_5} DROP TRIGGER account_totals_follow_lines; DROP TABLE account_totals; \
+            "{DOWN_TO_SCHEMA_4} DROP TRIGGER account_totals_follow_lines; DROP TABLE account_totals; \
              DROP TABLE control_accounts; PRAGMA user_version = 3;",
         ))
         .unwrap();
@@ -332,7 +332,7 @@ fn a_database_whose_sums_overflowed_before_the_bound_still_opens() {
     // ledger's back (as a fixture or script could before the bound).
     c.conn()
         .execute_batch(&format!(
-            "{DROP_SCHEMA_5} DROP TRIGGER account_totals_follow_lines; DROP TABLE account_totals; \
+            "{DOWN_TO_SCHEMA_4} DROP TRIGGER account_totals_follow_lines; DROP TABLE account_totals; \
              DROP TABLE control_accounts; PRAGMA user_version = 3; \
              INSERT INTO voucher_lines(voucher_id, account, currency, amount_minor) VALUES \
              (1, '1010', 'USD', 5000000000000000000), (1, '1010', 'USD', 5000000000000000000), \

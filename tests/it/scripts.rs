@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-use crate::common::{DROP_SCHEMA_5, root};
+use crate::common::{DOWN_TO_SCHEMA_4, root};
 use reimburse::scripting::{Echo, Session};
 
 /// A temporary copy of the Contoso demo company: its parameters with the database in the
@@ -295,7 +295,7 @@ settle_vendor(paid.vendor_transactions[0], invoice.id);
     demo.company
         .conn()
         .execute_batch(&format!(
-            "{DROP_SCHEMA_5}
+            "{DOWN_TO_SCHEMA_4}
              DROP TRIGGER reimbursement_paid;
              DROP TRIGGER account_totals_follow_lines;
              DROP TABLE account_totals;

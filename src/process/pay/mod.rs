@@ -116,9 +116,10 @@ fn pay_in_transaction(
     let mut filter = options.filter.clone();
     filter.status = None;
     filter.awaiting_payment = true;
+    let started_at = now_text();
     let run_id = ledger.insert_run(&NewRun {
         kind: RunKind::Payment,
-        started_at: &now_text(),
+        started_at: &started_at,
         finished_at: None,
         user: &options.user,
         posting_date: options.date,
@@ -128,10 +129,19 @@ fn pay_in_transaction(
         parameters_hash: &parameters_hash(ledger),
     })?;
     ledger.set_run(Some(run_id));
-    let mut report = PayReport::new(run_id, options.dry_run, options.date);
-    let mut bank = match &options.bank_file {
-        Some(path) => Some(transfers::Transfers::start(ledger, run_id, path)?),
-        None => None,
+    let mut paying = Paying {
+        ledger,
+        options,
+        payer: check::Payer {
+            run: run_id,
+            user: &options.user,
+            at: &started_at,
+        },
+        bank: match &options.bank_file {
+            Some(path) => Some(transfers::Transfers::start(ledger, run_id, path)?),
+            None => None,
+        },
+        report: PayReport::new(run_id, options.dry_run, options.date),
     };
     // Page through all the open invoices so memory stays flat however many there are.
     filter.limit = None;
@@ -140,20 +150,16 @@ fn pay_in_transaction(
         // does not grow with the number of invoices.
         ledger.take_journal();
         for invoice in open {
-            pay_one(
-                ledger,
-                options,
-                invoice,
-                bank.as_mut(),
-                &mut report,
-                observer,
-            )?;
+            paying.pay_one(invoice, observer)?;
         }
         Ok(())
     })?;
+    let Paying {
+        mut report, bank, ..
+    } = paying;
     let counts = RunCounts {
         reimbursed: report.paid as i64,
-        skipped: report.held as i64,
+        skipped: (report.held + report.pending_approval + report.no_bank_account) as i64,
         ..RunCounts::default()
     };
     ledger.finish_run(run_id, &now_text(), &counts)?;
@@ -165,40 +171,50 @@ fn pay_in_transaction(
     Ok((report, pending))
 }
 
-/// Checks, then pays one unpaid invoice, telling `observer` and `report` what happened.
-fn pay_one(
-    ledger: &Ledger,
-    options: &PayOptions,
-    invoice: WithInvoice,
-    bank: Option<&mut transfers::Transfers>,
-    report: &mut PayReport,
-    observer: &mut dyn FnMut(PayEvent<'_>),
-) -> Result<(), RunError> {
-    if let Some(not_paid) = check::before_paying(ledger, &invoice, report.run)? {
-        report.count_not_paid(&not_paid);
-        observer(PayEvent::NotPaid(&not_paid));
-        return Ok(());
+/// A payment run being made: what it pays with, its bank file and its report so far.
+struct Paying<'a> {
+    ledger: &'a Ledger,
+    options: &'a PayOptions,
+    payer: check::Payer<'a>,
+    bank: Option<transfers::Transfers>,
+    report: PayReport,
+}
+
+impl Paying<'_> {
+    /// Checks, then pays one unpaid invoice, telling `observer` and the report what happened.
+    fn pay_one(
+        &mut self,
+        invoice: WithInvoice,
+        observer: &mut dyn FnMut(PayEvent<'_>),
+    ) -> Result<(), RunError> {
+        let ledger = self.ledger;
+        if let Some(not_paid) = check::before_paying(ledger, &invoice, &self.payer)? {
+            self.report.count_not_paid(&not_paid);
+            observer(PayEvent::NotPaid(&not_paid));
+            return Ok(());
+        }
+        let creditor = match &self.bank {
+            Some(t) => match t.creditor(ledger, &invoice)? {
+                Ok(creditor) => creditor,
+                Err(not_paid) => {
+                    self.report.count_not_paid(&not_paid);
+                    observer(PayEvent::NotPaid(&not_paid));
+                    return Ok(());
+                }
+            },
+            None => None,
+        };
+        let date = self.options.date;
+        let Some(mut payment) = invoice::pay_invoice(ledger, &invoice, date)? else {
+            return Ok(());
+        };
+        if let Some(t) = &mut self.bank {
+            payment.not_in_bank_file = t.add(ledger, &invoice, &payment, creditor, date)?;
+        }
+        self.report.count_paid(&payment);
+        observer(PayEvent::Paid(&payment));
+        Ok(())
     }
-    let creditor = match &bank {
-        Some(t) => match t.creditor(ledger, &invoice)? {
-            Ok(creditor) => creditor,
-            Err(not_paid) => {
-                report.count_not_paid(&not_paid);
-                observer(PayEvent::NotPaid(&not_paid));
-                return Ok(());
-            }
-        },
-        None => None,
-    };
-    let Some(mut payment) = invoice::pay_invoice(ledger, &invoice, options.date)? else {
-        return Ok(());
-    };
-    if let Some(t) = bank {
-        payment.not_in_bank_file = t.add(ledger, &invoice, &payment, creditor, options.date)?;
-    }
-    report.count_paid(&payment);
-    observer(PayEvent::Paid(&payment));
-    Ok(())
 }
 
 /// Totals per currency, as the report keeps them.

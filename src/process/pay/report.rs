@@ -84,6 +84,9 @@ pub struct NotPaid {
     pub vendor_invoice: String,
     /// Why it was not paid.
     pub reason: NotPaidReason,
+    /// For a hold, the hold's own reason (absent from JSON otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 /// Why `pay` did not pay an invoice.
@@ -96,6 +99,10 @@ pub enum NotPaidReason {
     /// With a bank file: a EUR payment to a vendor without an IBAN (for a one-time vendor,
     /// neither it nor its customer has one). The invoice stays open, not held.
     NoBankAccount,
+    /// Above the approval threshold and not yet approved.
+    PendingApproval,
+    /// Held by a user (`reimburse hold`) until released; the hold's reason is the detail.
+    Held,
 }
 
 impl NotPaidReason {
@@ -106,6 +113,8 @@ impl NotPaidReason {
                 "customer has open debits since the reimbursement"
             }
             NotPaidReason::NoBankAccount => "no bank account",
+            NotPaidReason::PendingApproval => "pending approval",
+            NotPaidReason::Held => "held",
         }
     }
 }
@@ -140,8 +149,10 @@ pub struct PayReport {
     pub not_paid: Vec<NotPaid>,
     /// How many invoices were paid.
     pub paid: u64,
-    /// How many were held by the check before paying.
+    /// How many were held (by the check before paying, or by a user).
     pub held: u64,
+    /// How many wait for an approval.
+    pub pending_approval: u64,
     /// How many were not paid for want of a bank account.
     pub no_bank_account: u64,
     /// Total paid per currency.
@@ -167,6 +178,7 @@ impl PayReport {
             not_paid: Vec::new(),
             paid: 0,
             held: 0,
+            pending_approval: 0,
             no_bank_account: 0,
             totals: Totals::new(),
             settled_by_debit: Totals::new(),
@@ -190,8 +202,9 @@ impl PayReport {
     /// Counts an invoice not paid.
     pub(super) fn count_not_paid(&mut self, not_paid: &NotPaid) {
         match not_paid.reason {
-            NotPaidReason::OpenDebitsSinceReimbursement => self.held += 1,
+            NotPaidReason::OpenDebitsSinceReimbursement | NotPaidReason::Held => self.held += 1,
             NotPaidReason::NoBankAccount => self.no_bank_account += 1,
+            NotPaidReason::PendingApproval => self.pending_approval += 1,
         }
     }
 }

@@ -106,6 +106,7 @@ impl Transfers {
                 amount: r.amount,
                 vendor_invoice: r.vendor_invoice.clone(),
                 reason: NotPaidReason::NoBankAccount,
+                detail: None,
             })),
         }
     }

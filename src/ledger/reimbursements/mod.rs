@@ -12,8 +12,15 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+mod query;
+mod status;
+
+use query::{StoredRow, query};
+pub use status::ReimbursementStatus;
+
 use super::{
-    CustomerTransactionId, Ledger, LedgerError, Res, RunId, VendorTransactionId, VoucherId,
+    CustomerTransactionId, Decision, Ledger, LedgerError, Res, RunId, VendorTransactionId,
+    VoucherId,
 };
 
 /// A reimbursement, as the run reports it and the reimbursement page lists it.
@@ -40,66 +47,32 @@ pub struct Reimbursement {
     pub voucher: String,
     /// Vendor invoice number.
     pub vendor_invoice: String,
-    /// `open`, `held` or `paid` (`proposed` in a dry run).
+    /// Where it is in its lifecycle: `open`, `pending approval`, `held`, `paid`, `reversed`
+    /// (`proposed` in a dry run).
     pub status: ReimbursementStatus,
-    /// Why it is held (the check before paying), while it is (absent from JSON otherwise).
+    /// Why it is held (by a user, or by the check before paying), while it is (absent from JSON
+    /// otherwise).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hold_reason: Option<String>,
     /// Payment voucher, once paid.
     pub payment_voucher: Option<String>,
     /// Payment date, once paid.
     pub paid_date: Option<NaiveDate>,
+    /// The voucher that reversed it, once reversed (absent from JSON otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reversal_voucher: Option<String>,
+    /// The date of its reversal, once reversed (absent from JSON otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reversed_date: Option<NaiveDate>,
+    /// The last decision about it (approve, hold, release, reverse, …), if any (absent from JSON
+    /// otherwise; `reimburse history` shows them all).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_decision: Option<Decision>,
 }
 
 /// Serializes a decimal as its exact text.
 fn as_text<S: serde::Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&d.to_string())
-}
-
-/// A reimbursement's status: `open` or `paid` as stored (the `reimbursements.status` column),
-/// `held` for an open one with a hold reason (`reimbursements.hold_reason`: `pay` leaves it
-/// unpaid), or `proposed` for one a dry run made and rolled back. JSON and scripts see its text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ReimbursementStatus {
-    /// Its vendor invoice is not yet settled in full.
-    Open,
-    /// Not yet paid, and held by the check before paying (the reason says why).
-    Held,
-    /// Its vendor invoice is settled in full (the database's `reimbursement_paid` trigger).
-    Paid,
-    /// Made by a dry run and rolled back: never stored.
-    Proposed,
-}
-
-impl ReimbursementStatus {
-    /// The status as the database, the reports and the filters write it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReimbursementStatus::Open => "open",
-            ReimbursementStatus::Held => "held",
-            ReimbursementStatus::Paid => "paid",
-            ReimbursementStatus::Proposed => "proposed",
-        }
-    }
-
-    /// The status of a stored reimbursement with this text (what a filter may ask for): `open`,
-    /// `held` or `paid`.
-    pub fn stored(text: &str) -> Option<ReimbursementStatus> {
-        [
-            ReimbursementStatus::Open,
-            ReimbursementStatus::Held,
-            ReimbursementStatus::Paid,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == text)
-    }
-}
-
-impl fmt::Display for ReimbursementStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// A reimbursement to record (status `open`), as [`Ledger::insert_reimbursement`] writes it.
@@ -132,9 +105,10 @@ pub(crate) struct NewReimbursementRow<'a> {
 /// Filters of the reimbursement page.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReimbursementFilter {
-    /// `open`, `held` or `paid`.
+    /// `open`, `pending approval` (or `pending`), `held`, `paid` or `reversed`.
     pub status: Option<String>,
-    /// Only the reimbursements not yet paid (`open` and `held`: what `pay` pays).
+    /// Only the reimbursements not yet paid nor reversed (`open`, `pending approval`, `held`:
+    /// what `pay` looks at).
     pub awaiting_payment: bool,
     /// Customer account.
     pub customer: Option<String>,
@@ -191,6 +165,8 @@ pub(crate) struct WithInvoice {
     /// The customer transaction that took the credit (anything the customer owes with a later id
     /// arrived after the reimbursement).
     pub customer_txn: CustomerTransactionId,
+    /// Held by the check before paying (which releases it once the check passes), not by a user.
+    pub held_by_check: bool,
 }
 
 impl Ledger {
@@ -330,142 +306,5 @@ impl Ledger {
             .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
             .map_err(|e| self.sql_err(e))?;
         rows.into_iter().map(|row| row.into_listed(self)).collect()
-    }
-}
-
-/// The query of the reimbursements that match `filter`, with its arguments.
-fn query(filter: &ReimbursementFilter) -> Res<(String, Vec<Box<dyn rusqlite::ToSql>>)> {
-    let mut sql = String::from(
-        "SELECT r.id, r.run_id, r.customer, r.vendor, r.one_time_vendor, r.currency, r.amount_minor,
-                r.date, v.number, r.vendor_invoice, r.status, p.number, r.paid_date, r.vendor_txn_id,
-                r.hold_reason, r.customer_txn_id
-         FROM reimbursements r JOIN vouchers v ON v.id = r.voucher_id
-         LEFT JOIN vouchers p ON p.id = r.payment_voucher_id WHERE 1 = 1",
-    );
-    if let Some(s) = &filter.status {
-        let clause = match ReimbursementStatus::stored(s) {
-            Some(ReimbursementStatus::Open) => "r.status = 'open' AND r.hold_reason IS NULL",
-            Some(ReimbursementStatus::Held) => "r.status = 'open' AND r.hold_reason IS NOT NULL",
-            Some(ReimbursementStatus::Paid) => "r.status = 'paid'",
-            _ => {
-                return Err(LedgerError::Invalid(format!(
-                    "status must be open, held or paid, not '{s}'"
-                )));
-            }
-        };
-        sql.push_str(&format!(" AND {clause}"));
-    }
-    if filter.awaiting_payment {
-        sql.push_str(" AND r.status = 'open'");
-    }
-    let mut args: Vec<Box<dyn rusqlite::ToSql>> = Vec::new();
-    let mut add = |clause: &str, value: Box<dyn rusqlite::ToSql>| {
-        args.push(value);
-        sql.push_str(&format!(" AND {clause} ?{}", args.len()));
-    };
-    if let Some(c) = &filter.customer {
-        add("r.customer =", Box::new(c.clone()));
-    }
-    if let Some(v) = &filter.vendor {
-        add("r.vendor =", Box::new(v.clone()));
-    }
-    if let Some(r) = filter.run {
-        add("r.run_id =", Box::new(r));
-    }
-    if let Some(d) = filter.from {
-        add("r.date >=", Box::new(d.to_string()));
-    }
-    if let Some(d) = filter.to {
-        add("r.date <=", Box::new(d.to_string()));
-    }
-    if let Some(id) = filter.after_id {
-        add("r.id >", Box::new(id));
-    }
-    sql.push_str(" ORDER BY r.id");
-    if let Some(limit) = filter.limit {
-        sql.push_str(&format!(" LIMIT {limit}"));
-    }
-    Ok((sql, args))
-}
-
-/// A row of the query, as stored: the amount in minor units, the dates as text.
-struct StoredRow {
-    id: i64,
-    run: RunId,
-    customer: String,
-    vendor: String,
-    one_time: bool,
-    currency: String,
-    minor: i64,
-    date: String,
-    voucher: String,
-    invoice: String,
-    status: String,
-    payment_voucher: Option<String>,
-    paid_date: Option<String>,
-    vendor_txn: VendorTransactionId,
-    hold_reason: Option<String>,
-    customer_txn: CustomerTransactionId,
-}
-
-impl StoredRow {
-    fn read(r: &rusqlite::Row) -> rusqlite::Result<StoredRow> {
-        Ok(StoredRow {
-            id: r.get(0)?,
-            run: r.get(1)?,
-            customer: r.get(2)?,
-            vendor: r.get(3)?,
-            one_time: r.get(4)?,
-            currency: r.get(5)?,
-            minor: r.get(6)?,
-            date: r.get(7)?,
-            voucher: r.get(8)?,
-            invoice: r.get(9)?,
-            status: r.get(10)?,
-            payment_voucher: r.get(11)?,
-            paid_date: r.get(12)?,
-            vendor_txn: r.get(13)?,
-            hold_reason: r.get(14)?,
-            customer_txn: r.get(15)?,
-        })
-    }
-
-    fn into_listed(self, ledger: &Ledger) -> Res<WithInvoice> {
-        // The table's check allows only the stored statuses.
-        let status = match ReimbursementStatus::stored(&self.status) {
-            Some(ReimbursementStatus::Open) if self.hold_reason.is_some() => {
-                Some(ReimbursementStatus::Held)
-            }
-            Some(ReimbursementStatus::Held) => None, // stored as open with a reason
-            other => other,
-        };
-        let status = status.ok_or_else(|| {
-            LedgerError::Invalid(format!(
-                "reimbursement {} has the status '{}', which the books do not know",
-                self.id, self.status
-            ))
-        })?;
-        let date = |s: &str| s.parse::<NaiveDate>().unwrap_or_default();
-        let reimbursement = Reimbursement {
-            id: self.id,
-            run: self.run,
-            customer: self.customer,
-            vendor: self.vendor,
-            one_time_vendor: self.one_time,
-            amount: ledger.currency(&self.currency)?.from_minor(self.minor),
-            currency: self.currency,
-            date: date(&self.date),
-            voucher: self.voucher,
-            vendor_invoice: self.invoice,
-            status,
-            hold_reason: self.hold_reason,
-            payment_voucher: self.payment_voucher,
-            paid_date: self.paid_date.as_deref().map(date),
-        };
-        Ok(WithInvoice {
-            reimbursement,
-            vendor_txn: self.vendor_txn,
-            customer_txn: self.customer_txn,
-        })
     }
 }
