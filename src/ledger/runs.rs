@@ -25,16 +25,22 @@ pub enum RunKind {
     Script,
     /// The postings of a committed REPL session.
     Repl,
+    /// A reversal of reimbursements (or of write-offs): `reimburse reverse`, `reimburse reject`.
+    Reversal,
+    /// Small credits written off (`reimburse write-off`).
+    WriteOff,
 }
 
 impl RunKind {
     /// Every kind.
-    pub const ALL: [RunKind; 5] = [
+    pub const ALL: [RunKind; 7] = [
         RunKind::Reimbursement,
         RunKind::Payment,
         RunKind::Import,
         RunKind::Script,
         RunKind::Repl,
+        RunKind::Reversal,
+        RunKind::WriteOff,
     ];
 
     /// The kind as stored and shown.
@@ -45,6 +51,8 @@ impl RunKind {
             RunKind::Import => "import",
             RunKind::Script => "script",
             RunKind::Repl => "repl",
+            RunKind::Reversal => "reversal",
+            RunKind::WriteOff => "write-off",
         }
     }
 

@@ -17,6 +17,7 @@
 mod company;
 mod error;
 mod hash;
+mod lifecycle;
 mod limits;
 mod overrides;
 mod params;
@@ -30,6 +31,7 @@ mod tests;
 pub use company::Company;
 pub(crate) use company::hex;
 pub use error::{ConversionError, YamlError};
+pub use lifecycle::{ApprovalSettings, WriteOffSettings};
 pub use limits::{MAX_NESTING, ScriptLimits};
 pub use overrides::ParameterOverrides;
 pub use params::Parameters;

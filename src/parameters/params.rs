@@ -9,8 +9,9 @@ use serde::{Deserialize, Serialize};
 
 use super::hash::{self, is_default, is_true};
 use super::{
-    BankAccount, CompanyInfo, ConversionError, CurrencySettings, OneTimeVendorSettings, OpenDebits,
-    PostingAccounts, ScriptLimits, VoucherSequences,
+    ApprovalSettings, BankAccount, CompanyInfo, ConversionError, CurrencySettings,
+    OneTimeVendorSettings, OpenDebits, PostingAccounts, ScriptLimits, VoucherSequences,
+    WriteOffSettings,
 };
 use crate::money::{self, Currency};
 
@@ -63,6 +64,12 @@ pub struct Parameters {
     /// arrived after the reimbursement (default true).
     #[serde(default = "super::sections::yes", skip_serializing_if = "is_true")]
     pub check_before_paying: bool,
+    /// Approval of reimbursements above a threshold (none needed when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval: Option<ApprovalSettings>,
+    /// Small credits written off (none when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub write_off: Option<WriteOffSettings>,
     /// Sandbox limits of rule scripts (defaults apply when absent).
     #[serde(default, skip_serializing_if = "is_default")]
     pub limits: ScriptLimits,
