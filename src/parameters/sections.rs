@@ -117,6 +117,13 @@ pub struct VoucherSequences {
     /// Vouchers of imported transactions (default: the `opening` sequence).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub import: Option<SequenceSettings>,
+    /// Vouchers that reverse a reimbursement or a write-off (default: the `reimbursement`
+    /// sequence).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reversal: Option<SequenceSettings>,
+    /// Write-off vouchers (default: the `reimbursement` sequence).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub write_off: Option<SequenceSettings>,
 }
 
 impl VoucherSequences {
@@ -128,10 +135,34 @@ impl VoucherSequences {
             ("payment", &self.payment),
             ("opening", &self.opening),
         ];
-        if let Some(import) = &self.import {
-            all.push(("import", import));
+        for (name, own) in [
+            ("import", &self.import),
+            ("reversal", &self.reversal),
+            ("write_off", &self.write_off),
+        ] {
+            if let Some(own) = own {
+                all.push((name, own));
+            }
         }
         all
+    }
+
+    /// The name of the sequence that numbers reversal vouchers.
+    pub fn reversal_sequence(&self) -> &'static str {
+        if self.reversal.is_some() {
+            "reversal"
+        } else {
+            "reimbursement"
+        }
+    }
+
+    /// The name of the sequence that numbers write-off vouchers.
+    pub fn write_off_sequence(&self) -> &'static str {
+        if self.write_off.is_some() {
+            "write_off"
+        } else {
+            "reimbursement"
+        }
     }
 
     /// The name of the sequence that numbers imported transactions' vouchers.
