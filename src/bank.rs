@@ -70,7 +70,29 @@ impl Iban {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The country code: the IBAN's first two letters.
+    pub fn country(&self) -> &str {
+        &self.0[..2]
+    }
+
+    /// Whether the account is in a country of the SEPA schemes' geographical scope
+    /// ([`SEPA_COUNTRIES`]), so that a SEPA credit transfer can reach it.
+    pub fn in_sepa(&self) -> bool {
+        SEPA_COUNTRIES.contains(&self.country())
+    }
 }
+
+/// The IBAN country codes of the SEPA schemes' geographical scope (EPC409-09): the 27 EU member
+/// states, Iceland, Liechtenstein and Norway, Switzerland, the United Kingdom (with Guernsey,
+/// Jersey and the Isle of Man, whose IBANs are British), Monaco, San Marino, Vatican City,
+/// Andorra, Gibraltar, and the countries admitted in 2024 and 2025 (Albania, Montenegro, Moldova,
+/// North Macedonia). French, Portuguese and Spanish outermost regions use their country's IBANs.
+pub const SEPA_COUNTRIES: [&str; 41] = [
+    "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV",
+    "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "IS", "LI", "NO", "CH", "GB",
+    "MC", "SM", "VA", "AD", "GI", "AL", "ME", "MD", "MK",
+];
 
 impl<'de> serde::Deserialize<'de> for Iban {
     /// An IBAN from text (company parameters): checked like [`Iban::parse`].
@@ -148,6 +170,23 @@ mod tests {
         ));
         assert!(Iban::parse("").is_err());
         assert!(Iban::parse("not an iban").is_err());
+    }
+
+    #[test]
+    fn sepa_countries_are_those_of_the_schemes() {
+        assert!(
+            Iban::parse("DE44 5001 0517 5407 3249 31")
+                .unwrap()
+                .in_sepa()
+        );
+        assert!(
+            Iban::parse("GB29 NWBK 6016 1331 9268 19")
+                .unwrap()
+                .in_sepa()
+        );
+        let brazil = Iban::parse("BR1800360305000010009795493C1").unwrap();
+        assert_eq!(brazil.country(), "BR");
+        assert!(!brazil.in_sepa());
     }
 
     #[test]

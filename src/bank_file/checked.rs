@@ -242,6 +242,35 @@ fn block_id(message_id: &str, n: usize) -> String {
     id
 }
 
+/// Whether a transfer of `amount` to a creditor named `creditor_name` can be carried by a SEPA
+/// credit transfer (the checks [`crate::bank_file::write_credit_transfers`] makes of it): the
+/// amount 0.01 to 999,999,999.99 with at most two decimals, a name left in the SEPA set.
+/// `end_to_end_id` names it in the error.
+pub fn check_transferable(
+    amount: Decimal,
+    creditor_name: &str,
+    end_to_end_id: &str,
+) -> Result<(), BankFileError> {
+    check_amount(amount, end_to_end_id)?;
+    required_name(
+        creditor_name,
+        format!("the creditor name of credit transfer '{end_to_end_id}'"),
+    )?;
+    Ok(())
+}
+
+/// `text` as an identifier (`MsgId`, `EndToEndId`) of at most 35 characters that keeps its end
+/// (the number of a run or an invoice, which tells two apart) when it is too long.
+pub fn id_keeping_the_end(text: &str) -> String {
+    let whole = sepa_id(text, usize::MAX);
+    let chars: Vec<char> = whole.chars().collect();
+    if chars.len() <= ID_MAX_CHARS {
+        return whole;
+    }
+    let tail: String = chars[chars.len() - ID_MAX_CHARS..].iter().collect();
+    sepa_id(&tail, ID_MAX_CHARS)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -26,6 +26,7 @@ mod message;
 mod text;
 mod write;
 
+pub use checked::{check_transferable, id_keeping_the_end};
 pub use error::BankFileError;
 pub use message::{BankFileSummary, CreditTransfer, CreditTransferMessage, Debtor};
 pub use text::{ID_MAX_CHARS, NAME_MAX_CHARS, REMITTANCE_MAX_CHARS, sepa_text};

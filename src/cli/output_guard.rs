@@ -46,17 +46,40 @@ pub fn history(company: &Company, history: Option<PathBuf>) -> Option<PathBuf> {
     }
 }
 
-/// Checks that a bank file may be written to `path`: a new file, a previous pain.001 file, or,
-/// with `force`, another regular file.
-pub fn bank_file(company: &Company, path: &Path, force: bool) -> Result<(), Error> {
+/// Checks that `pay --bank-file path` may write `path`: only a new file (a bank file holds
+/// payments: one not yet uploaded is never replaced by the next payment run's).
+pub fn new_bank_file(company: &Company, path: &Path) -> Result<(), Error> {
     check_output(
         path,
         &Protected::company(company),
         &Replaceable::Previous {
-            what: "bank file (pain.001.001.09)",
-            recognise: &|head| head.contains(crate::bank_file::NAMESPACE),
+            what: "file of this payment run",
+            recognise: &|_| false,
+            force: false,
+            hint: "a bank file holds payments: give a new file name (a payment run's file is \
+                   written again with `reimburse bank-file --run N -o FILE`)",
+        },
+    )?;
+    Ok(())
+}
+
+/// Checks that `bank-file --run N -o path` may write `path`: a new file, the bank file of the
+/// same message (`message_id`) written before, or, with `force`, another regular file.
+pub fn bank_file_again(
+    company: &Company,
+    path: &Path,
+    message_id: &str,
+    force: bool,
+) -> Result<(), Error> {
+    let own = format!("<MsgId>{message_id}</MsgId>");
+    check_output(
+        path,
+        &Protected::company(company),
+        &Replaceable::Previous {
+            what: "bank file of this payment run",
+            recognise: &|head| head.contains(crate::bank_file::NAMESPACE) && head.contains(&own),
             force,
-            hint: "give another file (or, for `reimburse bank-file`, --force to replace it)",
+            hint: "give another file, or --force to replace it",
         },
     )?;
     Ok(())

@@ -36,7 +36,7 @@ pub(super) fn pay(
     out: &mut dyn Write,
 ) -> Result<(), Error> {
     if let Some(path) = request.bank_file {
-        output_guard::bank_file(company, path, false)?;
+        output_guard::new_bank_file(company, path)?;
     }
     let ledger = open_ledger(company)?;
     let mut options = PayOptions::new(
@@ -94,7 +94,7 @@ fn print_payments(
     }
     print_paid(report, &payments, out)?;
     print_not_paid(&not_paid, out)?;
-    if let Some(file) = &report.bank_file {
+    if let Some(file) = report.bank_file.as_ref().filter(|f| f.written) {
         let verb = if report.dry_run {
             "would write"
         } else {
@@ -199,9 +199,12 @@ pub(super) fn bank_file(
     force: bool,
     out: &mut dyn Write,
 ) -> Result<(), Error> {
-    output_guard::bank_file(company, path, force)?;
     let ledger = reading_ledger(company)?;
-    let file = process::write_bank_file(&ledger, RunId(run), path)?;
+    let run = RunId(run);
+    if let Some(record) = ledger.bank_file(run)? {
+        output_guard::bank_file_again(company, path, &record.message_id, force)?;
+    }
+    let file = process::write_bank_file(&ledger, run, path)?;
     writeln!(
         out,
         "wrote {} ({} of payment run {}, {} {}, message {})",

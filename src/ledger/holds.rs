@@ -1,5 +1,5 @@
 //! The repository of holds on reimbursements: what the check before paying asks
-//! ([`Ledger::open_debits_since`]) and records ([`Ledger::hold_reimbursement`],
+//! ([`Ledger::owed_since`]) and records ([`Ledger::hold_reimbursement`],
 //! [`Ledger::release_hold`]). A held reimbursement stays unpaid (status `open` in the table, with
 //! its `hold_reason`); the page shows it as `held`.
 //!
@@ -8,26 +8,26 @@
 use super::{CustomerTransactionId, Ledger, LedgerError, Res, RunId};
 
 impl Ledger {
-    /// How many of `customer`'s transactions in `currency` are open debits (something the customer
-    /// owes) and arrived after `since` (a later id: entered after it, whatever their date).
-    pub fn open_debits_since(
+    /// What `customer` owes in `currency`, in minor units, on the transactions that arrived
+    /// after `since` (a later id: entered after it, whatever their date): their open amounts,
+    /// debits less credits (an unapplied payment counts against an open invoice). Positive when
+    /// the customer owes something new.
+    pub fn owed_since(
         &self,
         customer: &str,
         currency: &str,
         since: CustomerTransactionId,
-    ) -> Res<u64> {
-        let count: i64 = self
-            .store
+    ) -> Res<i64> {
+        self.store
             .conn()
             .prepare_cached(
-                "SELECT COUNT(*) FROM customer_transactions
-                 WHERE account = ?1 AND currency = ?2 AND id > ?3 AND open_minor > 0",
+                "SELECT COALESCE(SUM(open_minor), 0) FROM customer_transactions
+                 WHERE account = ?1 AND currency = ?2 AND id > ?3 AND open_minor <> 0",
             )
             .and_then(|mut s| {
                 s.query_row(rusqlite::params![customer, currency, since], |r| r.get(0))
             })
-            .map_err(|e| self.sql_err(e))?;
-        Ok(count.unsigned_abs())
+            .map_err(|e| self.sql_err(e))
     }
 
     /// Holds the unpaid reimbursement `id` with `reason`; `by_check` is the payment run whose

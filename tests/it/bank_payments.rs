@@ -337,16 +337,13 @@ fn the_bank_file_of_a_run_is_written_again_with_the_same_bytes() {
         ],
     );
     assert!(err.contains("--force"), "{err}");
-    // A run without a bank file has none to write.
+    // A payment run without a bank file has none to write.
+    let plain = c.json(&["pay", "--date", "2026-12-02", "--json"]);
+    let plain_run = plain["run"].as_i64().unwrap().to_string();
+    let x = c.path("x.xml");
     let err = c.fails(
         1,
-        &[
-            "bank-file",
-            "--run",
-            "1",
-            "-o",
-            c.path("x.xml").to_str().unwrap(),
-        ],
+        &["bank-file", "--run", &plain_run, "-o", x.to_str().unwrap()],
     );
     assert!(err.contains("wrote no bank file"), "{err}");
     assert!(!c.path("x.xml").exists());
@@ -472,4 +469,225 @@ fn the_demo_pays_its_eur_refunds_at_the_bank() {
         assert_eq!(iban[0][0], t.creditor_iban, "{vendor}");
         assert_eq!(dec(text(pay, "amount")), t.amount);
     }
+}
+
+#[test]
+fn a_one_time_vendor_is_paid_to_its_customer_account_as_it_is_now() {
+    let c = reimbursed(&parameters());
+    // C-2 changes its IBAN after the run; C-1's vendor keeps its own.
+    c.write(
+        "customers.csv",
+        "account,name,currency,iban\nC-2,Berta Klein,EUR,BE68 5390 0754 7034\n",
+    );
+    c.ok(&[
+        "import",
+        "--customers",
+        c.path("customers.csv").to_str().unwrap(),
+    ]);
+    let file = c.path("payments.xml");
+    let paid = c.json(&[
+        "pay",
+        "--date",
+        "2026-12-01",
+        "--json",
+        "--bank-file",
+        file.to_str().unwrap(),
+    ]);
+    let p = read_pain001(&file);
+    let c2 = rows(&paid["payments"])
+        .iter()
+        .find(|p| p["customer"] == "C-2")
+        .unwrap()
+        .clone();
+    let t = p.blocks[0]
+        .transfers
+        .iter()
+        .find(|t| t.end_to_end_id == text(&c2, "vendor_invoice"))
+        .unwrap();
+    assert_eq!(t.creditor_iban, "BE68539007547034");
+
+    // A customer whose account was removed is not paid, whatever its one-time vendor kept.
+    let c = reimbursed(&parameters());
+    let file = c.path("payments.xml");
+    c.write(
+        "customers.csv",
+        "account,name,currency,iban\nC-2,Berta Klein,EUR,\n",
+    );
+    c.ok(&[
+        "import",
+        "--customers",
+        c.path("customers.csv").to_str().unwrap(),
+    ]);
+    let paid = c.json(&[
+        "pay",
+        "--date",
+        "2026-12-01",
+        "--json",
+        "--bank-file",
+        file.to_str().unwrap(),
+    ]);
+    let reasons: Vec<_> = rows(&paid["not_paid"])
+        .iter()
+        .map(|n| {
+            (
+                text(n, "customer").to_string(),
+                text(n, "reason").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        reasons,
+        vec![
+            ("C-2".into(), "no bank account".into()),
+            ("C-3".into(), "no bank account".into())
+        ]
+    );
+}
+
+#[test]
+fn a_transfer_sepa_cannot_carry_is_not_paid_and_the_rest_is() {
+    let ledger = LEDGER
+        .replace(
+            "name: No Bank GmbH, currency: EUR }",
+            "name: Rio Ltda, currency: EUR, iban: \"BR1800360305000010009795493C1\" }",
+        )
+        .replace(
+            "amount: -80.50, currency: EUR",
+            "amount: -1000000000.00, currency: EUR",
+        );
+    let c = Company::with(&parameters(), &ledger);
+    c.ok(&["run", "--date", "2026-11-30"]);
+    let file = c.path("payments.xml");
+    let paid = c.json(&[
+        "pay",
+        "--date",
+        "2026-12-01",
+        "--json",
+        "--bank-file",
+        file.to_str().unwrap(),
+    ]);
+    let not_paid: Vec<_> = rows(&paid["not_paid"])
+        .iter()
+        .map(|n| {
+            (
+                text(n, "customer").to_string(),
+                text(n, "reason").to_string(),
+                text(n, "detail").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(not_paid.len(), 2, "{paid}");
+    assert_eq!(not_paid[0].0, "C-2");
+    assert_eq!(not_paid[0].1, "not payable by SEPA transfer");
+    assert!(not_paid[0].2.contains("999999999.99"), "{}", not_paid[0].2);
+    assert_eq!(not_paid[1].0, "C-3");
+    assert!(not_paid[1].2.contains("BR"), "{}", not_paid[1].2);
+    assert_eq!(paid["totals"]["EUR"], "120.00");
+    assert_eq!(paid["totals"]["USD"], "45.00");
+    assert_valid_pain001(&file);
+    assert_eq!(read_pain001(&file).nb_of_txs, 1);
+}
+
+#[test]
+fn a_bank_file_is_never_written_over_and_says_where_it_cannot_go() {
+    let c = reimbursed(&parameters());
+    let before = c.snapshot();
+    let err = c.fails(
+        1,
+        &[
+            "pay",
+            "--date",
+            "2026-12-01",
+            "--dry-run",
+            "--bank-file",
+            c.path("nodir/x.xml").to_str().unwrap(),
+        ],
+    );
+    assert!(
+        err.contains("the folder") && err.contains("does not exist"),
+        "{err}"
+    );
+    assert!(!err.contains(".reimburse-bank-file"), "{err}");
+    let file = c.path("payments.xml");
+    let paid = c.json(&[
+        "pay",
+        "--date",
+        "2026-12-01",
+        "--json",
+        "--bank-file",
+        file.to_str().unwrap(),
+    ]);
+    let first = std::fs::read(&file).unwrap();
+    // The next payment run may not replace the file of this one.
+    c.write(
+        "invoice.csv",
+        "customer,date,type,document,amount,currency\nC-9,2026-12-02,payment,P-9,-50.00,EUR\n",
+    );
+    let err = c.fails(
+        1,
+        &[
+            "pay",
+            "--date",
+            "2026-12-03",
+            "--bank-file",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert!(err.contains("give a new file name"), "{err}");
+    assert_eq!(std::fs::read(&file).unwrap(), first);
+    // Nothing in EUR to pay: the JSON says no file was written.
+    let none = c.json(&[
+        "pay",
+        "--date",
+        "2026-12-03",
+        "--json",
+        "--bank-file",
+        c.path("none.xml").to_str().unwrap(),
+    ]);
+    assert_eq!(none["bank_file"]["written"], false);
+    assert_eq!(none["bank_file"]["transactions"], 0);
+    assert!(!c.path("none.xml").exists());
+    // bank-file names what is wrong with the run asked for.
+    let run = paid["run"].as_i64().unwrap();
+    let out = c.path("again.xml");
+    let err = c.fails(1, &["bank-file", "--run", "1", "-o", out.to_str().unwrap()]);
+    assert!(err.contains("run 1 is a reimbursement run"), "{err}");
+    let err = c.fails(
+        1,
+        &["bank-file", "--run", "99", "-o", out.to_str().unwrap()],
+    );
+    assert!(err.contains("there is no run 99"), "{err}");
+    // Another run's bank file is replaced only with --force.
+    let err = c.fails(
+        1,
+        &[
+            "bank-file",
+            "--run",
+            &(run + 1).to_string(),
+            "-o",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        err.contains("wrote no bank file") || err.contains("--force"),
+        "{err}"
+    );
+    let _ = before;
+}
+
+#[test]
+fn an_unapplied_payment_counts_against_a_new_invoice() {
+    let c = reimbursed(&parameters());
+    c.write(
+        "t.csv",
+        "customer,date,type,document,amount,currency\nC-1,2026-12-01,invoice,INV-9,30.00,EUR\nC-1,2026-12-01,payment,PAY-9,-30.00,EUR\n",
+    );
+    c.ok(&[
+        "import",
+        "--transactions",
+        c.path("t.csv").to_str().unwrap(),
+    ]);
+    let paid = c.json(&["pay", "--date", "2026-12-02", "--json"]);
+    assert_eq!(rows(&paid["not_paid"]).len(), 0, "{paid}");
+    assert_eq!(paid["paid"], 4);
 }

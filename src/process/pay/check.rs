@@ -1,7 +1,8 @@
 //! What `pay` looks at before paying a reimbursement: one pending approval or held by a user is
 //! not paid (and listed with the reason); for the others, the check before paying: a refund whose
-//! customer owes something that arrived after the reimbursement (an open debit in its currency,
-//! entered after the reimbursement's own customer transaction) is held, not paid; a refund the
+//! customer owes something that arrived after the reimbursement (open debits in its currency,
+//! entered after the reimbursement's own customer transaction, more than the open credits entered
+//! since: an unapplied payment counts) is held, not paid; a refund the
 //! check held whose customer owes nothing new any more is released and paid. Each hold and release
 //! of the check is recorded as a decision of the payment run. The company parameter
 //! `check_before_paying: false` turns the check off.
@@ -38,7 +39,7 @@ pub(super) fn before_paying(
         _ => {}
     }
     let owing = ledger.params().check_before_paying
-        && ledger.open_debits_since(&r.customer, &r.currency, invoice.customer_txn)? > 0;
+        && ledger.owed_since(&r.customer, &r.currency, invoice.customer_txn)? > 0;
     let reason = NotPaidReason::OpenDebitsSinceReimbursement;
     let decide = |decision, reason: Option<&str>| {
         ledger.record_decision(&NewDecision {
@@ -70,17 +71,9 @@ pub(super) fn before_paying(
 /// `invoice` not paid for `reason` (with the hold's own reason when it is held).
 fn not_paid(invoice: &WithInvoice, reason: NotPaidReason) -> NotPaid {
     let r = &invoice.reimbursement;
-    NotPaid {
-        reimbursement: r.id,
-        customer: r.customer.clone(),
-        vendor: r.vendor.clone(),
-        currency: r.currency.clone(),
-        amount: r.amount,
-        vendor_invoice: r.vendor_invoice.clone(),
-        reason,
-        detail: match reason {
-            NotPaidReason::Held => r.hold_reason.clone(),
-            _ => None,
-        },
+    let mut not_paid = NotPaid::of(r, reason);
+    if reason == NotPaidReason::Held {
+        not_paid.detail = r.hold_reason.clone();
     }
+    not_paid
 }

@@ -167,7 +167,11 @@ fn pay_in_transaction(
         Some(t) => t.finish(ledger, options.dry_run)?,
         None => None,
     };
-    report.bank_file = pending.as_ref().map(|p| p.written.clone());
+    report.bank_file = match (&pending, &options.bank_file) {
+        (Some(p), _) => Some(p.written.clone()),
+        (None, Some(path)) => Some(BankFileWritten::none(path, run_id)),
+        (None, None) => None,
+    };
     Ok((report, pending))
 }
 

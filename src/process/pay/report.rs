@@ -89,6 +89,22 @@ pub struct NotPaid {
     pub detail: Option<String>,
 }
 
+impl NotPaid {
+    /// Reimbursement `r`'s invoice, not paid for `reason` (no detail).
+    pub(super) fn of(r: &crate::ledger::Reimbursement, reason: NotPaidReason) -> NotPaid {
+        NotPaid {
+            reimbursement: r.id,
+            customer: r.customer.clone(),
+            vendor: r.vendor.clone(),
+            currency: r.currency.clone(),
+            amount: r.amount,
+            vendor_invoice: r.vendor_invoice.clone(),
+            reason,
+            detail: None,
+        }
+    }
+}
+
 /// Why `pay` did not pay an invoice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NotPaidReason {
@@ -103,6 +119,10 @@ pub enum NotPaidReason {
     PendingApproval,
     /// Held by a user (`reimburse hold`) until released; the hold's reason is the detail.
     Held,
+    /// With a bank file: SEPA cannot carry the transfer (an IBAN outside SEPA, an amount out of
+    /// its range or with more than two decimals, a creditor name with nothing left in its
+    /// character set); the detail says which. The invoice stays open, not held.
+    NotPayableBySepa,
 }
 
 impl NotPaidReason {
@@ -115,6 +135,7 @@ impl NotPaidReason {
             NotPaidReason::NoBankAccount => "no bank account",
             NotPaidReason::PendingApproval => "pending approval",
             NotPaidReason::Held => "held",
+            NotPaidReason::NotPayableBySepa => "not payable by SEPA transfer",
         }
     }
 }
@@ -153,7 +174,7 @@ pub struct PayReport {
     pub held: u64,
     /// How many wait for an approval.
     pub pending_approval: u64,
-    /// How many were not paid for want of a bank account.
+    /// How many were not paid for want of a bank account SEPA can reach.
     pub no_bank_account: u64,
     /// Total paid per currency.
     #[serde(serialize_with = "totals_as_text")]
@@ -203,7 +224,9 @@ impl PayReport {
     pub(super) fn count_not_paid(&mut self, not_paid: &NotPaid) {
         match not_paid.reason {
             NotPaidReason::OpenDebitsSinceReimbursement | NotPaidReason::Held => self.held += 1,
-            NotPaidReason::NoBankAccount => self.no_bank_account += 1,
+            NotPaidReason::NoBankAccount | NotPaidReason::NotPayableBySepa => {
+                self.no_bank_account += 1
+            }
             NotPaidReason::PendingApproval => self.pending_approval += 1,
         }
     }

@@ -13,8 +13,11 @@ use serde::Serialize;
 
 use super::{NotInBankFile, NotPaid, NotPaidReason, Payment};
 use crate::bank::{Bic, Iban};
-use crate::bank_file::{CreditTransfer, CreditTransferMessage, Debtor, write_credit_transfers};
-use crate::ledger::{BankFileRecord, BankTransferRecord, Ledger, RunId, WithInvoice};
+use crate::bank_file::{
+    CreditTransfer, CreditTransferMessage, Debtor, ID_MAX_CHARS, check_transferable,
+    id_keeping_the_end, sepa_text, write_credit_transfers,
+};
+use crate::ledger::{BankFileRecord, BankTransferRecord, Ledger, RunId, RunKind, WithInvoice};
 use crate::process::error::RunError;
 use crate::process::report::as_text;
 
@@ -37,6 +40,23 @@ pub struct BankFileWritten {
     pub control_sum: Decimal,
     /// The currency (always EUR).
     pub currency: &'static str,
+    /// False when no payment went into a file (none was written).
+    pub written: bool,
+}
+
+impl BankFileWritten {
+    /// What the report says when a bank file was asked for and no payment went into it.
+    pub(super) fn none(path: &Path, run: RunId) -> BankFileWritten {
+        BankFileWritten {
+            path: path.to_path_buf(),
+            run,
+            message_id: String::new(),
+            transactions: 0,
+            control_sum: Decimal::ZERO,
+            currency: SEPA_CURRENCY,
+            written: false,
+        }
+    }
 }
 
 /// Where a transfer goes: the creditor's name and bank account.
@@ -61,6 +81,16 @@ impl Transfers {
         if ledger.params().bank_account.is_none() {
             return Err(RunError::NoCompanyBankAccount);
         }
+        let folder = folder_of(path);
+        if !folder.is_dir() {
+            return Err(RunError::BankFileOutput {
+                path: path.to_path_buf(),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    format!("the folder {} does not exist", folder.display()),
+                ),
+            });
+        }
         Ok(Transfers {
             run,
             path: path.to_path_buf(),
@@ -69,8 +99,10 @@ impl Transfers {
     }
 
     /// The creditor of `invoice`'s transfer: `Ok(None)` outside EUR (no transfer), `Err` (not
-    /// paid: "no bank account") when the vendor has no IBAN. A one-time vendor stands for its
-    /// customer: the customer's account is used when it has one.
+    /// paid) when the vendor has no IBAN ("no bank account"), or SEPA cannot carry the transfer
+    /// (an IBAN outside SEPA, an amount out of its range, a name with nothing left in its
+    /// character set). A one-time vendor stands for its customer: the customer's account as it is
+    /// now is used (not the copy the vendor took when it was made).
     pub(super) fn creditor(
         &self,
         ledger: &Ledger,
@@ -80,35 +112,41 @@ impl Transfers {
         if r.currency != SEPA_CURRENCY {
             return Ok(Ok(None));
         }
-        let vendor = ledger.vendor(&r.vendor)?;
-        let customer = ledger.customer(&r.customer)?;
-        let one_time = vendor
-            .as_ref()
-            .is_some_and(|v| v.one_time && v.created_for.as_deref() == Some(r.customer.as_str()));
-        let from_customer = customer
-            .filter(|_| one_time)
-            .and_then(|c| c.iban.map(|iban| (iban, c.bic)));
-        let account = from_customer.or_else(|| {
-            let v = vendor.as_ref()?;
-            v.iban.clone().map(|iban| (iban, v.bic.clone()))
-        });
-        match (vendor, account) {
-            (Some(v), Some((iban, bic))) => Ok(Ok(Some(Creditor {
-                name: v.name,
-                iban,
-                bic,
-            }))),
-            _ => Ok(Err(NotPaid {
-                reimbursement: r.id,
-                customer: r.customer.clone(),
-                vendor: r.vendor.clone(),
-                currency: r.currency.clone(),
-                amount: r.amount,
-                vendor_invoice: r.vendor_invoice.clone(),
-                reason: NotPaidReason::NoBankAccount,
-                detail: None,
-            })),
+        let refuse = |reason, detail: Option<String>| {
+            let mut not_paid = NotPaid::of(r, reason);
+            not_paid.detail = detail;
+            Ok(Err(not_paid))
+        };
+        let Some(vendor) = ledger.vendor(&r.vendor)? else {
+            return refuse(NotPaidReason::NoBankAccount, None);
+        };
+        let stands_for_customer =
+            vendor.one_time && vendor.created_for.as_deref() == Some(r.customer.as_str());
+        let account = if stands_for_customer {
+            let customer = ledger.customer(&r.customer)?;
+            customer.and_then(|c| c.iban.map(|iban| (iban, c.bic)))
+        } else {
+            vendor.iban.clone().map(|iban| (iban, vendor.bic.clone()))
+        };
+        let Some((iban, bic)) = account else {
+            return refuse(NotPaidReason::NoBankAccount, None);
+        };
+        let not_sepa = |detail: String| refuse(NotPaidReason::NotPayableBySepa, Some(detail));
+        if !iban.in_sepa() {
+            return not_sepa(format!(
+                "the IBAN's country {} is outside SEPA",
+                iban.country()
+            ));
         }
+        let end_to_end_id = id_keeping_the_end(&r.vendor_invoice);
+        if let Err(e) = check_transferable(r.amount, &vendor.name, &end_to_end_id) {
+            return not_sepa(e.to_string());
+        }
+        Ok(Ok(Some(Creditor {
+            name: vendor.name,
+            iban,
+            bic,
+        })))
     }
 
     /// Records the transfer of `payment` (made for `invoice` on `date`) when it belongs in the
@@ -134,7 +172,7 @@ impl Transfers {
             &BankTransferRecord {
                 reimbursement: r.id,
                 execution_date: date,
-                end_to_end_id: payment.vendor_invoice.clone(),
+                end_to_end_id: id_keeping_the_end(&payment.vendor_invoice),
                 currency: payment.currency.clone(),
                 amount: payment.amount,
                 creditor_name: creditor.name,
@@ -166,7 +204,7 @@ impl Transfers {
         let company = &ledger.params().company;
         let record = BankFileRecord {
             run: self.run,
-            message_id: format!("{}-PAYRUN-{}", company.id, self.run),
+            message_id: message_id(&company.id, self.run),
             initiating_party: company.name.clone(),
             debtor_name: account.name.clone(),
             debtor_iban: account.iban.clone(),
@@ -209,9 +247,26 @@ pub fn write_bank_file(
     run: RunId,
     path: &Path,
 ) -> Result<BankFileWritten, RunError> {
-    let record = ledger.bank_file(run)?.ok_or(RunError::NoBankFile(run))?;
+    let record = match ledger.bank_file(run)? {
+        Some(record) => record,
+        None => return Err(no_bank_file(ledger, run)?),
+    };
     let pending = write_pending(ledger, &record, path, false)?;
     pending.persist()
+}
+
+/// Why run `run` has no bank file: it does not exist, is not a payment run, or was made without
+/// `--bank-file`.
+fn no_bank_file(ledger: &Ledger, run: RunId) -> Result<RunError, RunError> {
+    let runs = ledger.runs()?;
+    Ok(match runs.iter().find(|r| r.id == run) {
+        None => RunError::Selection(format!("there is no run {run} (see `reimburse runs`)")),
+        Some(r) if r.kind != RunKind::Payment.as_str() => RunError::Selection(format!(
+            "run {run} is a {} run, not a payment run: only a payment run made with --bank-file has a bank file",
+            r.kind
+        )),
+        Some(_) => RunError::NoBankFile(run),
+    })
 }
 
 /// Writes the bank file of `record` to a temporary file beside `path` (to nothing for a dry run).
@@ -244,14 +299,11 @@ fn write_pending(
         let summary = write_credit_transfers(std::io::sink(), &message, &transfers)?;
         (None, summary)
     } else {
-        let folder = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
         let mut temp = tempfile::Builder::new()
             .prefix(".reimburse-bank-file-")
-            .tempfile_in(folder)
-            .map_err(output)?;
+            .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644))
+            .tempfile_in(folder_of(path))
+            .map_err(|e| output(std::io::Error::new(e.kind(), e.kind().to_string())))?;
         let mut out = std::io::BufWriter::new(temp.as_file_mut());
         let summary = write_credit_transfers(&mut out, &message, &transfers)?;
         out.flush().map_err(output)?;
@@ -269,8 +321,27 @@ fn write_pending(
             transactions: summary.transactions,
             control_sum: summary.control_sum,
             currency: SEPA_CURRENCY,
+            written: true,
         },
     })
+}
+
+/// The folder a file at `path` goes into.
+fn folder_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+/// The message id of payment run `run`'s file: `<company id>-PAYRUN-<run>`, the company id cut
+/// so that the run number always fits (with room for the writer's `-<n>` of a payment block).
+fn message_id(company: &str, run: RunId) -> String {
+    let suffix = format!("-PAYRUN-{run}");
+    let room = (ID_MAX_CHARS - 3).saturating_sub(suffix.len());
+    let company = sepa_text(company, room).replace(' ', "-");
+    let company = company.trim_matches(['/', '-']);
+    format!("{company}{suffix}")
 }
 
 /// A recorded transfer as the file format takes it.
@@ -283,5 +354,23 @@ fn credit_transfer(t: BankTransferRecord) -> CreditTransfer {
         creditor_iban: t.creditor_iban,
         creditor_bic: t.creditor_bic,
         remittance: t.remittance,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_message_id_keeps_the_run_number_and_the_end_to_end_id_the_invoice_number() {
+        let long = "ACME-Ünïcode & Sons International Holding";
+        let (a, b) = (message_id(long, RunId(2)), message_id(long, RunId(13)));
+        assert!(a.ends_with("-PAYRUN-2") && b.ends_with("-PAYRUN-13"), "{a} {b}");
+        assert!(a.len() <= ID_MAX_CHARS - 3 && b.len() <= ID_MAX_CHARS - 3);
+        assert_eq!(message_id("CONTOSO", RunId(2)), "CONTOSO-PAYRUN-2");
+        let invoice = "Rückerstattung/Ä<>000000000000000017";
+        let id = id_keeping_the_end(invoice);
+        assert!(id.ends_with("000017") && id.chars().count() <= ID_MAX_CHARS, "{id}");
+        assert_ne!(id, id_keeping_the_end("Rückerstattung/Ä<>000000000000000018"));
     }
 }
