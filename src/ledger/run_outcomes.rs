@@ -244,3 +244,116 @@ impl StoredOutcome {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::tests::{day, ledger};
+    use crate::ledger::{NewRun, RunKind};
+
+    fn new_run(l: &Ledger) -> RunId {
+        l.insert_run(&NewRun {
+            kind: RunKind::Reimbursement,
+            started_at: "2026-11-01T00:00:00Z",
+            finished_at: None,
+            user: "alice",
+            posting_date: day(),
+            selection: "all customers",
+            rules_path: None,
+            rules_hash: None,
+            parameters_hash: "x",
+        })
+        .unwrap()
+    }
+
+    fn skip(l: &Ledger, run: RunId, customer: &str, minor: i64) {
+        l.insert_run_outcome(&NewRunOutcome {
+            run,
+            customer,
+            currency: Some("USD"),
+            amount_minor: Some(minor),
+            outcome: RunOutcomeKind::Skipped,
+            reason: "below minimum",
+        })
+        .unwrap();
+    }
+
+    #[test]
+    fn outcomes_are_read_page_by_page_in_order_per_run_and_customer() {
+        let l = ledger();
+        let first = new_run(&l);
+        let second = new_run(&l);
+        // More than a page, the two runs' rows interleaved.
+        for i in 0..2_500 {
+            skip(&l, first, if i % 2 == 0 { "C-1" } else { "C-X" }, i);
+            skip(&l, second, "C-1", 7);
+        }
+        l.insert_run_outcome(&NewRunOutcome {
+            run: first,
+            customer: "C-1",
+            currency: None,
+            amount_minor: None,
+            outcome: RunOutcomeKind::Failed,
+            reason: "rules.rhai:3:1: hook eligible, customer C-1 (USD): oops",
+        })
+        .unwrap();
+        let mut seen = Vec::new();
+        let n = l
+            .each_run_outcome(first, None, &mut |o| seen.push(o.clone()))
+            .unwrap();
+        assert_eq!(n, 2_501);
+        assert_eq!(seen.len(), 2_501);
+        assert!(seen.windows(2).all(|w| w[0].id < w[1].id));
+        assert!(seen.iter().all(|o| o.run == first));
+        assert_eq!(seen[3].amount, Some(Decimal::new(3, 2)));
+        assert_eq!(seen[3].customer, "C-X");
+        assert_eq!(seen[2_500].outcome, RunOutcomeKind::Failed);
+        assert_eq!(seen[2_500].amount, None);
+        assert_eq!(seen[2_500].currency, None);
+        let mut ones = 0;
+        let n = l
+            .each_run_outcome(first, Some("C-1"), &mut |o| {
+                assert_eq!(o.customer, "C-1");
+                ones += 1;
+            })
+            .unwrap();
+        assert_eq!((n, ones), (1_251, 1_251));
+        let n = l.each_run_outcome(second, None, &mut |_| {}).unwrap();
+        assert_eq!(n, 2_500);
+    }
+
+    #[test]
+    fn an_unknown_run_or_customer_is_an_error() {
+        let l = ledger();
+        let run = new_run(&l);
+        assert_eq!(l.each_run_outcome(run, None, &mut |_| {}).unwrap(), 0);
+        let err = l
+            .each_run_outcome(RunId(99), None, &mut |_| {})
+            .unwrap_err();
+        assert!(
+            matches!(err, LedgerError::NotFound { what: "run", .. }),
+            "{err}"
+        );
+        let err = l
+            .each_run_outcome(run, Some("C-404"), &mut |_| {})
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                LedgerError::NotFound {
+                    what: "customer",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_kinds_have_their_words() {
+        for k in [RunOutcomeKind::Skipped, RunOutcomeKind::Failed] {
+            assert_eq!(RunOutcomeKind::parse(k.as_str()), Some(k));
+        }
+        assert_eq!(RunOutcomeKind::parse("reimbursed"), None);
+    }
+}
