@@ -148,11 +148,22 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// The runs recorded in the database (audit trail).
+    /// The runs recorded in the database (audit trail); with `--run N --skipped`, what run N
+    /// decided for each credit it did not reimburse, and why.
     Runs {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+        /// Only this run.
+        #[arg(long)]
+        run: Option<i64>,
+        /// The credits the run did not reimburse: each skip with the credit's amount and the
+        /// reason, and each customer that failed under `--keep-going`, with the error.
+        #[arg(long, requires = "run")]
+        skipped: bool,
+        /// With `--skipped`: only this customer's.
+        #[arg(long, requires = "skipped")]
+        customer: Option<String>,
     },
     /// Test the rules against fixture ledgers (each in a fresh temporary database).
     Test {

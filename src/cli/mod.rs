@@ -12,7 +12,7 @@
 //! - `committed.rs`: a command that committed and then could not print; `output_guard.rs`: the
 //!   files the commands write;
 //! - one file per command (group): `init.rs`, `import.rs` (also `changes`), `reports.rs`
-//!   (`balances`, `trial-balance`, `runs`), `run.rs`, `export.rs`, `page.rs`
+//!   (`balances`, `trial-balance`, `runs`), `run_outcomes.rs` (`runs --run N --skipped`), `run.rs`, `export.rs`, `page.rs`
 //!   (`reimbursements`), `pay.rs`, `rule_tests.rs` (`test`), `generate.rs`, `api.rs`, `script.rs`
 //!   (`script`, `repl`).
 //!
@@ -48,6 +48,7 @@ mod pay;
 mod reports;
 mod rule_tests;
 mod run;
+mod run_outcomes;
 mod script;
 mod spool;
 
@@ -181,7 +182,21 @@ pub fn execute(cli: &Cli, out: &mut dyn Write) -> Result<(), Error> {
         Command::BankFile { run, output, force } => {
             pay::bank_file(&company, *run, output, *force, out)
         }
-        Command::Runs { json } => reports::runs(&reading_ledger(&company)?, *json, out),
+        Command::Runs {
+            json,
+            run,
+            skipped,
+            customer,
+        } => {
+            let ledger = reading_ledger(&company)?;
+            let run = run.map(crate::ledger::RunId);
+            match run {
+                Some(run) if *skipped => {
+                    run_outcomes::run_outcomes(&ledger, run, customer.as_deref(), *json, out)
+                }
+                _ => reports::runs(&ledger, run, *json, out),
+            }
+        }
         Command::Repl { date } => script::repl(&company, *date, out),
         Command::Script {
             file,

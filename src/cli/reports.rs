@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::{right_align, table, write_json};
 use crate::Error;
-use crate::ledger::{Ledger, Side};
+use crate::ledger::{Ledger, LedgerError, RunId, Side};
 use crate::process;
 use crate::text::printable_row;
 
@@ -130,9 +130,25 @@ pub(super) fn trial_balance(ledger: &Ledger, json: bool, out: &mut dyn Write) ->
     Ok(())
 }
 
-/// `runs`: the runs recorded in the database.
-pub(super) fn runs(ledger: &Ledger, json: bool, out: &mut dyn Write) -> Result<(), Error> {
-    let runs = process::runs(ledger)?;
+/// `runs`: the runs recorded in the database (only `only`, when given: one that does not exist
+/// is an error).
+pub(super) fn runs(
+    ledger: &Ledger,
+    only: Option<RunId>,
+    json: bool,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
+    let mut runs = process::runs(ledger)?;
+    if let Some(id) = only {
+        runs.retain(|r| r.id == id);
+        if runs.is_empty() {
+            return Err(LedgerError::NotFound {
+                what: "run",
+                key: id.to_string(),
+            }
+            .into());
+        }
+    }
     if json {
         return write_json(out, &json!({ "runs": runs }));
     }

@@ -33,8 +33,9 @@
 //! - `bulk`: the bulk load of a new company (for `generate`), the one write past the cache, in a
 //!   transaction that reads nothing through it;
 //! - the repositories of the process's tables, which read through the parts above and write only
-//!   their own tables: `runs` (the audit trail of runs, posting marks) and `reimbursements`
-//!   (recording them, the reimbursement page).
+//!   their own tables: `runs` (the audit trail of runs, posting marks), `run_outcomes` (what a
+//!   run decided for the credits it did not reimburse) and `reimbursements` (recording them, the
+//!   reimbursement page).
 //!
 //! The ledger knows nothing of scripts, of how a run works, or of the command line (see
 //! `ARCHITECTURE.md`).
@@ -80,6 +81,7 @@ mod read_ahead;
 mod reimbursements;
 mod reports;
 mod rows;
+mod run_outcomes;
 mod runs;
 mod settle;
 #[cfg(test)]
@@ -110,6 +112,8 @@ pub(crate) use read_ahead::READ_AHEAD_STACK;
 pub use read_ahead::{CustomerPage, CustomerPages, ReadAheadLedger};
 pub(crate) use reimbursements::{NewReimbursementRow, WithInvoice};
 pub use reimbursements::{Reimbursement, ReimbursementFilter, ReimbursementStatus};
+pub(crate) use run_outcomes::NewRunOutcome;
+pub use run_outcomes::{RunOutcome, RunOutcomeKind};
 pub(crate) use runs::{NewRun, RunCounts};
 pub use runs::{PostingMark, RunKind, RunRecord};
 pub use types::{

@@ -1,13 +1,16 @@
 //! Blocks of customers under one savepoint, run again carefully (a savepoint per credit, and per
 //! customer under `keep_going`) when a credit is skipped after a write or a customer fails; one
-//! customer's candidate credits in turn. Depends on `credit` for each credit; knows nothing of
-//! pages or of the transaction around the run.
+//! customer's candidate credits in turn; what the run decided for the credits it did not
+//! reimburse is recorded (`outcomes`) once a customer's work is final, so a block run again leaves
+//! neither duplicates nor gaps. Depends on `credit` for each credit and `outcomes`; knows nothing
+//! of pages or of the transaction around the run.
 
 use rust_decimal::Decimal;
 
 use super::credit::{Outcome, RunScope, process_credit};
 use super::error::{HookError, RunError};
 use super::options::RunOptions;
+use super::outcomes::{record_failure, record_skip};
 use super::read_ahead::{Candidate, ReadAheadCredit};
 use super::report::{Failed, Reimbursement, RunObserver, RunReport, Skipped};
 use crate::ledger::ReimbursementStatus;
@@ -24,11 +27,11 @@ pub(super) struct CustomerCredits {
     pub(super) candidates: Vec<Candidate>,
 }
 
-/// A customer's reimbursements and skipped credits.
+/// A customer's reimbursements and skipped credits (each with its open credit, for the record).
 #[derive(Debug, Default)]
 struct Made {
     reimbursements: Vec<Reimbursement>,
-    skipped: Vec<Skipped>,
+    skipped: Vec<(Skipped, Decimal)>,
 }
 
 /// What the hooks made of one customer.
@@ -69,20 +72,24 @@ pub(super) fn run_block(
     });
     scope.session.release_output();
     for outcome in outcomes? {
-        hand_on(outcome, options.dry_run, report, observer);
+        hand_on(scope, outcome, options.dry_run, report, observer)?;
     }
     block.clear();
     Ok(())
 }
 
-/// Counts a customer's final outcome in the report and hands its rows to the observer (in a dry
-/// run, a reimbursement is `proposed` and has no id).
+/// Counts a customer's final outcome in the report, records its skips and failure with the run
+/// (not in a dry run: it keeps nothing), and hands its rows to the observer (in a dry run, a
+/// reimbursement is `proposed` and has no id). Called once per customer, after the block's
+/// savepoints are done with: the rows it writes are never rolled back with a block run again.
 fn hand_on(
+    scope: &RunScope,
     outcome: CustomerOutcome,
     dry_run: bool,
     report: &mut RunReport,
     observer: &mut dyn RunObserver,
-) {
+) -> Result<(), RunError> {
+    let ledger = scope.session.ledger();
     match outcome {
         CustomerOutcome::Done(Made {
             reimbursements,
@@ -100,16 +107,23 @@ fn hand_on(
                 report.reimbursed_count += 1;
                 observer.reimbursement(&r);
             }
-            for k in skipped {
+            for (k, open_credit) in skipped {
+                if !dry_run {
+                    record_skip(ledger, scope.run_id, &k, open_credit)?;
+                }
                 report.skipped_count += 1;
                 observer.skipped(&k);
             }
         }
         CustomerOutcome::Failed(f) => {
+            if !dry_run {
+                record_failure(ledger, scope.run_id, &f)?;
+            }
             report.failed_count += 1;
             observer.failed(&f);
         }
     }
+    Ok(())
 }
 
 /// The first pass over a block, under one savepoint; `None` (with the block's work rolled back)
@@ -240,12 +254,13 @@ fn process_customer(
                 if !had_vendor {
                     one_time_vendor = None;
                 }
-                made.skipped.push(Skipped {
+                let row = Skipped {
                     customer: customer.account.clone(),
                     currency: credit.currency.clone(),
                     balance: credit.balance,
                     reason,
-                });
+                };
+                made.skipped.push((row, credit.open_credit));
             }
         }
     }

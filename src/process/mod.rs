@@ -38,6 +38,8 @@
 //! - `block`: blocks of customers under savepoints, and one customer's credits.
 //! - `credit`: one credit through the hooks, and the reimbursement it records.
 //! - `check`: the engine's check of the hooks' postings (`check_posting`).
+//! - `outcomes`: what a run decided for each credit it did not reimburse, kept with the run
+//!   (recorded by `block`) and read back ([`run_outcomes`], [`each_run_outcome`]).
 //! - `page`: the reimbursement page ([`ReimbursementFilter`], [`reimbursements`]).
 //! - `pay`: the payment of reimbursements ([`pay()`], [`pay_observed`]).
 //! - `audit`: the audit trail of runs (recording a run, [`record_postings`], [`runs`]), hashes;
@@ -48,7 +50,8 @@
 //!
 //! Dependencies inside the folder run one way: `audit`, `options`, `report`, `error` and `check`
 //! depend on no other file of it; `hooks` on those; `ahead` on `hooks`; `credit` on `hooks`,
-//! `check` and `ahead`; `block` on `credit`; `pager` on `ahead`; `run` on `pager` and `block`;
+//! `check` and `ahead`; `outcomes` on `report`; `block` on `credit` and `outcomes`; `pager` on
+//! `ahead`; `run` on `pager` and `block`;
 //! `page` on nothing of it; `pay` on `report` and `audit`; `script_functions` on `run`, which offers
 //! them in the engine of the rules: a dry run from the rules runs the process again (refused by
 //! the session while one goes on), the one loop of the folder.
@@ -62,6 +65,7 @@ mod credit;
 mod error;
 mod hooks;
 mod options;
+mod outcomes;
 mod page;
 mod pager;
 mod pay;
@@ -74,6 +78,7 @@ pub use audit::{PostingSource, RunStart, begin_run, record_postings, runs, sha25
 pub use error::{HookError, RunError};
 pub use hooks::{HOOKS, Rules};
 pub use options::{RunOptions, Selection};
+pub use outcomes::{each_run_outcome, run_outcomes};
 pub use page::{each_reimbursement, reimbursements};
 pub use pay::{
     BankFileWritten, NotInBankFile, NotPaid, NotPaidReason, PayEvent, PayOptions, PayReport,
@@ -83,8 +88,9 @@ pub use report::{Failed, Reimbursement, RunObserver, RunReport, Skipped, as_text
 pub use run::{run, run_observed, run_with_progress};
 pub use script_functions::offer as offer_script_functions;
 
-/// The rows of the runs and reimbursements tables, kept by the ledger's repositories.
-pub use crate::ledger::{PostingMark, ReimbursementFilter, RunRecord};
+/// The rows of the runs, run outcomes and reimbursements tables, kept by the ledger's
+/// repositories.
+pub use crate::ledger::{PostingMark, ReimbursementFilter, RunOutcome, RunOutcomeKind, RunRecord};
 
 /// Who runs this process, for the audit trails (see [`crate::ledger::current_user`]).
 pub use crate::ledger::current_user;

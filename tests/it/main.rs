@@ -21,6 +21,7 @@ mod pain001;
 mod properties;
 mod repl;
 mod run;
+mod run_outcomes;
 mod sandbox_limits;
 mod scripts;
 mod streaming;

@@ -1,5 +1,6 @@
 //! The reimbursement page and the run history for scripts and the REPL (`reimbursements`,
-//! `runs`), as maps, read from the ledger's repositories of reimbursements and runs; also how a
+//! `runs`, `run_outcomes`), as maps, read from the ledger's repositories of reimbursements, runs
+//! and run outcomes; also how a
 //! reimbursement looks to scripts ([`reimbursement_map`], which the process's `dry_run` uses).
 //!
 //! They must not write, nor depend on the process.
@@ -9,7 +10,7 @@ use std::rc::Rc;
 use chrono::NaiveDate;
 use rhai::{Array, Dynamic, Map};
 
-use crate::ledger::{Reimbursement, ReimbursementFilter, RunId, RunRecord};
+use crate::ledger::{Reimbursement, ReimbursementFilter, RunId, RunOutcome, RunRecord};
 
 use crate::scripting::api::Api;
 use crate::scripting::args::{MapArgs, parse_date};
@@ -17,7 +18,7 @@ use crate::scripting::errors::{RhaiResult, ledger_error, runtime_error};
 use crate::scripting::session::Session;
 use crate::scripting::values::unit_or;
 
-/// Registers `reimbursements` and `runs`.
+/// Registers `reimbursements`, `runs` and `run_outcomes`.
 pub(super) fn register(api: &mut Api, session: &Rc<Session>) {
     let s = Rc::clone(session);
     api.add(
@@ -46,6 +47,36 @@ pub(super) fn register(api: &mut Api, session: &Rc<Session>) {
             Ok(runs.iter().map(|r| Dynamic::from(run_map(r))).collect())
         },
     );
+    let s = Rc::clone(session);
+    api.add(
+        "run_outcomes",
+        &["run_id: int"],
+        "Array of Map",
+        "What run `run_id` decided for each credit it did not reimburse, in the order it decided them (an unknown run is an error). Each is a map: customer, currency and amount (the credit's open amount, positive; `()` for a failure), outcome (`skipped`, or `failed` for a customer the rules failed for under --keep-going), reason (the skip's reason, or the error line). A dry run or a failed run keeps none.",
+        move |run_id: i64| -> RhaiResult<Array> {
+            let mut rows = Array::new();
+            s.ledger
+                .each_run_outcome(RunId(run_id), None, &mut |o| {
+                    rows.push(Dynamic::from(run_outcome_map(o)))
+                })
+                .map_err(ledger_error)?;
+            Ok(rows)
+        },
+    );
+}
+
+/// A run's outcome for a credit it did not reimburse, as scripts see it.
+fn run_outcome_map(o: &RunOutcome) -> Map {
+    let mut m = Map::new();
+    m.insert("customer".into(), o.customer.clone().into());
+    m.insert("currency".into(), unit_or(o.currency.clone()));
+    m.insert(
+        "amount".into(),
+        o.amount.map_or(Dynamic::UNIT, Dynamic::from),
+    );
+    m.insert("outcome".into(), o.outcome.as_str().into());
+    m.insert("reason".into(), o.reason.clone().into());
+    m
 }
 
 /// A reimbursement as scripts see it.
