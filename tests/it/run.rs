@@ -283,7 +283,7 @@ transactions:
   - { customer: C-3, date: 2026-10-13, type: payment, document: PAY-3, amount: -24.99 }
 ",
     );
-    let before = c.dump_except(&["runs"]);
+    let before = c.dump_except(&["runs", "run_outcomes"]);
     let report = c.run_json(&[]);
     assert_eq!(report["reimbursements"], json!([]));
     assert_eq!(
@@ -292,8 +292,19 @@ transactions:
     );
     assert_eq!(report["considered"], 1);
     assert_eq!(report["totals"], json!({}));
-    assert_eq!(c.dump_except(&["runs"]), before, "a skip wrote something");
+    assert_eq!(
+        c.dump_except(&["runs", "run_outcomes"]),
+        before,
+        "a skip wrote something"
+    );
     assert_eq!(c.customer_balance("C-3", "USD"), "-24.99");
+    // Only the audit trail: the run, and why it skipped the credit.
+    assert_eq!(
+        c.query(
+            "SELECT run_id, customer, currency, amount_minor, outcome, reason FROM run_outcomes"
+        ),
+        [["1", "C-3", "USD", "2499", "skipped", "below minimum"]]
+    );
 }
 
 #[test]
@@ -353,15 +364,19 @@ transactions:
   - { customer: C-4, date: 2026-10-04, type: credit_note, document: CN-4, amount: -200.00 }
 ",
     );
-    let before = c.dump_except(&["runs"]);
+    let before = c.dump_except(&["runs", "run_outcomes"]);
     let report = c.run_json(&[]);
     assert_eq!(report["reimbursements"], json!([]));
     assert_eq!(
         report["skipped"],
         json!([skipped("C-4", "USD", "-200.00", "payment hold")])
     );
-    assert_eq!(c.dump_except(&["runs"]), before);
+    assert_eq!(c.dump_except(&["runs", "run_outcomes"]), before);
     assert_eq!(c.count("SELECT count(*) FROM vendors"), 0);
+    assert_eq!(
+        c.query("SELECT customer, amount_minor, reason FROM run_outcomes"),
+        [["C-4", "20000", "payment hold"]]
+    );
 }
 
 #[test]
@@ -461,15 +476,19 @@ fn open_debits_net_reimburses_the_balance_and_settles_the_invoice() {
 #[test]
 fn open_debits_skip_skips_the_customer() {
     let c = Company::with_open_debits("skip", OPEN_DEBITS);
-    let before = c.dump_except(&["runs"]);
+    let before = c.dump_except(&["runs", "run_outcomes"]);
     let report = c.run_json(&[]);
     assert_eq!(report["reimbursements"], json!([]));
     assert_eq!(
         report["skipped"],
         json!([skipped("C-8", "USD", "-40.00", "open debits")])
     );
-    assert_eq!(c.dump_except(&["runs"]), before);
+    assert_eq!(c.dump_except(&["runs", "run_outcomes"]), before);
     assert_eq!(c.reimbursement_count(), 0);
+    assert_eq!(
+        c.query("SELECT customer, amount_minor, reason FROM run_outcomes"),
+        [["C-8", "10000", "open debits"]]
+    );
 }
 
 #[test]
@@ -748,7 +767,7 @@ fn a_second_run_reimburses_nothing() {
     let c = Company::contoso();
     let first = c.run_json(&[]);
     assert_eq!(rows(&first["reimbursements"]).len(), 13);
-    let before = c.dump_except(&["runs"]);
+    let before = c.dump_except(&["runs", "run_outcomes"]);
     let second = c.run_json(&[]);
     assert_eq!(second["reimbursements"], json!([]));
     assert_eq!(second["totals"], json!({}));
@@ -756,9 +775,13 @@ fn a_second_run_reimburses_nothing() {
     // Only the skips remain (the credits reimbursed are gone).
     assert_eq!(second["skipped"], first["skipped"]);
     assert_eq!(c.reimbursement_count(), 13);
-    // Apart from the audit record of the run, nothing changed.
-    assert_eq!(c.dump_except(&["runs"]), before);
+    // Apart from the audit record of the run and its skips, nothing changed.
+    assert_eq!(c.dump_except(&["runs", "run_outcomes"]), before);
     assert_eq!(c.count("SELECT count(*) FROM runs"), 2);
+    assert_eq!(
+        c.count("SELECT count(*) FROM run_outcomes WHERE run_id = 2"),
+        6
+    );
     c.assert_trial_balance_zero(&["EUR", "USD"]);
 }
 
