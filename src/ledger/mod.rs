@@ -33,8 +33,8 @@
 //! - `bulk`: the bulk load of a new company (for `generate`), the one write past the cache, in a
 //!   transaction that reads nothing through it;
 //! - the repositories of the process's tables, which read through the parts above and write only
-//!   their own tables: `runs` (the audit trail of runs, posting marks) and `reimbursements`
-//!   (recording them, the reimbursement page).
+//!   their own tables: `runs` (the audit trail of runs, posting marks), `reimbursements`
+//!   (recording them, the reimbursement page) and `reversal` (marking a reimbursement reversed).
 //!
 //! The ledger knows nothing of scripts, of how a run works, or of the command line (see
 //! `ARCHITECTURE.md`).
@@ -79,6 +79,7 @@ mod posting;
 mod read_ahead;
 mod reimbursements;
 mod reports;
+mod reversal;
 mod rows;
 mod runs;
 mod settle;

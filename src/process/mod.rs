@@ -40,6 +40,8 @@
 //! - `check`: the engine's check of the hooks' postings (`check_posting`).
 //! - `page`: the reimbursement page ([`ReimbursementFilter`], [`reimbursements`]).
 //! - `pay`: the payment of reimbursements ([`pay()`], [`pay_observed`]).
+//! - `lifecycle`: what happens after a run: [`reverse()`] and [`reject()`] (a reversing voucher
+//!   per reimbursement, recorded as a run of kind `reversal` with a decision each).
 //! - `audit`: the audit trail of runs (recording a run, [`record_postings`], [`runs`]), hashes;
 //!   the rows of the runs and reimbursements tables are the ledger's (`ledger::runs`,
 //!   `ledger::reimbursements`), which alone writes their SQL.
@@ -61,6 +63,7 @@ mod check;
 mod credit;
 mod error;
 mod hooks;
+mod lifecycle;
 mod options;
 mod page;
 mod pager;
@@ -73,6 +76,10 @@ mod script_functions;
 pub use audit::{PostingSource, RunStart, begin_run, record_postings, runs, sha256};
 pub use error::{HookError, RunError};
 pub use hooks::{HOOKS, Rules};
+pub use lifecycle::{
+    LeftOut, Reversal, ReversalError, ReversalRefusal, ReversalReport, ReversalSelection,
+    ReverseOptions, reject, reverse,
+};
 pub use options::{RunOptions, Selection};
 pub use page::{each_reimbursement, reimbursements};
 pub use pay::{
