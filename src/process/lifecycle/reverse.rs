@@ -33,8 +33,13 @@ impl std::fmt::Display for ReversalSelection {
         match self {
             ReversalSelection::Run(run) => write!(f, "run {run}"),
             ReversalSelection::Reimbursements(ids) => {
-                let ids: Vec<String> = ids.iter().map(i64::to_string).collect();
-                write!(f, "reimbursements {}", ids.join(", "))
+                let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+                let word = if ids.len() == 1 {
+                    "reimbursement"
+                } else {
+                    "reimbursements"
+                };
+                write!(f, "{word} {}", list.join(", "))
             }
         }
     }
