@@ -58,8 +58,8 @@ impl Committed {
                  `reimburse runs`)"
             ),
             Committed::Reversal(n) => format!(
-                "see what it reversed with `reimburse reimbursements --status reversed` (run {n} \
-                 in `reimburse runs`)"
+                "see what it reversed with `reimburse reimbursements` (status reversed) and run \
+                 {n} in `reimburse runs`"
             ),
             Committed::Import(n) | Committed::Script(Some(n)) => format!(
                 "see what it changed with `reimburse changes --run {n}` (and `reimburse runs`)"
