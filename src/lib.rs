@@ -77,6 +77,9 @@ pub enum Error {
     /// A run failed (nothing was written).
     #[error(transparent)]
     Run(#[from] process::RunError),
+    /// A reversal or a rejection was refused or failed (nothing was written).
+    #[error(transparent)]
+    Reversal(#[from] process::ReversalError),
     /// The journal export failed (see [`export::ExportError`]).
     #[error(transparent)]
     Export(export::ExportError),

@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand};
 
 use super::import::{ChangesArgs, ImportArgs};
+use super::lifecycle::ReversalArgs;
 use crate::ledger::RunId;
 use crate::process::ReimbursementFilter;
 
@@ -148,6 +149,15 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Reverse reimbursements not paid: a voucher per reimbursement that mirrors it (payables
+    /// debited, receivables credited), its vendor invoice settled by it, the customer's credit
+    /// open again (the next run reimburses it again). All or nothing: a paid one (reversing a
+    /// payment is a bank matter), one reversed already, one dated after --date or whose invoice
+    /// is partly settled refuses the whole, every refusal listed. One-time vendors stay.
+    Reverse(ReversalArgs),
+    /// Reject reimbursements pending approval (an approver, with the `approval:` section): each
+    /// is reversed as by `reverse`, with the decision `reject`.
+    Reject(ReversalArgs),
     /// The runs recorded in the database (audit trail); with `--run N --skipped`, what run N
     /// decided for each credit it did not reimburse, and why.
     Runs {
@@ -236,7 +246,7 @@ fn parse_account(text: &str) -> Result<String, String> {
 }
 
 /// A date argument: `YYYY-MM-DD`, and a real day of the calendar.
-fn parse_date(text: &str) -> Result<NaiveDate, String> {
+pub(super) fn parse_date(text: &str) -> Result<NaiveDate, String> {
     crate::dates::parse(text.trim())
         .map_err(|e| format!("expected a date as YYYY-MM-DD, e.g. 2026-11-30 ({e})"))
 }

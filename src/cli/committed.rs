@@ -15,6 +15,8 @@ pub enum Committed {
     Run(RunId),
     /// A payment run (its number).
     Pay(RunId),
+    /// A reversal or a rejection (its reversal run).
+    Reversal(RunId),
     /// An import (its run).
     Import(RunId),
     /// A script (its run, when it was recorded as one).
@@ -29,6 +31,9 @@ impl Committed {
         match self {
             Committed::Run(n) => format!("run {n} was committed (the books changed)"),
             Committed::Pay(n) => format!("payment run {n} was committed (the books changed)"),
+            Committed::Reversal(n) => {
+                format!("reversal run {n} was committed (the books changed)")
+            }
             Committed::Import(n) => {
                 format!("the import was committed as run {n} (the books changed)")
             }
@@ -51,6 +56,10 @@ impl Committed {
             Committed::Pay(n) => format!(
                 "see what it paid with `reimburse reimbursements --status paid` (run {n} in \
                  `reimburse runs`)"
+            ),
+            Committed::Reversal(n) => format!(
+                "see what it reversed with `reimburse reimbursements` (status reversed) and run \
+                 {n} in `reimburse runs`"
             ),
             Committed::Import(n) | Committed::Script(Some(n)) => format!(
                 "see what it changed with `reimburse changes --run {n}` (and `reimburse runs`)"

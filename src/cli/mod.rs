@@ -12,9 +12,9 @@
 //! - `committed.rs`: a command that committed and then could not print; `output_guard.rs`: the
 //!   files the commands write;
 //! - one file per command (group): `init.rs`, `import.rs` (also `changes`), `reports.rs`
-//!   (`balances`, `trial-balance`, `runs`), `run_outcomes.rs` (`runs --run N --skipped`), `run.rs`, `export.rs`, `page.rs`
-//!   (`reimbursements`), `pay.rs`, `rule_tests.rs` (`test`), `generate.rs`, `api.rs`, `script.rs`
-//!   (`script`, `repl`).
+//!   (`balances`, `trial-balance`, `runs`), `run_outcomes.rs` (`runs --run N --skipped`), `run.rs`,
+//!   `export.rs`, `page.rs` (`reimbursements`), `pay.rs`, `lifecycle.rs` (`reverse`, `reject`),
+//!   `rule_tests.rs` (`test`), `generate.rs`, `api.rs`, `script.rs` (`script`, `repl`).
 //!
 //! The top of the layers: may depend on every module of the library; nothing depends on it but
 //! the binary (and [`crate::Error`], which names [`NotReported`]).
@@ -42,6 +42,7 @@ mod format;
 mod generate;
 mod import;
 mod init;
+mod lifecycle;
 mod output_guard;
 mod page;
 mod pay;
@@ -181,6 +182,12 @@ pub fn execute(cli: &Cli, out: &mut dyn Write) -> Result<(), Error> {
         }
         Command::BankFile { run, output, force } => {
             pay::bank_file(&company, *run, output, *force, out)
+        }
+        Command::Reverse(args) => {
+            lifecycle::reversal(&company, args, crate::ledger::DecisionKind::Reverse, out)
+        }
+        Command::Reject(args) => {
+            lifecycle::reversal(&company, args, crate::ledger::DecisionKind::Reject, out)
         }
         Command::Runs {
             json,

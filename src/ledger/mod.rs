@@ -34,8 +34,8 @@
 //!   transaction that reads nothing through it;
 //! - the repositories of the process's tables, which read through the parts above and write only
 //!   their own tables: `runs` (the audit trail of runs, posting marks), `run_outcomes` (what a
-//!   run decided for the credits it did not reimburse) and `reimbursements` (recording them, the
-//!   reimbursement page).
+//!   run decided for the credits it did not reimburse), `reimbursements` (recording them, the
+//!   reimbursement page) and `reversal` (marking a reimbursement reversed).
 //!
 //! The ledger knows nothing of scripts, of how a run works, or of the command line (see
 //! `ARCHITECTURE.md`).
@@ -80,6 +80,7 @@ mod posting;
 mod read_ahead;
 mod reimbursements;
 mod reports;
+mod reversal;
 mod rows;
 mod run_outcomes;
 mod runs;

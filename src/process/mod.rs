@@ -42,6 +42,8 @@
 //!   (recorded by `block`) and read back ([`run_outcomes`], [`each_run_outcome`]).
 //! - `page`: the reimbursement page ([`ReimbursementFilter`], [`reimbursements`]).
 //! - `pay`: the payment of reimbursements ([`pay()`], [`pay_observed`]).
+//! - `lifecycle`: what happens after a run: [`reverse()`] and [`reject()`] (a reversing voucher
+//!   per reimbursement, recorded as a run of kind `reversal` with a decision each).
 //! - `audit`: the audit trail of runs (recording a run, [`record_postings`], [`runs`]), hashes;
 //!   the rows of the runs and reimbursements tables are the ledger's (`ledger::runs`,
 //!   `ledger::reimbursements`), which alone writes their SQL.
@@ -64,6 +66,7 @@ mod check;
 mod credit;
 mod error;
 mod hooks;
+mod lifecycle;
 mod options;
 mod outcomes;
 mod page;
@@ -77,6 +80,10 @@ mod script_functions;
 pub use audit::{PostingSource, RunStart, begin_run, record_postings, runs, sha256};
 pub use error::{HookError, RunError};
 pub use hooks::{HOOKS, Rules};
+pub use lifecycle::{
+    LeftOut, Reversal, ReversalError, ReversalRefusal, ReversalReport, ReversalSelection,
+    ReverseOptions, reject, reverse,
+};
 pub use options::{RunOptions, Selection};
 pub use outcomes::{each_run_outcome, run_outcomes};
 pub use page::{each_reimbursement, reimbursements};

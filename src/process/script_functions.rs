@@ -1,9 +1,11 @@
 //! The script functions of the process, which it registers into the engines of the sessions
 //! that offer them ([`offer`], through [`Session::extend`]): `dry_run()` from scripts and the
 //! REPL, the reimbursement run in the session's open transaction, undone, with its report as a
-//! map; the session's output, posting date and current run are kept.
+//! map; the session's output, posting date and current run are kept. `reverse(id, reason)`
+//! reverses one reimbursement in the session's transaction (kept with it: committed with the
+//! script, or at the REPL's `:commit`).
 //!
-//! It depends on the run (`run`, `options`, `report`); nothing in the process depends on it but
+//! It depends on the run (`run`, `options`, `report`) and on `lifecycle`; nothing in the process depends on it but
 //! `run`, which offers these functions in the engine of the rules (a dry run from the rules
 //! runs the process again: the session refuses one while another goes on).
 
@@ -11,6 +13,7 @@ use std::rc::Rc;
 
 use rhai::{Array, Dynamic, Map};
 
+use super::lifecycle::{ReversalSelection, ReverseOptions, reverse};
 use super::options::{RunOptions, Selection};
 use super::report::{Reimbursement, RunReport};
 use super::run::run;
@@ -22,8 +25,50 @@ pub fn offer(session: &Session) {
     session.extend("process", register);
 }
 
-/// Registers the three `dry_run` functions.
+/// Registers the three `dry_run` functions and `reverse`.
 fn register(api: &mut Api, session: &Rc<Session>) {
+    register_dry_run(api, session);
+    let s = Rc::clone(session);
+    api.add(
+        "reverse",
+        &["id: int", "reason: String"],
+        "Map",
+        "Reverses reimbursement `id` (not paid) on the session's posting date, as `reimburse reverse --reimbursement ID --reason TEXT` does: a voucher that mirrors it (the vendor debited, the customer credited), its vendor invoice settled by it, the customer's credit open again; recorded as a run of kind `reversal` with a decision `reverse` by the current user. Kept in the session's transaction (written when the script commits, or at the REPL's `:commit`). Returns a map: `run` (the reversal run), `reimbursement`, `reversal_voucher`, `customer`, `currency`, `amount`, `date`. Fails, reversing nothing, for a paid one (a bank matter), one reversed already, one dated after the posting date or whose invoice is partly settled, and from the rules' hooks. Only in `reimburse repl` and `reimburse script`.",
+        move |id: i64, reason: &str| -> RhaiResult<Map> { reverse_one(&s, id, reason) },
+    );
+}
+
+/// Reverses reimbursement `id` in the session's transaction; its reversal as a map.
+fn reverse_one(session: &Rc<Session>, id: i64, reason: &str) -> RhaiResult<Map> {
+    let options = ReverseOptions {
+        selection: ReversalSelection::Reimbursements(vec![id]),
+        date: session.date(),
+        reason: reason.to_string(),
+        user: crate::ledger::current_user(),
+        dry_run: false,
+    };
+    let report = reverse(session.ledger(), &options).map_err(runtime_error)?;
+    let (Some(run), [reversal]) = (report.run, report.reversed.as_slice()) else {
+        return Err(runtime_error(format!(
+            "reverse: reimbursement {id} was not reversed"
+        )));
+    };
+    let mut m = Map::new();
+    m.insert("run".into(), run.row().into());
+    m.insert("reimbursement".into(), reversal.reimbursement.into());
+    m.insert(
+        "reversal_voucher".into(),
+        reversal.reversal_voucher.clone().into(),
+    );
+    m.insert("customer".into(), reversal.customer.clone().into());
+    m.insert("currency".into(), reversal.currency.clone().into());
+    m.insert("amount".into(), Dynamic::from(reversal.amount));
+    m.insert("date".into(), reversal.date.to_string().into());
+    Ok(m)
+}
+
+/// Registers the three `dry_run` functions.
+fn register_dry_run(api: &mut Api, session: &Rc<Session>) {
     let s = Rc::clone(session);
     api.add(
         "dry_run",
