@@ -86,6 +86,7 @@ mod settle;
 pub(crate) mod tests;
 mod types;
 mod voucher;
+mod write_offs;
 
 pub use bank_files::{BankFileRecord, BankTransferRecord};
 pub use batch::{IdentityBatch, PostedDocument, SeenIdentity};
@@ -112,6 +113,8 @@ pub(crate) use reimbursements::{NewReimbursementRow, WithInvoice};
 pub use reimbursements::{Reimbursement, ReimbursementFilter, ReimbursementStatus};
 pub(crate) use runs::{NewRun, RunCounts};
 pub use runs::{PostingMark, RunKind, RunRecord};
+pub(crate) use write_offs::NewWriteOffRow;
+pub use write_offs::{WriteOff, WriteOffStatus};
 pub use types::{
     AccountBalance, Balance, Customer, NewVendor, Side, Transaction, TrialBalanceRow, Vendor,
 };

@@ -69,10 +69,11 @@ mod read_ahead;
 mod report;
 mod run;
 mod script_functions;
+pub mod write_off;
 
 pub use audit::{PostingSource, RunStart, begin_run, record_postings, runs, sha256};
 pub use error::{HookError, RunError};
-pub use hooks::{HOOKS, Rules};
+pub use hooks::{HOOKS, Rules, WRITE_OFF_HOOK};
 pub use options::{RunOptions, Selection};
 pub use page::{each_reimbursement, reimbursements};
 pub use pay::{
@@ -82,6 +83,10 @@ pub use pay::{
 pub use report::{Failed, Reimbursement, RunObserver, RunReport, Skipped, as_text};
 pub use run::{run, run_observed, run_with_progress};
 pub use script_functions::offer as offer_script_functions;
+pub use write_off::{
+    ReversedWriteOff, WriteOffError, WriteOffOptions, WriteOffReport, WriteOffReversal,
+    reverse_write_offs, reverse_write_offs_by_id, write_off, write_offs,
+};
 
 /// The rows of the runs and reimbursements tables, kept by the ledger's repositories.
 pub use crate::ledger::{PostingMark, ReimbursementFilter, RunRecord};
