@@ -77,6 +77,9 @@ pub enum Error {
     /// A run failed (nothing was written).
     #[error(transparent)]
     Run(#[from] process::RunError),
+    /// A write-off run or its reversal failed (nothing was written).
+    #[error(transparent)]
+    WriteOff(#[from] process::WriteOffError),
     /// The journal export failed (see [`export::ExportError`]).
     #[error(transparent)]
     Export(export::ExportError),

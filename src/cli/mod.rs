@@ -14,7 +14,7 @@
 //! - one file per command (group): `init.rs`, `import.rs` (also `changes`), `reports.rs`
 //!   (`balances`, `trial-balance`, `runs`), `run.rs`, `export.rs`, `page.rs`
 //!   (`reimbursements`), `pay.rs`, `rule_tests.rs` (`test`), `generate.rs`, `api.rs`, `script.rs`
-//!   (`script`, `repl`).
+//!   (`script`, `repl`), `write_off.rs` (`write-off`, `write-offs`).
 //!
 //! The top of the layers: may depend on every module of the library; nothing depends on it but
 //! the binary (and [`crate::Error`], which names [`NotReported`]).
@@ -50,6 +50,7 @@ mod rule_tests;
 mod run;
 mod script;
 mod spool;
+mod write_off;
 
 pub use args::{Cli, Command};
 pub use committed::NotReported;
@@ -180,6 +181,29 @@ pub fn execute(cli: &Cli, out: &mut dyn Write) -> Result<(), Error> {
         }
         Command::BankFile { run, output, force } => {
             pay::bank_file(&company, *run, output, *force, out)
+        }
+        Command::WriteOff {
+            date,
+            dry_run,
+            json,
+            rules,
+            reverse_run,
+            reverse,
+            reason,
+        } => {
+            let request = write_off::WriteOffRequest {
+                date: *date,
+                dry_run: *dry_run,
+                json: *json,
+                rules: rules.as_deref(),
+                reverse_run: *reverse_run,
+                reverse,
+                reason: reason.as_deref(),
+            };
+            write_off::write_off(&company, &request, out)
+        }
+        Command::WriteOffs { json } => {
+            write_off::write_offs(&reading_ledger(&company)?, *json, out)
         }
         Command::Runs { json } => reports::runs(&reading_ledger(&company)?, *json, out),
         Command::Repl { date } => script::repl(&company, *date, out),

@@ -113,14 +113,14 @@ pub(crate) use reimbursements::{NewReimbursementRow, WithInvoice};
 pub use reimbursements::{Reimbursement, ReimbursementFilter, ReimbursementStatus};
 pub(crate) use runs::{NewRun, RunCounts};
 pub use runs::{PostingMark, RunKind, RunRecord};
-pub(crate) use write_offs::NewWriteOffRow;
-pub use write_offs::{WriteOff, WriteOffStatus};
 pub use types::{
     AccountBalance, Balance, Customer, NewVendor, Side, Transaction, TrialBalanceRow, Vendor,
 };
 pub use voucher::{
     Journal, LineDraft, PostedVoucher, SettlementRecord, SubLedgerLine, Target, VoucherDraft,
 };
+pub(crate) use write_offs::NewWriteOffRow;
+pub use write_offs::{WriteOff, WriteOffStatus};
 
 use cache::{OpenList, TransactionCache};
 use error::Res;

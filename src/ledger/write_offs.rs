@@ -169,9 +169,8 @@ impl Ledger {
             let (id, run, customer, currency, minor, date, voucher, account, rv, rd, txn) =
                 row.map_err(|e| self.sql_err(e))?;
             let amount = self.currency(&currency)?.from_minor(minor);
-            let date = stored_date(Some(date)).ok_or_else(|| {
-                LedgerError::Invalid(format!("write-off {id} has no valid date"))
-            })?;
+            let date = stored_date(Some(date))
+                .ok_or_else(|| LedgerError::Invalid(format!("write-off {id} has no valid date")))?;
             out.push(WriteOff {
                 id,
                 run,

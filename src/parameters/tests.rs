@@ -304,8 +304,16 @@ fn write_off_section_is_read_and_checked() {
         ("below: 5.00", "below: -1.00", "must be more than zero"),
         ("below: 5.00", "below: 5.001", "more decimals"),
         ("account: \"7990\"", "account: \" \"", "must not be empty"),
-        ("account: \"7990\"", "account: \"1200\"", "receivables control account"),
-        ("account: \"7990\"", "account: \"2000\"", "payables control account"),
+        (
+            "account: \"7990\"",
+            "account: \"1200\"",
+            "receivables control account",
+        ),
+        (
+            "account: \"7990\"",
+            "account: \"2000\"",
+            "payables control account",
+        ),
     ]
     .map(|(from, to, m)| (section.replace(from, to), m))
     {

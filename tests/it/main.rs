@@ -24,3 +24,4 @@ mod run;
 mod sandbox_limits;
 mod scripts;
 mod streaming;
+mod write_off;

@@ -25,7 +25,9 @@ pub enum WriteOffError {
     #[error("write-off {0} does not exist: see `reimburse write-offs`")]
     NoSuchWriteOff(i64),
     /// A write-off to reverse is reversed already (nothing was reversed).
-    #[error("write-off {id} was already reversed by voucher {voucher} on {date}: nothing was reversed")]
+    #[error(
+        "write-off {id} was already reversed by voucher {voucher} on {date}: nothing was reversed"
+    )]
     AlreadyReversed {
         /// The write-off.
         id: i64,

@@ -32,7 +32,9 @@ use crate::ledger::{ChangeOrigin, Ledger, NewRun, RunCounts, RunId, RunKind, Wri
 use crate::scripting::Session;
 
 pub use error::WriteOffError;
-pub use reverse::{ReversedWriteOff, WriteOffReversal, reverse_write_offs, reverse_write_offs_by_id};
+pub use reverse::{
+    ReversedWriteOff, WriteOffReversal, reverse_write_offs, reverse_write_offs_by_id,
+};
 
 /// What [`write_off`] is asked: the posting date, the rules, who, and whether to roll back.
 #[derive(Debug, Clone)]

@@ -63,7 +63,11 @@ pub fn reverse_write_offs(
     user: &str,
     dry_run: bool,
 ) -> Result<WriteOffReversal, WriteOffError> {
-    let kind = ledger.runs()?.into_iter().find(|r| r.id == run).map(|r| r.kind);
+    let kind = ledger
+        .runs()?
+        .into_iter()
+        .find(|r| r.id == run)
+        .map(|r| r.kind);
     match kind.as_deref() {
         Some(k) if k == RunKind::WriteOff.as_str() => {}
         Some(k) => {
@@ -86,7 +90,17 @@ pub fn reverse_write_offs(
         )));
     }
     let selection = format!("write-off run {run}");
-    reverse(ledger, &write_offs, &Reversal { date, reason, user, dry_run, selection: &selection })
+    reverse(
+        ledger,
+        &write_offs,
+        &Reversal {
+            date,
+            reason,
+            user,
+            dry_run,
+            selection: &selection,
+        },
+    )
 }
 
 /// Reverses the write-offs `ids` (each once) on `date`; refused as a whole like
@@ -107,13 +121,30 @@ pub fn reverse_write_offs_by_id(
     }
     let write_offs = ids
         .iter()
-        .map(|&id| ledger.write_off(id)?.ok_or(WriteOffError::NoSuchWriteOff(id)))
+        .map(|&id| {
+            ledger
+                .write_off(id)?
+                .ok_or(WriteOffError::NoSuchWriteOff(id))
+        })
         .collect::<Result<Vec<_>, _>>()?;
     let selection = format!(
         "write-offs {}",
-        ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
+        ids.iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
     );
-    reverse(ledger, &write_offs, &Reversal { date, reason, user, dry_run, selection: &selection })
+    reverse(
+        ledger,
+        &write_offs,
+        &Reversal {
+            date,
+            reason,
+            user,
+            dry_run,
+            selection: &selection,
+        },
+    )
 }
 
 /// What a reversal was asked.
