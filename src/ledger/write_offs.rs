@@ -219,3 +219,66 @@ impl Ledger {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::NewRun;
+    use crate::ledger::tests::{d, day, ledger, opening};
+
+    #[test]
+    fn a_write_off_is_recorded_listed_and_reversed_once() {
+        let l = ledger();
+        let run = l
+            .insert_run(&NewRun {
+                kind: crate::ledger::RunKind::WriteOff,
+                started_at: "2026-11-01T00:00:00Z",
+                finished_at: None,
+                user: "alice",
+                posting_date: day(),
+                selection: "all customers",
+                rules_path: None,
+                rules_hash: None,
+                parameters_hash: "x",
+            })
+            .unwrap();
+        let txn = opening(&l, "C-1", "3.00", "WO-1");
+        let voucher = VoucherId(
+            l.store()
+                .conn()
+                .query_row(
+                    "SELECT voucher_id FROM customer_transactions WHERE id = ?1",
+                    [txn.row()],
+                    |r| r.get(0),
+                )
+                .unwrap(),
+        );
+        let id = l
+            .insert_write_off(&NewWriteOffRow {
+                run_id: run,
+                customer: "C-1",
+                currency: "USD",
+                amount_minor: 300,
+                date: day(),
+                voucher_id: voucher,
+                customer_txn: txn,
+            })
+            .unwrap();
+        let listed = l.write_offs(Some(run)).unwrap();
+        assert_eq!(listed.len(), 1);
+        let w = &listed[0];
+        assert_eq!(
+            (w.id, w.amount, w.account.as_str()),
+            (id, d("3.00"), "3999")
+        );
+        assert_eq!(w.status, WriteOffStatus::WrittenOff);
+        assert_eq!(l.write_off(id).unwrap().as_ref(), Some(w));
+        assert!(l.write_offs(Some(RunId(run.row() + 1))).unwrap().is_empty());
+        l.mark_write_off_reversed(id, voucher, day()).unwrap();
+        let w = l.write_off(id).unwrap().unwrap();
+        assert_eq!(w.status, WriteOffStatus::Reversed);
+        assert_eq!(w.reversed_date, Some(day()));
+        assert!(l.mark_write_off_reversed(id, voucher, day()).is_err());
+        assert_eq!(l.write_off(id + 1).unwrap(), None);
+    }
+}

@@ -45,6 +45,9 @@
 //!   `ledger::reimbursements`), which alone writes their SQL.
 //! - `script_functions`: the process's own script functions (`dry_run`), which it registers into
 //!   the engines of the sessions that offer them ([`offer_script_functions`]).
+//! - `write_off`: small credits written off by the rules' fifth hook, `write_off(customer,
+//!   credit)`, and their reversal ([`write_off()`], [`reverse_write_offs`]); uses `hooks`,
+//!   `check`, `pager` and `audit`.
 //!
 //! Dependencies inside the folder run one way: `audit`, `options`, `report`, `error` and `check`
 //! depend on no other file of it; `hooks` on those; `ahead` on `hooks`; `credit` on `hooks`,

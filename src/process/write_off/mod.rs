@@ -161,6 +161,24 @@ fn in_transaction(
         user: &options.user,
         at: &now_text(),
     };
+    each_credit(&credits, &mut report)?;
+    ledger.finish_run(
+        run,
+        &now_text(),
+        &RunCounts {
+            considered: report.considered as i64,
+            reimbursed: report.write_offs.len() as i64,
+            skipped: report.skipped as i64,
+            failed: 0,
+        },
+    )?;
+    Ok(report)
+}
+
+/// Pages through every customer and asks the hook of each of its credits, in account and
+/// currency order, counting what became of each in `report`.
+fn each_credit(credits: &post::Credits, report: &mut WriteOffReport) -> Result<(), WriteOffError> {
+    let ledger = credits.session.ledger();
     let selection = Selection::All;
     let mut pager = CustomerPager::new(&selection, ledger, None);
     while let Some((mut page, _)) = pager.next(ledger)? {
@@ -181,17 +199,7 @@ fn in_transaction(
             }
         }
     }
-    ledger.finish_run(
-        run,
-        &now_text(),
-        &RunCounts {
-            considered: report.considered as i64,
-            reimbursed: report.write_offs.len() as i64,
-            skipped: report.skipped as i64,
-            failed: 0,
-        },
-    )?;
-    Ok(report)
+    Ok(())
 }
 
 /// The write-offs recorded, oldest first (`reimburse write-offs`).

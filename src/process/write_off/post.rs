@@ -9,10 +9,14 @@ use std::rc::Rc;
 use rhai::Dynamic;
 use rust_decimal::Decimal;
 
+use chrono::NaiveDate;
+
 use crate::ledger::{
-    Balance, Customer, DecisionKind, DecisionSubject, LineDraft, NewDecision, NewWriteOffRow,
-    RunId, Target, VoucherDraft, WriteOff, WriteOffStatus,
+    Balance, Customer, CustomerTransactionId, DecisionKind, DecisionSubject, LedgerError,
+    LineDraft, NewDecision, NewWriteOffRow, RunId, Target, VoucherDraft, VoucherId, WriteOff,
+    WriteOffStatus,
 };
+use crate::parameters::Parameters;
 use crate::process::RunError;
 use crate::process::check::check_no_postings;
 use crate::process::hooks::{Hooked, Rules, WRITE_OFF_HOOK};
@@ -99,27 +103,7 @@ impl Credits<'_> {
         let amount = -credit.open_credit;
         debug_assert!(amount > Decimal::ZERO, "a candidate has open credits");
         let voucher = ledger
-            .post_voucher(&VoucherDraft {
-                sequence: params.sequences.write_off_sequence().to_string(),
-                date,
-                description: format!("Write-off of the credit of {}", customer.account),
-                lines: vec![
-                    LineDraft {
-                        target: Target::Customer(customer.account.clone()),
-                        currency: credit.currency.clone(),
-                        amount,
-                        document: None,
-                        kind: Some("write-off".into()),
-                    },
-                    LineDraft {
-                        target: Target::Account(settings.account.clone()),
-                        currency: credit.currency.clone(),
-                        amount: -amount,
-                        document: None,
-                        kind: None,
-                    },
-                ],
-            })
+            .post_voucher(&draft(customer, credit, &settings.account, date, params))
             .map_err(|e| e.to_string())?;
         let txn = *voucher
             .customer_transactions
@@ -135,34 +119,8 @@ impl Credits<'_> {
                 credit.currency
             ));
         }
-        let amount_minor = ledger
-            .currency(&credit.currency)
-            .and_then(|c| Ok(c.to_minor(amount)?))
-            .map_err(|e| e.to_string())?;
-        let id = ledger
-            .insert_write_off(&NewWriteOffRow {
-                run_id: self.run,
-                customer: &customer.account,
-                currency: &credit.currency,
-                amount_minor,
-                date,
-                voucher_id: voucher.id,
-                customer_txn: txn,
-            })
-            .and_then(|id| {
-                ledger.record_decision(&NewDecision {
-                    subject: DecisionSubject::WriteOff(id),
-                    decision: DecisionKind::WriteOff,
-                    user: self.user,
-                    at: self.at,
-                    run: Some(self.run),
-                    reason: Some(&format!(
-                        "the write_off hook of {}",
-                        self.rules.file().display()
-                    )),
-                })?;
-                Ok(id)
-            })
+        let id = self
+            .record(customer, credit, amount, voucher.id, txn)
             .map_err(|e| e.to_string())?;
         Ok(Outcome::WrittenOff(Box::new(WriteOff {
             id,
@@ -178,5 +136,72 @@ impl Credits<'_> {
             reversed_date: None,
             customer_txn: txn,
         })))
+    }
+
+    /// Records the write-off row and its decision; returns the row's id.
+    fn record(
+        &self,
+        customer: &Customer,
+        credit: &Balance,
+        amount: Decimal,
+        voucher_id: VoucherId,
+        txn: CustomerTransactionId,
+    ) -> Result<i64, LedgerError> {
+        let ledger = self.session.ledger();
+        let amount_minor = ledger.currency(&credit.currency)?.to_minor(amount)?;
+        let id = ledger.insert_write_off(&NewWriteOffRow {
+            run_id: self.run,
+            customer: &customer.account,
+            currency: &credit.currency,
+            amount_minor,
+            date: self.session.date(),
+            voucher_id,
+            customer_txn: txn,
+        })?;
+        ledger.record_decision(&NewDecision {
+            subject: DecisionSubject::WriteOff(id),
+            decision: DecisionKind::WriteOff,
+            user: self.user,
+            at: self.at,
+            run: Some(self.run),
+            reason: Some(&format!(
+                "the write_off hook of {}",
+                self.rules.file().display()
+            )),
+        })?;
+        Ok(id)
+    }
+}
+
+/// The write-off voucher of `credit`'s open credits: the customer debited (a `write-off`
+/// transaction), the write-off account credited.
+fn draft(
+    customer: &Customer,
+    credit: &Balance,
+    account: &str,
+    date: NaiveDate,
+    params: &Parameters,
+) -> VoucherDraft {
+    let amount = -credit.open_credit;
+    VoucherDraft {
+        sequence: params.sequences.write_off_sequence().to_string(),
+        date,
+        description: format!("Write-off of the credit of {}", customer.account),
+        lines: vec![
+            LineDraft {
+                target: Target::Customer(customer.account.clone()),
+                currency: credit.currency.clone(),
+                amount,
+                document: None,
+                kind: Some("write-off".into()),
+            },
+            LineDraft {
+                target: Target::Account(account.to_string()),
+                currency: credit.currency.clone(),
+                amount: -amount,
+                document: None,
+                kind: None,
+            },
+        ],
     }
 }

@@ -231,46 +231,9 @@ fn reverse_in_transaction(
         totals: BTreeMap::new(),
     };
     for w in write_offs {
-        debug_assert_eq!(w.status, WriteOffStatus::WrittenOff);
-        let voucher = ledger.post_voucher(&VoucherDraft {
-            sequence: ledger.params().sequences.reversal_sequence().to_string(),
-            date: asked.date,
-            description: format!("Reversal of write-off {} ({})", w.id, w.voucher),
-            lines: vec![
-                LineDraft {
-                    target: Target::Customer(w.customer.clone()),
-                    currency: w.currency.clone(),
-                    amount: -w.amount,
-                    document: None,
-                    kind: Some("write-off reversal".into()),
-                },
-                LineDraft {
-                    target: Target::Account(w.account.clone()),
-                    currency: w.currency.clone(),
-                    amount: w.amount,
-                    document: None,
-                    kind: None,
-                },
-            ],
-        })?;
-        ledger.mark_write_off_reversed(w.id, voucher.id, asked.date)?;
-        ledger.record_decision(&NewDecision {
-            subject: DecisionSubject::WriteOff(w.id),
-            decision: DecisionKind::Reverse,
-            user: asked.user,
-            at: &at,
-            run: Some(run),
-            reason: Some(asked.reason),
-        })?;
+        let reversed = reverse_one(ledger, w, asked, run, &at)?;
         *report.totals.entry(w.currency.clone()).or_default() += w.amount;
-        report.reversed.push(ReversedWriteOff {
-            write_off: w.id,
-            customer: w.customer.clone(),
-            currency: w.currency.clone(),
-            amount: w.amount,
-            voucher: w.voucher.clone(),
-            reversal_voucher: voucher.number,
-        });
+        report.reversed.push(reversed);
     }
     let counts = RunCounts {
         considered: write_offs.len() as i64,
@@ -279,4 +242,53 @@ fn reverse_in_transaction(
     };
     ledger.finish_run(run, &now_text(), &counts)?;
     Ok(report)
+}
+
+/// Posts the voucher that mirrors write-off `w`, marks it reversed and records the decision.
+fn reverse_one(
+    ledger: &Ledger,
+    w: &WriteOff,
+    asked: &Reversal,
+    run: RunId,
+    at: &str,
+) -> Result<ReversedWriteOff, WriteOffError> {
+    debug_assert_eq!(w.status, WriteOffStatus::WrittenOff);
+    let voucher = ledger.post_voucher(&VoucherDraft {
+        sequence: ledger.params().sequences.reversal_sequence().to_string(),
+        date: asked.date,
+        description: format!("Reversal of write-off {} ({})", w.id, w.voucher),
+        lines: vec![
+            LineDraft {
+                target: Target::Customer(w.customer.clone()),
+                currency: w.currency.clone(),
+                amount: -w.amount,
+                document: None,
+                kind: Some("write-off reversal".into()),
+            },
+            LineDraft {
+                target: Target::Account(w.account.clone()),
+                currency: w.currency.clone(),
+                amount: w.amount,
+                document: None,
+                kind: None,
+            },
+        ],
+    })?;
+    ledger.mark_write_off_reversed(w.id, voucher.id, asked.date)?;
+    ledger.record_decision(&NewDecision {
+        subject: DecisionSubject::WriteOff(w.id),
+        decision: DecisionKind::Reverse,
+        user: asked.user,
+        at,
+        run: Some(run),
+        reason: Some(asked.reason),
+    })?;
+    Ok(ReversedWriteOff {
+        write_off: w.id,
+        customer: w.customer.clone(),
+        currency: w.currency.clone(),
+        amount: w.amount,
+        voucher: w.voucher.clone(),
+        reversal_voucher: voucher.number,
+    })
 }
