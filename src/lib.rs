@@ -80,6 +80,9 @@ pub enum Error {
     /// A reversal or a rejection was refused or failed (nothing was written).
     #[error(transparent)]
     Reversal(#[from] process::ReversalError),
+    /// A write-off run or its reversal failed (nothing was written).
+    #[error(transparent)]
+    WriteOff(#[from] process::WriteOffError),
     /// The journal export failed (see [`export::ExportError`]).
     #[error(transparent)]
     Export(export::ExportError),

@@ -149,6 +149,54 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Write off small, dormant customer credits: those the rules' `write_off` hook chooses
+    /// (by default below `write_off.below`, untouched for `write_off.after_days` days).
+    ///
+    /// One transaction, recorded as a run of kind `write-off`: a voucher per credit debits the
+    /// customer (receivables) and credits `write_off.account`, and the credit is settled.
+    WriteOff {
+        /// Posting date (default today); the credits' age is counted to it.
+        #[arg(long, value_parser = parse_date)]
+        date: Option<NaiveDate>,
+        /// Show what would be written off (or reversed) without writing it.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        /// Rule file to use instead of the company's.
+        #[arg(long, value_name = "FILE")]
+        rules: Option<PathBuf>,
+        /// Reverse the write-offs of this write-off run instead (needs --reason); `reimburse
+        /// reverse --run N` does the same.
+        #[arg(
+            long,
+            value_name = "RUN",
+            hide = true,
+            requires = "reason",
+            conflicts_with_all = ["rules", "reverse"]
+        )]
+        reverse_run: Option<i64>,
+        /// Reverse these write-offs instead (needs --reason).
+        #[arg(
+            long,
+            value_name = "ID",
+            num_args = 1..,
+            hide = true,
+            requires = "reason",
+            conflicts_with = "rules"
+        )]
+        reverse: Vec<i64>,
+        /// Why the write-offs are reversed (recorded with the decision).
+        #[arg(long, value_name = "TEXT")]
+        reason: Option<String>,
+    },
+    /// The credits written off, with their status (`written-off` or `reversed`).
+    WriteOffs {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Reverse reimbursements not paid: a voucher per reimbursement that mirrors it (payables
     /// debited, receivables credited), its vendor invoice settled by it, the customer's credit
     /// open again (the next run reimburses it again). All or nothing: a paid one (reversing a

@@ -14,7 +14,8 @@
 //! - one file per command (group): `init.rs`, `import.rs` (also `changes`), `reports.rs`
 //!   (`balances`, `trial-balance`, `runs`), `run_outcomes.rs` (`runs --run N --skipped`), `run.rs`,
 //!   `export.rs`, `page.rs` (`reimbursements`), `pay.rs`, `lifecycle.rs` (`reverse`, `reject`),
-//!   `rule_tests.rs` (`test`), `generate.rs`, `api.rs`, `script.rs` (`script`, `repl`).
+//!   `rule_tests.rs` (`test`), `generate.rs`, `api.rs`, `script.rs` (`script`, `repl`),
+//!   `write_off.rs` (`write-off`, `write-offs`).
 //!
 //! The top of the layers: may depend on every module of the library; nothing depends on it but
 //! the binary (and [`crate::Error`], which names [`NotReported`]).
@@ -52,6 +53,7 @@ mod run;
 mod run_outcomes;
 mod script;
 mod spool;
+mod write_off;
 
 pub use args::{Cli, Command};
 pub use committed::NotReported;
@@ -182,6 +184,29 @@ pub fn execute(cli: &Cli, out: &mut dyn Write) -> Result<(), Error> {
         }
         Command::BankFile { run, output, force } => {
             pay::bank_file(&company, *run, output, *force, out)
+        }
+        Command::WriteOff {
+            date,
+            dry_run,
+            json,
+            rules,
+            reverse_run,
+            reverse,
+            reason,
+        } => {
+            let request = write_off::WriteOffRequest {
+                date: *date,
+                dry_run: *dry_run,
+                json: *json,
+                rules: rules.as_deref(),
+                reverse_run: *reverse_run,
+                reverse,
+                reason: reason.as_deref(),
+            };
+            write_off::write_off(&company, &request, out)
+        }
+        Command::WriteOffs { json } => {
+            write_off::write_offs(&reading_ledger(&company)?, *json, out)
         }
         Command::Reverse(args) => {
             lifecycle::reversal(&company, args, crate::ledger::DecisionKind::Reverse, out)

@@ -89,6 +89,7 @@ mod settle;
 pub(crate) mod tests;
 mod types;
 mod voucher;
+mod write_offs;
 
 pub use bank_files::{BankFileRecord, BankTransferRecord};
 pub use batch::{IdentityBatch, PostedDocument, SeenIdentity};
@@ -123,6 +124,8 @@ pub use types::{
 pub use voucher::{
     Journal, LineDraft, PostedVoucher, SettlementRecord, SubLedgerLine, Target, VoucherDraft,
 };
+pub(crate) use write_offs::NewWriteOffRow;
+pub use write_offs::{WriteOff, WriteOffStatus};
 
 use cache::{OpenList, TransactionCache};
 use error::Res;

@@ -134,7 +134,7 @@ impl Ledger {
         Ok(stored)
     }
 
-    /// Writes the company's currencies and accounts where missing, its number sequences'
+    /// Writes the company's currencies and accounts (with the write-off account) where missing, its number sequences'
     /// prefixes and widths, and the control accounts not recorded yet.
     fn record_setup(
         &self,
@@ -151,7 +151,12 @@ impl Ledger {
                 params![code, c.decimals],
             )?;
         }
-        for (account, name) in self.params.accounts.all() {
+        let write_off = self
+            .params
+            .write_off
+            .as_ref()
+            .map(|w| (w.account.as_str(), "Credits written off"));
+        for (account, name) in self.params.accounts.all().into_iter().chain(write_off) {
             conn.execute(
                 "INSERT OR IGNORE INTO gl_accounts(account, name) VALUES (?1, ?2)",
                 params![account, name],

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use super::params::rates;
 use super::{
     BankAccount, CompanyInfo, CurrencySettings, OneTimeVendorSettings, OpenDebits, Parameters,
-    PostingAccounts, ScriptLimits, VoucherSequences,
+    PostingAccounts, ScriptLimits, VoucherSequences, WriteOffSettings,
 };
 use crate::money;
 
@@ -43,6 +43,8 @@ pub struct ParameterOverrides {
     pub check_before_paying: Option<bool>,
     /// See [`Parameters::limits`].
     pub limits: Option<ScriptLimits>,
+    /// See [`Parameters::write_off`]: a fixture may give the section (it cannot take it away).
+    pub write_off: Option<WriteOffSettings>,
 }
 
 fn optional_rates<'de, D: serde::Deserializer<'de>>(
@@ -65,6 +67,9 @@ impl ParameterOverrides {
         }
         if let Some(bank) = o.bank_account {
             params.bank_account = Some(bank);
+        }
+        if let Some(write_off) = o.write_off {
+            params.write_off = Some(write_off);
         }
         take!(
             company,

@@ -291,3 +291,47 @@ fn bank_account_errors_name_the_line_and_the_key() {
         140
     );
 }
+
+#[test]
+fn write_off_section_is_read_and_checked() {
+    let section = "write_off: { below: 5.00, after_days: 180, account: \"7990\" }\n";
+    let c = load(&format!("{SAMPLE}{section}")).unwrap();
+    let w = c.params.write_off.as_ref().unwrap();
+    assert_eq!(w.below.to_string(), "5.00");
+    assert_eq!((w.after_days, w.account.as_str()), (180, "7990"));
+    for (bad, message) in [
+        ("below: 5.00", "below: 0", "must be more than zero"),
+        ("below: 5.00", "below: -1.00", "must be more than zero"),
+        ("below: 5.00", "below: 5.001", "more decimals"),
+        ("account: \"7990\"", "account: \" \"", "must not be empty"),
+        (
+            "account: \"7990\"",
+            "account: \"1200\"",
+            "receivables control account",
+        ),
+        (
+            "account: \"7990\"",
+            "account: \"2000\"",
+            "payables control account",
+        ),
+    ]
+    .map(|(from, to, m)| (section.replace(from, to), m))
+    {
+        let e = load(&format!("{SAMPLE}{bad}")).unwrap_err();
+        assert!(e.path.starts_with("write_off."), "{e}");
+        assert!(e.message.contains(message), "{e}");
+        assert_eq!(e.line, Some(SAMPLE.lines().count() + 1), "{e}");
+    }
+}
+
+#[test]
+fn a_fixture_may_give_the_write_off_section() {
+    let mut params = load(SAMPLE).unwrap().params;
+    assert!(params.write_off.is_none());
+    let o: ParameterOverrides =
+        serde_yaml::from_str("write_off: { below: 2.50, after_days: 30, account: \"7990\" }")
+            .unwrap();
+    assert!(!o.is_empty());
+    o.apply(&mut params);
+    assert_eq!(params.write_off.unwrap().below.to_string(), "2.50");
+}

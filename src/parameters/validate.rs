@@ -24,6 +24,7 @@ pub(super) fn validate(p: &Parameters) -> Result<(), (String, String)> {
     check_sequences(p)?;
     check_one_time_vendor(p)?;
     check_bank_account(p)?;
+    check_write_off(p, &accounting)?;
     check_limits(p)
 }
 
@@ -205,6 +206,43 @@ fn check_bank_account(p: &Parameters) -> Check {
             "bank_account.name",
             "must not contain control characters (a line break, a tab)".into(),
         );
+    }
+    Ok(())
+}
+
+/// `write_off` (when given): `below` more than zero, with no more decimals than the accounting
+/// currency; `account` not empty and not a control account (receivables, payables), which take
+/// lines only through customers and vendors.
+fn check_write_off(p: &Parameters, accounting: &Currency) -> Check {
+    let Some(w) = &p.write_off else {
+        return Ok(());
+    };
+    if w.below <= Decimal::ZERO {
+        return err(
+            "write_off.below",
+            format!("{} must be more than zero", w.below),
+        );
+    }
+    if let Err(e) = accounting.check(w.below) {
+        return err("write_off.below", e.to_string());
+    }
+    if w.account.trim().is_empty() {
+        return err("write_off.account", "must not be empty".into());
+    }
+    for (role, control) in [
+        ("receivables", &p.accounts.receivables),
+        ("payables", &p.accounts.payables),
+    ] {
+        if w.account == *control {
+            return err(
+                "write_off.account",
+                format!(
+                    "'{}' is the {role} control account (accounts.{role}): write off to a \
+                     general-ledger account of its own (other income)",
+                    w.account
+                ),
+            );
+        }
     }
     Ok(())
 }

@@ -23,6 +23,11 @@ pub const HOOKS: &[(&str, usize)] = &[
     ("post_reimbursement", 3),
 ];
 
+/// The fifth hook, `write_off(customer, credit)`: called only by the write-off run
+/// (`process::write_off`), so a rule file without it still runs; the write-off run refuses such a
+/// file with [`RunError::MissingHook`] naming it.
+pub const WRITE_OFF_HOOK: (&str, usize) = ("write_off", 2);
+
 /// The compiled rules and the engine that runs them.
 pub struct Rules {
     pub(super) engine: Engine,
@@ -123,6 +128,28 @@ impl Rules {
     /// The rule file.
     pub fn file(&self) -> &Path {
         &self.file
+    }
+
+    /// The SHA-256 of the rule file's text.
+    pub fn hash(&self) -> &str {
+        &self.hash
+    }
+
+    /// Refuses rules that do not define `hook` with `arity` parameters (a hook [`Rules::load`]
+    /// does not require, such as [`WRITE_OFF_HOOK`]).
+    pub fn require(&self, (hook, arity): (&str, usize)) -> Result<(), RunError> {
+        if self
+            .ast
+            .iter_functions()
+            .any(|f| f.name == hook && f.params.len() == arity)
+        {
+            return Ok(());
+        }
+        Err(RunError::MissingHook {
+            file: self.file.clone(),
+            hook: hook.to_string(),
+            arity,
+        })
     }
 
     pub(super) fn call(
@@ -248,7 +275,11 @@ impl Rules {
     /// Where a hook is defined in the rule file (the opening brace of its body), for errors that
     /// have no position of their own (refusals by the engine).
     fn hook_position(&self, hook: &str) -> (Option<usize>, Option<usize>) {
-        let Some((_, arity)) = HOOKS.iter().find(|(name, _)| *name == hook) else {
+        let Some((_, arity)) = HOOKS
+            .iter()
+            .chain([&WRITE_OFF_HOOK])
+            .find(|(name, _)| *name == hook)
+        else {
             return (None, None);
         };
         self.ast

@@ -49,6 +49,9 @@
 //!   `ledger::reimbursements`), which alone writes their SQL.
 //! - `script_functions`: the process's own script functions (`dry_run`), which it registers into
 //!   the engines of the sessions that offer them ([`offer_script_functions`]).
+//! - `write_off`: small credits written off by the rules' fifth hook, `write_off(customer,
+//!   credit)`, and their reversal ([`write_off()`], [`reverse_write_offs`]); uses `hooks`,
+//!   `check`, `pager` and `audit`.
 //!
 //! Dependencies inside the folder run one way: `audit`, `options`, `report`, `error` and `check`
 //! depend on no other file of it; `hooks` on those; `ahead` on `hooks`; `credit` on `hooks`,
@@ -76,10 +79,11 @@ mod read_ahead;
 mod report;
 mod run;
 mod script_functions;
+pub mod write_off;
 
 pub use audit::{PostingSource, RunStart, begin_run, record_postings, runs, sha256};
 pub use error::{HookError, RunError};
-pub use hooks::{HOOKS, Rules};
+pub use hooks::{HOOKS, Rules, WRITE_OFF_HOOK};
 pub use lifecycle::{
     LeftOut, Reversal, ReversalError, ReversalRefusal, ReversalReport, ReversalSelection,
     ReverseOptions, reject, reverse,
@@ -94,6 +98,10 @@ pub use pay::{
 pub use report::{Failed, Reimbursement, RunObserver, RunReport, Skipped, as_text};
 pub use run::{run, run_observed, run_with_progress};
 pub use script_functions::offer as offer_script_functions;
+pub use write_off::{
+    ReversedWriteOff, WriteOffError, WriteOffOptions, WriteOffReport, WriteOffReversal,
+    reverse_write_offs, reverse_write_offs_by_id, write_off, write_offs,
+};
 
 /// The rows of the runs, run outcomes and reimbursements tables, kept by the ledger's
 /// repositories.

@@ -26,3 +26,4 @@ mod run_outcomes;
 mod sandbox_limits;
 mod scripts;
 mod streaming;
+mod write_off;

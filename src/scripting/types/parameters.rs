@@ -30,7 +30,7 @@ pub(super) fn register(api: &mut Api) {
     });
 }
 
-/// The company and what the rules follow: minimum, open debits, one-time vendors.
+/// The company and what the rules follow: minimum, open debits, the write-off, one-time vendors.
 fn company_and_rules(api: &mut Api) {
     api.getter(
         "Parameters",
@@ -73,6 +73,21 @@ fn company_and_rules(api: &mut Api) {
         "bool",
         "Link a new one-time vendor back to its customer.",
         |p: &mut ParamsView| p.0.one_time_vendor.link_to_customer,
+    );
+    api.getter(
+        "Parameters",
+        "write_off",
+        "Map or ()",
+        "The `write_off` section: `#{below, after_days, account}` (`below` in the accounting currency), or () when the company has none (nothing is written off). The default `write_off` hook reads it.",
+        |p: &mut ParamsView| -> Dynamic {
+            p.0.write_off.as_ref().map_or(Dynamic::UNIT, |w| {
+                let mut map = rhai::Map::new();
+                map.insert("below".into(), Dynamic::from(w.below));
+                map.insert("after_days".into(), Dynamic::from(i64::from(w.after_days)));
+                map.insert("account".into(), Dynamic::from(w.account.clone()));
+                Dynamic::from_map(map)
+            })
+        },
     );
     api.getter(
         "Parameters",
