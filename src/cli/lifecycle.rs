@@ -3,7 +3,8 @@
 //! a summary line, or JSON. A refusal is the usual error (exit 1, every refusal listed); an
 //! output failure after the commit says what was committed.
 //!
-//! Must not depend on the other commands.
+//! Must not depend on the other commands, but for the printing of a write-off run's reversal
+//! (`reverse --run N` of a write-off run), which is `write_off.rs`'s.
 
 use std::io::Write;
 
@@ -13,7 +14,7 @@ use clap::Args;
 use super::committed::{self, Committed};
 use super::{open_ledger, plural, right_align, table, today, totals_text, user};
 use crate::Error;
-use crate::ledger::{DecisionKind, RunId};
+use crate::ledger::{DecisionKind, RunId, RunKind};
 use crate::parameters::Company;
 use crate::process::{self, ReversalReport, ReversalSelection, ReverseOptions};
 use crate::text::printable_row;
@@ -69,6 +70,20 @@ pub(super) fn reversal(
         dry_run: args.dry_run,
     };
     let ledger = open_ledger(company)?;
+    // A write-off run is reversed like a reimbursement run, by its own reversal.
+    if let (DecisionKind::Reverse, ReversalSelection::Run(run)) = (decision, &options.selection)
+        && ledger.run_kind(*run)?.as_deref() == Some(RunKind::WriteOff.as_str())
+    {
+        let report = process::reverse_write_offs(
+            &ledger,
+            *run,
+            options.date,
+            &options.reason,
+            &options.user,
+            options.dry_run,
+        )?;
+        return super::write_off::print_reversal(&report, args.json, out);
+    }
     let report = match decision {
         DecisionKind::Reject => process::reject(&ledger, &options)?,
         _ => process::reverse(&ledger, &options)?,
