@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::params::rates;
 use super::{
-    BankAccount, CompanyInfo, CurrencySettings, OneTimeVendorSettings, OpenDebits, Parameters,
+    ApprovalSettings, BankAccount, CompanyInfo, CurrencySettings, OneTimeVendorSettings, OpenDebits, Parameters,
     PostingAccounts, ScriptLimits, VoucherSequences,
 };
 use crate::money;
@@ -43,6 +43,8 @@ pub struct ParameterOverrides {
     pub check_before_paying: Option<bool>,
     /// See [`Parameters::limits`].
     pub limits: Option<ScriptLimits>,
+    /// See [`Parameters::approval`].
+    pub approval: Option<ApprovalSettings>,
 }
 
 fn optional_rates<'de, D: serde::Deserializer<'de>>(
@@ -65,6 +67,9 @@ impl ParameterOverrides {
         }
         if let Some(bank) = o.bank_account {
             params.bank_account = Some(bank);
+        }
+        if let Some(approval) = o.approval {
+            params.approval = Some(approval);
         }
         take!(
             company,

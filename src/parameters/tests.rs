@@ -291,3 +291,59 @@ fn bank_account_errors_name_the_line_and_the_key() {
         140
     );
 }
+
+/// SAMPLE with an `approval:` section of these lines (indented by the caller).
+fn with_approval(lines: &str) -> String {
+    format!("{SAMPLE}approval:\n{lines}")
+}
+
+#[test]
+fn approval_is_read_exactly_and_optional() {
+    assert_eq!(load(SAMPLE).unwrap().params.approval, None);
+    let text = with_approval(
+        "  required_above: 1000.00\n  approvers: { alice: 5000.00, bob: 100000.00 }\n",
+    );
+    let approval = load(&text).unwrap().params.approval.unwrap();
+    assert_eq!(approval.required_above, Decimal::new(100000, 2));
+    assert_eq!(approval.approvers.len(), 2);
+    assert_eq!(approval.approvers["alice"], Decimal::new(500000, 2));
+    assert_eq!(approval.approvers["bob"], Decimal::new(10000000, 2));
+}
+
+#[test]
+fn approval_errors_name_the_line_and_the_key() {
+    let cases = [
+        (
+            "  required_above: -1.00\n",
+            "26:3: approval.required_above: -1.00 must not be negative",
+        ),
+        (
+            "  required_above: 1.001\n",
+            "26:3: approval.required_above: 1.001 has more decimals than USD allows (2)",
+        ),
+        (
+            "  required_above: 10.00\n  approvers:\n    alice: 0.00\n",
+            "28:5: approval.approvers.alice: the limit 0.00 must be more than zero",
+        ),
+        (
+            "  required_above: 10.00\n  approvers:\n    \"al ice\": 5.00\n",
+            "27:3: approval.approvers: 'al ice' is not a user name (not empty, no spaces)",
+        ),
+    ];
+    for (lines, expected) in cases {
+        let e = load(&with_approval(lines)).unwrap_err();
+        assert_eq!(e.to_string(), format!("dir/company.yaml:{expected}"));
+    }
+}
+
+#[test]
+fn a_fixture_may_override_the_approval() {
+    let mut params = load(SAMPLE).unwrap().params;
+    let overrides: ParameterOverrides =
+        serde_yaml::from_str("approval: { required_above: 50.00, approvers: { carol: 75.00 } }")
+            .unwrap();
+    overrides.apply(&mut params);
+    let approval = params.approval.unwrap();
+    assert_eq!(approval.required_above, Decimal::new(5000, 2));
+    assert_eq!(approval.approvers["carol"], Decimal::new(7500, 2));
+}
