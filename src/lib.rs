@@ -77,6 +77,10 @@ pub enum Error {
     /// A run failed (nothing was written).
     #[error(transparent)]
     Run(#[from] process::RunError),
+    /// An approval, hold or release wrote nothing, or a history cannot be read (see
+    /// [`process::LifecycleError`]).
+    #[error(transparent)]
+    Lifecycle(#[from] process::LifecycleError),
     /// The journal export failed (see [`export::ExportError`]).
     #[error(transparent)]
     Export(export::ExportError),

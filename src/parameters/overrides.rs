@@ -7,8 +7,8 @@ use serde::Deserialize;
 
 use super::params::rates;
 use super::{
-    ApprovalSettings, BankAccount, CompanyInfo, CurrencySettings, OneTimeVendorSettings, OpenDebits, Parameters,
-    PostingAccounts, ScriptLimits, VoucherSequences,
+    ApprovalSettings, BankAccount, CompanyInfo, CurrencySettings, OneTimeVendorSettings,
+    OpenDebits, Parameters, PostingAccounts, ScriptLimits, VoucherSequences,
 };
 use crate::money;
 

@@ -43,6 +43,8 @@
 //! - `audit`: the audit trail of runs (recording a run, [`record_postings`], [`runs`]), hashes;
 //!   the rows of the runs and reimbursements tables are the ledger's (`ledger::runs`,
 //!   `ledger::reimbursements`), which alone writes their SQL.
+//! - `lifecycle`: after the run: approval ([`approve`]), a user's holds ([`hold`], [`release`]),
+//!   a reimbursement's [`history`], and these for scripts ([`offer_lifecycle_functions`]).
 //! - `script_functions`: the process's own script functions (`dry_run`), which it registers into
 //!   the engines of the sessions that offer them ([`offer_script_functions`]).
 //!
@@ -61,6 +63,7 @@ mod check;
 mod credit;
 mod error;
 mod hooks;
+mod lifecycle;
 mod options;
 mod page;
 mod pager;
@@ -73,6 +76,11 @@ mod script_functions;
 pub use audit::{PostingSource, RunStart, begin_run, record_postings, runs, sha256};
 pub use error::{HookError, RunError};
 pub use hooks::{HOOKS, Rules};
+pub use lifecycle::{
+    ApprovalRefusal, ApprovalSelection, ApproveOptions, ApproveReport, Approved, HistoryEvent,
+    HoldRefusal, HoldRefused, LifecycleError, RefusalRule, approve, history, hold,
+    offer_lifecycle_functions, release,
+};
 pub use options::{RunOptions, Selection};
 pub use page::{each_reimbursement, reimbursements};
 pub use pay::{

@@ -1,0 +1,38 @@
+//! What happens to a reimbursement after the run that posted it: approval ([`approve`], an
+//! approver within their limit who did not make the run: four eyes), a user's hold and its
+//! release ([`hold`], [`release`]), and its history ([`history`]: posted, each decision, paid).
+//! Every decision is recorded with who made it, when and why (`ledger::decisions`).
+//!
+//! Each operation runs in one transaction (nested as a savepoint inside a script's or the
+//! REPL's). A file per operation: `approve`, `hold` (hold and release), `history`; `error`
+//! ([`LifecycleError`]); `script_functions` (the operations for scripts and the REPL, offered
+//! through `Session::extend`, never in the engine of the rules' hooks).
+//!
+//! Depends on the ledger's repositories and the process's `audit` (the time); nothing else of
+//! the process depends on it.
+
+mod approve;
+mod error;
+mod history;
+mod hold;
+mod script_functions;
+
+pub use approve::{
+    ApprovalRefusal, ApprovalSelection, ApproveOptions, ApproveReport, Approved, RefusalRule,
+    approve,
+};
+pub use error::LifecycleError;
+pub use history::{HistoryEvent, history};
+pub use hold::{HoldRefusal, HoldRefused, hold, release};
+pub use script_functions::offer as offer_lifecycle_functions;
+
+/// The ids in the order given, each once.
+fn distinct(ids: &[i64]) -> Vec<i64> {
+    let mut seen = std::collections::HashSet::new();
+    ids.iter().copied().filter(|id| seen.insert(*id)).collect()
+}
+
+/// Serializes a value as its text (`Display`).
+fn as_display<T: std::fmt::Display, S: serde::Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(v)
+}
