@@ -103,8 +103,9 @@ pub enum Command {
         /// Which reimbursements.
         #[command(flatten)]
         filter: FilterArgs,
-        /// Only `open` (unpaid), `held` (unpaid, held by the check before paying) or `paid`.
-        #[arg(long, value_parser = ["open", "held", "paid"])]
+        /// Only `open` (unpaid, payable), `pending` (or `pending approval`: awaiting approval),
+        /// `held` (unpaid, held by a user or by the check before paying), `paid` or `reversed`.
+        #[arg(long, value_parser = ["open", "pending", "pending approval", "held", "paid", "reversed"])]
         status: Option<String>,
         /// Print JSON.
         #[arg(long, conflicts_with = "csv")]
@@ -147,6 +148,49 @@ pub enum Command {
         /// Replace a file that is not a previous bank file.
         #[arg(long)]
         force: bool,
+    },
+    /// Approve reimbursements pending approval: those the current user may approve (a listed
+    /// approver, within their limit in the accounting currency, not the user of the run that
+    /// posted them: four eyes); each one refused says which rule stopped it.
+    ///
+    /// Exit code 0 when at least one was approved or none was refused; 1 when every selected one
+    /// was refused.
+    Approve(ApproveArgs),
+    /// Hold unpaid reimbursements (`pay` leaves them, with the reason). All or nothing: an
+    /// unknown, paid, reversed or already held one refuses the whole command (exit code 1).
+    Hold {
+        /// The reimbursements (ids, repeatable or comma-separated).
+        #[arg(long = "reimbursement", value_name = "ID", required = true, num_args = 1.., value_delimiter = ',')]
+        reimbursements: Vec<i64>,
+        /// Why they are held.
+        #[arg(long)]
+        reason: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Release held reimbursements (`pay` pays them again). All or nothing: an unknown, paid,
+    /// reversed or not held one refuses the whole command (exit code 1).
+    Release {
+        /// The reimbursements (ids, repeatable or comma-separated).
+        #[arg(long = "reimbursement", value_name = "ID", required = true, num_args = 1.., value_delimiter = ',')]
+        reimbursements: Vec<i64>,
+        /// A note recorded with the release.
+        #[arg(long)]
+        note: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// What happened to a reimbursement, in order: posted by its run, each decision (who, when,
+    /// what, why), paid.
+    History {
+        /// The reimbursement (id).
+        #[arg(long = "reimbursement", value_name = "ID")]
+        reimbursement: i64,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// The runs recorded in the database (audit trail).
     Runs {
@@ -271,6 +315,24 @@ pub struct RunArgs {
     /// then exits with code 3 if any customer failed.
     #[arg(long)]
     pub keep_going: bool,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `approve`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("chosen").args(["reimbursements", "run"]).required(true)))]
+pub struct ApproveArgs {
+    /// These reimbursements (ids, repeatable or comma-separated).
+    #[arg(long = "reimbursement", value_name = "ID", num_args = 1.., value_delimiter = ',')]
+    pub reimbursements: Vec<i64>,
+    /// The reimbursements of this run that are pending approval.
+    #[arg(long, value_name = "N")]
+    pub run: Option<i64>,
+    /// A note recorded with each approval.
+    #[arg(long)]
+    pub note: Option<String>,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,

@@ -13,7 +13,8 @@
 //!   files the commands write;
 //! - one file per command (group): `init.rs`, `import.rs` (also `changes`), `reports.rs`
 //!   (`balances`, `trial-balance`, `runs`), `run.rs`, `export.rs`, `page.rs`
-//!   (`reimbursements`), `pay.rs`, `rule_tests.rs` (`test`), `generate.rs`, `api.rs`, `script.rs`
+//!   (`reimbursements`), `lifecycle.rs` (`approve`, `hold`, `release`, `history`), `pay.rs`,
+//!   `rule_tests.rs` (`test`), `generate.rs`, `api.rs`, `script.rs`
 //!   (`script`, `repl`).
 //!
 //! The top of the layers: may depend on every module of the library; nothing depends on it but
@@ -42,6 +43,7 @@ mod format;
 mod generate;
 mod import;
 mod init;
+mod lifecycle;
 mod output_guard;
 mod page;
 mod pay;
@@ -181,6 +183,24 @@ pub fn execute(cli: &Cli, out: &mut dyn Write) -> Result<(), Error> {
         Command::BankFile { run, output, force } => {
             pay::bank_file(&company, *run, output, *force, out)
         }
+        Command::Approve(args) => lifecycle::approve(&open_ledger(&company)?, args, out),
+        Command::Hold {
+            reimbursements,
+            reason,
+            json,
+        } => lifecycle::hold(&open_ledger(&company)?, reimbursements, reason, *json, out),
+        Command::Release {
+            reimbursements,
+            note,
+            json,
+        } => {
+            let ledger = open_ledger(&company)?;
+            lifecycle::release(&ledger, reimbursements, note.as_deref(), *json, out)
+        }
+        Command::History {
+            reimbursement,
+            json,
+        } => lifecycle::history(&reading_ledger(&company)?, *reimbursement, *json, out),
         Command::Runs { json } => reports::runs(&reading_ledger(&company)?, *json, out),
         Command::Repl { date } => script::repl(&company, *date, out),
         Command::Script {

@@ -261,7 +261,10 @@ impl Judge<'_> {
             }));
         }
         let params = self.ledger.params();
-        let amount = params.to_accounting(r.amount, &r.currency)?;
+        let amount = shown(
+            params.to_accounting(r.amount, &r.currency)?,
+            params.accounting().decimals,
+        );
         if amount > *limit {
             return Ok(Err(RefusalRule::OverLimit {
                 limit: *limit,
@@ -280,5 +283,47 @@ impl Judge<'_> {
         let user = self.ledger.run_record(run)?.map(|r| r.user);
         self.run_users.insert(run, user.clone());
         Ok(user)
+    }
+}
+
+/// `amount` (exact) with the trailing zeros a conversion adds dropped, down to `decimals`:
+/// `2170.000000` is shown `2170.00`, `5000.0012` stays. The value does not change.
+fn shown(amount: Decimal, decimals: u32) -> Decimal {
+    let mut d = amount.normalize();
+    if d.scale() < decimals {
+        d.rescale(decimals);
+    }
+    debug_assert_eq!(d, amount, "only the scale changes");
+    d
+}
+
+#[cfg(test)]
+mod tests {
+    use rust_decimal::Decimal;
+
+    use super::{RefusalRule, shown};
+
+    #[test]
+    fn a_converted_amount_is_shown_without_the_zeros_of_the_rate() {
+        assert_eq!(shown(Decimal::new(2170000000, 6), 2).to_string(), "2170.00");
+        assert_eq!(shown(Decimal::new(50000012, 4), 2).to_string(), "5000.0012");
+        assert_eq!(shown(Decimal::new(7, 0), 2).to_string(), "7.00");
+    }
+
+    #[test]
+    fn each_refusal_says_its_rule() {
+        let over = RefusalRule::OverLimit {
+            limit: Decimal::new(500000, 2),
+            amount: Decimal::new(600000, 2),
+            currency: "USD".into(),
+        };
+        assert_eq!(
+            over.to_string(),
+            "over the limit: 6000.00 USD is more than the approver's limit of 5000.00 USD"
+        );
+        assert_eq!(
+            RefusalRule::NotPending(crate::ledger::ReimbursementStatus::Paid).to_string(),
+            "not pending approval (it is paid)"
+        );
     }
 }
