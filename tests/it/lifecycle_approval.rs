@@ -68,7 +68,7 @@ fn run_as(c: &Company, user: &str) -> Value {
 }
 
 /// The statuses of the reimbursement page, by id.
-fn statuses(c: &Company) -> Vec<(i64, String)> {
+fn statuses(c: &Company) -> Vec<Row> {
     let page = c.json(&["reimbursements", "--json"]);
     rows(&page["reimbursements"])
         .iter()
@@ -81,8 +81,11 @@ fn statuses(c: &Company) -> Vec<(i64, String)> {
         .collect()
 }
 
+/// A reimbursement's id and a text about it.
+type Row = (i64, String);
+
 /// `(id, amount)` of each payment, and `(id, reason)` of each invoice not paid.
-fn paid_and_not(report: &Value) -> (Vec<(i64, String)>, Vec<(i64, String)>) {
+fn paid_and_not(report: &Value) -> (Vec<Row>, Vec<Row>) {
     let paid = rows(&report["payments"])
         .iter()
         .map(|p| {
@@ -104,7 +107,8 @@ fn paid_and_not(report: &Value) -> (Vec<(i64, String)>, Vec<(i64, String)>) {
     (paid, not_paid)
 }
 
-fn pending(ids: &[i64]) -> Vec<(i64, String)> {
+/// `(id, "pending approval")` for each id.
+fn pending(ids: &[i64]) -> Vec<Row> {
     ids.iter()
         .map(|&id| (id, "pending approval".to_string()))
         .collect()
