@@ -347,3 +347,29 @@ fn a_fixture_may_override_the_approval() {
     assert_eq!(approval.required_above, Decimal::new(5000, 2));
     assert_eq!(approval.approvers["carol"], Decimal::new(7500, 2));
 }
+
+#[test]
+fn approval_is_needed_above_the_threshold_in_the_accounting_currency() {
+    let text = with_approval("  required_above: 1000.00\n");
+    let params = load(&text).unwrap().params;
+    let d = |minor: i64| Decimal::new(minor, 2);
+    assert_eq!(params.approval_needed(d(100000), "USD").unwrap(), None);
+    assert_eq!(
+        params.approval_needed(d(100001), "USD").unwrap(),
+        Some(d(100001))
+    );
+    // 921.65 EUR is 999.99525 USD; 921.66 EUR is 1000.0011 USD (unrounded, like the minimum).
+    assert_eq!(params.approval_needed(d(92165), "EUR").unwrap(), None);
+    assert_eq!(
+        params.approval_needed(d(92166), "EUR").unwrap(),
+        Some(Decimal::new(1000001100, 6))
+    );
+    assert_eq!(
+        load(SAMPLE)
+            .unwrap()
+            .params
+            .approval_needed(d(1), "USD")
+            .unwrap(),
+        None
+    );
+}

@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::error::LifecycleError;
-use super::{as_display, distinct};
+use super::{as_display, check_reason, distinct};
 use crate::ledger::{
     DecisionKind, DecisionSubject, Ledger, NewDecision, Reimbursement, ReimbursementFilter,
     ReimbursementStatus, RunId,
@@ -148,6 +148,7 @@ pub fn approve(ledger: &Ledger, options: &ApproveOptions) -> Result<ApproveRepor
         .approval
         .clone()
         .ok_or(LifecycleError::NoApproval)?;
+    check_reason("approval note", options.note.as_deref())?;
     let store = ledger.store();
     store.begin()?;
     match approve_in_transaction(ledger, &settings, options) {

@@ -8,7 +8,7 @@ use std::fmt;
 use serde::Serialize;
 
 use super::error::LifecycleError;
-use super::{as_display, distinct};
+use super::{as_display, check_reason, distinct};
 use crate::ledger::{
     DecisionKind, DecisionSubject, Ledger, NewDecision, Reimbursement, ReimbursementStatus,
 };
@@ -70,6 +70,7 @@ pub fn hold(
     if reason.trim().is_empty() {
         return Err(LifecycleError::NoReason);
     }
+    check_reason("hold reason", Some(reason))?;
     change(ledger, ids, Change::Hold(reason), user)
 }
 
@@ -83,6 +84,7 @@ pub fn release(
     note: Option<&str>,
     user: &str,
 ) -> Result<Vec<Reimbursement>, LifecycleError> {
+    check_reason("release note", note)?;
     change(ledger, ids, Change::Release(note), user)
 }
 
@@ -182,4 +184,61 @@ fn change_in_transaction(
     }
     debug_assert_eq!(changed.len(), ids.len(), "every one changed is read back");
     Ok(changed)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+    use rust_decimal::Decimal;
+
+    use super::{Change, HoldRefused};
+    use crate::ledger::{Reimbursement, ReimbursementStatus, RunId};
+
+    fn reimbursement(status: ReimbursementStatus, hold: Option<&str>) -> Reimbursement {
+        Reimbursement {
+            id: 1,
+            run: RunId(1),
+            customer: "C-1".into(),
+            vendor: "V-1".into(),
+            one_time_vendor: false,
+            currency: "USD".into(),
+            amount: Decimal::new(5000, 2),
+            date: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap_or_default(),
+            voucher: "RMB-1".into(),
+            vendor_invoice: "VI-1".into(),
+            status,
+            hold_reason: hold.map(str::to_string),
+            payment_voucher: None,
+            paid_date: None,
+            reversal_voucher: None,
+            reversed_date: None,
+            last_decision: None,
+        }
+    }
+
+    #[test]
+    fn what_a_hold_and_a_release_refuse() {
+        use ReimbursementStatus as S;
+        let hold = Change::Hold("why");
+        let release = Change::Release(None);
+        assert_eq!(hold.refusal(&reimbursement(S::Open, None)), None);
+        assert_eq!(hold.refusal(&reimbursement(S::PendingApproval, None)), None);
+        assert_eq!(
+            hold.refusal(&reimbursement(S::Paid, None)),
+            Some(HoldRefused::Paid)
+        );
+        assert_eq!(
+            release.refusal(&reimbursement(S::Reversed, Some("x"))),
+            Some(HoldRefused::Reversed)
+        );
+        assert_eq!(
+            hold.refusal(&reimbursement(S::Held, Some("x"))),
+            Some(HoldRefused::AlreadyHeld("x".into()))
+        );
+        assert_eq!(
+            release.refusal(&reimbursement(S::Open, None)),
+            Some(HoldRefused::NotHeld)
+        );
+        assert_eq!(release.refusal(&reimbursement(S::Held, Some("x"))), None);
+    }
 }

@@ -32,6 +32,13 @@ fn distinct(ids: &[i64]) -> Vec<i64> {
     ids.iter().copied().filter(|id| seen.insert(*id)).collect()
 }
 
+/// Checks a decision's reason or note at the door of the books (at most 500 characters, no
+/// control characters but line breaks), as the ledger checks its texts.
+fn check_reason(field: &str, text: Option<&str>) -> Result<(), LifecycleError> {
+    crate::text::check_option(field, text, crate::text::TextKind::Text)
+        .map_err(|e| LifecycleError::Ledger(e.into()))
+}
+
 /// Serializes a value as its text (`Display`).
 fn as_display<T: std::fmt::Display, S: serde::Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
     s.collect_str(v)
