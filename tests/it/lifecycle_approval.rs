@@ -196,6 +196,36 @@ fn approval_needed_and_given_then_pay_pays_it() {
 }
 
 #[test]
+fn the_runs_table_shows_the_status_with_an_approval_section() {
+    let c = company();
+    let out = as_user(&c, "carol", &["run", "--date", "2026-11-30"]);
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{table}");
+    let header = table.lines().nth(1).unwrap_or_default();
+    assert!(
+        header.contains("vendor invoice") && header.contains("status"),
+        "{table}"
+    );
+    let c1 = table
+        .lines()
+        .find(|l| l.contains("C-1"))
+        .unwrap_or_default();
+    assert!(
+        c1.contains("2000.00") && c1.contains("pending approval"),
+        "{table}"
+    );
+    let c3 = table
+        .lines()
+        .find(|l| l.contains("C-3"))
+        .unwrap_or_default();
+    assert!(c3.contains("500.00") && c3.contains("open"), "{table}");
+    // Without the section the table is as it always was.
+    let plain = Company::with(&company_yaml(), LEDGER);
+    let table = plain.ok(&["run", "--date", "2026-11-30"]);
+    assert!(!table.contains("status"), "{table}");
+}
+
+#[test]
 fn over_the_approvers_limit_is_refused_and_a_higher_limit_approves() {
     let c = company();
     run_as(&c, "carol");
