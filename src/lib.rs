@@ -83,6 +83,10 @@ pub enum Error {
     /// A write-off run or its reversal failed (nothing was written).
     #[error(transparent)]
     WriteOff(#[from] process::WriteOffError),
+    /// An approval, hold or release wrote nothing, or a history cannot be read (see
+    /// [`process::LifecycleError`]).
+    #[error(transparent)]
+    Lifecycle(#[from] process::LifecycleError),
     /// The journal export failed (see [`export::ExportError`]).
     #[error(transparent)]
     Export(export::ExportError),

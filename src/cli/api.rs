@@ -23,6 +23,7 @@ pub(super) fn api(company_file: &Path, markdown: bool, out: &mut dyn Write) -> R
     let ledger = Ledger::new(crate::store::Store::in_memory()?, params)?;
     let session = Session::new(ledger, today(), Echo::Collect);
     crate::process::offer_script_functions(&session);
+    crate::process::offer_lifecycle_functions(&session);
     let docs = session.api();
     if markdown {
         api_markdown(&docs, out)

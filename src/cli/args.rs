@@ -104,8 +104,9 @@ pub enum Command {
         /// Which reimbursements.
         #[command(flatten)]
         filter: FilterArgs,
-        /// Only `open` (unpaid), `held` (unpaid, held by the check before paying) or `paid`.
-        #[arg(long, value_parser = ["open", "held", "paid"])]
+        /// Only `open` (unpaid, payable), `pending` (or `pending approval`: awaiting approval),
+        /// `held` (unpaid, held by a user or by the check before paying), `paid` or `reversed`.
+        #[arg(long, value_parser = ["open", "pending", "pending approval", "held", "paid", "reversed"])]
         status: Option<String>,
         /// Print JSON.
         #[arg(long, conflicts_with = "csv")]
@@ -206,6 +207,49 @@ pub enum Command {
     /// Reject reimbursements pending approval (an approver, with the `approval:` section): each
     /// is reversed as by `reverse`, with the decision `reject`.
     Reject(ReversalArgs),
+    /// Approve reimbursements pending approval: those the current user may approve (a listed
+    /// approver, within their limit in the accounting currency, not the user of the run that
+    /// posted them: four eyes); each one refused says which rule stopped it.
+    ///
+    /// Exit code 0 when at least one was approved or none was refused; 1 when every selected one
+    /// was refused.
+    Approve(ApproveArgs),
+    /// Hold unpaid reimbursements (`pay` leaves them, with the reason). All or nothing: an
+    /// unknown, paid, reversed or already held one refuses the whole command (exit code 1).
+    Hold {
+        /// The reimbursements (ids, repeatable or comma-separated).
+        #[arg(long = "reimbursement", value_name = "ID", required = true, num_args = 1.., value_delimiter = ',')]
+        reimbursements: Vec<i64>,
+        /// Why they are held.
+        #[arg(long)]
+        reason: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Release held reimbursements (`pay` pays them again). All or nothing: an unknown, paid,
+    /// reversed or not held one refuses the whole command (exit code 1).
+    Release {
+        /// The reimbursements (ids, repeatable or comma-separated).
+        #[arg(long = "reimbursement", value_name = "ID", required = true, num_args = 1.., value_delimiter = ',')]
+        reimbursements: Vec<i64>,
+        /// A note recorded with the release.
+        #[arg(long)]
+        note: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// What happened to a reimbursement, in order: posted by its run, each decision (who, when,
+    /// what, why), paid.
+    History {
+        /// The reimbursement (id).
+        #[arg(long = "reimbursement", value_name = "ID")]
+        reimbursement: i64,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// The runs recorded in the database (audit trail); with `--run N --skipped`, what run N
     /// decided for each credit it did not reimburse, and why.
     Runs {
@@ -377,4 +421,22 @@ impl FilterArgs {
             ..Default::default()
         }
     }
+}
+
+/// Arguments of `approve`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("chosen").args(["reimbursements", "run"]).required(true)))]
+pub struct ApproveArgs {
+    /// These reimbursements (ids, repeatable or comma-separated).
+    #[arg(long = "reimbursement", value_name = "ID", num_args = 1.., value_delimiter = ',')]
+    pub reimbursements: Vec<i64>,
+    /// The reimbursements of this run that are pending approval.
+    #[arg(long, value_name = "N")]
+    pub run: Option<i64>,
+    /// A note recorded with each approval.
+    #[arg(long)]
+    pub note: Option<String>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
 }

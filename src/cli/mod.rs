@@ -13,9 +13,10 @@
 //!   files the commands write;
 //! - one file per command (group): `init.rs`, `import.rs` (also `changes`), `reports.rs`
 //!   (`balances`, `trial-balance`, `runs`), `run_outcomes.rs` (`runs --run N --skipped`), `run.rs`,
-//!   `export.rs`, `page.rs` (`reimbursements`), `pay.rs`, `lifecycle.rs` (`reverse`, `reject`),
-//!   `rule_tests.rs` (`test`), `generate.rs`, `api.rs`, `script.rs` (`script`, `repl`),
-//!   `write_off.rs` (`write-off`, `write-offs`).
+//!   `export.rs`, `page.rs` (`reimbursements`), `pay.rs`, `approval.rs` (`approve`, `hold`,
+//!   `release`, `history`), `lifecycle.rs` (`reverse`, `reject`), `rule_tests.rs` (`test`),
+//!   `generate.rs`, `api.rs`, `script.rs` (`script`, `repl`), `write_off.rs` (`write-off`,
+//!   `write-offs`).
 //!
 //! The top of the layers: may depend on every module of the library; nothing depends on it but
 //! the binary (and [`crate::Error`], which names [`NotReported`]).
@@ -34,6 +35,7 @@ use crate::parameters::Company;
 use crate::process;
 
 mod api;
+mod approval;
 mod args;
 mod committed;
 mod csv_report;
@@ -185,6 +187,24 @@ pub fn execute(cli: &Cli, out: &mut dyn Write) -> Result<(), Error> {
         Command::BankFile { run, output, force } => {
             pay::bank_file(&company, *run, output, *force, out)
         }
+        Command::Approve(args) => approval::approve(&open_ledger(&company)?, args, out),
+        Command::Hold {
+            reimbursements,
+            reason,
+            json,
+        } => approval::hold(&open_ledger(&company)?, reimbursements, reason, *json, out),
+        Command::Release {
+            reimbursements,
+            note,
+            json,
+        } => {
+            let ledger = open_ledger(&company)?;
+            approval::release(&ledger, reimbursements, note.as_deref(), *json, out)
+        }
+        Command::History {
+            reimbursement,
+            json,
+        } => approval::history(&reading_ledger(&company)?, *reimbursement, *json, out),
         Command::WriteOff {
             date,
             dry_run,

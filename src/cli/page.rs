@@ -10,7 +10,7 @@ use serde_json::json;
 use super::spool::{self, Spool};
 use super::{csv_report, plural};
 use crate::Error;
-use crate::ledger::Ledger;
+use crate::ledger::{Decision, Ledger};
 use crate::process::{self, ReimbursementFilter};
 
 /// The reimbursement page: read a page at a time into a spool, then printed (JSON, CSV or a table).
@@ -36,12 +36,17 @@ pub(super) fn reimbursement_page(
         "payment_voucher",
         "paid_date",
         "hold_reason",
+        "last_decision",
+        "decided_by",
+        "decided_at",
     ];
     let mut rows = Spool::new();
     process::each_reimbursement(ledger, filter, &mut |r| {
         if json {
             return rows.push(r);
         }
+        let decision =
+            |cell: fn(&Decision) -> String| r.last_decision.as_ref().map(cell).unwrap_or_default();
         rows.push_cells(&[
             r.id.to_string(),
             r.run.to_string(),
@@ -57,6 +62,9 @@ pub(super) fn reimbursement_page(
             r.payment_voucher.clone().unwrap_or_default(),
             r.paid_date.map(|d| d.to_string()).unwrap_or_default(),
             r.hold_reason.clone().unwrap_or_default(),
+            decision(|d| d.decision.to_string()),
+            decision(|d| d.user.clone()),
+            decision(|d| d.at.clone()),
         ])
     })?;
     let rows = rows.finish()?;

@@ -55,6 +55,8 @@ pub(super) fn run_command(
     let bar = progress_bar(args.json);
     let mut rows = RunRows {
         json: args.json,
+        // With an approval section, the table shows each one's status (`pending approval`).
+        status: company.params.approval.is_some(),
         bar: bar.as_ref(),
         reimbursements: Spool::new(),
         skipped: Spool::new(),
@@ -82,6 +84,7 @@ pub(super) fn run_command(
 fn print_run(report: &process::RunReport, rows: RunRows, out: &mut dyn Write) -> Result<(), Error> {
     let RunRows {
         json: rows_json,
+        status,
         reimbursements,
         skipped,
         failed,
@@ -111,9 +114,10 @@ fn print_run(report: &process::RunReport, rows: RunRows, out: &mut dyn Write) ->
         return outcome;
     }
     if report.reimbursed_count > 0 {
+        let headers = &RUN_HEADERS[..if status { 8 } else { 7 }];
         spool::write_table(
             out,
-            &RUN_HEADERS,
+            headers,
             &[4],
             &reimbursements,
             spool::table_buffer_rows(),
@@ -238,8 +242,8 @@ fn run_summary(report: &process::RunReport) -> String {
     )
 }
 
-/// The columns of the run's table.
-const RUN_HEADERS: [&str; 7] = [
+/// The columns of the run's table (the status only when the company has an approval section).
+const RUN_HEADERS: [&str; 8] = [
     "customer",
     "vendor",
     "one-time vendor",
@@ -247,6 +251,7 @@ const RUN_HEADERS: [&str; 7] = [
     "amount",
     "voucher",
     "vendor invoice",
+    "status",
 ];
 
 /// Up to this many skipped credits, the run's table lists them; above, it counts them by reason.
@@ -256,6 +261,8 @@ const SKIPPED_LISTED: u64 = 50;
 /// otherwise) and keeps only the skipped credits' counts per reason, so memory stays flat.
 struct RunRows<'a> {
     json: bool,
+    /// The table has a status column (the company has an approval section).
+    status: bool,
     bar: Option<&'a indicatif::ProgressBar>,
     reimbursements: Spool,
     skipped: Spool,
@@ -275,7 +282,7 @@ impl process::RunObserver for RunRows<'_> {
         if self.json {
             return self.reimbursements.push(r);
         }
-        self.reimbursements.push_cells(&[
+        let mut cells = vec![
             r.customer.clone(),
             r.vendor.clone(),
             if r.one_time_vendor {
@@ -287,7 +294,11 @@ impl process::RunObserver for RunRows<'_> {
             r.amount.to_string(),
             r.voucher.clone(),
             r.vendor_invoice.clone(),
-        ]);
+        ];
+        if self.status {
+            cells.push(r.status.to_string());
+        }
+        self.reimbursements.push_cells(&cells);
     }
 
     fn skipped(&mut self, k: &process::Skipped) {

@@ -108,7 +108,11 @@ fn print_report(report: &WriteOffReport, json: bool, out: &mut dyn Write) -> Res
 }
 
 /// Prints a reversal's report.
-pub(super) fn print_reversal(report: &WriteOffReversal, json: bool, out: &mut dyn Write) -> Result<(), Error> {
+pub(super) fn print_reversal(
+    report: &WriteOffReversal,
+    json: bool,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
     if json {
         return write_json(out, &serde_json::to_value(report)?);
     }

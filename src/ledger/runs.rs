@@ -223,34 +223,50 @@ impl Ledger {
         let mut stmt = self
             .store
             .conn()
-            .prepare(
-                "SELECT id, kind, started_at, finished_at, user_name, posting_date, selection,
-                        rules_path, rules_hash, parameters_hash, considered, reimbursed, skipped, failed
-                 FROM runs ORDER BY id DESC",
-            )
+            .prepare(&format!("{RUN_COLUMNS} ORDER BY id DESC"))
             .map_err(|e| self.sql_err(e))?;
-        stmt.query_map([], |r| {
-            Ok(RunRecord {
-                id: r.get(0)?,
-                kind: r.get(1)?,
-                started_at: r.get(2)?,
-                finished_at: r.get(3)?,
-                user: r.get(4)?,
-                posting_date: r.get(5)?,
-                selection: r.get(6)?,
-                rules_path: r.get(7)?,
-                rules_hash: r.get(8)?,
-                parameters_hash: r.get(9)?,
-                considered: r.get(10)?,
-                reimbursed: r.get(11)?,
-                skipped: r.get(12)?,
-                failed: r.get(13)?,
-            })
-        })
-        .and_then(|rows| rows.collect())
-        .map_err(|e| self.sql_err(e))
+        stmt.query_map([], read_run)
+            .and_then(|rows| rows.collect())
+            .map_err(|e| self.sql_err(e))
     }
 
+    /// The run with this id, as recorded (who made it, when); `None` when there is none.
+    pub fn run_record(&self, id: RunId) -> Res<Option<RunRecord>> {
+        use rusqlite::OptionalExtension;
+        self.store
+            .conn()
+            .prepare_cached(&format!("{RUN_COLUMNS} WHERE id = ?1"))
+            .and_then(|mut s| s.query_row([id], read_run).optional())
+            .map_err(|e| self.sql_err(e))
+    }
+}
+
+/// The query of the runs' columns, in the order [`read_run`] reads them.
+const RUN_COLUMNS: &str = "SELECT id, kind, started_at, finished_at, user_name, posting_date,
+        selection, rules_path, rules_hash, parameters_hash, considered, reimbursed, skipped, failed
+    FROM runs";
+
+/// A row of [`RUN_COLUMNS`].
+fn read_run(r: &rusqlite::Row) -> rusqlite::Result<RunRecord> {
+    Ok(RunRecord {
+        id: r.get(0)?,
+        kind: r.get(1)?,
+        started_at: r.get(2)?,
+        finished_at: r.get(3)?,
+        user: r.get(4)?,
+        posting_date: r.get(5)?,
+        selection: r.get(6)?,
+        rules_path: r.get(7)?,
+        rules_hash: r.get(8)?,
+        parameters_hash: r.get(9)?,
+        considered: r.get(10)?,
+        reimbursed: r.get(11)?,
+        skipped: r.get(12)?,
+        failed: r.get(13)?,
+    })
+}
+
+impl Ledger {
     /// Whether anything that carries a run was written since `mark` without one.
     pub(crate) fn posted_without_run(&self, mark: &PostingMark) -> Res<bool> {
         let mut posted = false;

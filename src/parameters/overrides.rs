@@ -7,8 +7,8 @@ use serde::Deserialize;
 
 use super::params::rates;
 use super::{
-    BankAccount, CompanyInfo, CurrencySettings, OneTimeVendorSettings, OpenDebits, Parameters,
-    PostingAccounts, ScriptLimits, VoucherSequences, WriteOffSettings,
+    ApprovalSettings, BankAccount, CompanyInfo, CurrencySettings, OneTimeVendorSettings,
+    OpenDebits, Parameters, PostingAccounts, ScriptLimits, VoucherSequences, WriteOffSettings,
 };
 use crate::money;
 
@@ -45,6 +45,8 @@ pub struct ParameterOverrides {
     pub limits: Option<ScriptLimits>,
     /// See [`Parameters::write_off`]: a fixture may give the section (it cannot take it away).
     pub write_off: Option<WriteOffSettings>,
+    /// See [`Parameters::approval`].
+    pub approval: Option<ApprovalSettings>,
 }
 
 fn optional_rates<'de, D: serde::Deserializer<'de>>(
@@ -70,6 +72,9 @@ impl ParameterOverrides {
         }
         if let Some(write_off) = o.write_off {
             params.write_off = Some(write_off);
+        }
+        if let Some(approval) = o.approval {
+            params.approval = Some(approval);
         }
         take!(
             company,

@@ -121,3 +121,21 @@ impl Parameters {
             })
     }
 }
+
+impl Parameters {
+    /// The amount `amount` in `currency` converted to the accounting currency (unrounded, as the
+    /// minimum is compared), when the company has an `approval` section and it is above
+    /// `required_above`: such a reimbursement starts as pending approval. `None` when no approval
+    /// is needed.
+    pub fn approval_needed(
+        &self,
+        amount: Decimal,
+        currency: &str,
+    ) -> Result<Option<Decimal>, ConversionError> {
+        let Some(approval) = &self.approval else {
+            return Ok(None);
+        };
+        let converted = self.to_accounting(amount, currency)?;
+        Ok((converted > approval.required_above).then_some(converted))
+    }
+}

@@ -335,3 +335,85 @@ fn a_fixture_may_give_the_write_off_section() {
     o.apply(&mut params);
     assert_eq!(params.write_off.unwrap().below.to_string(), "2.50");
 }
+
+/// SAMPLE with an `approval:` section of these lines (indented by the caller).
+fn with_approval(lines: &str) -> String {
+    format!("{SAMPLE}approval:\n{lines}")
+}
+
+#[test]
+fn approval_is_read_exactly_and_optional() {
+    assert_eq!(load(SAMPLE).unwrap().params.approval, None);
+    let text = with_approval(
+        "  required_above: 1000.00\n  approvers: { alice: 5000.00, bob: 100000.00 }\n",
+    );
+    let approval = load(&text).unwrap().params.approval.unwrap();
+    assert_eq!(approval.required_above, Decimal::new(100000, 2));
+    assert_eq!(approval.approvers.len(), 2);
+    assert_eq!(approval.approvers["alice"], Decimal::new(500000, 2));
+    assert_eq!(approval.approvers["bob"], Decimal::new(10000000, 2));
+}
+
+#[test]
+fn approval_errors_name_the_line_and_the_key() {
+    let cases = [
+        (
+            "  required_above: -1.00\n",
+            "26:3: approval.required_above: -1.00 must not be negative",
+        ),
+        (
+            "  required_above: 1.001\n",
+            "26:3: approval.required_above: 1.001 has more decimals than USD allows (2)",
+        ),
+        (
+            "  required_above: 10.00\n  approvers:\n    alice: 0.00\n",
+            "28:5: approval.approvers.alice: the limit 0.00 must be more than zero",
+        ),
+        (
+            "  required_above: 10.00\n  approvers:\n    \"al ice\": 5.00\n",
+            "27:3: approval.approvers: 'al ice' is not a user name (not empty, no spaces)",
+        ),
+    ];
+    for (lines, expected) in cases {
+        let e = load(&with_approval(lines)).unwrap_err();
+        assert_eq!(e.to_string(), format!("dir/company.yaml:{expected}"));
+    }
+}
+
+#[test]
+fn a_fixture_may_override_the_approval() {
+    let mut params = load(SAMPLE).unwrap().params;
+    let overrides: ParameterOverrides =
+        serde_yaml::from_str("approval: { required_above: 50.00, approvers: { carol: 75.00 } }")
+            .unwrap();
+    overrides.apply(&mut params);
+    let approval = params.approval.unwrap();
+    assert_eq!(approval.required_above, Decimal::new(5000, 2));
+    assert_eq!(approval.approvers["carol"], Decimal::new(7500, 2));
+}
+
+#[test]
+fn approval_is_needed_above_the_threshold_in_the_accounting_currency() {
+    let text = with_approval("  required_above: 1000.00\n");
+    let params = load(&text).unwrap().params;
+    let d = |minor: i64| Decimal::new(minor, 2);
+    assert_eq!(params.approval_needed(d(100000), "USD").unwrap(), None);
+    assert_eq!(
+        params.approval_needed(d(100001), "USD").unwrap(),
+        Some(d(100001))
+    );
+    // 921.65 EUR is 999.99525 USD; 921.66 EUR is 1000.0011 USD (unrounded, like the minimum).
+    assert_eq!(params.approval_needed(d(92165), "EUR").unwrap(), None);
+    assert_eq!(
+        params.approval_needed(d(92166), "EUR").unwrap(),
+        Some(Decimal::new(1000001100, 6))
+    );
+    assert_eq!(
+        load(SAMPLE)
+            .unwrap()
+            .params
+            .approval_needed(d(1), "USD")
+            .unwrap(),
+        None
+    );
+}

@@ -25,6 +25,7 @@ pub(super) fn validate(p: &Parameters) -> Result<(), (String, String)> {
     check_one_time_vendor(p)?;
     check_bank_account(p)?;
     check_write_off(p, &accounting)?;
+    check_approval(p, &accounting)?;
     check_limits(p)
 }
 
@@ -241,6 +242,38 @@ fn check_write_off(p: &Parameters, accounting: &Currency) -> Check {
                      general-ledger account of its own (other income)",
                     w.account
                 ),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `approval` (when given): `required_above` zero or more, with no more decimals than the
+/// accounting currency; each approver a name without spaces and a limit above zero.
+fn check_approval(p: &Parameters, accounting: &Currency) -> Check {
+    let Some(approval) = &p.approval else {
+        return Ok(());
+    };
+    if approval.required_above < Decimal::ZERO {
+        return err(
+            "approval.required_above",
+            format!("{} must not be negative", approval.required_above),
+        );
+    }
+    if let Err(e) = accounting.check(approval.required_above) {
+        return err("approval.required_above", e.to_string());
+    }
+    for (name, limit) in &approval.approvers {
+        if name.trim().is_empty() || name.contains(char::is_whitespace) {
+            return err(
+                "approval.approvers",
+                format!("'{name}' is not a user name (not empty, no spaces)"),
+            );
+        }
+        if *limit <= Decimal::ZERO {
+            return err(
+                &format!("approval.approvers.{name}"),
+                format!("the limit {limit} must be more than zero"),
             );
         }
     }

@@ -307,7 +307,12 @@ impl CreditHooks<'_> {
             checked: &checked,
             date: self.session.date(),
         };
-        let id = record(ledger, &row).map_err(|e| self.refuse(HOOK, e.to_string()))?;
+        let pending = ledger
+            .params()
+            .approval_needed(checked.amount, &self.credit.currency)
+            .map_err(|e| self.refuse(HOOK, e.to_string()))?
+            .is_some();
+        let id = record(ledger, &row, pending).map_err(|e| self.refuse(HOOK, e.to_string()))?;
         let Checked {
             voucher,
             amount,
@@ -325,7 +330,11 @@ impl CreditHooks<'_> {
             date: voucher.date,
             voucher: voucher.number,
             vendor_invoice: invoice,
-            status: ReimbursementStatus::Open,
+            status: if pending {
+                ReimbursementStatus::PendingApproval
+            } else {
+                ReimbursementStatus::Open
+            },
             hold_reason: None,
             payment_voucher: None,
             paid_date: None,
@@ -347,8 +356,9 @@ struct NewReimbursement<'a> {
     date: NaiveDate,
 }
 
-/// Inserts the reimbursement row (status `open`); returns its id.
-fn record(ledger: &Ledger, new: &NewReimbursement) -> Result<i64, LedgerError> {
+/// Inserts the reimbursement row (status `open`, or `pending approval` when `pending`); returns
+/// its id.
+fn record(ledger: &Ledger, new: &NewReimbursement, pending: bool) -> Result<i64, LedgerError> {
     let amount_minor = ledger
         .currency(&new.credit.currency)?
         .to_minor(new.checked.amount)?;
@@ -364,5 +374,6 @@ fn record(ledger: &Ledger, new: &NewReimbursement) -> Result<i64, LedgerError> {
         vendor_invoice: &new.checked.invoice,
         customer_txn: new.checked.customer_txn,
         vendor_txn: new.checked.vendor_txn,
+        pending_approval: pending,
     })
 }

@@ -47,6 +47,8 @@
 //! - `audit`: the audit trail of runs (recording a run, [`record_postings`], [`runs`]), hashes;
 //!   the rows of the runs and reimbursements tables are the ledger's (`ledger::runs`,
 //!   `ledger::reimbursements`), which alone writes their SQL.
+//! - `lifecycle`: after the run: approval ([`approve`]), a user's holds ([`hold`], [`release`]),
+//!   a reimbursement's [`history`], and these for scripts ([`offer_lifecycle_functions`]).
 //! - `script_functions`: the process's own script functions (`dry_run`), which it registers into
 //!   the engines of the sessions that offer them ([`offer_script_functions`]).
 //! - `write_off`: small credits written off by the rules' fifth hook, `write_off(customer,
@@ -85,8 +87,10 @@ pub use audit::{PostingSource, RunStart, begin_run, record_postings, runs, sha25
 pub use error::{HookError, RunError};
 pub use hooks::{HOOKS, Rules, WRITE_OFF_HOOK};
 pub use lifecycle::{
-    LeftOut, Reversal, ReversalError, ReversalRefusal, ReversalReport, ReversalSelection,
-    ReverseOptions, reject, reverse,
+    ApprovalRefusal, ApprovalSelection, ApproveOptions, ApproveReport, Approved, HistoryEvent,
+    HoldRefusal, HoldRefused, LeftOut, LifecycleError, RefusalRule, Reversal, ReversalError,
+    ReversalRefusal, ReversalReport, ReversalSelection, ReverseOptions, approve, history, hold,
+    offer_lifecycle_functions, reject, release, reverse,
 };
 pub use options::{RunOptions, Selection};
 pub use outcomes::{each_run_outcome, run_outcomes};

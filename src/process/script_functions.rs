@@ -206,6 +206,7 @@ fn dry_run_reimbursement(r: &Reimbursement) -> Dynamic {
         "run",
         "status",
         "hold_reason",
+        "last_decision",
         "payment_voucher",
         "paid_date",
         "date",

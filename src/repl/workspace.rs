@@ -51,6 +51,7 @@ impl Workspace {
         let session = Session::new(ledger, date, Echo::Stdout);
         session.set_rules_file(Some(company.rules_path.clone()));
         crate::process::offer_script_functions(&session);
+        crate::process::offer_lifecycle_functions(&session);
         let (engine, docs) = session.engine(Some(import_root));
         let mut ws = Workspace {
             session,

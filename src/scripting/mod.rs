@@ -62,7 +62,7 @@ pub use api::{Api, ApiDoc};
 pub use args::{decimal_arg, parse_date};
 pub use compile::{compile_file, compile_text, eval};
 pub use errors::{CompileError, RhaiResult, ScriptFault, Skip, position, runtime_error, shown};
-pub(crate) use functions::reimbursement_map;
+pub(crate) use functions::{decision_map, reimbursement_map};
 pub use memory::ScriptMemory;
 pub use read_ahead::ReadAheadEngine;
 pub use sandbox::harden;

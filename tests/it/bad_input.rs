@@ -1001,7 +1001,7 @@ fn bad_command_lines() {
             2,
             &[
                 "invalid value 'unpaid' for '--status <STATUS>'",
-                "open, held, paid",
+                "open, pending, \"pending approval\", held, paid, reversed",
             ],
         ),
         case(

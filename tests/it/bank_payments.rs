@@ -389,7 +389,10 @@ fn the_check_before_paying_holds_a_refund_whose_customer_has_a_new_invoice() {
     );
     let csv = c.ok(&["reimbursements", "--status", "held", "--csv"]);
     assert!(
-        csv.lines().next().unwrap().ends_with(",hold_reason"),
+        csv.lines()
+            .next()
+            .unwrap()
+            .ends_with(",hold_reason,last_decision,decided_by,decided_at"),
         "{csv}"
     );
     assert!(csv.contains(reason), "{csv}");

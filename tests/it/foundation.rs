@@ -403,8 +403,8 @@ fn conflicting_selections_are_usage_errors() {
     }
     let err = c.fails(2, &["reimbursements", "--json", "--csv"]);
     assert!(err.contains("cannot be used with"), "{err}");
-    let err = c.fails(2, &["reimbursements", "--status", "pending"]);
-    assert!(err.contains("pending"), "{err}");
+    let err = c.fails(2, &["reimbursements", "--status", "unpaid"]);
+    assert!(err.contains("unpaid"), "{err}");
     let err = c.fails(2, &["run", "--date", "30/11/2026"]);
     assert!(err.contains("--date"), "{err}");
     c.assert_unchanged(&before, "usage errors");

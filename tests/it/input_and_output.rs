@@ -197,7 +197,7 @@ fn the_reimbursements_csv_neutralises_formulas_and_quotes_a_bare_carriage_return
     assert_eq!(lines.len(), 3, "{csv:?}");
     assert_eq!(
         lines[0],
-        "id,run,date,customer,vendor,one_time_vendor,currency,amount,voucher,vendor_invoice,status,payment_voucher,paid_date,hold_reason"
+        "id,run,date,customer,vendor,one_time_vendor,currency,amount,voucher,vendor_invoice,status,payment_voucher,paid_date,hold_reason,last_decision,decided_by,decided_at"
     );
     let row = lines[1];
     assert!(

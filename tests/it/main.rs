@@ -17,6 +17,7 @@ mod hostile_scripts;
 mod import;
 mod input_and_output;
 mod ledger_agreement;
+mod lifecycle_approval;
 mod lifecycle_reversal;
 mod pain001;
 mod properties;

@@ -945,15 +945,15 @@ fn the_reimbursement_page_filters() {
     assert_eq!(
         lines,
         [
-            "id,run,date,customer,vendor,one_time_vendor,currency,amount,voucher,vendor_invoice,status,payment_voucher,paid_date,hold_reason",
-            "1,1,2026-11-30,C-001,V-100,false,USD,50.00,RMB-000001,VINV-000001,paid,PAY-000001,2026-12-01,",
+            "id,run,date,customer,vendor,one_time_vendor,currency,amount,voucher,vendor_invoice,status,payment_voucher,paid_date,hold_reason,last_decision,decided_by,decided_at",
+            "1,1,2026-11-30,C-001,V-100,false,USD,50.00,RMB-000001,VINV-000001,paid,PAY-000001,2026-12-01,,,,",
         ]
     );
     let csv = c.ok(&["reimbursements", "--csv", "--status", "open"]);
     assert_eq!(csv.lines().count(), 13);
     assert_eq!(
         csv.lines().nth(1),
-        Some("2,1,2026-11-30,C-002,OTV-000001,true,USD,80.00,RMB-000002,VINV-000002,open,,,")
+        Some("2,1,2026-11-30,C-002,OTV-000001,true,USD,80.00,RMB-000002,VINV-000002,open,,,,,,")
     );
 }
 

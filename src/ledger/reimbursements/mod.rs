@@ -12,6 +12,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+mod approval;
 mod query;
 mod status;
 
@@ -75,7 +76,7 @@ fn as_text<S: serde::Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&d.to_string())
 }
 
-/// A reimbursement to record (status `open`), as [`Ledger::insert_reimbursement`] writes it.
+/// A reimbursement to record (status `open`, or `pending approval`), as [`Ledger::insert_reimbursement`] writes it.
 #[derive(Debug, Clone)]
 pub(crate) struct NewReimbursementRow<'a> {
     /// The run that makes it.
@@ -100,6 +101,8 @@ pub(crate) struct NewReimbursementRow<'a> {
     pub customer_txn: CustomerTransactionId,
     /// The vendor transaction of the invoice.
     pub vendor_txn: VendorTransactionId,
+    /// True when it needs approval before it is paid (it starts as `pending approval`).
+    pub pending_approval: bool,
 }
 
 /// Filters of the reimbursement page.
@@ -170,15 +173,17 @@ pub(crate) struct WithInvoice {
 }
 
 impl Ledger {
-    /// Records a reimbursement (status `open`); returns its id.
+    /// Records a reimbursement (status `open`, or `pending approval` when it needs approval);
+    /// returns its id.
     pub(crate) fn insert_reimbursement(&self, new: &NewReimbursementRow) -> Res<i64> {
         debug_assert!(new.amount_minor > 0, "a reimbursement is positive");
         self.store
             .conn()
             .prepare_cached(
                 "INSERT INTO reimbursements(run_id, customer, vendor, one_time_vendor, currency,
-                     amount_minor, date, voucher_id, vendor_invoice, customer_txn_id, vendor_txn_id, status)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'open')",
+                     amount_minor, date, voucher_id, vendor_invoice, customer_txn_id, vendor_txn_id, status,
+                     approval)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'open', ?12)",
             )
             .and_then(|mut s| {
                 s.insert(rusqlite::params![
@@ -192,7 +197,8 @@ impl Ledger {
                     new.voucher_id,
                     new.vendor_invoice,
                     new.customer_txn,
-                    new.vendor_txn
+                    new.vendor_txn,
+                    new.pending_approval.then_some("pending")
                 ])
             })
             .map_err(|e| self.sql_err(e))

@@ -365,12 +365,21 @@ mod tests {
     fn the_message_id_keeps_the_run_number_and_the_end_to_end_id_the_invoice_number() {
         let long = "ACME-Ünïcode & Sons International Holding";
         let (a, b) = (message_id(long, RunId(2)), message_id(long, RunId(13)));
-        assert!(a.ends_with("-PAYRUN-2") && b.ends_with("-PAYRUN-13"), "{a} {b}");
+        assert!(
+            a.ends_with("-PAYRUN-2") && b.ends_with("-PAYRUN-13"),
+            "{a} {b}"
+        );
         assert!(a.len() <= ID_MAX_CHARS - 3 && b.len() <= ID_MAX_CHARS - 3);
         assert_eq!(message_id("CONTOSO", RunId(2)), "CONTOSO-PAYRUN-2");
         let invoice = "Rückerstattung/Ä<>000000000000000017";
         let id = id_keeping_the_end(invoice);
-        assert!(id.ends_with("000017") && id.chars().count() <= ID_MAX_CHARS, "{id}");
-        assert_ne!(id, id_keeping_the_end("Rückerstattung/Ä<>000000000000000018"));
+        assert!(
+            id.ends_with("000017") && id.chars().count() <= ID_MAX_CHARS,
+            "{id}"
+        );
+        assert_ne!(
+            id,
+            id_keeping_the_end("Rückerstattung/Ä<>000000000000000018")
+        );
     }
 }

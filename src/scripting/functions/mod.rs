@@ -21,7 +21,7 @@ use super::api::Api;
 use super::session::Session;
 
 pub(super) use pure::register_pure;
-pub(crate) use reports::reimbursement_map;
+pub(crate) use reports::{decision_map, reimbursement_map};
 
 /// Registers the whole API of a session's engine.
 pub(super) fn register_functions(api: &mut Api, session: &Rc<Session>) {

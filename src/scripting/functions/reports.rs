@@ -10,7 +10,7 @@ use std::rc::Rc;
 use chrono::NaiveDate;
 use rhai::{Array, Dynamic, Map};
 
-use crate::ledger::{Reimbursement, ReimbursementFilter, RunId, RunOutcome, RunRecord};
+use crate::ledger::{Decision, Reimbursement, ReimbursementFilter, RunId, RunOutcome, RunRecord};
 
 use crate::scripting::api::Api;
 use crate::scripting::args::{MapArgs, parse_date};
@@ -25,7 +25,7 @@ pub(super) fn register(api: &mut Api, session: &Rc<Session>) {
         "reimbursements",
         &[],
         "Array of Map",
-        "All reimbursements, oldest first (the reimbursement page). Each is a map: id, run, date, customer, vendor, one_time_vendor (bool), currency, amount, voucher, vendor_invoice, status (`open`, `held` or `paid`), hold_reason (`()` unless held), payment_voucher and paid_date (`()` until paid).",
+        "All reimbursements, oldest first (the reimbursement page). Each is a map: id, run, date, customer, vendor, one_time_vendor (bool), currency, amount, voucher, vendor_invoice, status (`open`, `pending approval`, `held`, `paid` or `reversed`), hold_reason (`()` unless held), payment_voucher and paid_date (`()` until paid), last_decision (`()`, or a map: decision (`approve`, `reject`, `hold`, `release`, `reverse`, `write-off`), user, at, run (`()` or int), reason (`()` or text)).",
         move || -> RhaiResult<Array> { reimbursement_maps(&s, &Map::new()) },
     );
     let s = Rc::clone(session);
@@ -33,7 +33,7 @@ pub(super) fn register(api: &mut Api, session: &Rc<Session>) {
         "reimbursements",
         &["filter: Map"],
         "Array of Map",
-        "The reimbursements that match `filter`, oldest first, as maps (see `reimbursements()`). Filter fields, all optional: status (`open`, `held` or `paid`), customer, vendor, run (int), from and to (dates, inclusive), e.g. `reimbursements(#{status: \"open\", customer: \"C-002\"})`.",
+        "The reimbursements that match `filter`, oldest first, as maps (see `reimbursements()`). Filter fields, all optional: status (`open`, `pending approval` or `pending`, `held`, `paid`, `reversed`), customer, vendor, run (int), from and to (dates, inclusive), e.g. `reimbursements(#{status: \"open\", customer: \"C-002\"})`.",
         move |filter: Map| -> RhaiResult<Array> { reimbursement_maps(&s, &filter) },
     );
     let s = Rc::clone(session);
@@ -99,6 +99,23 @@ pub(crate) fn reimbursement_map(r: &Reimbursement) -> Map {
         "paid_date".into(),
         unit_or(r.paid_date.map(|d| d.to_string())),
     );
+    m.insert(
+        "last_decision".into(),
+        r.last_decision
+            .as_ref()
+            .map_or(Dynamic::UNIT, |d| decision_map(d).into()),
+    );
+    m
+}
+
+/// A decision as scripts see it: decision, user, at, run (`()` or int), reason (`()` or text).
+pub(crate) fn decision_map(d: &Decision) -> Map {
+    let mut m = Map::new();
+    m.insert("decision".into(), d.decision.as_str().into());
+    m.insert("user".into(), d.user.clone().into());
+    m.insert("at".into(), d.at.clone().into());
+    m.insert("run".into(), unit_or(d.run.map(|r| r.row())));
+    m.insert("reason".into(), unit_or(d.reason.clone()));
     m
 }
 
