@@ -189,12 +189,22 @@ fn event_cells(e: &HistoryEvent) -> Vec<String> {
             d.run.map(|r| r.to_string()).unwrap_or_default(),
             d.reason.clone().unwrap_or_default(),
         ],
-        HistoryEvent::Paid { voucher, date } => vec![
+        HistoryEvent::Paid {
+            voucher,
+            date,
+            run,
+            user,
+            at,
+        } => vec![
             "paid".into(),
-            String::new(),
-            date.to_string(),
-            String::new(),
-            format!("payment voucher {voucher}"),
+            user.clone(),
+            if at.is_empty() {
+                date.to_string()
+            } else {
+                at.clone()
+            },
+            run.map(|r| r.to_string()).unwrap_or_default(),
+            format!("payment voucher {voucher} of {date}"),
         ],
     }
 }

@@ -183,6 +183,7 @@ pub enum Command {
             long,
             value_name = "ID",
             num_args = 1..,
+            value_delimiter = ',',
             hide = true,
             requires = "reason",
             conflicts_with = "rules"

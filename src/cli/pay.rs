@@ -72,7 +72,10 @@ pub(super) fn pay(
             n.vendor_invoice.clone(),
             n.currency.clone(),
             n.amount.to_string(),
-            n.reason.as_str().into(),
+            match &n.detail {
+                Some(detail) => format!("{}: {detail}", n.reason.as_str()),
+                None => n.reason.as_str().into(),
+            },
         ]),
     })?;
     let committed = (!request.dry_run).then_some(Committed::Pay(report.run));

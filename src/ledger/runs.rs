@@ -239,6 +239,17 @@ impl Ledger {
             .and_then(|mut s| s.query_row([id], read_run).optional())
             .map_err(|e| self.sql_err(e))
     }
+
+    /// The run that posted voucher `number` (a payment run for a payment voucher), if any.
+    pub fn run_of_voucher(&self, number: &str) -> Res<Option<RunId>> {
+        use rusqlite::OptionalExtension;
+        self.store
+            .conn()
+            .prepare_cached("SELECT run_id FROM vouchers WHERE number = ?1")
+            .and_then(|mut s| s.query_row([number], |r| r.get(0)).optional())
+            .map(Option::flatten)
+            .map_err(|e| self.sql_err(e))
+    }
 }
 
 /// The query of the runs' columns, in the order [`read_run`] reads them.

@@ -78,8 +78,31 @@ pub struct Parameters {
 pub(super) fn rates<'de, D: serde::Deserializer<'de>>(
     d: D,
 ) -> Result<BTreeMap<String, Decimal>, D::Error> {
-    let raw = BTreeMap::<String, money::exact::ExactDecimal>::deserialize(d)?;
-    Ok(raw.into_iter().map(|(k, v)| (k, v.0)).collect())
+    d.deserialize_map(UniqueDecimals)
+}
+
+/// A map of names to exact decimals (exchange rates, approvers' limits) in which a name given
+/// twice is an error, not the last value silently winning.
+struct UniqueDecimals;
+
+impl<'de> serde::de::Visitor<'de> for UniqueDecimals {
+    type Value = BTreeMap<String, Decimal>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a map of names to decimal numbers")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut out = BTreeMap::new();
+        while let Some((key, value)) = map.next_entry::<String, money::exact::ExactDecimal>()? {
+            if out.insert(key.clone(), value.0).is_some() {
+                return Err(serde::de::Error::custom(format!(
+                    "duplicate entry with key \"{key}\""
+                )));
+            }
+        }
+        Ok(out)
+    }
 }
 
 impl Parameters {

@@ -263,6 +263,14 @@ fn check_approval(p: &Parameters, accounting: &Currency) -> Check {
     if let Err(e) = accounting.check(approval.required_above) {
         return err("approval.required_above", e.to_string());
     }
+    if approval.approvers.is_empty() {
+        return err(
+            "approval.approvers",
+            "at least one approver is needed (user: largest amount they may approve), or nothing \
+             above required_above could ever be paid"
+                .into(),
+        );
+    }
     for (name, limit) in &approval.approvers {
         if name.trim().is_empty() || name.contains(char::is_whitespace) {
             return err(

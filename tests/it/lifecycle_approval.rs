@@ -473,7 +473,7 @@ fn history_lists_what_happened_in_order() {
         ("decision", "hold", "dave"),
         ("decision", "release", "dave"),
         ("decision", "approve", "alice"),
-        ("paid", "PAY-000001", ""),
+        ("paid", "PAY-000001", "carol"), // the payment run's user
     ];
     assert_eq!(
         summary,
@@ -576,4 +576,87 @@ fn a_script_approves_holds_and_reads_the_history() {
         ]
     );
     assert_eq!(statuses(&c)[0], (1, "open".into()));
+}
+
+/// What a new user's test found: a name given twice among the approvers, no approver at all,
+/// `approve --run` of a run that posts no reimbursements, the hold's reason in `pay`'s table, and
+/// who paid in the history.
+#[test]
+fn a_new_users_findings_are_answered() {
+    let yaml = company_yaml();
+    for (section, expected) in [
+        (
+            "approval:\n  required_above: 10.00\n  approvers:\n    bob: 100.00\n    bob: 5.00\n",
+            "duplicate entry with key \"bob\"",
+        ),
+        (
+            "approval:\n  required_above: 10.00\n  approvers: {}\n",
+            "at least one approver is needed",
+        ),
+    ] {
+        let c = Company::with_parameters(&format!("{yaml}\n{section}"));
+        let err = c.fails(1, &["init"]);
+        assert!(err.contains(expected), "{err}");
+        assert!(err.contains("approval.approvers"), "{err}");
+        assert!(err.contains("company.yaml:"), "{err}");
+    }
+
+    let c = company();
+    run_as(&c, "carol");
+    json_as(
+        &c,
+        "carol",
+        &[
+            "reverse",
+            "--reimbursement",
+            "3",
+            "--reason",
+            "typo",
+            "--date",
+            "2026-11-30",
+            "--json",
+        ],
+    );
+    let (_, err) = refused_as(&c, "bob", &["approve", "--run", "2"]);
+    assert!(
+        err.contains("run 2 is a reversal run, not a reimbursement run"),
+        "{err}"
+    );
+    let (_, err) = refused_as(&c, "bob", &["approve", "--run", "9"]);
+    assert!(err.contains("there is no run 9"), "{err}");
+
+    json_as(
+        &c,
+        "bob",
+        &[
+            "hold",
+            "--reimbursement",
+            "4",
+            "--reason",
+            "customer disputes the refund",
+            "--json",
+        ],
+    );
+    let out = as_user(&c, "dave", &["pay", "--date", "2026-12-01"]);
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.contains("held: customer disputes the refund"),
+        "{table}"
+    );
+    json_as(&c, "bob", &["release", "--reimbursement", "4", "--json"]);
+    json_as(&c, "dave", &["pay", "--date", "2026-12-02", "--json"]);
+    let history = json_as(&c, "erin", &["history", "--reimbursement", "4", "--json"]);
+    let events = history
+        .as_array()
+        .or_else(|| history["events"].as_array())
+        .expect("events");
+    let paid = events.last().unwrap();
+    assert_eq!(paid["user"], "dave", "{paid}");
+    assert_eq!(paid["run"], 4, "{paid}"); // runs: 1 run, 2 reversal, 3 and 4 payment
+    // Once paid, the hold's reason no longer shows on the page (the decisions keep it).
+    let page = c.json(&["reimbursements", "--json", "--customer", "C-4"]);
+    assert!(
+        page["reimbursements"][0].get("hold_reason").is_none(),
+        "{page}"
+    );
 }

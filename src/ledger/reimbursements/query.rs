@@ -146,7 +146,14 @@ impl StoredRow {
             voucher: self.voucher,
             vendor_invoice: self.invoice,
             status,
-            hold_reason: self.hold_reason,
+            // A hold matters while it can stop a payment: not once paid or reversed (the
+            // decisions keep it).
+            hold_reason: self.hold_reason.filter(|_| {
+                matches!(
+                    status,
+                    ReimbursementStatus::Held | ReimbursementStatus::PendingApproval
+                )
+            }),
             payment_voucher: self.payment_voucher,
             reversal_voucher: self.reversal_voucher,
             reversed_date: self.reversed_date.as_deref().map(date),

@@ -13,7 +13,7 @@ use super::error::LifecycleError;
 use super::{as_display, check_reason, distinct};
 use crate::ledger::{
     DecisionKind, DecisionSubject, Ledger, NewDecision, Reimbursement, ReimbursementFilter,
-    ReimbursementStatus, RunId,
+    ReimbursementStatus, RunId, RunKind,
 };
 use crate::parameters::ApprovalSettings;
 use crate::process::audit::now_text;
@@ -167,6 +167,21 @@ pub fn approve(ledger: &Ledger, options: &ApproveOptions) -> Result<ApproveRepor
     }
 }
 
+/// Refuses a run that does not exist or is not a reimbursement run (only those post
+/// reimbursements to approve).
+fn check_reimbursement_run(ledger: &Ledger, run: RunId) -> Result<(), LifecycleError> {
+    match ledger.run_kind(run)? {
+        None => Err(LifecycleError::NotAReimbursementRun { run, kind: None }),
+        Some(kind) if kind != RunKind::Reimbursement.as_str() => {
+            Err(LifecycleError::NotAReimbursementRun {
+                run,
+                kind: Some(kind),
+            })
+        }
+        Some(_) => Ok(()),
+    }
+}
+
 /// The approval inside its transaction.
 fn approve_in_transaction(
     ledger: &Ledger,
@@ -178,15 +193,18 @@ fn approve_in_transaction(
             .into_iter()
             .map(|id| Ok((id, ledger.reimbursement(id)?)))
             .collect::<Result<_, LifecycleError>>()?,
-        ApprovalSelection::Run(run) => ledger
-            .reimbursements(&ReimbursementFilter {
-                run: Some(*run),
-                status: Some(ReimbursementStatus::PendingApproval.as_str().into()),
-                ..Default::default()
-            })?
-            .into_iter()
-            .map(|r| (r.id, Some(r)))
-            .collect(),
+        ApprovalSelection::Run(run) => {
+            check_reimbursement_run(ledger, *run)?;
+            ledger
+                .reimbursements(&ReimbursementFilter {
+                    run: Some(*run),
+                    status: Some(ReimbursementStatus::PendingApproval.as_str().into()),
+                    ..Default::default()
+                })?
+                .into_iter()
+                .map(|r| (r.id, Some(r)))
+                .collect()
+        }
     };
     let at = now_text();
     let mut judge = Judge {

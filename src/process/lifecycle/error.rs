@@ -34,6 +34,17 @@ pub enum LifecycleError {
     /// The reimbursement does not exist.
     #[error("reimbursement {0} does not exist")]
     NotFound(i64),
+    /// `approve --run N` where run N does not exist (`kind` none) or is not a reimbursement run.
+    #[error("{}", match kind {
+        None => format!("there is no run {run} (see `reimburse runs`)"),
+        Some(kind) => format!("run {run} is a {kind} run, not a reimbursement run: only a reimbursement run has reimbursements to approve"),
+    })]
+    NotAReimbursementRun {
+        /// The run asked for.
+        run: crate::ledger::RunId,
+        /// Its kind, when it exists.
+        kind: Option<String>,
+    },
     /// An amount that cannot be converted to the accounting currency.
     #[error(transparent)]
     Conversion(#[from] ConversionError),

@@ -44,6 +44,12 @@ pub enum HistoryEvent {
         voucher: String,
         /// The payment date.
         date: NaiveDate,
+        /// The payment run that paid it (none for a payment a script or REPL posted outside one).
+        run: Option<RunId>,
+        /// Who made that run.
+        user: String,
+        /// When that run started.
+        at: String,
     },
 }
 
@@ -72,7 +78,18 @@ pub fn history(ledger: &Ledger, id: i64) -> Result<Vec<HistoryEvent>, LifecycleE
             .map(HistoryEvent::Decision),
     );
     if let (Some(voucher), Some(date)) = (r.payment_voucher, r.paid_date) {
-        events.push(HistoryEvent::Paid { voucher, date });
+        let run = ledger.run_of_voucher(&voucher)?;
+        let record = match run {
+            Some(run) => ledger.run_record(run)?,
+            None => None,
+        };
+        events.push(HistoryEvent::Paid {
+            voucher,
+            date,
+            run,
+            user: record.as_ref().map(|x| x.user.clone()).unwrap_or_default(),
+            at: record.map(|x| x.started_at).unwrap_or_default(),
+        });
     }
     Ok(events)
 }

@@ -135,10 +135,22 @@ fn event_map(e: &HistoryEvent) -> Map {
             m = decision_map(d);
             m.insert("event".into(), "decision".into());
         }
-        HistoryEvent::Paid { voucher, date } => {
+        HistoryEvent::Paid {
+            voucher,
+            date,
+            run,
+            user,
+            at,
+        } => {
             m.insert("event".into(), "paid".into());
             m.insert("voucher".into(), voucher.clone().into());
             m.insert("date".into(), date.to_string().into());
+            m.insert(
+                "run".into(),
+                run.map_or(Dynamic::UNIT, |r| Dynamic::from(r.row())),
+            );
+            m.insert("user".into(), user.clone().into());
+            m.insert("at".into(), at.clone().into());
         }
     }
     m
