@@ -7,7 +7,9 @@
 use rust_decimal::Decimal;
 
 use super::report::{Failed, Skipped};
-use crate::ledger::{Ledger, LedgerError, NewRunOutcome, RunId, RunOutcome, RunOutcomeKind};
+use crate::ledger::{
+    Ledger, LedgerError, NewRunOutcome, RunId, RunKind, RunOutcome, RunOutcomeKind,
+};
 
 /// Records a skipped credit of run `run`: the customer, the currency, the credit's open amount
 /// (`open_credit`, its open credits summed: zero or less) and the reason. One cached INSERT.
@@ -74,7 +76,7 @@ pub fn run_outcomes(
     customer: Option<&str>,
 ) -> Result<Vec<RunOutcome>, LedgerError> {
     let mut rows = Vec::new();
-    ledger.each_run_outcome(run, customer, &mut |row| rows.push(row.clone()))?;
+    each_run_outcome(ledger, run, customer, &mut |row| rows.push(row.clone()))?;
     Ok(rows)
 }
 
@@ -86,6 +88,14 @@ pub fn each_run_outcome(
     customer: Option<&str>,
     observer: &mut dyn FnMut(&RunOutcome),
 ) -> Result<u64, LedgerError> {
+    // Only a reimbursement run looks at credits; any other kind has no skips to show.
+    if let Some(kind) = ledger.run_kind(run)?
+        && kind != RunKind::Reimbursement.as_str()
+    {
+        return Err(LedgerError::Invalid(format!(
+            "run {run} is a {kind} run: only a reimbursement run looks at credits and skips some"
+        )));
+    }
     ledger.each_run_outcome(run, customer, observer)
 }
 

@@ -312,3 +312,15 @@ fn a_run_over_many_customers_keeps_one_row_per_skipped_credit() {
         .unwrap();
     assert_eq!(total, skipped as i64);
 }
+
+#[test]
+fn a_run_of_another_kind_has_no_skips_to_show() {
+    let c = Company::contoso();
+    c.ok(&["run", "--date", "2026-11-30"]);
+    c.ok(&["pay", "--date", "2026-12-01"]);
+    let err = c.fails(1, &["runs", "--run", "2", "--skipped"]);
+    assert!(
+        err.contains("run 2 is a payment run: only a reimbursement run looks at credits"),
+        "{err}"
+    );
+}
