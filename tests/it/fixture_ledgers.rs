@@ -228,7 +228,7 @@ fn a_fixture_that_expects_nothing_fails() {
         .iter()
         .map(|r| (r.passed, r.failures.clone()))
         .collect();
-    let nothing = "`expect:` says nothing to check: list the `reimbursements` (`[]` for none), `skipped`, `payments`, balances, `vendors_created` or an `error`".to_string();
+    let nothing = "`expect:` says nothing to check: list the `reimbursements` (`[]` for none), `skipped`, `payments`, `not_paid`, `statuses`, `refused`, `write_offs`, balances, `vendors_created` or an `error`".to_string();
     assert_eq!(
         outcome,
         [
