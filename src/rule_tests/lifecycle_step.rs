@@ -182,6 +182,10 @@ fn ids(ledger: &Ledger, selection: &StepSelection) -> Result<Vec<i64>, String> {
     }
     ids.sort_unstable();
     ids.dedup();
+    debug_assert!(
+        ids.windows(2).all(|w| w[0] < w[1]),
+        "each id once, in order"
+    );
     if ids.is_empty() {
         return Err(format!(
             "{selection}: no reimbursement to select (reversed ones are left out)"

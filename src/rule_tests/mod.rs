@@ -15,10 +15,10 @@
 //! the step's user), `lifecycle_step` (approve, reject, hold, release, reverse, write_off,
 //! through the same library functions as the commands), `compare` (the outcome against
 //! `expect:`), `compare_lifecycle` (statuses, refusals, write-offs, invoices left unpaid),
-//! `books` (balances and the trial balance after a step), `report` ([`FixtureResult`]). The format of a fixture, `expect:` included, is
-//! [`crate::fixtures`]'s: the rule tests use the fixtures, the process and the scripts; they must
-//! not depend on the command line or the other features (import, REPL, export, generate), and
-//! nothing but the command line uses them.
+//! `books` (balances and the trial balance after a step), `report` ([`FixtureResult`]). The
+//! format of a fixture, `expect:` included, is [`crate::fixtures`]'s: the rule tests use the
+//! fixtures, the process and the scripts; they must not depend on the command line or the other
+//! features (import, REPL, export, generate), and nothing but the command line uses them.
 
 mod books;
 mod compare;
