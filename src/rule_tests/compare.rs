@@ -1,16 +1,19 @@
 //! The outcome of a step compared with its expectations: every difference a readable line.
 
+use super::compare_lifecycle::{compare_not_paid, compare_refusals, compare_write_offs};
 use super::step::StepOutcome;
 use crate::fixtures::{Expect, ExpectedPayment, ExpectedReimbursement, ExpectedSkip};
 use crate::process;
 
 /// Compares a step's outcome with `expect:`: a run's failures, reimbursements and skips, a pay
-/// step's payments (each list exactly, in any order), and the lists that do not fit the step.
+/// step's payments and invoices left unpaid, an approve step's refusals, a write-off step's
+/// write-offs (each list exactly, in any order), and the lists that do not fit the step.
 pub(super) fn compare_outcome(
     expect: &Expect,
     outcome: &StepOutcome,
     fail: &mut dyn FnMut(String),
 ) {
+    misplaced(expect, outcome, fail);
     match outcome {
         StepOutcome::Run(report) => {
             for f in &report.failed {
@@ -22,19 +25,63 @@ pub(super) fn compare_outcome(
             if let Some(expected) = &expect.skipped {
                 compare_skips(expected, &report.skipped, fail);
             }
-            if expect.payments.is_some() {
-                fail("`payments` is checked after a pay step, not a run".into());
-            }
         }
         StepOutcome::Pay(report) => {
-            if expect.reimbursements.is_some() || expect.skipped.is_some() {
-                fail(
-                    "`reimbursements` and `skipped` are checked after a run, not a pay step".into(),
-                );
-            }
             if let Some(expected) = &expect.payments {
                 compare_payments(expected, &report.payments, fail);
             }
+            if let Some(expected) = &expect.not_paid {
+                compare_not_paid(expected, &report.not_paid, fail);
+            }
+        }
+        StepOutcome::Approve(refused) => {
+            compare_refusals(expect.refused.as_deref(), refused, fail);
+        }
+        StepOutcome::WriteOff(report) => {
+            if let Some(expected) = &expect.write_offs {
+                compare_write_offs(expected, &report.write_offs, fail);
+            }
+        }
+        StepOutcome::Decided => {}
+    }
+}
+
+/// The outcome's lists `expect:` gives for a step of another kind: each a failure.
+fn misplaced(expect: &Expect, outcome: &StepOutcome, fail: &mut dyn FnMut(String)) {
+    let (run, pay, approve, write_off) = (
+        matches!(outcome, StepOutcome::Run(_)),
+        matches!(outcome, StepOutcome::Pay(_)),
+        matches!(outcome, StepOutcome::Approve(_)),
+        matches!(outcome, StepOutcome::WriteOff(_)),
+    );
+    let lists = [
+        (
+            "reimbursements",
+            expect.reimbursements.is_some(),
+            run,
+            "a run",
+        ),
+        ("skipped", expect.skipped.is_some(), run, "a run"),
+        ("payments", expect.payments.is_some(), pay, "a pay step"),
+        ("not_paid", expect.not_paid.is_some(), pay, "a pay step"),
+        (
+            "refused",
+            expect.refused.is_some(),
+            approve,
+            "an approve step",
+        ),
+        (
+            "write_offs",
+            expect.write_offs.is_some(),
+            write_off,
+            "a write_off step",
+        ),
+    ];
+    for (name, given, fits, after) in lists {
+        if given && !fits {
+            fail(format!(
+                "`{name}` is checked after {after}, not after this step"
+            ));
         }
     }
 }

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use super::books::compare_books;
 use super::compare::compare_outcome;
+use super::compare_lifecycle::compare_statuses;
 use super::report::FixtureResult;
 use super::step::{execute_step, today};
 use crate::fixtures::{self, Expect, Fixture, Step};
@@ -60,10 +61,10 @@ fn check_fixture(company: &Company, rules: &Path, file: &Path) -> Result<Vec<Str
     let steps = fixture.steps();
     let mut failures = Vec::new();
     for (i, step) in steps.iter().enumerate() {
-        let label = if steps.len() > 1 {
-            format!("step {}: ", i + 1)
-        } else {
-            String::new()
+        let label = match step.action() {
+            Ok(action) if steps.len() > 1 => format!("step {} ({}): ", i + 1, action.name()),
+            _ if steps.len() > 1 => format!("step {}: ", i + 1),
+            _ => String::new(),
         };
         let mut fail = |m: String| failures.push(format!("{label}{m}"));
         check_step(&session, rules, step, &mut fail);
@@ -97,7 +98,8 @@ fn check_step(session: &Rc<Session>, rules: &Path, step: &Step, fail: &mut dyn F
     if step.expect == Expect::default() {
         fail(
             "`expect:` says nothing to check: list the `reimbursements` (`[]` for none), \
-             `skipped`, `payments`, balances, `vendors_created` or an `error`"
+             `skipped`, `payments`, `not_paid`, `statuses`, `refused`, `write_offs`, balances, \
+             `vendors_created` or an `error`"
                 .into(),
         );
     }
@@ -121,4 +123,5 @@ fn check_step(session: &Rc<Session>, rules: &Path, step: &Step, fail: &mut dyn F
         compare_outcome(&step.expect, outcome, fail);
     }
     compare_books(session.ledger(), &step.expect, fail);
+    compare_statuses(session.ledger(), &step.expect, fail);
 }

@@ -228,7 +228,7 @@ fn a_fixture_that_expects_nothing_fails() {
         .iter()
         .map(|r| (r.passed, r.failures.clone()))
         .collect();
-    let nothing = "`expect:` says nothing to check: list the `reimbursements` (`[]` for none), `skipped`, `payments`, balances, `vendors_created` or an `error`".to_string();
+    let nothing = "`expect:` says nothing to check: list the `reimbursements` (`[]` for none), `skipped`, `payments`, `not_paid`, `statuses`, `refused`, `write_offs`, balances, `vendors_created` or an `error`".to_string();
     assert_eq!(
         outcome,
         [
@@ -350,4 +350,45 @@ fn the_readmes_rule_change_fails_the_fixtures_the_readme_shows() {
     }
     let fails = |text: &str| text.lines().filter(|l| l.starts_with("FAIL ")).count();
     assert_eq!(fails(&shown), fails(&stdout), "{stdout}");
+}
+
+#[test]
+fn a_lifecycle_expectation_that_does_not_hold_fails_naming_the_step_and_the_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let shipped =
+        std::fs::read_to_string(root().join("tests/fixtures/hold_respected_by_pay.yaml")).unwrap();
+    let changed = shipped
+        .replace(
+            "{ customer: C-2, status: paid }",
+            "{ customer: C-2, status: held }",
+        )
+        .replace(
+            "reason: \"held: the customer's new address is being checked\"",
+            "reason: pending approval",
+        )
+        .replace(
+            "- release: { customers: [C-1]",
+            "- release: { customers: [C-2]",
+        );
+    assert_ne!(changed, shipped);
+    let file = dir.path().join("wrong_hold.yaml");
+    std::fs::write(&file, changed).unwrap();
+    let company = reimburse::sample_company().unwrap();
+    let results = run_fixtures(&company, &root().join("rules/reimburse.rhai"), &[file]);
+    assert!(!results[0].passed);
+    assert_eq!(
+        results[0].failures,
+        [
+            "step 3 (pay): not_paid: C-1 USD left unpaid for \"held: the customer's new address \
+             is being checked\", expected \"pending approval\"",
+            "step 3 (pay): statuses: reimbursement 2 of C-2 USD is paid, expected held",
+            "step 4 (release): unexpected error: release refused, nothing changed:\n  \
+             reimbursement 2: paid (its payment cannot be held back)",
+            "step 5 (pay): missing payment for C-1",
+            "step 5 (pay): not_paid: unexpected: C-1 USD 120.00 (held: the customer's new \
+             address is being checked)",
+            "step 5 (pay): vendor V-1 balance in USD: expected 0.00, got -120.00 (difference \
+             -120.00)",
+        ]
+    );
 }
