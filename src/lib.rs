@@ -51,6 +51,9 @@ pub use import::import;
 pub use ledger::Ledger;
 pub use parameters::Company;
 pub use process::{PayOptions, RunOptions, Selection, pay, reimbursements, run, write_bank_file};
+pub use process::{
+    approve, history, hold, reject, release, reverse, reverse_write_offs, run_outcomes, write_off,
+};
 pub use render::{render, render_columns};
 pub use repl::{
     Repl, ReplOptions, ScriptError, ScriptOptions, ScriptOutcome, default_history, interact,
