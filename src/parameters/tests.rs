@@ -394,7 +394,7 @@ fn a_fixture_may_override_the_approval() {
 
 #[test]
 fn approval_is_needed_above_the_threshold_in_the_accounting_currency() {
-    let text = with_approval("  required_above: 1000.00\n");
+    let text = with_approval("  required_above: 1000.00\n  approvers: { alice: 5000.00 }\n");
     let params = load(&text).unwrap().params;
     let d = |minor: i64| Decimal::new(minor, 2);
     assert_eq!(params.approval_needed(d(100000), "USD").unwrap(), None);
