@@ -1,5 +1,6 @@
 //! The performance benchmark:
-//! `cargo run --release --features bench-internals --example bench -- [--sizes 10000,100000,1000000] [--rounds 3]`.
+//! `cargo build --release && cargo run --release --features bench-internals --example bench -- [--sizes 10000,100000,1000000] [--rounds 3]`
+//! (the binary first: the startup figure times `target/release/reimburse`).
 //!
 //! For each size N it generates a synthetic company (`reimburse generate`, same seed each time),
 //! runs the command `reimburse run --dry-run --json` on it in a process of its own (when the
