@@ -13,6 +13,28 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
+/// Implements `Display` and `Serialize` for types whose text is their `as_str()` (the enums of
+/// statuses, kinds and reasons that reports, JSON and scripts show as words), so each says its
+/// words in one place.
+macro_rules! shown_as_words {
+    ($($t:ty),+ $(,)?) => {
+        $(
+            impl std::fmt::Display for $t {
+                fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str(self.as_str())
+                }
+            }
+
+            impl serde::Serialize for $t {
+                fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                    s.serialize_str(self.as_str())
+                }
+            }
+        )+
+    };
+}
+pub(crate) use shown_as_words;
+
 /// The longest account, document, group, currency, type, tax id or payment term (characters).
 pub const MAX_KEY_CHARS: usize = 64;
 /// The longest name of a customer or vendor (characters).

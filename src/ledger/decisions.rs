@@ -4,9 +4,7 @@
 //!
 //! It stores and reads what it is given; it must not depend on the process or the command line.
 
-use std::fmt;
-
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 
 use super::{Ledger, LedgerError, Res, RunId};
 
@@ -58,17 +56,7 @@ impl DecisionKind {
     }
 }
 
-impl fmt::Display for DecisionKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl Serialize for DecisionKind {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
+crate::text::shown_as_words!(DecisionKind);
 
 /// What a decision is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]

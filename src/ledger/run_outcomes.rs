@@ -6,8 +6,6 @@
 //!
 //! It stores and reads what it is given; it must not depend on the process or the command line.
 
-use std::fmt;
-
 use rust_decimal::Decimal;
 use serde::{Serialize, Serializer};
 
@@ -39,17 +37,7 @@ impl RunOutcomeKind {
     }
 }
 
-impl fmt::Display for RunOutcomeKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl Serialize for RunOutcomeKind {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
+crate::text::shown_as_words!(RunOutcomeKind);
 
 /// One credit a run did not reimburse (or one customer it failed for), as recorded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

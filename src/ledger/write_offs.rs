@@ -5,8 +5,6 @@
 //!
 //! It stores and reads what it is given; it must not depend on the process, the rules or scripts.
 
-use std::fmt;
-
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Serialize, Serializer};
@@ -33,17 +31,7 @@ impl WriteOffStatus {
     }
 }
 
-impl fmt::Display for WriteOffStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl Serialize for WriteOffStatus {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
+crate::text::shown_as_words!(WriteOffStatus);
 
 /// A write-off, as the write-off run reports it and `reimburse write-offs` lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

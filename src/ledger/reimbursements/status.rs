@@ -6,10 +6,6 @@
 //! `hold_reason` and `reversal_voucher_id`. The status is derived from them, in this order: paid;
 //! reversed; pending approval; held; open.
 
-use std::fmt;
-
-use serde::{Serialize, Serializer};
-
 /// A reimbursement's status. JSON, CSV, tables and scripts see its text ([`Self::as_str`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ReimbursementStatus {
@@ -99,17 +95,7 @@ impl ReimbursementStatus {
     }
 }
 
-impl fmt::Display for ReimbursementStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl Serialize for ReimbursementStatus {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
+crate::text::shown_as_words!(ReimbursementStatus);
 
 #[cfg(test)]
 mod tests {

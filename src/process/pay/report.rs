@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 
 use super::Totals;
 use super::transfers::BankFileWritten;
@@ -60,11 +60,7 @@ impl NotInBankFile {
     }
 }
 
-impl Serialize for NotInBankFile {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
+crate::text::shown_as_words!(NotInBankFile);
 
 /// An unpaid invoice `pay` looked at and did not pay, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -140,11 +136,7 @@ impl NotPaidReason {
     }
 }
 
-impl Serialize for NotPaidReason {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
+crate::text::shown_as_words!(NotPaidReason);
 
 /// What [`super::pay_observed`] hands its observer.
 #[derive(Debug, Clone, Copy)]
