@@ -47,6 +47,9 @@ pub(super) struct TransactionCache {
     /// Debit and credit totals (minor units) of the accounts and currencies posted to, as the
     /// `account_totals` table holds them (see [`control`](super::control)).
     pub(super) totals: HashMap<(String, String), (i64, i64)>,
+    /// The next row id of vouchers, customer transactions and vendor transactions, once read
+    /// (see [`super::ahead`]), kept in step by `post_voucher`.
+    pub(super) next_rows: Option<[i64; 3]>,
 }
 
 /// The open transactions of one account in one currency: (id, open minor units, date), oldest

@@ -61,6 +61,7 @@ macro_rules! vendor_columns {
     };
 }
 
+mod ahead;
 mod bank_files;
 mod batch;
 mod bulk;
@@ -85,12 +86,17 @@ mod rows;
 mod run_outcomes;
 mod runs;
 mod settle;
+mod settle_plan;
 #[cfg(test)]
 pub(crate) mod tests;
 mod types;
 mod voucher;
 mod write_offs;
 
+pub use ahead::{
+    AheadBooks, AheadCustomer, AheadState, CallResult, Counters, CountersUsed, LedgerCall,
+    LedgerCalls, RecordedCall, Recording, SequenceDef, Sequences,
+};
 pub use bank_files::{BankFileRecord, BankTransferRecord};
 pub use batch::{IdentityBatch, PostedDocument, SeenIdentity};
 pub use bulk::{BulkCustomer, BulkInsert, BulkTransaction};
@@ -111,7 +117,7 @@ pub use master_data::{
     VENDOR_FIELDS, current_user, customer_changes, vendor_changes,
 };
 pub(crate) use read_ahead::READ_AHEAD_STACK;
-pub use read_ahead::{CustomerPage, CustomerPages, ReadAheadLedger};
+pub use read_ahead::{CustomerPage, CustomerPages, OpenItems, ReadAheadLedger};
 pub(crate) use reimbursements::{NewReimbursementRow, WithInvoice};
 pub use reimbursements::{Reimbursement, ReimbursementFilter, ReimbursementStatus};
 pub(crate) use run_outcomes::NewRunOutcome;

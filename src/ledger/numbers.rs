@@ -93,6 +93,14 @@ impl Ledger {
         Ok(number)
     }
 
+    /// The number `next_number` would take next from `sequence` (as a plain integer), taking none.
+    pub(crate) fn peek_number(&self, sequence: &str) -> Res<i64> {
+        let state = self.sequence_state(sequence)?;
+        let next = state.next;
+        self.keep_sequence(sequence, state);
+        Ok(next)
+    }
+
     /// For the rest of this write transaction, takes the numbers of `sequence` in blocks of
     /// `block` (one write a block instead of one a number); [`Ledger::release_numbers`] gives
     /// back the numbers not taken before the transaction commits. Outside a transaction it does

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use rusqlite::params;
 
+use super::ahead::RowKind;
 use super::rows::date_text;
 use super::voucher::balances_per_currency;
 use super::{
@@ -167,6 +168,7 @@ impl Ledger {
             )?
             .insert(params![number, date, draft.description, self.run_id.get()])?,
         );
+        self.row_inserted(RowKind::Voucher, voucher_id.0);
         let mut posted = PostedVoucher {
             id: voucher_id,
             number: number.to_string(),
@@ -190,6 +192,13 @@ impl Ledger {
             if let Some((side, party)) = c.party() {
                 let id = self.write_sub_ledger_line(side, party, voucher_id, number, date, c)?;
                 let transaction = TransactionRef::new(side, id);
+                self.row_inserted(
+                    match side {
+                        Side::Customer => RowKind::CustomerTransaction,
+                        Side::Vendor => RowKind::VendorTransaction,
+                    },
+                    id,
+                );
                 match transaction {
                     TransactionRef::Customer(id) => posted.customer_transactions.push(id),
                     TransactionRef::Vendor(id) => posted.vendor_transactions.push(id),

@@ -14,6 +14,7 @@ use std::sync::mpsc::SyncSender;
 use rusqlite::{Connection, OpenFlags};
 use rust_decimal::Decimal;
 
+use super::cache::OpenRow;
 use super::rows::{currency_in, read_vendor, sql_error, stored_date};
 use super::{Balance, Customer, Ledger, LedgerError, Res, Vendor};
 use crate::money::Currency;
@@ -31,6 +32,63 @@ impl ReadAheadLedger {
     /// The vendor with this account, as it was when the transaction began.
     pub fn vendor(&self, account: &str) -> Res<Option<Vendor>> {
         read_vendor(&self.conn, account).map_err(|e| sql_error(&self.path, e))
+    }
+
+    /// Whether the general-ledger account exists.
+    pub fn account_exists(&self, account: &str) -> Res<bool> {
+        self.conn
+            .prepare_cached("SELECT 1 FROM gl_accounts WHERE account = ?1")
+            .and_then(|mut s| s.exists([account]))
+            .map_err(|e| sql_error(&self.path, e))
+    }
+
+    /// The open customer transactions of every account from `first` to `last` (inclusive), as
+    /// the transaction began: one query for a page of customers.
+    pub fn open_items_between(&self, first: &str, last: &str) -> Res<OpenItems> {
+        let mut items = OpenItems::default();
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT account, currency, id, open_minor, date FROM customer_transactions
+                 WHERE account BETWEEN ?1 AND ?2 AND open_minor <> 0",
+            )
+            .map_err(|e| sql_error(&self.path, e))?;
+        let mut rows = stmt
+            .query([first, last])
+            .map_err(|e| sql_error(&self.path, e))?;
+        while let Some(r) = rows.next().map_err(|e| sql_error(&self.path, e))? {
+            let get = |i| -> Res<String> { r.get(i).map_err(|e| sql_error(&self.path, e)) };
+            let (account, currency) = (get(0)?, get(1)?);
+            let row = OpenRow {
+                id: r.get(2).map_err(|e| sql_error(&self.path, e))?,
+                open: r.get(3).map_err(|e| sql_error(&self.path, e))?,
+                date: get(4)?,
+            };
+            items
+                .0
+                .entry(account)
+                .or_default()
+                .entry(currency)
+                .or_default()
+                .push(row);
+        }
+        for rows in items.0.values_mut().flat_map(|c| c.values_mut()) {
+            // Oldest first, as the ledger settles them.
+            rows.sort_unstable_by(|a, b| (&a.date, a.id).cmp(&(&b.date, b.id)));
+        }
+        Ok(items)
+    }
+}
+
+/// The open customer transactions of a page of customers, per account and currency, oldest first
+/// ([`ReadAheadLedger::open_items_between`]).
+#[derive(Debug, Default)]
+pub struct OpenItems(HashMap<String, HashMap<String, Vec<OpenRow>>>);
+
+impl OpenItems {
+    /// Takes the open transactions of one customer out, per currency.
+    pub(super) fn take(&mut self, account: &str) -> HashMap<String, Vec<OpenRow>> {
+        self.0.remove(account).unwrap_or_default()
     }
 }
 

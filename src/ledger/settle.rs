@@ -13,12 +13,13 @@ use rust_decimal::Decimal;
 
 use super::cache::OpenRow;
 use super::rows::date_text;
+use super::settle_plan::{plan_against, plan_open_debits};
 use super::{Ledger, LedgerError, OpenList, Res, SettlementRecord, Side, TransactionId, limits};
 
 /// Refuses to settle transaction `id`, dated `txn_date`, on the settlement date `on` (both
 /// YYYY-MM-DD, so text order is date order) when it is dated later: a settlement cannot come
 /// before what it settles (a reimbursement dated before the payment it gives back).
-fn not_before(side: Side, id: i64, txn_date: &str, on: &str) -> Res<()> {
+pub(super) fn not_before(side: Side, id: i64, txn_date: &str, on: &str) -> Res<()> {
     // Stored dates are canonical `YYYY-MM-DD` in 1900..=9999 (`limits::book_date`): their text
     // order is the order of the days.
     debug_assert!(crate::dates::is_canonical(on), "{on}");
@@ -395,23 +396,14 @@ impl Ledger {
         others: &[OpenRow],
         date: NaiveDate,
     ) -> Res<i64> {
-        let mut remaining = open.abs();
-        let on = date_text(date);
-        for row in others {
-            let (other, other_open, other_date) = (row.id, row.open, &row.date);
-            if remaining == 0 {
-                break;
-            }
-            if other == id || (other_open > 0) == (open > 0) {
-                continue;
-            }
-            not_before(side, other, other_date, &on)?;
-            let minor = remaining.min(other_open.abs());
-            let (debit, credit) = if open > 0 { (id, other) } else { (other, id) };
-            self.apply_settlement(side, account, debit, credit, minor, date)?;
-            remaining -= minor;
+        let plan = plan_against(side, (id, open), others, &date_text(date))?;
+        let mut settled = 0;
+        for p in &plan {
+            self.apply_settlement(side, account, p.debit, p.credit, p.minor, date)?;
+            settled += p.minor;
         }
-        Ok(open.abs() - remaining)
+        debug_assert!(settled <= open.abs());
+        Ok(settled)
     }
 
     /// Settles an account's open debits against its open credits in one currency, oldest first
@@ -432,27 +424,11 @@ impl Ledger {
             }
         }
         let on = limits::book_date(date)?;
-        let mut open = self.open_rows(side, account, currency)?;
+        let open = self.open_rows(side, account, currency)?;
         let mut settled = 0;
-        for i in 0..open.len() {
-            let (id, mut remaining) = (open[i].id, open[i].open);
-            if remaining <= 0 {
-                continue;
-            }
-            not_before(side, id, &open[i].date, &on)?;
-            // Settle this debit against the credits still open, oldest first.
-            for slot in open.iter_mut().filter(|row| row.open < 0) {
-                if remaining == 0 {
-                    break;
-                }
-                not_before(side, slot.id, &slot.date, &on)?;
-                let minor = remaining.min(-slot.open);
-                self.apply_settlement(side, account, id, slot.id, minor, date)?;
-                slot.open += minor;
-                remaining -= minor;
-                settled += minor;
-            }
-            open[i].open = remaining;
+        for p in plan_open_debits(side, &open, &on)? {
+            self.apply_settlement(side, account, p.debit, p.credit, p.minor, date)?;
+            settled += p.minor;
         }
         Ok(c.from_minor(settled))
     }

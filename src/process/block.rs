@@ -11,7 +11,7 @@ use super::credit::{Outcome, RunScope, process_credit};
 use super::error::{HookError, RunError};
 use super::options::RunOptions;
 use super::outcomes::{record_failure, record_skip};
-use super::read_ahead::{Candidate, ReadAheadCredit};
+use super::read_ahead::{Candidate, Correction, ReadAheadCredit};
 use super::report::{Failed, Reimbursement, RunObserver, RunReport, Skipped};
 use crate::ledger::ReimbursementStatus;
 use crate::ledger::{Balance, Customer, Vendor};
@@ -32,12 +32,25 @@ pub(super) struct CustomerCredits {
 struct Made {
     reimbursements: Vec<Reimbursement>,
     skipped: Vec<(Skipped, Decimal)>,
+    /// Where the counters stood after the customer, when its work was not all as the read-ahead
+    /// thread worked it out.
+    correction: Option<Correction>,
 }
 
 /// What the hooks made of one customer.
 enum CustomerOutcome {
     Done(Made),
-    Failed(Failed),
+    /// It failed (its work undone), with where the counters stand after it.
+    Failed(Failed, Option<Correction>),
+}
+
+impl CustomerOutcome {
+    fn correction(&self) -> Option<&Correction> {
+        match self {
+            CustomerOutcome::Done(made) => made.correction.as_ref(),
+            CustomerOutcome::Failed(_, correction) => correction.as_ref(),
+        }
+    }
 }
 
 /// Runs the hooks for a block of customers and hands the results to the report and the observer.
@@ -71,7 +84,16 @@ pub(super) fn run_block(
         }
     });
     scope.session.release_output();
-    for outcome in outcomes? {
+    let outcomes = outcomes?;
+    // The block's work is final: the read-ahead thread learns where the counters stood after the
+    // last customer worked out otherwise than it predicted.
+    if let (Some(postings), Some(correction)) = (
+        scope.postings,
+        outcomes.iter().rev().find_map(CustomerOutcome::correction),
+    ) {
+        postings.feedback.publish(correction.clone());
+    }
+    for outcome in outcomes {
         hand_on(scope, outcome, options.dry_run, report, observer)?;
     }
     block.clear();
@@ -94,6 +116,7 @@ fn hand_on(
         CustomerOutcome::Done(Made {
             reimbursements,
             skipped,
+            correction: _,
         }) => {
             for mut r in reimbursements {
                 if dry_run {
@@ -115,7 +138,7 @@ fn hand_on(
                 observer.skipped(&k);
             }
         }
-        CustomerOutcome::Failed(f) => {
+        CustomerOutcome::Failed(f, _) => {
             if !dry_run {
                 record_failure(ledger, scope.run_id, &f)?;
             }
@@ -187,10 +210,21 @@ fn run_block_carefully(
             Err(e) if options.keep_going => {
                 store.rollback_to(if outer { "customer" } else { "credit" })?;
                 ledger.take_journal();
-                outcomes.push(CustomerOutcome::Failed(Failed {
-                    customer: customer.account.clone(),
-                    error: e.to_string(),
-                }));
+                let correction = correction(scope, customer).map_err(|e| {
+                    RunError::Hook(scope.rules.refuse(
+                        "(engine)",
+                        customer,
+                        &candidates[0].credit,
+                        e.to_string(),
+                    ))
+                })?;
+                outcomes.push(CustomerOutcome::Failed(
+                    Failed {
+                        customer: customer.account.clone(),
+                        error: e.to_string(),
+                    },
+                    correction,
+                ));
             }
             Err(e) => return Err(RunError::Hook(e)),
         }
@@ -219,6 +253,8 @@ fn process_customer(
             .rules
             .refuse("(engine)", customer, credit, e.to_string())
     };
+    scope.tally.diverged.set(false);
+    let in_place = ReadAheadCredit::default();
     for (i, Candidate { credit, ahead }) in candidates.iter().enumerate() {
         if careful {
             store
@@ -227,13 +263,29 @@ fn process_customer(
         }
         let changes = store.total_changes();
         let had_vendor = one_time_vendor.is_some();
-        // What was worked out ahead saw the customer as the page has it.
-        let nothing = ReadAheadCredit::default();
-        let ahead = match current {
-            std::borrow::Cow::Borrowed(_) => ahead,
-            std::borrow::Cow::Owned(_) => &nothing,
+        // What was worked out ahead holds for the customer as the hooks saw it there.
+        let ahead = if ahead.holds_for(customer, &current) {
+            ahead
+        } else {
+            note_unused(scope, ahead);
+            &in_place
         };
-        let outcome = process_credit(scope, &current, credit, ahead, &mut one_time_vendor)?;
+        let mut outcome = process_credit(scope, &current, credit, ahead, &mut one_time_vendor)?;
+        if let Outcome::Redo = outcome {
+            // A hook worked out ahead did not replay as it was: undo, and work it out in place.
+            if !careful {
+                return Ok(None);
+            }
+            scope.tally.diverged.set(true);
+            store
+                .rollback_to("credit")
+                .map_err(|e| store_err(credit, e))?;
+            ledger.take_journal();
+            if !had_vendor {
+                one_time_vendor = None;
+            }
+            outcome = process_credit(scope, &current, credit, &in_place, &mut one_time_vendor)?;
+        }
         let reimbursed = matches!(outcome, Outcome::Reimbursed(_));
         // An earlier currency's hooks may have linked a vendor: the next currency sees it.
         if reimbursed
@@ -262,9 +314,42 @@ fn process_customer(
                 };
                 made.skipped.push((row, credit.open_credit));
             }
+            Outcome::Redo => unreachable!("a credit is worked out in place after a redo"),
         }
     }
+    made.correction = correction(scope, customer).map_err(|e| {
+        scope
+            .rules
+            .refuse("(engine)", customer, &candidates[0].credit, e.to_string())
+    })?;
     Ok(Some(made))
+}
+
+/// Notes that what was worked out ahead for a credit goes unused (the run found the customer
+/// changed): the counters may move otherwise than predicted.
+fn note_unused(scope: &RunScope, ahead: &ReadAheadCredit) {
+    if ahead.one_time_vendor.is_some() || ahead.posting.is_some() {
+        scope.tally.diverged.set(true);
+    }
+}
+
+/// Where the counters stand after `customer`, when its work was not all as the read-ahead thread
+/// worked it out (and the run replays what was worked out ahead).
+fn correction(
+    scope: &RunScope,
+    customer: &Customer,
+) -> Result<Option<Correction>, crate::ledger::LedgerError> {
+    let Some(postings) = scope.postings else {
+        return Ok(None);
+    };
+    if !scope.tally.diverged.get() {
+        return Ok(None);
+    }
+    let counters = scope.session.ledger().counters(&postings.sequences)?;
+    Ok(Some(Correction {
+        customer: customer.account.clone(),
+        counters,
+    }))
 }
 
 /// Ends a credit's work as its outcome says: when `careful`, its savepoint is released (it was

@@ -11,11 +11,13 @@ use rhai::Dynamic;
 use super::check::{Checked, check_no_postings, check_one_time_vendor, check_posting};
 use super::error::HookError;
 use super::hooks::{Eligibility, Hooked, Rules, VendorChoice, eligibility, vendor_choice};
-use super::read_ahead::ReadAheadCredit;
+use super::read_ahead::{PostingsAhead, ReadAheadCredit, Worked, WorkedOutcome};
+use super::replay::{HookTally, Replay, replay};
 use super::report::Reimbursement;
 use crate::ledger::{
     Balance, Customer, Ledger, LedgerError, NewReimbursementRow, ReimbursementStatus, RunId, Vendor,
 };
+use crate::money::Currency;
 use crate::scripting::{Session, shown};
 
 /// What became of one candidate credit.
@@ -24,6 +26,9 @@ pub(super) enum Outcome {
     Reimbursed(Box<Reimbursement>),
     /// The engine or the rules skipped it, for this reason.
     Skipped(String),
+    /// A hook worked out ahead did not replay as it was worked out, after writing: the credit's
+    /// work must be undone and worked out in place.
+    Redo,
 }
 
 /// Why a credit's way through the hooks ended before a reimbursement.
@@ -32,6 +37,8 @@ enum Stop {
     Skip(String),
     /// A hook failed, or the engine refused its work.
     Fail(Box<HookError>),
+    /// See [`Outcome::Redo`].
+    Redo,
 }
 
 impl From<Box<HookError>> for Stop {
@@ -46,6 +53,10 @@ pub(super) struct RunScope<'a> {
     pub(super) session: &'a Rc<Session>,
     pub(super) rules: &'a Rules,
     pub(super) run_id: RunId,
+    /// What the run shares with its read-ahead thread to replay the posting hooks worked out
+    /// there (`None`: the run works them out in place).
+    pub(super) postings: Option<&'a PostingsAhead>,
+    pub(super) tally: &'a HookTally,
 }
 
 /// The vendor a credit is reimbursed to.
@@ -69,16 +80,24 @@ pub(super) fn process_credit(
         session,
         rules,
         run_id,
+        postings,
+        tally,
     } = *scope;
     let ledger = session.ledger();
     ledger.take_journal();
-    if let Some(reason) = engine_skip(ledger, session.date(), credit) {
+    if let Some(reason) = engine_skip(
+        ledger.currency(&credit.currency).ok(),
+        session.date(),
+        credit,
+    ) {
         return Ok(Outcome::Skipped(reason));
     }
     let hooks = CreditHooks {
         session,
         rules,
         run_id,
+        postings,
+        tally,
         customer,
         credit,
         // One shared value each, handed to every hook: cloning a shared value copies a pointer,
@@ -90,11 +109,17 @@ pub(super) fn process_credit(
         Ok(reimbursement) => Ok(Outcome::Reimbursed(Box::new(reimbursement))),
         Err(Stop::Skip(reason)) => Ok(Outcome::Skipped(reason)),
         Err(Stop::Fail(e)) => Err(e),
+        Err(Stop::Redo) => Ok(Outcome::Redo),
     }
 }
 
-/// Step 0: the engine's own reasons to skip a credit, before any hook.
-fn engine_skip(ledger: &Ledger, date: NaiveDate, credit: &Balance) -> Option<String> {
+/// Step 0: the engine's own reasons to skip a credit, before any hook (`currency`: the credit's,
+/// as the books define it). The read-ahead thread asks too, so it works out only what the run will.
+pub(super) fn engine_skip(
+    currency: Option<&Currency>,
+    date: NaiveDate,
+    credit: &Balance,
+) -> Option<String> {
     // A reimbursement is never dated before what it settles.
     if let Some(latest) = credit.latest_open
         && latest > date
@@ -105,7 +130,7 @@ fn engine_skip(ledger: &Ledger, date: NaiveDate, credit: &Balance) -> Option<Str
     }
     // A credit larger than one voucher line can hold cannot be reimbursed in one invoice (the
     // posting would fail, and the run with it, every time).
-    if let Ok(currency) = ledger.currency(&credit.currency)
+    if let Some(currency) = currency
         && -credit.open_credit > currency.from_minor(crate::money::MAX_MINOR)
     {
         return Some(format!(
@@ -122,6 +147,8 @@ struct CreditHooks<'a> {
     session: &'a Session,
     rules: &'a Rules,
     run_id: RunId,
+    postings: Option<&'a PostingsAhead>,
+    tally: &'a HookTally,
     customer: &'a Customer,
     credit: &'a Balance,
     customer_value: Dynamic,
@@ -137,7 +164,33 @@ impl CreditHooks<'_> {
     ) -> Result<Reimbursement, Stop> {
         self.eligible(ahead)?;
         let payee = self.payee(ahead, one_time_vendor)?;
-        self.post(&payee)
+        self.post(&payee, ahead)
+    }
+
+    /// What `hook` gave when worked out ahead (`worked`) and replayed through the ledger; `None`
+    /// when the run must call it itself.
+    fn replayed<T: Clone>(
+        &self,
+        hook: &str,
+        worked: Option<&Worked<T>>,
+    ) -> Result<Option<WorkedOutcome<T>>, Stop> {
+        let (Some(worked), Some(postings)) = (worked, self.postings) else {
+            self.tally.in_place();
+            return Ok(None);
+        };
+        let replayed = replay(self.ledger(), postings, worked)
+            .map_err(|e| Stop::Fail(self.refuse(hook, e.to_string())))?;
+        match replayed {
+            Replay::Replayed(outcome) => {
+                self.tally.replayed();
+                Ok(Some(outcome))
+            }
+            Replay::Elsewhere => {
+                self.tally.in_place();
+                Ok(None)
+            }
+            Replay::Differed => Err(Stop::Redo),
+        }
     }
 
     fn ledger(&self) -> &Ledger {
@@ -231,7 +284,7 @@ impl CreditHooks<'_> {
                     one_time: true,
                 },
                 None => {
-                    let vendor = self.create_one_time_vendor()?;
+                    let vendor = self.create_one_time_vendor(ahead)?;
                     *one_time_vendor = Some(vendor.clone());
                     Payee {
                         vendor,
@@ -256,24 +309,26 @@ impl CreditHooks<'_> {
 
     /// Step 3, one-time vendor creation, at most once per customer and run: the one vendor the
     /// hook created, as `create_vendor` returned it.
-    fn create_one_time_vendor(&self) -> Result<Vendor, Stop> {
+    fn create_one_time_vendor(&self, ahead: &ReadAheadCredit) -> Result<Vendor, Stop> {
         const HOOK: &str = "create_one_time_vendor";
-        let value = match self.call(HOOK, None)? {
-            Hooked::Skip(reason) => return Err(Stop::Skip(reason)),
-            Hooked::Value(v) => v,
+        let vendor = match self.replayed(HOOK, ahead.one_time_vendor.as_ref())? {
+            Some(WorkedOutcome::Skip(reason)) => return Err(Stop::Skip(reason)),
+            Some(WorkedOutcome::Value(vendor)) => Ok(vendor),
+            None => match self.call(HOOK, None)? {
+                Hooked::Skip(reason) => return Err(Stop::Skip(reason)),
+                Hooked::Value(v) => v.clone().try_cast::<Vendor>().ok_or(v),
+            },
         };
         let journal = self.ledger().take_journal();
-        let Some(vendor) = value.clone().try_cast::<Vendor>() else {
-            return Err(self
-                .refuse(
-                    HOOK,
-                    format!(
-                        "must return the new Vendor (from create_vendor), not {}",
-                        shown(&self.rules.engine, &value)
-                    ),
-                )
-                .into());
-        };
+        let vendor = vendor.map_err(|value| {
+            self.refuse(
+                HOOK,
+                format!(
+                    "must return the new Vendor (from create_vendor), not {}",
+                    shown(&self.rules.engine, &value)
+                ),
+            )
+        })?;
         check_one_time_vendor(self.customer, &vendor, &journal)
             .map_err(|m| self.refuse(HOOK, m))?;
         Ok(vendor)
@@ -281,7 +336,7 @@ impl CreditHooks<'_> {
 
     /// Step 4, posting: `post_reimbursement`, the engine's check of what it posted, and the
     /// reimbursement recorded.
-    fn post(&self, payee: &Payee) -> Result<Reimbursement, Stop> {
+    fn post(&self, payee: &Payee, ahead: &ReadAheadCredit) -> Result<Reimbursement, Stop> {
         const HOOK: &str = "post_reimbursement";
         let ledger = self.ledger();
         let before = ledger.take_journal();
@@ -293,8 +348,14 @@ impl CreditHooks<'_> {
                 )
                 .into());
         }
-        if let Hooked::Skip(reason) = self.call(HOOK, Some(&payee.vendor))? {
-            return Err(Stop::Skip(reason));
+        match self.replayed(HOOK, ahead.posting.as_ref())? {
+            Some(WorkedOutcome::Skip(reason)) => return Err(Stop::Skip(reason)),
+            Some(WorkedOutcome::Value(())) => {}
+            None => {
+                if let Hooked::Skip(reason) = self.call(HOOK, Some(&payee.vendor))? {
+                    return Err(Stop::Skip(reason));
+                }
+            }
         }
         let journal = ledger.take_journal();
         let checked = check_posting(ledger, self.customer, self.credit, &payee.vendor, journal)

@@ -78,6 +78,7 @@ mod page;
 mod pager;
 mod pay;
 mod read_ahead;
+mod replay;
 mod report;
 mod run;
 mod script_functions;
@@ -99,7 +100,7 @@ pub use pay::{
     BankFileWritten, NotInBankFile, NotPaid, NotPaidReason, PayEvent, PayOptions, PayReport,
     Payment, pay, pay_observed, write_bank_file,
 };
-pub use report::{Failed, Reimbursement, RunObserver, RunReport, Skipped, as_text};
+pub use report::{Failed, HooksAhead, Reimbursement, RunObserver, RunReport, Skipped, as_text};
 pub use run::{run, run_observed, run_with_progress};
 pub use script_functions::offer as offer_script_functions;
 pub use write_off::{

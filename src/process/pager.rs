@@ -5,7 +5,7 @@
 use super::error::RunError;
 use super::hooks::Rules;
 use super::options::Selection;
-use super::read_ahead::{ReadAhead, ReadAheadCustomer};
+use super::read_ahead::{PostingsAhead, ReadAhead, ReadAheadCustomer};
 use crate::ledger::{Customer, CustomerPage, CustomerPages, Ledger};
 use crate::scripting::Session;
 
@@ -36,11 +36,12 @@ const PAGE: usize = 1000;
 impl<'a> CustomerPager<'a> {
     /// `read_ahead`: the run began the write transaction itself, so nothing it has not written
     /// yet is uncommitted, and a second connection reads the customers as they are; the reading
-    /// thread also works out `--where`, `eligible` and `vendor_for` where it can ([`ReadAhead`]).
+    /// thread also works out `--where`, `eligible` and `vendor_for` where it can ([`ReadAhead`]),
+    /// and the posting hooks with `postings`.
     pub(super) fn new(
         selection: &'a Selection,
         ledger: &'a Ledger,
-        read_ahead: Option<(&Rules, &Session)>,
+        read_ahead: Option<(&Rules, &Session, Option<PostingsAhead>)>,
     ) -> Self {
         let groups = match selection {
             Selection::Customers(_) => None,
@@ -49,11 +50,11 @@ impl<'a> CustomerPager<'a> {
         };
         let ahead = groups
             .zip(read_ahead)
-            .and_then(|(groups, (rules, session))| {
+            .and_then(|(groups, (rules, session, postings))| {
                 ledger.read_ahead_customers_with(
                     groups,
                     PAGE,
-                    ReadAhead::prepare(rules, session, selection),
+                    ReadAhead::prepare(rules, session, selection, postings),
                 )
             });
         CustomerPager {

@@ -77,6 +77,21 @@ pub struct RunReport {
     pub totals: BTreeMap<String, Decimal>,
     /// What the rules printed or logged.
     pub output: Vec<String>,
+    /// How the posting hooks were worked out: ahead and replayed, or in place (not in the JSON:
+    /// the same run gives the same report either way).
+    #[serde(skip)]
+    pub hooks_ahead: HooksAhead,
+}
+
+/// How many posting hooks (`create_one_time_vendor`, `post_reimbursement`) a run replayed as the
+/// read-ahead thread worked them out, and how many it worked out in place. A hook whose block was
+/// run again carefully counts each time.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HooksAhead {
+    /// Replayed from what was worked out ahead.
+    pub replayed: u64,
+    /// Worked out in place.
+    pub in_place: u64,
 }
 
 pub(super) fn totals_as_text<S: serde::Serializer>(

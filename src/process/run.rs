@@ -13,8 +13,9 @@ use super::error::RunError;
 use super::hooks::{Rules, eval_filter};
 use super::options::{RunOptions, Selection};
 use super::pager::{CustomerPager, count_selection};
-use super::read_ahead::{Candidate, ReadAheadCredit, is_candidate};
-use super::report::{Collect, RunObserver, RunReport};
+use super::read_ahead::{Candidate, Feedback, PostingsAhead, ReadAheadCredit, is_candidate};
+use super::replay::HookTally;
+use super::report::{Collect, HooksAhead, RunObserver, RunReport};
 use super::script_functions::offer;
 use crate::ledger::{
     Balance, ChangeOrigin, Customer, CustomerPage, Ledger, NewRun, RunCounts, RunId, RunKind,
@@ -142,22 +143,39 @@ fn run_in_transaction(
 
     let mut report = new_report(run_id, options, rules, params_hash);
     let total = count_selection(ledger, &options.selection)?;
+    let postings = match read_ahead {
+        true => Some(postings_ahead(ledger)?),
+        false => None,
+    };
     let mut pager = CustomerPager::new(
         &options.selection,
         ledger,
-        read_ahead.then_some((rules, &**session)),
+        read_ahead.then(|| (rules, &**session, postings.clone())),
     );
     let run = RunContext {
         session,
         rules,
         options,
         filter,
+        postings: postings.as_ref(),
     };
     run.process_pages(&mut pager, total, &mut report, observer)?;
     observer.progress(total, total);
     record_end(ledger, &report)?;
     report.output = session.take_output();
     Ok(report)
+}
+
+/// What the run shares with its read-ahead thread to work the posting hooks out there: the number
+/// sequences and where the counters stand as the run begins.
+fn postings_ahead(ledger: &Ledger) -> Result<PostingsAhead, RunError> {
+    let sequences = ledger.sequences()?;
+    let counters = ledger.counters(&sequences)?;
+    Ok(PostingsAhead {
+        sequences,
+        counters,
+        feedback: Feedback::default(),
+    })
 }
 
 /// Records the reimbursement run that is starting (who, when, what, with which rules and
@@ -216,6 +234,7 @@ fn new_report(
         failed: Vec::new(),
         totals: BTreeMap::new(),
         output: Vec::new(),
+        hooks_ahead: HooksAhead::default(),
     }
 }
 
@@ -226,6 +245,8 @@ struct RunContext<'a> {
     options: &'a RunOptions,
     /// The compiled `--where` expression.
     filter: Option<&'a rhai::AST>,
+    /// The posting hooks worked out ahead, to replay.
+    postings: Option<&'a PostingsAhead>,
 }
 
 impl RunContext<'_> {
@@ -239,10 +260,13 @@ impl RunContext<'_> {
         observer: &mut dyn RunObserver,
     ) -> Result<(), RunError> {
         let ledger = self.session.ledger();
+        let tally = HookTally::default();
         let scope = RunScope {
             session: self.session,
             rules: self.rules,
             run_id: report.run,
+            postings: self.postings,
+            tally: &tally,
         };
         let mut done = 0u64;
         let mut block = Vec::with_capacity(BLOCK);
@@ -287,6 +311,10 @@ impl RunContext<'_> {
             }
             flush(&mut block, report, observer)?;
         }
+        report.hooks_ahead = HooksAhead {
+            replayed: tally.replayed.get(),
+            in_place: tally.in_place.get(),
+        };
         Ok(())
     }
 

@@ -15,10 +15,10 @@ use rhai::{Dynamic, Engine, EvalAltResult};
 
 use super::api::{Api, ApiDoc};
 use super::errors::{RhaiResult, runtime_error};
-use super::functions::register_pure;
+use super::functions::{HookLedger, register_hook_functions, register_pure};
 use super::sandbox::harden;
 use super::types::register_types;
-use crate::ledger::{ReadAheadLedger, Vendor};
+use crate::ledger::{AheadBooks, LedgerCalls, LedgerError, ReadAheadLedger, Vendor};
 use crate::parameters::Parameters;
 
 /// A script engine that works away from any session (on another thread): the same sandbox,
@@ -46,6 +46,7 @@ impl ReadAheadEngine {
         rules_dir: Option<&Path>,
         api: &[ApiDoc],
         reads: Option<ReadAheadLedger>,
+        books: Option<Rc<AheadBooks>>,
     ) -> ReadAheadEngine {
         let mut engine = Engine::new();
         harden(&mut engine, &params.limits, rules_dir);
@@ -63,6 +64,14 @@ impl ReadAheadEngine {
         if let Some(reads) = reads {
             register_existing_vendors(&mut own, reads, &touched);
         }
+        if let Some(books) = books {
+            let hooks: Rc<dyn HookLedger> = Rc::new(AheadHooks {
+                books,
+                date,
+                touched: Rc::clone(&touched),
+            });
+            register_hook_functions(&mut own, &hooks);
+        }
         let present: HashSet<(String, usize)> = own.docs.iter().filter_map(arity).collect();
         register_stand_ins(&mut engine, present, api, &touched);
         ReadAheadEngine { engine, touched }
@@ -72,6 +81,27 @@ impl ReadAheadEngine {
     /// and the date was used since the last call (and forgets it).
     pub fn touched(&self) -> bool {
         self.touched.replace(false)
+    }
+}
+
+/// The ledger functions of the posting hooks over the books worked out ahead: a call they cannot
+/// answer (or that fails) counts as touching something else, so the hook is worked out in place.
+struct AheadHooks {
+    books: Rc<AheadBooks>,
+    date: NaiveDate,
+    touched: Rc<Cell<bool>>,
+}
+
+impl HookLedger for AheadHooks {
+    fn calls(&self) -> &dyn LedgerCalls {
+        &*self.books
+    }
+    fn date(&self) -> NaiveDate {
+        self.date
+    }
+    fn failed(&self, e: LedgerError) -> Box<EvalAltResult> {
+        self.touched.set(true);
+        runtime_error(format!("not available away from the session: {e}"))
     }
 }
 
@@ -161,7 +191,7 @@ mod tests {
         .unwrap();
         let date = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
         let api = Session::new(ledger, date, Echo::Collect).api();
-        ReadAheadEngine::new(company.params, date, None, &api, None)
+        ReadAheadEngine::new(company.params, date, None, &api, None, None)
     }
 
     fn eval(d: &ReadAheadEngine, code: &str) -> Result<String, String> {

@@ -566,3 +566,30 @@ fn vendor_for_worked_out_ahead_finds_only_the_vendors_the_run_began_with() {
         ]
     );
 }
+
+#[test]
+fn the_default_rules_posting_hooks_are_worked_out_ahead_and_replayed() {
+    // Every posting hook of the default rules reads and writes only its own customer: each is
+    // worked out on the read-ahead thread and replayed, none in place; in place, none is.
+    let g = Generated::new();
+    let report = library_run(&g, true);
+    let one_time = report
+        .reimbursements
+        .iter()
+        .filter(|r| r.one_time_vendor)
+        .map(|r| &r.customer)
+        .collect::<std::collections::BTreeSet<_>>()
+        .len() as u64;
+    assert!(
+        report.reimbursed_count > 1000,
+        "{}",
+        report.reimbursed_count
+    );
+    assert_eq!(
+        report.hooks_ahead,
+        process::HooksAhead {
+            replayed: report.reimbursed_count + one_time,
+            in_place: 0
+        }
+    );
+}

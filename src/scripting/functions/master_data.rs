@@ -8,6 +8,7 @@ use std::rc::Rc;
 
 use rhai::Map;
 
+use super::hook_ledger::HookLedger;
 use crate::ledger::{CUSTOMER_FIELDS, Customer, NewVendor, VENDOR_FIELDS, Vendor};
 use crate::scripting::api::Api;
 use crate::scripting::args::MapArgs;
@@ -16,40 +17,10 @@ use crate::scripting::session::Session;
 
 /// Registers the functions that create and change customers and vendors.
 pub(super) fn register(api: &mut Api, session: &Rc<Session>) {
-    let s = Rc::clone(session);
-    api.add("create_vendor", &["fields: Map"], "Vendor",
-        "Creates a vendor. Fields: name and currency (required); account (default: next number of the one-time vendor sequence), address, group, one_time (bool), created_for (customer account), payment_terms, method_of_payment, tax_id, iban, bic (checked). Recorded in the trail of master-data changes.",
-        move |fields: Map| -> RhaiResult<Vendor> {
-            let m = MapArgs::new("create_vendor", &fields, &["account", "name", "address", "group", "currency", "one_time", "created_for", "payment_terms", "method_of_payment", "tax_id", "iban", "bic"])?;
-            let v = NewVendor {
-                account: m.string("account")?,
-                name: m.required("name")?,
-                address: m.string("address")?,
-                group: m.string("group")?,
-                currency: m.required("currency")?,
-                one_time: m.bool("one_time")?.unwrap_or(false),
-                created_for: m.string("created_for")?,
-                payment_terms: m.string("payment_terms")?,
-                method_of_payment: m.string("method_of_payment")?,
-                tax_id: m.string("tax_id")?,
-                iban: m.iban("iban")?,
-                bic: m.bic("bic")?,
-            };
-            s.ledger.create_vendor(&v).map_err(ledger_error)
-        });
+    let hooks: Rc<dyn HookLedger> = Rc::clone(session) as Rc<dyn HookLedger>;
+    register_create_vendor(api, &hooks);
     register_customers_and_updates(api, session);
-    let s = Rc::clone(session);
-    api.add(
-        "link_vendor",
-        &["customer: String", "vendor: String"],
-        "()",
-        "Makes `vendor` the customer's vendor account (used by the next runs).",
-        move |customer: &str, vendor: &str| -> RhaiResult<()> {
-            s.ledger
-                .link_vendor(customer, Some(vendor))
-                .map_err(ledger_error)
-        },
-    );
+    register_link_vendor(api, &hooks);
 }
 
 /// Applies the fields of `m` to a customer (a key left out keeps its value, `()` clears it).
@@ -137,4 +108,50 @@ fn register_customers_and_updates(api: &mut Api, session: &Rc<Session>) {
             s.ledger.update_vendor(&v).map_err(ledger_error)?;
             Ok(v)
         });
+}
+
+/// Registers `create_vendor` and `link_vendor` over `hooks` (the session's ledger, or the books
+/// worked out ahead).
+pub(super) fn register_hook_calls(api: &mut Api, hooks: &Rc<dyn HookLedger>) {
+    register_create_vendor(api, hooks);
+    register_link_vendor(api, hooks);
+}
+
+fn register_create_vendor(api: &mut Api, hooks: &Rc<dyn HookLedger>) {
+    let s = Rc::clone(hooks);
+    api.add("create_vendor", &["fields: Map"], "Vendor",
+        "Creates a vendor. Fields: name and currency (required); account (default: next number of the one-time vendor sequence), address, group, one_time (bool), created_for (customer account), payment_terms, method_of_payment, tax_id, iban, bic (checked). Recorded in the trail of master-data changes.",
+        move |fields: Map| -> RhaiResult<Vendor> {
+            let m = MapArgs::new("create_vendor", &fields, &["account", "name", "address", "group", "currency", "one_time", "created_for", "payment_terms", "method_of_payment", "tax_id", "iban", "bic"])?;
+            let v = NewVendor {
+                account: m.string("account")?,
+                name: m.required("name")?,
+                address: m.string("address")?,
+                group: m.string("group")?,
+                currency: m.required("currency")?,
+                one_time: m.bool("one_time")?.unwrap_or(false),
+                created_for: m.string("created_for")?,
+                payment_terms: m.string("payment_terms")?,
+                method_of_payment: m.string("method_of_payment")?,
+                tax_id: m.string("tax_id")?,
+                iban: m.iban("iban")?,
+                bic: m.bic("bic")?,
+            };
+            s.calls().create_vendor(&v).map_err(|e| s.failed(e))
+        });
+}
+
+fn register_link_vendor(api: &mut Api, hooks: &Rc<dyn HookLedger>) {
+    let s = Rc::clone(hooks);
+    api.add(
+        "link_vendor",
+        &["customer: String", "vendor: String"],
+        "()",
+        "Makes `vendor` the customer's vendor account (used by the next runs).",
+        move |customer: &str, vendor: &str| -> RhaiResult<()> {
+            s.calls()
+                .link_vendor(customer, Some(vendor))
+                .map_err(|e| s.failed(e))
+        },
+    );
 }

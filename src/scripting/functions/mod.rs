@@ -7,6 +7,7 @@
 //! process; the pure ones (`register_pure`) depend on neither, so a [`super::ReadAheadEngine`] engine
 //! has them too. Nothing below the session depends on them.
 
+mod hook_ledger;
 mod master_data;
 mod postings;
 mod pure;
@@ -20,6 +21,7 @@ use std::rc::Rc;
 use super::api::Api;
 use super::session::Session;
 
+pub(crate) use hook_ledger::HookLedger;
 pub(super) use pure::register_pure;
 pub(crate) use reports::{decision_map, reimbursement_map};
 
@@ -32,7 +34,15 @@ pub(super) fn register_functions(api: &mut Api, session: &Rc<Session>) {
     });
     script_io::register(api, session);
     master_data::register(api, session);
-    postings::register(api, session);
+    postings::register(api, &(Rc::clone(session) as Rc<dyn HookLedger>));
     settlements::register(api, session);
     reports::register(api, session);
+}
+
+/// Registers the ledger functions a posting hook calls, over `hooks`: for an engine that works
+/// the hooks out ahead, over books of its own.
+pub(crate) fn register_hook_functions(api: &mut Api, hooks: &Rc<dyn HookLedger>) {
+    master_data::register_hook_calls(api, hooks);
+    postings::register(api, hooks);
+    settlements::register_hook_calls(api, hooks);
 }

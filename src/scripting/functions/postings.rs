@@ -9,18 +9,18 @@ use std::rc::Rc;
 use rhai::{Array, Map};
 use rust_decimal::Decimal;
 
+use super::hook_ledger::HookLedger;
 use crate::ledger::{LineDraft, PostedVoucher, Target, VoucherDraft};
 use crate::scripting::api::Api;
 use crate::scripting::args::MapArgs;
-use crate::scripting::errors::{RhaiResult, ledger_error, runtime_error};
-use crate::scripting::session::Session;
+use crate::scripting::errors::{RhaiResult, runtime_error};
 
 /// Registers `next_number`, `post_voucher` and `post_vendor_invoice`.
-pub(super) fn register(api: &mut Api, session: &Rc<Session>) {
+pub(super) fn register(api: &mut Api, session: &Rc<dyn HookLedger>) {
     let s = Rc::clone(session);
     api.add("next_number", &["sequence: String"], "String",
         "Takes the next number of a number sequence (reimbursement, vendor_invoice, payment, opening, one_time_vendor).",
-        move |sequence: &str| -> RhaiResult<String> { s.ledger.next_number(sequence).map_err(ledger_error) });
+        move |sequence: &str| -> RhaiResult<String> { s.calls().next_number(sequence).map_err(|e| s.failed(e)) });
     let s = Rc::clone(session);
     api.add("post_voucher", &["voucher: Map"], "Voucher",
         "Posts a balanced voucher. Fields: sequence, description, date (default: posting date), lines: array of #{account | customer | vendor, currency, amount, document, type}. Refused unless the lines sum to zero per currency and every account exists; the receivables and payables (control) accounts take customer and vendor lines only.",
@@ -40,12 +40,12 @@ pub(super) fn register(api: &mut Api, session: &Rc<Session>) {
                 };
                 drafts.push(LineDraft { target, currency: l.required("currency")?, amount: l.decimal("amount")?, document: l.string("document")?, kind: l.string("type")? });
             }
-            s.ledger.post_voucher(&VoucherDraft {
+            s.calls().post_voucher(&VoucherDraft {
                 sequence: m.required("sequence")?,
                 date: m.date("date", s.date())?,
                 description: m.string("description")?.unwrap_or_default(),
                 lines: drafts,
-            }).map_err(ledger_error)
+            }).map_err(|e| s.failed(e))
         });
     let s = Rc::clone(session);
     api.add("post_vendor_invoice", &["invoice: Map"], "Voucher",
@@ -59,8 +59,8 @@ pub(super) fn register(api: &mut Api, session: &Rc<Session>) {
             if amount <= Decimal::ZERO {
                 return Err(runtime_error(format!("post_vendor_invoice: the amount must be positive, not {amount}")));
             }
-            let number = s.ledger.next_number("vendor_invoice").map_err(ledger_error)?;
-            s.ledger.post_voucher(&VoucherDraft {
+            let number = s.calls().next_number("vendor_invoice").map_err(|e| s.failed(e))?;
+            s.calls().post_voucher(&VoucherDraft {
                 sequence: "reimbursement".into(),
                 date: m.date("date", s.date())?,
                 description: m.string("description")?.unwrap_or_else(|| format!("Reimbursement of customer {customer}")),
@@ -68,6 +68,6 @@ pub(super) fn register(api: &mut Api, session: &Rc<Session>) {
                     LineDraft { target: Target::Customer(customer), currency: currency.clone(), amount, document: Some(number.clone()), kind: Some("reimbursement".into()) },
                     LineDraft { target: Target::Vendor(vendor), currency, amount: -amount, document: Some(number), kind: Some("invoice".into()) },
                 ],
-            }).map_err(ledger_error)
+            }).map_err(|e| s.failed(e))
         });
 }

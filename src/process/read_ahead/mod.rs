@@ -1,9 +1,15 @@
 //! The work done a page ahead, on the thread that reads the customers ahead of the run
 //! (`ReadAhead`): the `--where` expression, `eligible` and `vendor_for` worked out by an engine of
-//! its own, as far as they read only what cannot change during the run. Also the candidate
-//! credits the run considers, with what was worked out for them. Depends on `hooks` (how a hook
-//! is called and read) and the ledger's read-ahead; never writes.
+//! its own, as far as they read only what cannot change during the run; and the posting hooks
+//! (`create_one_time_vendor`, `post_reimbursement`) worked out against books of the customer's
+//! own, their ledger calls recorded for the run to replay (`posting`), with the counters' way back
+//! (`feedback`). Also the candidate credits the run considers, with what was worked out for them.
+//! Depends on `hooks` (how a hook is called and read) and the ledger's read-ahead; never writes.
 
+mod feedback;
+mod posting;
+
+use chrono::NaiveDate;
 use rhai::Dynamic;
 use rust_decimal::Decimal;
 
@@ -11,8 +17,14 @@ use super::hooks::{
     Eligibility, Hooked, Rules, VendorChoice, call_hook, eligibility, eval_filter, vendor_choice,
 };
 use super::options::Selection;
-use crate::ledger::{Balance, Customer, CustomerPage, ReadAheadLedger};
+use crate::ledger::{
+    Balance, Counters, Customer, CustomerPage, ReadAheadLedger, Sequences, Vendor,
+};
+use crate::parameters::Parameters;
 use crate::scripting::{ReadAheadEngine, ScriptFault, Session, compile_text};
+
+pub(super) use feedback::{Correction, Feedback};
+pub(super) use posting::{Worked, WorkedOutcome};
 
 /// What the read-ahead thread worked out for one candidate credit (`None`: the run calls the
 /// hook itself).
@@ -20,6 +32,29 @@ use crate::scripting::{ReadAheadEngine, ScriptFault, Session, compile_text};
 pub(super) struct ReadAheadCredit {
     pub(super) eligible: Option<Eligibility>,
     pub(super) vendor: Option<VendorChoice>,
+    /// The customer as the hooks saw it, when an earlier currency's hooks changed it (`None`: as
+    /// the page has it). The run uses what was worked out only for the customer as it finds it.
+    pub(super) customer: Option<Box<Customer>>,
+    /// `create_one_time_vendor`, worked out ahead.
+    pub(super) one_time_vendor: Option<Worked<Vendor>>,
+    /// `post_reimbursement`, worked out ahead.
+    pub(super) posting: Option<Worked<()>>,
+}
+
+impl ReadAheadCredit {
+    /// Whether what was worked out holds for `customer`, as the run hands it to the hooks.
+    pub(super) fn holds_for(&self, page_customer: &Customer, customer: &Customer) -> bool {
+        self.customer.as_deref().unwrap_or(page_customer) == customer
+    }
+}
+
+/// What the run and its read-ahead thread share to work the posting hooks out ahead: the number
+/// sequences, the counters when the run began, and the way back for corrections.
+#[derive(Debug, Clone)]
+pub(super) struct PostingsAhead {
+    pub(super) sequences: Sequences,
+    pub(super) counters: Counters,
+    pub(super) feedback: Feedback,
 }
 
 /// A credit the run considers, with what was worked out ahead for it.
@@ -63,6 +98,11 @@ pub(super) struct ReadAhead {
     eligible_given_up: std::cell::Cell<bool>,
     vendor_given_up: std::cell::Cell<bool>,
     filter_given_up: std::cell::Cell<bool>,
+    /// The posting hooks worked out ahead (`None`: the run calls them itself).
+    posting: Option<posting::PostingWork>,
+    /// The company's parameters and the posting date, as the run has them.
+    params: Parameters,
+    date: NaiveDate,
 }
 
 impl ReadAhead {
@@ -72,6 +112,7 @@ impl ReadAhead {
         rules: &Rules,
         session: &Session,
         selection: &Selection,
+        postings: Option<PostingsAhead>,
     ) -> impl FnOnce(ReadAheadLedger) -> ReadAheadWork + Send + 'static {
         let filter = match selection {
             Selection::Where(expr) => Some(expr.clone()),
@@ -85,7 +126,10 @@ impl ReadAhead {
         );
         let (params, date) = (session.ledger().params().clone(), session.date());
         move |reads| -> ReadAheadWork {
-            let engine = ReadAheadEngine::new(params, date, Some(&dir), &api, Some(reads));
+            let posting = postings.map(|p| posting::PostingWork::new(reads.clone(), &params, p));
+            let books = posting.as_ref().map(posting::PostingWork::books);
+            let engine =
+                ReadAheadEngine::new(params.clone(), date, Some(&dir), &api, Some(reads), books);
             let filter_given_up = std::cell::Cell::new(false);
             let filter = filter.and_then(|expr| {
                 let ast = engine.engine.compile_expression(&expr).ok();
@@ -101,6 +145,9 @@ impl ReadAhead {
                         eligible_given_up: std::cell::Cell::new(false),
                         vendor_given_up: std::cell::Cell::new(false),
                         filter_given_up,
+                        posting,
+                        params,
+                        date,
                     };
                     Box::new(move |page| read_ahead.page(page))
                 }
@@ -110,6 +157,7 @@ impl ReadAhead {
     }
 
     fn page(&self, page: &CustomerPage) -> Vec<ReadAheadCustomer> {
+        let mut items = None;
         page.customers
             .iter()
             .map(|customer| {
@@ -125,17 +173,36 @@ impl ReadAhead {
                 if selected == Some(false) {
                     return ReadAheadCustomer::default();
                 }
-                let credits = page
+                let credits: Vec<&Balance> = page
                     .balances
                     .get(&customer.account)
                     .into_iter()
                     .flatten()
                     .filter(|b| is_candidate(b))
-                    .map(|credit| self.credit(customer, credit))
                     .collect();
+                let credits = match &self.posting {
+                    Some(work) if !credits.is_empty() && work.in_use() => {
+                        let items = items.get_or_insert_with(|| work.open_items(page));
+                        self.customer_with_postings(work, customer, &credits, items)
+                    }
+                    _ => credits
+                        .into_iter()
+                        .map(|credit| self.credit(customer, credit))
+                        .collect(),
+                };
                 ReadAheadCustomer { selected, credits }
             })
             .collect()
+    }
+
+    /// The company's parameters.
+    fn engine_params(&self) -> &Parameters {
+        &self.params
+    }
+
+    /// The posting date.
+    fn date(&self) -> NaiveDate {
+        self.date
     }
 
     /// `eligible`, and `vendor_for` for an eligible credit.
@@ -149,16 +216,32 @@ impl ReadAhead {
             }),
             _ => None,
         };
-        ReadAheadCredit { eligible, vendor }
+        ReadAheadCredit {
+            eligible,
+            vendor,
+            ..ReadAheadCredit::default()
+        }
     }
 
     /// A hook called as [`Rules::call`] calls it; `None` when its result does not count (it
     /// used more than it may here, or failed).
     fn call(&self, customer: &Customer, credit: &Balance, hook: &str) -> Option<Hooked> {
-        let args = vec![
+        self.call_with(customer, credit, None, hook)
+    }
+
+    /// [`ReadAhead::call`], with the vendor as third argument when given (`post_reimbursement`).
+    fn call_with(
+        &self,
+        customer: &Customer,
+        credit: &Balance,
+        vendor: Option<&Vendor>,
+        hook: &str,
+    ) -> Option<Hooked> {
+        let mut args = vec![
             Dynamic::from(customer.clone()).into_shared(),
             Dynamic::from(credit.clone()).into_shared(),
         ];
+        args.extend(vendor.map(|v| Dynamic::from(v.clone())));
         let result = call_hook(&self.engine.engine, &self.ast, hook, args);
         if self.engine.touched() {
             return None;
