@@ -309,6 +309,7 @@ fn reset_peak_rss() {
 #[derive(Default)]
 struct Count {
     reimbursed: u64,
+    skipped: u64,
     totals: BTreeMap<String, Decimal>,
 }
 
@@ -316,6 +317,9 @@ impl RunObserver for Count {
     fn reimbursement(&mut self, row: &process::Reimbursement) {
         self.reimbursed += 1;
         *self.totals.entry(row.currency.clone()).or_default() += row.amount;
+    }
+    fn skipped(&mut self, _row: &process::Skipped) {
+        self.skipped += 1;
     }
 }
 
@@ -463,10 +467,18 @@ fn bench_size(n: u64, seed: u64, base: &Path, date: NaiveDate, rounds: usize) ->
                 let (base, secs, _) = phase(&format!("baseline{of}"), n, || {
                     baseline_run(&baseline_ledger, date)
                 })?;
-                if base.reimbursed != dry.reimbursed || base.totals != dry.totals {
+                if base.reimbursed != dry.reimbursed
+                    || base.totals != dry.totals
+                    || base.skipped != dry.skipped
+                {
                     return Err(format!(
-                        "engine and baseline differ: {} vs {} reimbursements, {:?} vs {:?}",
-                        dry.reimbursed, base.reimbursed, dry.totals, base.totals
+                        "engine and baseline differ: {} vs {} reimbursements, {} vs {} skips, {:?} vs {:?}",
+                        dry.reimbursed,
+                        base.reimbursed,
+                        dry.skipped,
+                        base.skipped,
+                        dry.totals,
+                        base.totals
                     )
                     .into());
                 }
@@ -808,13 +820,32 @@ fn baseline_run(ledger: &Ledger, date: NaiveDate) -> Res<Count> {
             // Under `skip`, an open debit in any currency leaves the customer alone.
             let any_open_debit = credits.iter().any(|b| b.open_debit > Decimal::ZERO);
             for credit in credits {
-                if credit.open_credit >= Decimal::ZERO
-                    || credit.latest_open.is_some_and(|d| d > date)
-                    || customer.payment_hold
-                {
+                if credit.open_credit >= Decimal::ZERO {
+                    continue;
+                }
+                // Each credit left alone is recorded with its reason, as the engine records it.
+                let mut skip = |reason: &str| -> Res<()> {
+                    let minor = ledger
+                        .currency(&credit.currency)?
+                        .to_minor(-credit.open_credit)?;
+                    conn.prepare_cached(
+                        "INSERT INTO run_outcomes(run_id, customer, currency, amount_minor, outcome, reason)
+                         VALUES (?1, ?2, ?3, ?4, 'skipped', ?5)",
+                    )?
+                    .execute(params![run_id, customer.account, credit.currency, minor, reason])?;
+                    count.skipped += 1;
+                    Ok(())
+                };
+                if credit.latest_open.is_some_and(|d| d > date) {
+                    skip("open transactions dated after the posting date")?;
+                    continue;
+                }
+                if customer.payment_hold {
+                    skip("payment hold")?;
                     continue;
                 }
                 if params.open_debits == OpenDebits::Skip && any_open_debit {
+                    skip("open debits")?;
                     continue;
                 }
                 let amount = if params.open_debits == OpenDebits::Ignore {
@@ -823,18 +854,27 @@ fn baseline_run(ledger: &Ledger, date: NaiveDate) -> Res<Count> {
                     -credit.balance
                 };
                 if amount <= Decimal::ZERO {
+                    skip("no credit balance")?;
                     continue;
                 }
                 let converted = params
                     .to_accounting(amount, &credit.currency)
                     .map_err(|e| e.to_string())?;
                 if converted < params.minimum_reimbursement {
+                    skip("below minimum")?;
                     continue;
                 }
                 let (vendor, created) = match &customer.vendor_account {
                     Some(account) => match ledger.vendor(account)? {
                         Some(v) if !v.blocked => (v, false),
-                        _ => continue,
+                        Some(_) => {
+                            skip(&format!("vendor {account} is blocked"))?;
+                            continue;
+                        }
+                        None => {
+                            skip(&format!("vendor account {account} does not exist"))?;
+                            continue;
+                        }
                     },
                     None => match &one_time {
                         Some(v) => (v.clone(), true),
