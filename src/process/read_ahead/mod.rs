@@ -180,8 +180,11 @@ impl ReadAhead {
                     .flatten()
                     .filter(|b| is_candidate(b))
                     .collect();
+                // The posting hooks are worked out only for a customer the run will take: one
+                // it does not would leave the predicted counters ahead of the run's.
+                let taken = self.filter.is_none() || selected == Some(true);
                 let credits = match &self.posting {
-                    Some(work) if !credits.is_empty() && work.in_use() => {
+                    Some(work) if taken && !credits.is_empty() && work.in_use() => {
                         let items = items.get_or_insert_with(|| work.open_items(page));
                         self.customer_with_postings(work, customer, &credits, items)
                     }
