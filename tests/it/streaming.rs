@@ -5,97 +5,16 @@
 //! prints nothing but the error, and no temporary file is left behind.
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Command;
 
 use chrono::NaiveDate;
 use serde_json::{Value, json};
 
-use crate::common::no_panic;
+use crate::common::{Generated, no_panic};
 use reimburse::ledger::Ledger;
 use reimburse::parameters::Company;
 use reimburse::process::{self, ReimbursementFilter, RunOptions, Selection};
 use reimburse::scripting::{Echo, Session};
-
-const CUSTOMERS: &str = "3000";
-
-/// A generated company in a temporary folder; the binary runs with `TMPDIR` set to a folder of
-/// its own, so the tests can check that it leaves nothing there.
-struct Generated {
-    dir: tempfile::TempDir,
-    yaml: PathBuf,
-    tmp: PathBuf,
-}
-
-impl Generated {
-    fn new() -> Generated {
-        let dir = tempfile::tempdir().unwrap();
-        let tmp = dir.path().join("tmp");
-        std::fs::create_dir(&tmp).unwrap();
-        let g = Generated {
-            yaml: dir.path().join("co/company.yaml"),
-            tmp,
-            dir,
-        };
-        let out = g.command(&[], &["generate", "--customers", CUSTOMERS, "--out", "co"]);
-        assert!(out.status.success(), "{out:?}");
-        g
-    }
-
-    /// Runs `reimburse --company <yaml> <args>` with the environment `env`.
-    fn command(&self, env: &[(&str, &str)], args: &[&str]) -> Output {
-        let out = Command::new(env!("CARGO_BIN_EXE_reimburse"))
-            .arg("--company")
-            .arg(&self.yaml)
-            .args(args)
-            .env_remove("REIMBURSE_COMPANY")
-            .env_remove("REIMBURSE_TABLE_BUFFER_ROWS")
-            .env("TMPDIR", &self.tmp)
-            .envs(env.iter().copied())
-            .current_dir(self.dir.path())
-            .output()
-            .expect("run the reimburse binary");
-        no_panic(&out);
-        out
-    }
-
-    /// A command's table output, checked to be the one comfy-table draws when it holds every
-    /// row (the streamed table must not differ from it).
-    fn table(&self, args: &[&str]) -> String {
-        let streamed = self.ok(&[], args);
-        let comfy = self.ok(&[("REIMBURSE_TABLE_BUFFER_ROWS", "1000000")], args);
-        assert_eq!(streamed, comfy, "{args:?}");
-        streamed
-    }
-
-    /// Standard output of a command that must succeed.
-    fn ok(&self, env: &[(&str, &str)], args: &[&str]) -> String {
-        let out = self.command(env, args);
-        assert!(
-            out.status.success(),
-            "reimburse {args:?} failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        self.assert_no_temporary_files();
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    fn assert_no_temporary_files(&self) {
-        let left: Vec<_> = std::fs::read_dir(&self.tmp)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .collect();
-        assert!(left.is_empty(), "temporary files left behind: {left:?}");
-    }
-
-    /// The library's view of the company (the rules are the company's).
-    fn ledger(&self) -> Ledger {
-        Ledger::open(&self.company()).unwrap()
-    }
-
-    fn company(&self) -> Company {
-        Company::load(&self.yaml).unwrap()
-    }
-}
 
 fn date() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 30).unwrap()
