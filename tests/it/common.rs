@@ -569,3 +569,94 @@ DROP TABLE bank_files;
 ALTER TABLE reimbursements DROP COLUMN hold_reason;
 ALTER TABLE reimbursements DROP COLUMN held_by_run;
 ";
+
+/// A company made by `reimburse generate` in a temporary folder; the binary runs with `TMPDIR`
+/// set to a folder of its own, so the tests can check that it leaves nothing there.
+pub struct Generated {
+    /// The temporary folder (removed on drop); the company is in its `co` folder.
+    pub dir: tempfile::TempDir,
+    /// The company YAML.
+    pub yaml: PathBuf,
+    /// The binary's `TMPDIR`.
+    pub tmp: PathBuf,
+}
+
+impl Generated {
+    /// A generated company of 3,000 customers (seed 0).
+    pub fn new() -> Generated {
+        Generated::with_customers(3000)
+    }
+
+    /// A generated company of `customers` customers (seed 0).
+    pub fn with_customers(customers: u64) -> Generated {
+        let dir = tempfile::tempdir().unwrap();
+        let tmp = dir.path().join("tmp");
+        std::fs::create_dir(&tmp).unwrap();
+        let g = Generated {
+            yaml: dir.path().join("co/company.yaml"),
+            tmp,
+            dir,
+        };
+        let n = customers.to_string();
+        let out = g.command(&[], &["generate", "--customers", &n, "--out", "co"]);
+        assert!(out.status.success(), "{out:?}");
+        g
+    }
+
+    /// Runs `reimburse --company <yaml> <args>` with the environment `env`.
+    pub fn command(&self, env: &[(&str, &str)], args: &[&str]) -> Output {
+        let out = Command::new(env!("CARGO_BIN_EXE_reimburse"))
+            .arg("--company")
+            .arg(&self.yaml)
+            .args(args)
+            .env_remove("REIMBURSE_COMPANY")
+            .env_remove("REIMBURSE_TABLE_BUFFER_ROWS")
+            .env("TMPDIR", &self.tmp)
+            .envs(env.iter().copied())
+            .current_dir(self.dir.path())
+            .output()
+            .expect("run the reimburse binary");
+        no_panic(&out);
+        out
+    }
+
+    /// A command's table output, checked to be the one comfy-table draws when it holds every
+    /// row (the streamed table must not differ from it).
+    pub fn table(&self, args: &[&str]) -> String {
+        let streamed = self.ok(&[], args);
+        let comfy = self.ok(&[("REIMBURSE_TABLE_BUFFER_ROWS", "1000000")], args);
+        assert_eq!(streamed, comfy, "{args:?}");
+        streamed
+    }
+
+    /// Standard output of a command that must succeed.
+    pub fn ok(&self, env: &[(&str, &str)], args: &[&str]) -> String {
+        let out = self.command(env, args);
+        assert!(
+            out.status.success(),
+            "reimburse {args:?} failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        self.assert_no_temporary_files();
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// Checks that the binary left nothing in its `TMPDIR`.
+    pub fn assert_no_temporary_files(&self) {
+        let left: Vec<_> = std::fs::read_dir(&self.tmp)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        assert!(left.is_empty(), "temporary files left behind: {left:?}");
+    }
+
+    /// The library's view of the company (the rules are the company's).
+    pub fn ledger(&self) -> reimburse::ledger::Ledger {
+        reimburse::ledger::Ledger::open(&self.company()).unwrap()
+    }
+
+    /// The company's parameters and paths.
+    pub fn company(&self) -> reimburse::parameters::Company {
+        reimburse::parameters::Company::load(&self.yaml).unwrap()
+    }
+}

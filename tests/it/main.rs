@@ -4,6 +4,7 @@
 
 mod common;
 
+mod ahead_in_place;
 mod bad_input;
 mod bank_file;
 mod bank_parameters;

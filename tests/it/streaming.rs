@@ -4,98 +4,17 @@
 //! than the CLI's tables buffer, so the streaming table renderer is used). A run that fails late
 //! prints nothing but the error, and no temporary file is left behind.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Command;
 
 use chrono::NaiveDate;
 use serde_json::{Value, json};
 
-use crate::common::no_panic;
-use reimburse::ledger::Ledger;
-use reimburse::parameters::Company;
+use crate::ahead_in_place::dry::{
+    ahead_and_in_place, ahead_and_in_place_of, both_ways, rules_with,
+};
+use crate::common::{Generated, no_panic};
 use reimburse::process::{self, ReimbursementFilter, RunOptions, Selection};
 use reimburse::scripting::{Echo, Session};
-
-const CUSTOMERS: &str = "3000";
-
-/// A generated company in a temporary folder; the binary runs with `TMPDIR` set to a folder of
-/// its own, so the tests can check that it leaves nothing there.
-struct Generated {
-    dir: tempfile::TempDir,
-    yaml: PathBuf,
-    tmp: PathBuf,
-}
-
-impl Generated {
-    fn new() -> Generated {
-        let dir = tempfile::tempdir().unwrap();
-        let tmp = dir.path().join("tmp");
-        std::fs::create_dir(&tmp).unwrap();
-        let g = Generated {
-            yaml: dir.path().join("co/company.yaml"),
-            tmp,
-            dir,
-        };
-        let out = g.command(&[], &["generate", "--customers", CUSTOMERS, "--out", "co"]);
-        assert!(out.status.success(), "{out:?}");
-        g
-    }
-
-    /// Runs `reimburse --company <yaml> <args>` with the environment `env`.
-    fn command(&self, env: &[(&str, &str)], args: &[&str]) -> Output {
-        let out = Command::new(env!("CARGO_BIN_EXE_reimburse"))
-            .arg("--company")
-            .arg(&self.yaml)
-            .args(args)
-            .env_remove("REIMBURSE_COMPANY")
-            .env_remove("REIMBURSE_TABLE_BUFFER_ROWS")
-            .env("TMPDIR", &self.tmp)
-            .envs(env.iter().copied())
-            .current_dir(self.dir.path())
-            .output()
-            .expect("run the reimburse binary");
-        no_panic(&out);
-        out
-    }
-
-    /// A command's table output, checked to be the one comfy-table draws when it holds every
-    /// row (the streamed table must not differ from it).
-    fn table(&self, args: &[&str]) -> String {
-        let streamed = self.ok(&[], args);
-        let comfy = self.ok(&[("REIMBURSE_TABLE_BUFFER_ROWS", "1000000")], args);
-        assert_eq!(streamed, comfy, "{args:?}");
-        streamed
-    }
-
-    /// Standard output of a command that must succeed.
-    fn ok(&self, env: &[(&str, &str)], args: &[&str]) -> String {
-        let out = self.command(env, args);
-        assert!(
-            out.status.success(),
-            "reimburse {args:?} failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        self.assert_no_temporary_files();
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    fn assert_no_temporary_files(&self) {
-        let left: Vec<_> = std::fs::read_dir(&self.tmp)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .collect();
-        assert!(left.is_empty(), "temporary files left behind: {left:?}");
-    }
-
-    /// The library's view of the company (the rules are the company's).
-    fn ledger(&self) -> Ledger {
-        Ledger::open(&self.company()).unwrap()
-    }
-
-    fn company(&self) -> Company {
-        Company::load(&self.yaml).unwrap()
-    }
-}
 
 fn date() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 30).unwrap()
@@ -317,62 +236,6 @@ fn the_streamed_tables_of_contoso_are_comfy_tables_tables() {
 }
 
 // ----- `eligible` worked out ahead -----
-
-/// A dry run of the default rules with `insert` at the start of `eligible`, over the company of
-/// `yaml`, twice: on its own, when the read-ahead thread works out `eligible` where it can, and
-/// inside a transaction of the caller's, when the run reads and decides everything in place. The
-/// two reports must be the same; returns it.
-fn ahead_and_in_place(yaml: &std::path::Path, insert: &str) -> process::RunReport {
-    ahead_and_in_place_of(yaml, insert, Selection::All)
-}
-
-/// [`ahead_and_in_place`] for the customers of `selection`.
-fn ahead_and_in_place_of(
-    yaml: &std::path::Path,
-    insert: &str,
-    selection: Selection,
-) -> process::RunReport {
-    let options = RunOptions {
-        selection,
-        date: date(),
-        rules: rules_with(yaml, "ahead.rhai", insert),
-        dry_run: true,
-        keep_going: false,
-        user: "test".into(),
-    };
-    let (ahead, in_place) = both_ways(yaml, &options);
-    let (ahead, in_place) = (ahead.unwrap(), in_place.unwrap());
-    assert_eq!(pretty(&ahead), pretty(&in_place), "{insert}");
-    ahead
-}
-
-/// The default rules with `insert` at the start of `eligible`, written beside the company.
-fn rules_with(yaml: &std::path::Path, name: &str, insert: &str) -> PathBuf {
-    let rules = yaml.with_file_name(name);
-    let text = crate::common::default_rules_text();
-    let head = "fn eligible(customer, credit) {\n";
-    assert!(text.contains(head));
-    std::fs::write(&rules, text.replace(head, &format!("{head}{insert}"))).unwrap();
-    rules
-}
-
-/// A run on its own (read and worked out ahead) and the same run inside a transaction of the
-/// caller's (everything in place, then rolled back).
-fn both_ways(
-    yaml: &std::path::Path,
-    options: &RunOptions,
-) -> (
-    Result<process::RunReport, process::RunError>,
-    Result<process::RunReport, process::RunError>,
-) {
-    let ledger = || Ledger::open(&Company::load(yaml).unwrap()).unwrap();
-    let ahead = process::run(&Session::new(ledger(), date(), Echo::Collect), options);
-    let session = Session::new(ledger(), date(), Echo::Collect);
-    session.ledger().store().begin().unwrap();
-    let in_place = process::run(&session, options);
-    session.ledger().store().rollback();
-    (ahead, in_place)
-}
 
 #[test]
 fn eligible_worked_out_ahead_sees_a_vendor_linked_for_the_customers_first_currency() {
