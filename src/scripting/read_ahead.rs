@@ -62,7 +62,7 @@ impl ReadAheadEngine {
         register_types(&mut own);
         register_pure(&mut own, &Rc::new(params), move || date);
         if let Some(reads) = reads {
-            register_existing_vendors(&mut own, reads, &touched);
+            register_existing_vendors(&mut own, reads, books.clone(), &touched);
         }
         if let Some(books) = books {
             let hooks: Rc<dyn HookLedger> = Rc::new(AheadHooks {
@@ -105,14 +105,24 @@ impl HookLedger for AheadHooks {
     }
 }
 
-/// `vendor` and `find_vendor` over the vendors that existed when the run began: a vendor found
-/// is as the run would find it; one not found counts as touching something else (the run may
-/// have created it since).
-fn register_existing_vendors(own: &mut Api, reads: ReadAheadLedger, touched: &Rc<Cell<bool>>) {
+/// `vendor` and `find_vendor` over the vendors that existed when the run began and those the
+/// current customer's hooks created in the books worked out ahead: a vendor found is as the run
+/// would find it; one not found counts as touching something else (the run may have created it
+/// since).
+fn register_existing_vendors(
+    own: &mut Api,
+    reads: ReadAheadLedger,
+    books: Option<Rc<AheadBooks>>,
+    touched: &Rc<Cell<bool>>,
+) {
     // Found: as the run would find it. Not found: the run may have created it since.
     let existing = {
         let touched = Rc::clone(touched);
         move |account: &str| -> RhaiResult<Vendor> {
+            // A vendor the current customer's hooks created, when the books are worked out ahead.
+            if let Some(vendor) = books.as_ref().and_then(|b| b.created_vendor(account)) {
+                return Ok(vendor);
+            }
             match reads.vendor(account) {
                 Ok(Some(vendor)) => Ok(vendor),
                 _ => Err(unavailable_in_read_ahead(&touched)),

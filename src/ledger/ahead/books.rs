@@ -9,7 +9,7 @@
 //! here reads what a run writes, and nothing is written.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::rc::Rc;
 
 use chrono::NaiveDate;
@@ -17,11 +17,11 @@ use rust_decimal::Decimal;
 
 use super::super::cache::OpenRow;
 use super::super::read_ahead::{OpenItems, ReadAheadLedger};
-use super::super::rows::date_text;
+use super::super::rows::{date_text, stored_date};
 use super::super::settle::not_before;
 use super::super::settle_plan::{apply_to_rows, plan_against, plan_open_debits};
 use super::super::{
-    Customer, CustomerTransactionId, LedgerError, NewVendor, PostedVoucher, Res, Side,
+    Balance, Customer, CustomerTransactionId, LedgerError, NewVendor, PostedVoucher, Res, Side,
     SubLedgerLine, Target, TransactionRef, Vendor, VendorTransactionId, VoucherDraft, VoucherId,
     limits,
 };
@@ -37,16 +37,23 @@ pub struct AheadCustomer {
     customer: Customer,
     open: HashMap<String, Vec<OpenRow>>,
     vendors: Vec<Vendor>,
+    /// The customer's balances as the run began (the page's), and what its hooks posted since
+    /// (minor units per currency).
+    balances: Vec<Balance>,
+    posted: BTreeMap<String, i64>,
 }
 
 impl AheadCustomer {
-    /// The view of `customer` with its open transactions, taken from a page's `items`.
-    pub fn new(customer: Customer, items: &mut OpenItems) -> AheadCustomer {
+    /// The view of `customer` with its open transactions, taken from a page's `items`, and its
+    /// `balances` as the page has them.
+    pub fn new(customer: Customer, items: &mut OpenItems, balances: &[Balance]) -> AheadCustomer {
         let open = items.take(&customer.account);
         AheadCustomer {
             customer,
             open,
             vendors: Vec::new(),
+            balances: balances.to_vec(),
+            posted: BTreeMap::new(),
         }
     }
 
@@ -148,15 +155,19 @@ impl AheadBooks {
     /// created, or one there when the run began (`None`: not known here; the run may have created
     /// it since).
     pub fn vendor(&self, account: &str) -> Option<Vendor> {
+        self.created_vendor(account)
+            .or_else(|| self.existing_vendor(account).ok().flatten())
+    }
+
+    /// A vendor the current customer's hooks created.
+    pub fn created_vendor(&self, account: &str) -> Option<Vendor> {
         let state = self.state.borrow();
-        if let Some(v) = state
-            .customer
-            .as_ref()
-            .and_then(|c| c.vendors.iter().find(|v| v.account == account))
-        {
-            return Some(v.clone());
-        }
-        self.existing_vendor(account).ok().flatten()
+        let customer = state.customer.as_ref()?;
+        customer
+            .vendors
+            .iter()
+            .find(|v| v.account == account)
+            .cloned()
     }
 
     /// Starts recording a hook's calls.
@@ -169,9 +180,11 @@ impl AheadBooks {
         self.recording.borrow_mut().take()
     }
 
-    /// Answers `call` from the view and records it.
+    /// Answers `call` from the view and records it (a read outside a posting hook is answered
+    /// and not recorded).
     fn answer(&self, call: LedgerCall) -> Res<CallResult> {
-        if self.recording.borrow().is_none() {
+        let recording = self.recording.borrow().is_some();
+        if !recording && !call.reads_only() {
             return Err(unknown("a ledger call outside a posting hook"));
         }
         let mut used = CountersUsed::default();
@@ -188,7 +201,9 @@ impl AheadBooks {
             work.make(&call)?
         };
         let mut recording = self.recording.borrow_mut();
-        let recording = recording.as_mut().ok_or_else(|| unknown("no recording"))?;
+        let Some(recording) = recording.as_mut() else {
+            return Ok(result);
+        };
         for (i, row) in used.rows.iter().enumerate() {
             if let Some(next) = row {
                 recording.used.rows[i].get_or_insert(*next);
@@ -267,6 +282,14 @@ impl LedgerCalls for AheadBooks {
         })
         .map(|_| ())
     }
+    fn balances(&self, customer: &str) -> Res<Vec<Balance>> {
+        match self.answer(LedgerCall::Balances {
+            customer: customer.to_string(),
+        })? {
+            CallResult::Balances(b) => Ok(b),
+            other => Err(unknown(format!("{other:?}"))),
+        }
+    }
 }
 
 /// One call being answered: the books, the customer's view, the counters, and the counters the
@@ -300,6 +323,7 @@ impl Work<'_> {
                 self.link_vendor(customer, vendor.as_deref())?;
                 CallResult::Done
             }
+            LedgerCall::Balances { customer } => CallResult::Balances(self.balances(customer)?),
         })
     }
 
@@ -422,6 +446,11 @@ impl Work<'_> {
                 Target::Customer(c) => {
                     let row = self.next_row(RowKind::CustomerTransaction);
                     self.add_open(&line.currency, row, minor, &date);
+                    *self
+                        .customer
+                        .posted
+                        .entry(line.currency.clone())
+                        .or_default() += minor;
                     posted
                         .customer_transactions
                         .push(CustomerTransactionId(row));
@@ -493,6 +522,42 @@ impl Work<'_> {
 }
 
 impl Work<'_> {
+    /// As [`crate::ledger::Ledger::balances`] would read them: per currency (in currency order)
+    /// the balance as the run began plus what was posted since, and the open amounts and latest
+    /// open date from the view.
+    fn balances(&self, account: &str) -> Res<Vec<Balance>> {
+        self.own(account)?;
+        let c = &self.customer;
+        let currencies: BTreeSet<&String> = c
+            .balances
+            .iter()
+            .map(|b| &b.currency)
+            .chain(c.open.keys())
+            .chain(c.posted.keys())
+            .collect();
+        let mut out = Vec::with_capacity(currencies.len());
+        for code in currencies {
+            let currency = self.books.currency(code)?;
+            let before = match c.balances.iter().find(|b| &b.currency == code) {
+                Some(b) => currency.to_minor(b.balance)?,
+                None => 0,
+            };
+            let rows = c.open.get(code).map(Vec::as_slice).unwrap_or_default();
+            let debit: i64 = rows.iter().filter(|r| r.open > 0).map(|r| r.open).sum();
+            let credit: i64 = rows.iter().filter(|r| r.open < 0).map(|r| r.open).sum();
+            let latest = rows.iter().map(|r| r.date.clone()).max();
+            out.push(Balance {
+                account: account.to_string(),
+                currency: code.clone(),
+                balance: currency.from_minor(before + c.posted.get(code).copied().unwrap_or(0)),
+                open_debit: currency.from_minor(debit),
+                open_credit: currency.from_minor(credit),
+                latest_open: stored_date(latest),
+            });
+        }
+        Ok(out)
+    }
+
     /// As [`crate::ledger::Ledger::create_vendor`] would create it.
     fn create_vendor(&mut self, v: &NewVendor) -> Res<Vendor> {
         self.books.currency(&v.currency)?;

@@ -7,7 +7,8 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::super::{
-    CustomerTransactionId, Ledger, NewVendor, PostedVoucher, Res, Side, Vendor, VoucherDraft,
+    Balance, CustomerTransactionId, Ledger, NewVendor, PostedVoucher, Res, Side, Vendor,
+    VoucherDraft,
 };
 
 /// The ledger calls a posting hook (`create_one_time_vendor`, `post_reimbursement`) can make:
@@ -26,6 +27,8 @@ pub trait LedgerCalls {
     fn create_vendor(&self, vendor: &NewVendor) -> Res<Vendor>;
     /// Sets or clears a customer's vendor account ([`Ledger::link_vendor`]).
     fn link_vendor(&self, customer: &str, vendor: Option<&str>) -> Res<()>;
+    /// A customer's balance in each currency ([`Ledger::balances`]): a read.
+    fn balances(&self, customer: &str) -> Res<Vec<Balance>>;
 }
 
 impl LedgerCalls for Ledger {
@@ -46,6 +49,9 @@ impl LedgerCalls for Ledger {
     }
     fn link_vendor(&self, customer: &str, vendor: Option<&str>) -> Res<()> {
         Ledger::link_vendor(self, customer, vendor)
+    }
+    fn balances(&self, customer: &str) -> Res<Vec<Balance>> {
+        Ledger::balances(self, Side::Customer, customer)
     }
 }
 
@@ -90,6 +96,19 @@ pub enum LedgerCall {
         /// The vendor linked, or none.
         vendor: Option<String>,
     },
+    /// [`LedgerCalls::balances`].
+    Balances {
+        /// The customer.
+        customer: String,
+    },
+}
+
+impl LedgerCall {
+    /// Whether the call only reads (the books worked out ahead answer it outside a posting hook
+    /// too: `eligible` and `vendor_for` read their own customer's balances).
+    pub fn reads_only(&self) -> bool {
+        matches!(self, LedgerCall::Balances { .. })
+    }
 }
 
 /// What a [`LedgerCall`] returned.
@@ -105,6 +124,8 @@ pub enum CallResult {
     Vendor(Box<Vendor>),
     /// Nothing (a link).
     Done,
+    /// A customer's balances.
+    Balances(Vec<Balance>),
 }
 
 impl CallResult {
@@ -112,6 +133,16 @@ impl CallResult {
     fn same_as(&self, other: &CallResult) -> bool {
         match (self, other) {
             (CallResult::Settled(a), CallResult::Settled(b)) => a == b && a.scale() == b.scale(),
+            (CallResult::Balances(a), CallResult::Balances(b)) => {
+                let scales = |b: &Balance| {
+                    (
+                        b.balance.scale(),
+                        b.open_debit.scale(),
+                        b.open_credit.scale(),
+                    )
+                };
+                a == b && a.iter().map(scales).eq(b.iter().map(scales))
+            }
             _ => self == other,
         }
     }
@@ -149,6 +180,7 @@ impl LedgerCall {
                 calls.link_vendor(customer, vendor.as_deref())?;
                 CallResult::Done
             }
+            LedgerCall::Balances { customer } => CallResult::Balances(calls.balances(customer)?),
         })
     }
 }

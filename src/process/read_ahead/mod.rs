@@ -86,18 +86,18 @@ type ReadAheadWork = Box<dyn FnMut(&CustomerPage) -> Vec<ReadAheadCustomer>>;
 /// customer and the credit as the run will hand them over, the parameters, the posting date and
 /// the vendors that existed when the run began. Where a hook or the expression uses anything else
 /// (the ledger, output, a vendor the run may have created), its result is left out and the run
-/// works it out itself. The run uses a result only while the customer is as the page has it (an
-/// earlier currency's hooks may have linked a vendor to it).
+/// works it out itself. The run uses a result only while the customer is as the hooks saw it here
+/// (an earlier currency's hooks may have linked a vendor to it).
 pub(super) struct ReadAhead {
     engine: ReadAheadEngine,
     ast: rhai::AST,
     filter: Option<rhai::AST>,
-    /// Set by the first result that does not count, of each hook and of the expression: it uses
-    /// more than it may here, or fails (and the run will most likely stop at that customer), so
-    /// working it out ahead would only double the work.
-    eligible_given_up: std::cell::Cell<bool>,
-    vendor_given_up: std::cell::Cell<bool>,
-    filter_given_up: std::cell::Cell<bool>,
+    /// When to stop working out each hook and the expression ahead: a result that does not count
+    /// (it uses more than it may here, or fails) is worked out again by the run, so a rule whose
+    /// results mostly do not count would only double the work.
+    eligible_given_up: GiveUp,
+    vendor_given_up: GiveUp,
+    filter_given_up: GiveUp,
     /// The posting hooks worked out ahead (`None`: the run calls them itself).
     posting: Option<posting::PostingWork>,
     /// The company's parameters and the posting date, as the run has them.
@@ -130,10 +130,12 @@ impl ReadAhead {
             let books = posting.as_ref().map(posting::PostingWork::books);
             let engine =
                 ReadAheadEngine::new(params.clone(), date, Some(&dir), &api, Some(reads), books);
-            let filter_given_up = std::cell::Cell::new(false);
+            let filter_given_up = GiveUp::default();
             let filter = filter.and_then(|expr| {
                 let ast = engine.engine.compile_expression(&expr).ok();
-                filter_given_up.set(ast.is_none());
+                if ast.is_none() {
+                    filter_given_up.now();
+                }
                 ast
             });
             match compile_text(&engine.engine, &file, &text) {
@@ -142,8 +144,8 @@ impl ReadAhead {
                         engine,
                         ast,
                         filter,
-                        eligible_given_up: std::cell::Cell::new(false),
-                        vendor_given_up: std::cell::Cell::new(false),
+                        eligible_given_up: GiveUp::default(),
+                        vendor_given_up: GiveUp::default(),
                         filter_given_up,
                         posting,
                         params,
@@ -173,20 +175,19 @@ impl ReadAhead {
                 if selected == Some(false) {
                     return ReadAheadCustomer::default();
                 }
-                let credits: Vec<&Balance> = page
+                let balances = page
                     .balances
                     .get(&customer.account)
-                    .into_iter()
-                    .flatten()
-                    .filter(|b| is_candidate(b))
-                    .collect();
+                    .map(Vec::as_slice)
+                    .unwrap_or_default();
+                let credits: Vec<&Balance> = balances.iter().filter(|b| is_candidate(b)).collect();
                 // The posting hooks are worked out only for a customer the run will take: one
                 // it does not would leave the predicted counters ahead of the run's.
                 let taken = self.filter.is_none() || selected == Some(true);
                 let credits = match &self.posting {
                     Some(work) if taken && !credits.is_empty() && work.in_use() => {
                         let items = items.get_or_insert_with(|| work.open_items(page));
-                        self.customer_with_postings(work, customer, &credits, items)
+                        self.customer_with_postings(work, customer, balances, items)
                     }
                     _ => credits
                         .into_iter()
@@ -256,15 +257,48 @@ impl ReadAhead {
     }
 }
 
-/// `work()` unless `given_up`; the first `None` it gives sets `given_up`.
-fn unless_given_up<T>(
-    given_up: &std::cell::Cell<bool>,
-    work: impl FnOnce() -> Option<T>,
-) -> Option<T> {
-    if given_up.get() {
+/// When to stop working something out ahead: after [`GiveUp::AFTER`] results that did not count
+/// (the hook used more than it may there, or failed), once they are more than half of those tried,
+/// or at once ([`GiveUp::now`]). A rule that touches something else for a few customers (a vendor
+/// account that does not exist) keeps the others worked out ahead; one that does for most stops
+/// doubling the work.
+#[derive(Debug, Default)]
+pub(super) struct GiveUp {
+    tried: std::cell::Cell<u32>,
+    failed: std::cell::Cell<u32>,
+    now: std::cell::Cell<bool>,
+}
+
+impl GiveUp {
+    /// How many results that do not count are tolerated before the ratio decides.
+    const AFTER: u32 = 64;
+
+    /// Gives up from now on.
+    pub(super) fn now(&self) {
+        self.now.set(true);
+    }
+
+    /// Whether it is still worth trying.
+    pub(super) fn trying(&self) -> bool {
+        let (tried, failed) = (self.tried.get(), self.failed.get());
+        !self.now.get() && (failed < Self::AFTER || failed * 2 <= tried)
+    }
+
+    /// Counts one attempt and whether it counted.
+    pub(super) fn note(&self, counted: bool) {
+        self.tried.set(self.tried.get().saturating_add(1));
+        if !counted {
+            self.failed.set(self.failed.get().saturating_add(1));
+        }
+    }
+}
+
+/// `work()` unless `given_up` says to stop trying; counts what it gives.
+fn unless_given_up<T>(given_up: &GiveUp, work: impl FnOnce() -> Option<T>) -> Option<T> {
+    if !given_up.trying() {
         return None;
     }
     let result = work();
-    given_up.set(result.is_none());
+    given_up.note(result.is_some());
     result
 }

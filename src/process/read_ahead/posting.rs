@@ -6,11 +6,11 @@
 //! books are put back as they were before that credit. A skipped credit puts them back too: the
 //! run undoes a skipped credit's writes.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use super::feedback::PredictionLog;
-use super::{PostingsAhead, ReadAhead, ReadAheadCredit};
+use super::{GiveUp, PostingsAhead, ReadAhead, ReadAheadCredit, is_candidate};
 use crate::ledger::{
     AheadBooks, AheadCustomer, Balance, Customer, CustomerPage, OpenItems, ReadAheadLedger,
     Recording, Vendor,
@@ -36,18 +36,14 @@ pub(in crate::process) struct Worked<T> {
     pub(in crate::process) outcome: WorkedOutcome<T>,
 }
 
-/// After how many customers whose posting hooks could not be worked out ahead (and more than half
-/// of those tried) the read-ahead thread stops trying: the rules use what it cannot answer.
-const GIVE_UP_AFTER: u32 = 64;
-
 /// The posting hooks' work on the read-ahead thread: the books, the reads for a page's open items
 /// and the predictions of the counters.
 pub(super) struct PostingWork {
     books: Rc<AheadBooks>,
     reads: ReadAheadLedger,
     log: RefCell<PredictionLog>,
-    tried: Cell<u32>,
-    stopped: Cell<u32>,
+    /// Customers whose posting hooks could not be worked out here, among those tried.
+    given_up: GiveUp,
 }
 
 impl PostingWork {
@@ -62,8 +58,7 @@ impl PostingWork {
             books: Rc::new(books),
             reads,
             log: RefCell::new(PredictionLog::new(p.feedback)),
-            tried: Cell::new(0),
-            stopped: Cell::new(0),
+            given_up: GiveUp::default(),
         }
     }
 
@@ -74,8 +69,7 @@ impl PostingWork {
 
     /// Whether the posting hooks are still worked out ahead.
     pub(super) fn in_use(&self) -> bool {
-        let (tried, stopped) = (self.tried.get(), self.stopped.get());
-        stopped < GIVE_UP_AFTER || stopped * 2 <= tried
+        self.given_up.trying()
     }
 
     /// The open items of a page's customers (none when they cannot be read: every customer is
@@ -93,21 +87,22 @@ impl PostingWork {
 }
 
 impl ReadAhead {
-    /// The hooks for one customer's candidate credits (`credits`, in the run's order), posting
-    /// hooks included.
+    /// The hooks for one customer's candidate credits (those of its `balances`, in the run's
+    /// order), posting hooks included.
     pub(super) fn customer_with_postings(
         &self,
         work: &PostingWork,
         customer: &Customer,
-        credits: &[&Balance],
+        balances: &[Balance],
         items: &mut OpenItems,
     ) -> Vec<ReadAheadCredit> {
+        let credits: Vec<&Balance> = balances.iter().filter(|b| is_candidate(b)).collect();
         let books = &work.books;
         let corrected = work.log.borrow_mut().corrected(&books.counters());
         if let Some(counters) = corrected {
             books.set_counters(counters);
         }
-        books.set_customer(Some(AheadCustomer::new(customer.clone(), items)));
+        books.set_customer(Some(AheadCustomer::new(customer.clone(), items, balances)));
         let mut walk = CustomerWalk {
             read_ahead: self,
             books,
@@ -118,9 +113,9 @@ impl ReadAhead {
             tried: false,
         };
         let worked: Vec<ReadAheadCredit> = credits.iter().map(|c| walk.credit(c)).collect();
-        work.tried.set(work.tried.get() + u32::from(walk.tried));
-        work.stopped
-            .set(work.stopped.get() + u32::from(walk.stopped));
+        if walk.tried || walk.stopped {
+            work.given_up.note(!walk.stopped);
+        }
         books.set_customer(None);
         work.log
             .borrow_mut()

@@ -39,9 +39,11 @@ pub(super) fn register_functions(api: &mut Api, session: &Rc<Session>) {
     reports::register(api, session);
 }
 
-/// Registers the ledger functions a posting hook calls, over `hooks`: for an engine that works
-/// the hooks out ahead, over books of its own.
+/// Registers the ledger functions a posting hook calls (and `balances`, which the books answer for
+/// their customer), over `hooks`: for an engine that works the hooks out ahead, over books of its
+/// own.
 pub(crate) fn register_hook_functions(api: &mut Api, hooks: &Rc<dyn HookLedger>) {
+    reads::register_hook_reads(api, hooks);
     master_data::register_hook_calls(api, hooks);
     postings::register(api, hooks);
     settlements::register_hook_calls(api, hooks);

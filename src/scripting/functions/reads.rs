@@ -8,6 +8,7 @@ use std::rc::Rc;
 use rhai::{Array, Dynamic};
 use rust_decimal::Decimal;
 
+use super::hook_ledger::HookLedger;
 use crate::ledger::{Customer, Side, Vendor};
 use crate::scripting::api::Api;
 use crate::scripting::errors::{RhaiResult, ledger_error};
@@ -92,34 +93,7 @@ fn accounts(api: &mut Api, session: &Rc<Session>) {
 
 /// An account's balances per currency.
 fn balances(api: &mut Api, session: &Rc<Session>) {
-    let s = Rc::clone(session);
-    api.add(
-        "balances",
-        &["customer: String"],
-        "Array of Balance",
-        "The customer's balance in each currency it has transactions in.",
-        move |account: &str| -> RhaiResult<Array> {
-            Ok(array(
-                s.ledger
-                    .balances(Side::Customer, account)
-                    .map_err(ledger_error)?,
-            ))
-        },
-    );
-    let s = Rc::clone(session);
-    api.add(
-        "balances",
-        &["customer: Customer"],
-        "Array of Balance",
-        "The customer's balance in each currency it has transactions in.",
-        move |c: Customer| -> RhaiResult<Array> {
-            Ok(array(
-                s.ledger
-                    .balances(Side::Customer, &c.account)
-                    .map_err(ledger_error)?,
-            ))
-        },
-    );
+    super::reads::register_hook_reads(api, &(Rc::clone(session) as Rc<dyn HookLedger>));
     let s = Rc::clone(session);
     api.add(
         "vendor_balances",
@@ -256,4 +230,31 @@ fn round_money(api: &mut Api, session: &Rc<Session>) {
         move |amount: Decimal, currency: &str| -> RhaiResult<Decimal> {
             Ok(s.ledger.currency(currency).map_err(ledger_error)?.round(amount))
         });
+}
+
+/// Registers `balances` (by account and by customer) over `hooks`: the session's ledger, or the
+/// books worked out ahead, which answer for the customer being worked out.
+pub(super) fn register_hook_reads(api: &mut Api, hooks: &Rc<dyn HookLedger>) {
+    let s = Rc::clone(hooks);
+    api.add(
+        "balances",
+        &["customer: String"],
+        "Array of Balance",
+        "The customer's balance in each currency it has transactions in.",
+        move |account: &str| -> RhaiResult<Array> {
+            Ok(array(s.calls().balances(account).map_err(|e| s.failed(e))?))
+        },
+    );
+    let s = Rc::clone(hooks);
+    api.add(
+        "balances",
+        &["customer: Customer"],
+        "Array of Balance",
+        "The customer's balance in each currency it has transactions in.",
+        move |c: Customer| -> RhaiResult<Array> {
+            Ok(array(
+                s.calls().balances(&c.account).map_err(|e| s.failed(e))?,
+            ))
+        },
+    );
 }
