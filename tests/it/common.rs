@@ -548,7 +548,8 @@ impl Company {
 /// What schema version 7 changed, undone: the general ledger's lines all in `voucher_lines` again
 /// (the customer and vendor lines written back from their transactions, in line order, without
 /// touching the account totals), no `line` columns, no view, the triggers of schema 4: a database
-/// of schema 6 as that version wrote it (the tests of migrations). A macro, so that
+/// of schema 6 as that version wrote it, with the indexes schema 7 dropped (the tests of
+/// migrations). A macro, so that
 /// [`DOWN_TO_SCHEMA_4`] can begin with it.
 macro_rules! down_to_schema_6 {
     () => {
@@ -575,6 +576,10 @@ BEGIN
         debit_minor = debit_minor + excluded.debit_minor,
         credit_minor = credit_minor + excluded.credit_minor;
 END;
+CREATE INDEX vouchers_date ON vouchers(date);
+CREATE INDEX reimbursements_status ON reimbursements(status);
+CREATE INDEX master_data_changes_account ON master_data_changes(party, account);
+CREATE INDEX write_offs_customer ON write_offs(customer);
 PRAGMA user_version = 6;
 "
     };

@@ -136,6 +136,14 @@ fn a_schema_6_database_moves_to_7_with_the_same_books() {
         c.query("SELECT * FROM account_totals ORDER BY account, currency"),
         totals
     );
+    // The indexes no query needs are gone.
+    assert_eq!(
+        c.count(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN ('vouchers_date',
+             'reimbursements_status', 'master_data_changes_account', 'write_offs_customer')"
+        ),
+        0
+    );
     // And it goes on as before: the next run and payment post onto the migrated books.
     c.ok(&["run", "--date", "2026-12-02"]);
     c.ok(&["pay", "--date", "2026-12-03"]);
