@@ -105,6 +105,15 @@ fn sub_ledger_lines_are_stored_once_and_read_in_voucher_order() {
         )
     );
     assert_eq!(c.control_disagreements(), Vec::<String>::new());
+    // Numbers are reserved a block at a time in a transaction, and given back: no gap.
+    assert_eq!(
+        c.query(
+            "SELECT count(*), min(number), max(number), (SELECT next FROM number_sequences
+                 WHERE name = 'reimbursement')
+             FROM vouchers WHERE number LIKE 'RMB-%'"
+        ),
+        [["16", "RMB-000001", "RMB-000016", "17"]]
+    );
 }
 
 #[test]
