@@ -547,51 +547,15 @@ impl Company {
 
 /// What schema version 7 changed, undone: the general ledger's lines all in `voucher_lines` again
 /// (the customer and vendor lines written back from their transactions, in line order, without
-/// touching the account totals), no `line` columns, no view, the triggers of schema 4: a database
-/// of schema 6 as that version wrote it, with the indexes schema 7 dropped (the tests of
-/// migrations). A macro, so that
-/// [`DOWN_TO_SCHEMA_4`] can begin with it.
-macro_rules! down_to_schema_6 {
-    () => {
-        "
-CREATE TEMP TABLE down_to_6 AS
-    SELECT voucher_id, account, currency, amount_minor, customer, vendor
-    FROM gl_lines ORDER BY voucher_id, line;
-DROP VIEW gl_lines;
-DROP TRIGGER account_totals_follow_customer_transactions;
-DROP TRIGGER account_totals_follow_vendor_transactions;
-DROP TRIGGER account_totals_follow_lines;
-DELETE FROM voucher_lines;
-ALTER TABLE voucher_lines DROP COLUMN line;
-ALTER TABLE customer_transactions DROP COLUMN line;
-ALTER TABLE vendor_transactions DROP COLUMN line;
-INSERT INTO voucher_lines(voucher_id, account, currency, amount_minor, customer, vendor)
-    SELECT * FROM down_to_6 ORDER BY rowid;
-DROP TABLE down_to_6;
-CREATE TRIGGER account_totals_follow_lines AFTER INSERT ON voucher_lines
-BEGIN
-    INSERT INTO account_totals(account, currency, debit_minor, credit_minor)
-    VALUES (NEW.account, NEW.currency, max(NEW.amount_minor, 0), max(-NEW.amount_minor, 0))
-    ON CONFLICT(account, currency) DO UPDATE SET
-        debit_minor = debit_minor + excluded.debit_minor,
-        credit_minor = credit_minor + excluded.credit_minor;
-END;
-CREATE INDEX vouchers_date ON vouchers(date);
-CREATE INDEX reimbursements_status ON reimbursements(status);
-CREATE INDEX master_data_changes_account ON master_data_changes(party, account);
-CREATE INDEX write_offs_customer ON write_offs(customer);
-PRAGMA user_version = 6;
-"
-    };
-}
-
-/// See [`down_to_schema_6!`].
-pub const DOWN_TO_SCHEMA_6: &str = down_to_schema_6!();
+/// touching the account totals), no `line` columns, no view, the triggers of schema 4 and the
+/// indexes schema 7 dropped: a database of schema 6 as that version wrote it (the tests of
+/// migrations; `examples/schema_floor` and `examples/bench` use it for the old write floor).
+pub const DOWN_TO_SCHEMA_6: &str = include_str!("../schema/down_to_6.sql");
 
 /// What schema versions 7, 6 and 5 add, dropped (and schema 2's trigger back): a database of
 /// schema 4, the first step of taking one back to an older version (the tests of migrations).
 pub const DOWN_TO_SCHEMA_4: &str = concat!(
-    down_to_schema_6!(),
+    include_str!("../schema/down_to_6.sql"),
     "
 DROP TRIGGER reimbursement_paid_unless_reversed;
 DROP TABLE run_outcomes;
