@@ -2,7 +2,7 @@
 //!
 //! Outside a transaction each number is one write. Inside a write transaction a sequence is read
 //! once and then kept in step with this connection's writes (the transaction cache), and its
-//! numbers come from a block reserved with one write ([`DEFAULT_BLOCK`] numbers, or what
+//! numbers come from a block reserved with one write ([`DEFAULT_NUMBER_BLOCK`] numbers, or what
 //! [`Ledger::set_number_block`] asked for); the true `next` is held by the store
 //! ([`crate::store::Store::defer_write`]) and written once before the transaction's next
 //! savepoint, release or commit. So a run writes each sequence twice per block of customers, not
@@ -34,7 +34,7 @@ pub(super) struct SequenceState {
 
 /// How many numbers of a sequence a write transaction reserves at a time (given back at its next
 /// boundary): more than a block of the run takes.
-pub const DEFAULT_BLOCK: u32 = 1024;
+pub const DEFAULT_NUMBER_BLOCK: u32 = 1024;
 
 /// The held write of a sequence's true next number.
 const WRITE_NEXT: &str = "UPDATE number_sequences SET next = ?2 WHERE name = ?1";
@@ -68,7 +68,7 @@ impl Ledger {
             next,
             written: next,
             block: if in_transaction {
-                i64::from(DEFAULT_BLOCK)
+                i64::from(DEFAULT_NUMBER_BLOCK)
             } else {
                 1
             },
@@ -142,7 +142,7 @@ impl Ledger {
     }
 
     /// Gives back the numbers of `sequence` reserved and not taken now (every boundary of the
-    /// transaction does it too); numbers are reserved [`DEFAULT_BLOCK`] at a time again.
+    /// transaction does it too); numbers are reserved [`DEFAULT_NUMBER_BLOCK`] at a time again.
     pub fn release_numbers(&self, sequence: &str) -> Res<()> {
         let Some(mut state) = self
             .cache()
@@ -158,7 +158,7 @@ impl Ledger {
             self.write_next(sequence, state.next)?;
             state.written = state.next;
         }
-        state.block = i64::from(DEFAULT_BLOCK);
+        state.block = i64::from(DEFAULT_NUMBER_BLOCK);
         self.keep_sequence(sequence, state);
         Ok(())
     }
@@ -166,7 +166,7 @@ impl Ledger {
 
 #[cfg(test)]
 mod tests {
-    use super::DEFAULT_BLOCK;
+    use super::DEFAULT_NUMBER_BLOCK;
     use crate::ledger::Ledger;
     use crate::ledger::tests::ledger;
     use crate::store::Store;
@@ -189,7 +189,7 @@ mod tests {
             crate::sample_company().unwrap().params,
         )
         .unwrap();
-        let block = i64::from(DEFAULT_BLOCK);
+        let block = i64::from(DEFAULT_NUMBER_BLOCK);
         // Outside a transaction: one write a number.
         assert_eq!(l.next_number("opening").unwrap(), "OPN-000001");
         assert_eq!(stored_next(&l), 2);
