@@ -33,7 +33,12 @@ impl Store {
     /// Holds the write `sql` (parameters: `?1` = `key`, `?2` = `value`) until the next
     /// savepoint, release or commit of the open transaction, where it runs once (the last one
     /// given for a key); a rollback drops it. Outside a transaction it runs at once.
-    pub fn defer_write(&self, key: &str, sql: &'static str, value: i64) -> Result<(), StoreError> {
+    pub(crate) fn defer_write(
+        &self,
+        key: &str,
+        sql: &'static str,
+        value: i64,
+    ) -> Result<(), StoreError> {
         let write = DeferredWrite {
             sql,
             value,
@@ -54,7 +59,7 @@ impl Store {
 
     /// How many boundaries (savepoints, releases, rollbacks, commits) have passed: a caller that
     /// held a write knows, when this moved, that it ran or was undone.
-    pub fn boundaries(&self) -> u64 {
+    pub(crate) fn boundaries(&self) -> u64 {
         self.deferred.borrow().boundaries
     }
 
@@ -90,5 +95,57 @@ impl Store {
         let mut deferred = self.deferred.borrow_mut();
         deferred.boundaries += 1;
         deferred.writes.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::store::Store;
+
+    const SET: &str = "UPDATE t SET v = ?2 WHERE k = ?1";
+
+    fn value(store: &Store) -> i64 {
+        store
+            .conn()
+            .query_row("SELECT v FROM t WHERE k = 'a'", [], |r| r.get(0))
+            .unwrap()
+    }
+
+    #[test]
+    fn a_held_write_runs_at_the_next_boundary_and_a_rollback_drops_it() {
+        let store = Store::in_memory().unwrap();
+        store
+            .conn()
+            .execute_batch(
+                "CREATE TABLE t(k TEXT PRIMARY KEY, v INTEGER); INSERT INTO t VALUES ('a', 0);",
+            )
+            .unwrap();
+        // Outside a transaction: at once.
+        store.defer_write("a", SET, 1).unwrap();
+        assert_eq!(value(&store), 1);
+        store.begin().unwrap();
+        let before = store.boundaries();
+        store.defer_write("a", SET, 2).unwrap();
+        store.defer_write("a", SET, 3).unwrap();
+        assert_eq!(value(&store), 1, "held");
+        store.savepoint("s").unwrap();
+        assert_eq!(value(&store), 3, "the last one, before the savepoint");
+        assert!(store.boundaries() > before);
+        store.defer_write("a", SET, 4).unwrap();
+        store.rollback_to("s").unwrap();
+        assert_eq!(value(&store), 3, "dropped with the rollback");
+        store.defer_write("a", SET, 5).unwrap();
+        store.commit().unwrap();
+        assert_eq!(value(&store), 5, "written before the commit");
+        store.begin().unwrap();
+        store.defer_write("a", SET, 6).unwrap();
+        store.rollback();
+        store.begin().unwrap();
+        store.commit().unwrap();
+        assert_eq!(
+            value(&store),
+            5,
+            "a rolled-back transaction's write never runs"
+        );
     }
 }
