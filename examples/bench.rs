@@ -32,7 +32,9 @@ use std::time::Instant;
 
 use chrono::NaiveDate;
 use rusqlite::params;
+use rusqlite::types::Value;
 use rust_decimal::Decimal;
+use std::time::Duration;
 
 use reimburse::generate::{GenerateOptions, generate};
 use reimburse::ledger::{
@@ -98,11 +100,13 @@ fn main() -> Res<()> {
     }
     println!("\nsummary");
     println!(
-        "{:>10} {:>9} {:>12} {:>9} {:>12} {:>7} {:>12} {:>10} {:>8} {:>8} {:>10} {:>20}",
+        "{:>10} {:>9} {:>12} {:>9} {:>13} {:>13} {:>12} {:>7} {:>12} {:>10} {:>8} {:>8} {:>10} {:>20}",
         "customers",
         "run (s)",
         "baseline (s)",
         "floor (s)",
+        "old floor (s)",
+        "floor new/old",
         "µs/customer",
         "ratio",
         "command RSS",
@@ -114,11 +118,13 @@ fn main() -> Res<()> {
     );
     for r in rows {
         println!(
-            "{:>10} {:>9.2} {:>12.2} {:>9.2} {:>12.2} {:>6.2}x {:>9} MB {:>7} MB {:>8.2} {:>5} MB {:>10.2} {:>19.2}x",
+            "{:>10} {:>9.2} {:>12.2} {:>9.2} {:>13.2} {:>13.2} {:>12.2} {:>6.2}x {:>9} MB {:>7} MB {:>8.2} {:>5} MB {:>10.2} {:>19.2}x",
             r.n,
             r.run,
             r.baseline,
             r.floor,
+            r.old_floor,
+            r.floor / r.old_floor,
             r.run * 1e6 / r.n as f64,
             r.run / r.baseline,
             r.command_rss_mb
@@ -274,6 +280,8 @@ struct SizeResult {
     pay_rss_mb: u64,
     command_rss_mb: Option<u64>,
     floor: f64,
+    /// The write floor of schema 6 (the old schema), for the ratio new/old.
+    old_floor: f64,
     import: f64,
     import_ratio: f64,
 }
@@ -393,6 +401,10 @@ fn bench_size(n: u64, seed: u64, base: &Path, date: NaiveDate, rounds: usize) ->
     std::fs::copy(engine_dir.join("company.db"), &floor_db)?;
     let pristine = base.join(format!("{n}-pristine.db"));
     std::fs::copy(engine_dir.join("company.db"), &pristine)?;
+    // The same company in schema 6, for the old write floor.
+    let pristine_old = base.join(format!("{n}-pristine-schema6.db"));
+    std::fs::copy(engine_dir.join("company.db"), &pristine_old)?;
+    rusqlite::Connection::open(&pristine_old)?.execute_batch(DOWN_TO_SCHEMA_6)?;
     let company = Company::load(&engine_dir.join("company.yaml"))?;
     let options = |dry_run| RunOptions {
         selection: Selection::All,
@@ -516,13 +528,26 @@ fn bench_size(n: u64, seed: u64, base: &Path, date: NaiveDate, rounds: usize) ->
     // The write floor and the import, `rounds` times in turns (each floor on a fresh copy of the
     // generated database, each import into a new empty one): their medians are compared.
     let (mut floor_times, mut import_times, mut import) = (Vec::new(), Vec::new(), None);
-    let mut own_floor_times = Vec::new();
+    let (mut own_floor_times, mut old_floor_times) = (Vec::new(), Vec::new());
     let mut floor_rows = 0;
-    for _ in 0..rounds {
-        fresh_copy(&pristine, &floor_db)?;
-        let (secs, rows) = write_floor(&floor_db, &baseline_dir.join("company.db"), 1)?;
-        floor_times.push(secs);
-        floor_rows = rows;
+    for round in 0..rounds {
+        // The new and the old floor in alternating order.
+        for old in [round % 2 == 1, round % 2 == 0] {
+            let (from, schema) = if old {
+                (&pristine_old, Schema::Old)
+            } else {
+                (&pristine, Schema::New)
+            };
+            fresh_copy(from, &floor_db)?;
+            let after = baseline_dir.join("company.db");
+            let (secs, rows) = write_floor(&floor_db, &after, schema, Numbers::RunBlocks(n))?;
+            if old {
+                old_floor_times.push(secs);
+            } else {
+                floor_times.push(secs);
+                floor_rows = rows;
+            }
+        }
         let imported = import_phase(
             n,
             (&company, &pristine),
@@ -536,11 +561,16 @@ fn bench_size(n: u64, seed: u64, base: &Path, date: NaiveDate, rounds: usize) ->
     }
     let import = import.ok_or("no round")?;
     let (floor_secs, import_secs) = (median(&floor_times), median(&import_times));
+    let old_floor_secs = median(&old_floor_times);
     println!(
         "  write floor            {floor_secs:>8.2} s  (median; the baseline's {floor_rows} rows written again, nothing read or decided; run/floor {:.2}x, baseline/floor {:.2}x; {:.2} µs/row)",
         run_secs / floor_secs,
         base_secs / floor_secs,
         floor_secs * 1e6 / floor_rows as f64
+    );
+    println!(
+        "  old write floor        {old_floor_secs:>8.2} s  (median; the same reimbursements written into schema 6 as its ledger wrote them; write floor new/old {:.2}, target at 1,000,000 customers: at most 0.6)",
+        floor_secs / old_floor_secs
     );
     let per_row_ratio = (import_secs / import.db_rows as f64) / (floor_secs / floor_rows as f64);
     println!(
@@ -557,6 +587,7 @@ fn bench_size(n: u64, seed: u64, base: &Path, date: NaiveDate, rounds: usize) ->
     );
     let _ = std::fs::remove_file(&floor_db);
     let _ = std::fs::remove_file(&pristine);
+    let _ = std::fs::remove_file(&pristine_old);
     Ok(SizeResult {
         n,
         run: run_secs,
@@ -566,6 +597,7 @@ fn bench_size(n: u64, seed: u64, base: &Path, date: NaiveDate, rounds: usize) ->
         pay_rss_mb: pay_rss,
         command_rss_mb,
         floor: floor_secs,
+        old_floor: old_floor_secs,
         import: import_secs,
         import_ratio: per_row_ratio,
     })
@@ -654,7 +686,7 @@ fn import_phase(
         reimburse::store::Store::create(&empty)?,
         company.params.clone(),
     )?);
-    let (own_floor, _) = write_floor(&empty, db, 1024)?;
+    let (own_floor, _) = write_floor(&empty, db, Schema::New, Numbers::Block(1024))?;
     for file in [db, empty.as_path()] {
         for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
@@ -669,17 +701,39 @@ fn import_phase(
     })
 }
 
+/// Which schema a write floor writes into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Schema {
+    /// Schema 7, as the ledger writes it now: the rows as the run left them.
+    New,
+    /// Schema 6, as its ledger wrote them: a voucher line for each customer and vendor
+    /// transaction too (in line order), no `line` columns, into a copy with schema 6's indexes.
+    Old,
+}
+
+/// How a write floor writes the numbers taken.
+#[derive(Debug, Clone, Copy)]
+enum Numbers {
+    /// As a run takes them: schema 7 writes each sequence twice per block of 128 customers (a
+    /// block reserved, the true next written back at the block's boundary) over these many
+    /// customers; schema 6 wrote once a number.
+    RunBlocks(u64),
+    /// One write per block of this many numbers (the import).
+    Block(i64),
+}
+
+/// Schema 7 taken back to schema 6, as the tests of migrations do.
+const DOWN_TO_SCHEMA_6: &str = include_str!("../tests/schema/down_to_6.sql");
+
 /// The write floor: the rows the committed run wrote (at `after`), written again into a copy of
-/// the database as it was before the run (`before`), with the store's own settings and in one
-/// transaction, as the ledger writes them: one prepared INSERT per new row (table by table, new
-/// transactions fully open), two UPDATEs of open amounts before each settlement row, one UPDATE
-/// per customer link and per number taken. Nothing is read, checked or decided while the clock
-/// runs (rows are read ahead in chunks, untimed), so no engine writes these rows into this schema
-/// faster: the time above the floor is reads, checks and rules. Returns the seconds spent
-/// writing, commit included, and the rows written.
-fn write_floor(before: &Path, after: &Path, numbers_per_write: i64) -> Res<(f64, u64)> {
-    use rusqlite::types::Value;
-    use std::time::Duration;
+/// the database as it was before the run (`before`, in `schema`), with the store's own settings
+/// and in one transaction, as the ledger writes them: one prepared INSERT per new row (table by
+/// table, new transactions fully open), two UPDATEs of open amounts before each settlement row,
+/// one UPDATE per customer link and per number write (`numbers`). Nothing is read, checked or
+/// decided while the clock runs (rows are read ahead in chunks, untimed), so no engine writes
+/// these rows into this schema faster: the time above the floor is reads, checks and rules.
+/// Returns the seconds spent writing, commit included, and the rows written.
+fn write_floor(before: &Path, after: &Path, schema: Schema, numbers: Numbers) -> Res<(f64, u64)> {
     let store = reimburse::store::Store::open(before)?;
     let conn = store.conn_for_benchmarks();
     conn.execute("ATTACH ?1 AS run", [after.to_string_lossy()])?;
@@ -694,28 +748,115 @@ fn write_floor(before: &Path, after: &Path, numbers_per_write: i64) -> Res<(f64,
          JOIN main.customers m ON m.account = r.account
          WHERE r.vendor_account IS NOT m.vendor_account",
     )?;
-    let numbers = changed(
+    let numbers_taken = changed(
         "SELECT r.name, r.next - m.next FROM run.number_sequences r
          JOIN main.number_sequences m ON m.name = r.name WHERE r.next <> m.next",
     )?;
-    let mut spent = Duration::ZERO;
-    let mut written = (links.len() + numbers.len()) as u64;
-    let mut timed = |f: &mut dyn FnMut() -> rusqlite::Result<()>| {
-        let start = Instant::now();
-        let result = f();
-        spent += start.elapsed();
-        result
+    let first_new_voucher: i64 =
+        conn.query_row("SELECT IFNULL(MAX(id), 0) FROM main.vouchers", [], |r| {
+            r.get(0)
+        })?;
+    let mut floor = Floor {
+        conn,
+        spent: Duration::ZERO,
+        written: links.len() as u64,
     };
-    timed(&mut || conn.execute_batch("BEGIN IMMEDIATE"))?;
+    floor.timed(&mut |c| c.execute_batch("BEGIN IMMEDIATE"))?;
     for table in WRITTEN_TABLES {
-        let mut read = conn.prepare(&format!(
-            "SELECT * FROM run.{table}
-             WHERE rowid > (SELECT IFNULL(MAX(rowid), 0) FROM main.{table}) ORDER BY rowid"
-        ))?;
+        let read = if schema == Schema::Old && table == "voucher_lines" {
+            // Schema 6 kept every line of the general ledger here, in line order.
+            format!(
+                "SELECT voucher_id, account, currency, amount_minor, customer, vendor
+                 FROM run.gl_lines WHERE voucher_id > {first_new_voucher}
+                 ORDER BY voucher_id, line"
+            )
+        } else {
+            let columns = floor.common_columns(table)?.join(", ");
+            format!(
+                "SELECT {columns} FROM run.{table}
+                 WHERE rowid > (SELECT IFNULL(MAX(rowid), 0) FROM main.{table}) ORDER BY rowid"
+            )
+        };
+        floor.copy_rows(table, &read)?;
+    }
+    let writes: Vec<(Value, i64)> = numbers_taken
+        .into_iter()
+        .filter_map(|(name, taken)| match taken {
+            Value::Integer(taken) => Some((name, number_writes(schema, numbers, taken))),
+            _ => None,
+        })
+        .collect();
+    floor.written += writes.iter().map(|(_, w)| *w as u64).sum::<u64>();
+    floor.timed(&mut |c| {
+        let mut link = c.prepare("UPDATE customers SET vendor_account = ?2 WHERE account = ?1")?;
+        for (account, vendor) in &links {
+            link.execute(params![account, vendor])?;
+        }
+        let mut take = c.prepare("UPDATE number_sequences SET next = next + 1 WHERE name = ?1")?;
+        for (name, writes) in &writes {
+            for _ in 0..*writes {
+                take.execute([name])?;
+            }
+        }
+        c.execute_batch("COMMIT")
+    })?;
+    Ok((floor.spent.as_secs_f64(), floor.written))
+}
+
+/// How many writes `taken` numbers of a sequence cost in `schema`.
+fn number_writes(schema: Schema, numbers: Numbers, taken: i64) -> i64 {
+    match (schema, numbers) {
+        (Schema::Old, Numbers::RunBlocks(_)) => taken,
+        (Schema::New, Numbers::RunBlocks(customers)) => {
+            (2 * (customers as i64 + 127) / 128).min(2 * taken)
+        }
+        (_, Numbers::Block(block)) => (taken + block - 1) / block,
+    }
+}
+
+/// A write floor in progress: the connection, the time spent writing, the rows written.
+struct Floor<'c> {
+    conn: &'c rusqlite::Connection,
+    spent: Duration,
+    written: u64,
+}
+
+impl Floor<'_> {
+    /// Runs `f`, adding its time to the floor's.
+    fn timed(
+        &mut self,
+        f: &mut dyn FnMut(&rusqlite::Connection) -> rusqlite::Result<()>,
+    ) -> rusqlite::Result<()> {
+        let start = Instant::now();
+        let result = f(self.conn);
+        self.spent += start.elapsed();
+        result
+    }
+
+    /// The columns of `table` in both databases (schema 6 lacks schema 7's `line`).
+    fn common_columns(&self, table: &str) -> Res<Vec<String>> {
+        let names = |schema: &str| -> Res<Vec<String>> {
+            let mut stmt = self.conn.prepare(&format!(
+                "SELECT name FROM pragma_table_info('{table}', '{schema}')"
+            ))?;
+            let rows = stmt.query_map([], |r| r.get(0))?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        };
+        let main = names("main")?;
+        Ok(names("run")?
+            .into_iter()
+            .filter(|c| main.contains(c))
+            .collect())
+    }
+
+    /// Writes the rows `read` finds (untimed, in chunks) into `table`, timed.
+    fn copy_rows(&mut self, table: &str, read: &str) -> Res<()> {
+        let mut read = self.conn.prepare(read)?;
         let names: Vec<String> = read.column_names().map(|c| c.to_string()).collect();
         let at = |name: &str| names.iter().position(|c| c == name);
         let insert = format!(
-            "INSERT INTO main.{table} VALUES ({})",
+            "INSERT INTO main.{table}({}) VALUES ({})",
+            names.join(", "),
             (1..=names.len())
                 .map(|i| format!("?{i}"))
                 .collect::<Vec<_>>()
@@ -740,24 +881,24 @@ fn write_floor(before: &Path, after: &Path, numbers_per_write: i64) -> Res<(f64,
                 chunk.push(row);
             }
             if chunk.is_empty() {
-                break;
+                return Ok(());
             }
-            written += chunk.len() as u64;
-            timed(&mut || {
-                let mut stmt = conn.prepare_cached(&insert)?;
+            self.written += chunk.len() as u64;
+            let settle = (
+                settles.as_deref(),
+                at("debit_id"),
+                at("credit_id"),
+                at("amount_minor"),
+            );
+            self.timed(&mut |c| {
+                let mut stmt = c.prepare_cached(&insert)?;
                 for row in &chunk {
-                    if let (Some(update), Some(d), Some(c), Some(a)) = (
-                        &settles,
-                        at("debit_id"),
-                        at("credit_id"),
-                        at("amount_minor"),
-                    ) {
-                        let Value::Integer(minor) = row[a] else {
-                            continue;
-                        };
-                        let mut update = conn.prepare_cached(update)?;
+                    if let (Some(update), Some(d), Some(cr), Some(a)) = settle
+                        && let Value::Integer(minor) = row[a]
+                    {
+                        let mut update = c.prepare_cached(update)?;
                         update.execute(params![row[d], -minor])?;
-                        update.execute(params![row[c], minor])?;
+                        update.execute(params![row[cr], minor])?;
                     }
                     stmt.execute(rusqlite::params_from_iter(row))?;
                 }
@@ -765,26 +906,6 @@ fn write_floor(before: &Path, after: &Path, numbers_per_write: i64) -> Res<(f64,
             })?;
         }
     }
-    timed(&mut || {
-        let mut link =
-            conn.prepare("UPDATE customers SET vendor_account = ?2 WHERE account = ?1")?;
-        for (account, vendor) in &links {
-            link.execute(params![account, vendor])?;
-        }
-        let mut take =
-            conn.prepare("UPDATE number_sequences SET next = next + 1 WHERE name = ?1")?;
-        for (name, taken) in &numbers {
-            let Value::Integer(taken) = taken else {
-                continue;
-            };
-            // As the writer took them: one write a number, or one a block.
-            for _ in 0..(*taken + numbers_per_write - 1) / numbers_per_write {
-                take.execute([name])?;
-            }
-        }
-        conn.execute_batch("COMMIT")
-    })?;
-    Ok((spent.as_secs_f64(), written))
 }
 
 /// The default rules, hard-coded in Rust over the same ledger primitives and the same SQL.

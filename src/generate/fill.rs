@@ -29,7 +29,6 @@ struct Writer<'a, 'l> {
     csv: Option<&'a mut CsvFiles>,
     /// The database (for the errors of the CSV files, reported as the database's).
     path: &'l Path,
-    receivables: &'l str,
     opening: &'l str,
     report: GenerateReport,
 }
@@ -46,7 +45,6 @@ pub(super) fn fill(
         bulk: ledger.bulk_insert().map_err(ledger_failed)?,
         csv,
         path: ledger.store().path(),
-        receivables: &accounts.receivables,
         opening: &accounts.opening_balance,
         report: GenerateReport {
             company_file: Default::default(),
@@ -190,18 +188,10 @@ impl Writer<'_, '_> {
             .map_err(ledger_failed)?;
         let mut total = 0i64;
         for (n, &(kind, amount)) in amounts.iter().enumerate() {
-            self.bulk
-                .line(
-                    voucher_id,
-                    self.receivables,
-                    currency,
-                    amount,
-                    Some(account),
-                )
-                .map_err(ledger_failed)?;
             let transaction = BulkTransaction {
                 account,
                 voucher_id,
+                line: n as i64,
                 date: &format!("2026-10-{:02}", 1 + n),
                 document: &format!("{}-{i}-{n}", &kind[..3].to_uppercase()),
                 kind,
@@ -214,8 +204,9 @@ impl Writer<'_, '_> {
             self.report.transactions += 1;
         }
         // The voucher balances: the opening-balance account takes the customer lines' total.
+        let last = amounts.len() as i64;
         self.bulk
-            .line(voucher_id, self.opening, currency, -total, None)
+            .line((voucher_id, last), self.opening, currency, -total)
             .map_err(ledger_failed)
     }
 

@@ -3,8 +3,9 @@
 //! caller's transaction, for speed (a million customers for the benchmarks).
 //!
 //! Without the primitives' checks and cache: the caller answers for every invariant (vouchers
-//! balance per currency, each customer line has its customer transaction, sub-ledgers match the
-//! summary accounts, number sequences follow the numbers used), and must not read through the
+//! balance per currency, a customer's line is its customer transaction (on the receivables
+//! control account; schema 7 stores it once), every line has its own place in its voucher,
+//! number sequences follow the numbers used), and must not read through the
 //! ledger in the same transaction (the [`super::TransactionCache`] does not see these rows).
 //! For a fresh database only.
 
@@ -38,6 +39,9 @@ pub struct BulkTransaction<'a> {
     pub account: &'a str,
     /// The voucher that posted it.
     pub voucher_id: VoucherId,
+    /// Its place among the voucher's lines (0, 1, …): it is the voucher's line on the
+    /// receivables control account as well.
+    pub line: i64,
     /// Its date (`YYYY-MM-DD`).
     pub date: &'a str,
     /// Its document.
@@ -76,12 +80,12 @@ impl Ledger {
             )?,
             voucher: prepare("INSERT INTO vouchers(number, date, description) VALUES (?1, ?2, ?3)")?,
             line: prepare(
-                "INSERT INTO voucher_lines(voucher_id, account, currency, amount_minor, customer)
+                "INSERT INTO voucher_lines(voucher_id, line, account, currency, amount_minor)
          VALUES (?1, ?2, ?3, ?4, ?5)",
             )?,
             transaction: prepare(
                 "INSERT INTO customer_transactions(account, voucher_id, date, document, type, currency,
-             amount_minor, open_minor) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+             amount_minor, open_minor, line) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)",
             )?,
         })
     }
@@ -129,23 +133,17 @@ impl BulkInsert<'_> {
             .map_err(|e| self.ledger.sql_err(e))
     }
 
-    /// A line of the voucher `voucher_id`, on `customer`'s sub-ledger when given.
+    /// A plain general-ledger line of the voucher `voucher_id`, at its place `line` (a customer's
+    /// line is its [`BulkInsert::transaction`]).
     pub fn line(
         &mut self,
-        voucher_id: VoucherId,
+        (voucher_id, line): (VoucherId, i64),
         account: &str,
         currency: &str,
         amount_minor: i64,
-        customer: Option<&str>,
     ) -> Res<()> {
         self.line
-            .execute(params![
-                voucher_id,
-                account,
-                currency,
-                amount_minor,
-                customer
-            ])
+            .execute(params![voucher_id, line, account, currency, amount_minor])
             .map_err(|e| self.ledger.sql_err(e))?;
         Ok(())
     }
@@ -160,7 +158,8 @@ impl BulkInsert<'_> {
                 t.document,
                 t.kind,
                 t.currency,
-                t.amount_minor
+                t.amount_minor,
+                t.line
             ])
             .map_err(|e| self.ledger.sql_err(e))?;
         Ok(())

@@ -329,7 +329,7 @@ impl Ledger {
             let account = role.account(&self.params);
             let sql = format!(
                 "SELECT currency, SUM(gl), SUM(sub) FROM (
-                     SELECT currency, amount_minor AS gl, 0 AS sub FROM voucher_lines
+                     SELECT currency, amount_minor AS gl, 0 AS sub FROM gl_lines
                      WHERE account = ?1
                      UNION ALL
                      SELECT currency, 0, amount_minor FROM {}

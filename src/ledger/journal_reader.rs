@@ -1,5 +1,7 @@
 //! The books in journal order, for the export: the currencies, the accounts a period uses (with
-//! their first use), and the vouchers with their lines in date, number and line order, read as
+//! their first use), and the vouchers with their lines in date, number and line order (the
+//! general ledger's lines, `gl_lines`: the plain lines and the customer and vendor transactions,
+//! each with its place in its voucher), read as
 //! typed rows inside one read transaction ([`JournalReader`]), so everything read is one
 //! consistent snapshot even while a run posts. (Not to be confused with [`super::Journal`],
 //! what the primitives of one transaction wrote.)
@@ -177,7 +179,7 @@ impl JournalReader<'_> {
         let mut stmt = conn
             .prepare(
                 "SELECT l.account, a.name, MIN(v.date)
-                 FROM voucher_lines l
+                 FROM gl_lines l
                  JOIN vouchers v ON v.id = l.voucher_id
                  JOIN gl_accounts a ON a.account = l.account
                  WHERE v.date >= ?1 AND v.date <= ?2
@@ -211,7 +213,7 @@ impl JournalReader<'_> {
         let mut stmt = conn
             .prepare(
                 "SELECT l.account, l.customer, c.name, l.vendor, w.name, MIN(v.date)
-                 FROM voucher_lines l
+                 FROM gl_lines l
                  JOIN vouchers v ON v.id = l.voucher_id
                  LEFT JOIN customers c ON c.account = l.customer
                  LEFT JOIN vendors w ON w.account = l.vendor
@@ -239,7 +241,7 @@ impl JournalReader<'_> {
         let mut stmt = conn
             .prepare(
                 "SELECT DISTINCT l.account, l.customer, l.vendor
-                 FROM voucher_lines l JOIN vouchers v ON v.id = l.voucher_id
+                 FROM gl_lines l JOIN vouchers v ON v.id = l.voucher_id
                  WHERE v.date >= ?1 AND v.date <= ?2
                  ORDER BY l.account, l.customer, l.vendor",
             )
@@ -269,7 +271,7 @@ impl JournalReader<'_> {
                 "SELECT v.id, v.number, v.date, v.description, v.run_id, runs.kind, r.ids,
                     l.account, l.customer, l.vendor, l.currency, l.amount_minor
              FROM vouchers v
-             JOIN voucher_lines l ON l.voucher_id = v.id
+             JOIN gl_lines l ON l.voucher_id = v.id
              LEFT JOIN runs ON runs.id = v.run_id
              LEFT JOIN (
                  SELECT voucher, group_concat(id, ',') AS ids FROM (
@@ -281,7 +283,7 @@ impl JournalReader<'_> {
                  ) GROUP BY voucher
              ) r ON r.voucher = v.id
              WHERE v.date >= ?1 AND v.date <= ?2
-             ORDER BY v.date, v.number, l.id",
+             ORDER BY v.date, v.number, l.line",
             )
             .map_err(|e| self.sql(e))?;
         let mut rows = stmt
@@ -368,4 +370,114 @@ fn voucher_line(r: &Row) -> rusqlite::Result<JournalLine> {
         currency: r.get(10)?,
         minor: r.get(11)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::tests::{d, day, ledger};
+    use crate::ledger::{LineDraft, NewVendor, Target, VoucherDraft};
+
+    /// A voucher whose lines mix plain, customer and vendor lines: bank, customer, expense,
+    /// vendor.
+    fn mixed(l: &Ledger) {
+        l.create_vendor(&NewVendor {
+            account: Some("V-1".into()),
+            name: "Vendor".into(),
+            currency: "USD".into(),
+            ..Default::default()
+        })
+        .unwrap();
+        let line = |target, amount: &str| LineDraft {
+            target,
+            currency: "USD".into(),
+            amount: d(amount),
+            document: None,
+            kind: None,
+        };
+        l.post_voucher(&VoucherDraft {
+            sequence: "opening".into(),
+            date: day(),
+            description: "mixed".into(),
+            lines: vec![
+                line(Target::Account("1000".into()), "-30.00"),
+                line(Target::Customer("C-1".into()), "50.00"),
+                line(Target::Account("3999".into()), "-5.00"),
+                line(Target::Vendor("V-1".into()), "-15.00"),
+            ],
+        })
+        .unwrap();
+    }
+
+    #[test]
+    fn a_voucher_reads_back_in_the_order_posted_whatever_stores_its_lines() {
+        let l = ledger();
+        mixed(&l);
+        // Two plain lines stored as such; the customer's and vendor's are their transactions.
+        let stored: i64 = l
+            .store
+            .conn()
+            .query_row("SELECT count(*) FROM voucher_lines", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(stored, 2);
+        let reader = l.journal_reader(JournalPeriod::default()).unwrap();
+        let mut read = Vec::new();
+        reader
+            .each_voucher(|v| {
+                read.push(v.clone());
+                Ok::<_, LedgerError>(())
+            })
+            .unwrap();
+        let mut accounts = Vec::new();
+        reader
+            .each_account(|a| {
+                accounts.push((a.account, a.party));
+                Ok::<_, LedgerError>(())
+            })
+            .unwrap();
+        reader.finish().unwrap();
+        assert_eq!(read.len(), 1);
+        let lines: Vec<(&str, Option<&Party>, i64)> = read[0]
+            .lines
+            .iter()
+            .map(|l| (l.account.as_str(), l.party.as_ref(), l.minor))
+            .collect();
+        let (c, v) = (Party::Customer("C-1".into()), Party::Vendor("V-1".into()));
+        assert_eq!(
+            lines,
+            vec![
+                ("1000", None, -3000),
+                ("1200", Some(&c), 5000),
+                ("3999", None, -500),
+                ("2000", Some(&v), -1500),
+            ]
+        );
+        assert_eq!(
+            accounts,
+            vec![
+                ("1000".into(), None),
+                ("1200".into(), Some(c)),
+                ("2000".into(), Some(v)),
+                ("3999".into(), None),
+            ]
+        );
+        // The trial balance counts the transactions as the control accounts' lines.
+        let tb: Vec<(String, String)> = l
+            .trial_balance()
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.account, r.balance.to_string()))
+            .collect();
+        assert_eq!(
+            tb,
+            [
+                ("1000", "-30.00"),
+                ("1200", "50.00"),
+                ("2000", "-15.00"),
+                ("3999", "-5.00")
+            ]
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+        );
+        assert_eq!(l.control_disagreements().unwrap(), vec![]);
+    }
 }

@@ -116,6 +116,7 @@ pub use master_data::{
     CUSTOMER_FIELDS, ChangeFilter, ChangeKind, ChangeOrigin, FieldChange, MasterDataChange,
     VENDOR_FIELDS, current_user, customer_changes, vendor_changes,
 };
+pub use numbers::DEFAULT_NUMBER_BLOCK;
 pub(crate) use read_ahead::READ_AHEAD_STACK;
 pub use read_ahead::{CustomerPage, CustomerPages, OpenItems, ReadAheadLedger};
 pub(crate) use reimbursements::{NewReimbursementRow, WithInvoice};

@@ -1,15 +1,20 @@
-//! Number sequences: the next number of a sequence (`RMB-000001`), taken one at a time, or, where
-//! a caller asked for it, from a block reserved with one write and given back unused at the end
-//! (an import posts one voucher a row).
+//! Number sequences: the next number of a sequence (`RMB-000001`).
 //!
-//! Inside a write transaction a sequence is read once and then kept in step with the writes this
-//! connection makes (the transaction cache); a rollback empties the cache and undoes the writes,
-//! so a rolled-back number is taken again. The database's `next` is never below a number handed
-//! out: at worst (a block not given back) numbers are skipped, never repeated.
+//! Outside a transaction each number is one write. Inside a write transaction a sequence is read
+//! once and then kept in step with this connection's writes (the transaction cache), and its
+//! numbers come from a block reserved with one write ([`DEFAULT_NUMBER_BLOCK`] numbers, or what
+//! [`Ledger::set_number_block`] asked for); the true `next` is held by the store
+//! ([`crate::store::Store::defer_write`]) and written once before the transaction's next
+//! savepoint, release or commit. So a run writes each sequence twice per block of customers, not
+//! once per number, and its committed numbers have no gap: every boundary gives back what was
+//! reserved and not taken, and a rollback (to a savepoint or of the whole) restores a `next` that
+//! was true at its savepoint and empties the cache, so a rolled-back number is taken again. The
+//! database's `next` is never below a number handed out: at worst (a commit made past the store)
+//! numbers are skipped, never repeated.
 
 use rusqlite::params;
 
-use super::{Ledger, Res};
+use super::{Ledger, LedgerError, Res};
 
 /// What a transaction knows of a number sequence.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,7 +27,17 @@ pub(super) struct SequenceState {
     written: i64,
     /// How many numbers one write reserves (1: one write a number).
     block: i64,
+    /// The store's boundaries when `written` was last true of the database (see
+    /// [`crate::store::Store::boundaries`]): once they moved, the held `next` was written.
+    boundary: u64,
 }
+
+/// How many numbers of a sequence a write transaction reserves at a time (given back at its next
+/// boundary): more than a block of the run takes.
+pub const DEFAULT_NUMBER_BLOCK: u32 = 1024;
+
+/// The held write of a sequence's true next number.
+const WRITE_NEXT: &str = "UPDATE number_sequences SET next = ?2 WHERE name = ?1";
 
 impl SequenceState {
     fn format(&self, n: i64) -> String {
@@ -46,12 +61,18 @@ impl Ledger {
             "number sequence",
             || sequence.to_string(),
         )?;
+        let in_transaction = self.store.in_transaction();
         Ok(SequenceState {
             prefix,
             width,
             next,
             written: next,
-            block: 1,
+            block: if in_transaction {
+                i64::from(DEFAULT_NUMBER_BLOCK)
+            } else {
+                1
+            },
+            boundary: self.store.boundaries(),
         })
     }
 
@@ -65,7 +86,7 @@ impl Ledger {
     fn write_next(&self, sequence: &str, next: i64) -> Res<()> {
         self.store
             .conn()
-            .prepare_cached("UPDATE number_sequences SET next = ?2 WHERE name = ?1")
+            .prepare_cached(WRITE_NEXT)
             .and_then(|mut s| s.execute(params![sequence, next]))
             .map_err(|e| self.sql_err(e))?;
         Ok(())
@@ -75,6 +96,12 @@ impl Ledger {
     /// a rolled-back run never consumes a number.
     pub fn next_number(&self, sequence: &str) -> Res<String> {
         let mut state = self.sequence_state(sequence)?;
+        let boundary = self.store.boundaries();
+        if state.boundary != boundary {
+            // A savepoint, release or commit wrote the true next, giving back the reservation.
+            state.written = state.next;
+            state.boundary = boundary;
+        }
         debug_assert!(
             state.next <= state.written,
             "a number beyond what was written"
@@ -85,6 +112,13 @@ impl Ledger {
         }
         let number = state.format(state.next);
         state.next += 1;
+        if self.store.in_transaction() {
+            // Written once, at the transaction's next boundary (always the latest: an earlier
+            // one held in this interval would be below a number handed out).
+            self.store
+                .defer_write(sequence, WRITE_NEXT, state.next)
+                .map_err(LedgerError::Store)?;
+        }
         self.keep_sequence(sequence, state);
         self.journal
             .borrow_mut()
@@ -115,8 +149,8 @@ impl Ledger {
         Ok(())
     }
 
-    /// Gives back the numbers of `sequence` reserved and not taken, so the numbers of a committed
-    /// transaction have no gap; numbers are taken one at a time again.
+    /// Gives back the numbers of `sequence` reserved and not taken now (every boundary of the
+    /// transaction does it too); numbers are reserved [`DEFAULT_NUMBER_BLOCK`] at a time again.
     pub fn release_numbers(&self, sequence: &str) -> Res<()> {
         let Some(mut state) = self
             .cache()
@@ -124,11 +158,15 @@ impl Ledger {
         else {
             return Ok(());
         };
+        if state.boundary != self.store.boundaries() {
+            state.written = state.next;
+            state.boundary = self.store.boundaries();
+        }
         if state.written > state.next {
             self.write_next(sequence, state.next)?;
             state.written = state.next;
         }
-        state.block = 1;
+        state.block = i64::from(DEFAULT_NUMBER_BLOCK);
         self.keep_sequence(sequence, state);
         Ok(())
     }
@@ -136,6 +174,7 @@ impl Ledger {
 
 #[cfg(test)]
 mod tests {
+    use super::DEFAULT_NUMBER_BLOCK;
     use crate::ledger::Ledger;
     use crate::ledger::tests::ledger;
     use crate::store::Store;
@@ -158,26 +197,84 @@ mod tests {
             crate::sample_company().unwrap().params,
         )
         .unwrap();
-        l.store().begin().unwrap();
+        let block = i64::from(DEFAULT_NUMBER_BLOCK);
+        // Outside a transaction: one write a number.
         assert_eq!(l.next_number("opening").unwrap(), "OPN-000001");
         assert_eq!(stored_next(&l), 2);
-        l.set_number_block("opening", 100).unwrap();
+        l.store().begin().unwrap();
         assert_eq!(l.next_number("opening").unwrap(), "OPN-000002");
-        assert_eq!(stored_next(&l), 102, "one write reserves the block");
+        assert_eq!(stored_next(&l), 2 + block, "one write reserves a block");
         assert_eq!(l.next_number("opening").unwrap(), "OPN-000003");
-        assert_eq!(stored_next(&l), 102);
+        assert_eq!(stored_next(&l), 2 + block);
+        l.set_number_block("opening", 100).unwrap();
         l.release_numbers("opening").unwrap();
         assert_eq!(stored_next(&l), 4, "the numbers not taken are given back");
         assert_eq!(l.next_number("opening").unwrap(), "OPN-000004");
-        assert_eq!(stored_next(&l), 5, "one number a write again");
-        l.store().commit().unwrap();
-        // A rolled-back block leaves the sequence as it was.
-        l.store().begin().unwrap();
-        l.set_number_block("opening", 10).unwrap();
-        l.next_number("opening").unwrap();
-        l.store().rollback();
+        assert_eq!(stored_next(&l), 4 + block, "a block again");
+        // Every savepoint and release writes the true next first.
+        l.store().savepoint("s").unwrap();
         assert_eq!(stored_next(&l), 5);
         assert_eq!(l.next_number("opening").unwrap(), "OPN-000005");
+        assert_eq!(stored_next(&l), 5 + block);
+        l.store().release("s").unwrap();
+        assert_eq!(stored_next(&l), 6);
+        l.set_number_block("opening", 2).unwrap();
+        for n in 6..=10 {
+            assert_eq!(l.next_number("opening").unwrap(), format!("OPN-{n:06}"));
+        }
+        l.store().commit().unwrap();
+        assert_eq!(
+            stored_next(&l),
+            11,
+            "a committed transaction's numbers have no gap"
+        );
+        // A rolled-back block leaves the sequence as it was.
+        l.store().begin().unwrap();
+        l.next_number("opening").unwrap();
+        l.store().rollback();
+        assert_eq!(stored_next(&l), 11);
+        assert_eq!(l.next_number("opening").unwrap(), "OPN-000011");
+    }
+
+    #[test]
+    fn numbers_rolled_back_to_a_savepoint_are_taken_again_and_the_commit_has_no_gap() {
+        let l = ledger();
+        let store = l.store();
+        let take = || l.next_number("vendor_invoice").unwrap();
+        store.begin().unwrap();
+        let first = take();
+        store.savepoint("block").unwrap();
+        let kept = take();
+        store.release("block").unwrap();
+        store.savepoint("block").unwrap();
+        let undone = take();
+        take();
+        store.rollback_to("block").unwrap();
+        assert_eq!(
+            take(),
+            undone,
+            "the numbers of a rolled-back savepoint are taken again"
+        );
+        store.savepoint("credit").unwrap();
+        take();
+        store.rollback_to("credit").unwrap();
+        let last = take();
+        assert_ne!(last, undone);
+        store.commit().unwrap();
+        assert!(
+            first.ends_with("000001") && kept.ends_with("000002"),
+            "{first} {kept}"
+        );
+        assert!(last.ends_with("000004"), "{last}");
+        let next: i64 = store
+            .conn()
+            .query_row(
+                "SELECT next FROM number_sequences WHERE name = 'vendor_invoice'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(next, 5);
     }
 
     #[test]

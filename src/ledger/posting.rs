@@ -150,8 +150,9 @@ impl Ledger {
         })
     }
 
-    /// Writes a checked voucher: the voucher, its lines, and a sub-ledger transaction for each
-    /// customer or vendor line.
+    /// Writes a checked voucher: the voucher, a `voucher_lines` row for each plain line, and for
+    /// each customer or vendor line its transaction, which is the general-ledger line too (read
+    /// through the view `gl_lines`); each with its place in the voucher.
     fn write_voucher(
         &self,
         draft: &VoucherDraft,
@@ -179,47 +180,58 @@ impl Ledger {
             vendor_transactions: Vec::new(),
             sub_ledger: Vec::new(),
         };
-        for c in checked {
+        for (position, c) in checked.iter().enumerate() {
             let line = c.line;
-            conn.prepare_cached(
-                "INSERT INTO voucher_lines(voucher_id, account, currency, amount_minor, customer, vendor)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?
-            .execute(params![voucher_id, c.account, line.currency, c.minor, c.customer, c.vendor])?;
+            let position = position as i64;
             posted
                 .lines
                 .push((c.account.clone(), line.currency.clone(), line.amount));
-            if let Some((side, party)) = c.party() {
-                let id = self.write_sub_ledger_line(side, party, voucher_id, number, date, c)?;
-                let transaction = TransactionRef::new(side, id);
-                self.row_inserted(
-                    match side {
-                        Side::Customer => RowKind::CustomerTransaction,
-                        Side::Vendor => RowKind::VendorTransaction,
-                    },
-                    id,
-                );
-                match transaction {
-                    TransactionRef::Customer(id) => posted.customer_transactions.push(id),
-                    TransactionRef::Vendor(id) => posted.vendor_transactions.push(id),
-                }
-                posted.sub_ledger.push(SubLedgerLine {
-                    transaction,
-                    account: party.to_string(),
-                    amount: line.amount,
-                    document: line.document.clone().unwrap_or_else(|| number.to_string()),
-                });
+            let Some((side, party)) = c.party() else {
+                // A plain line; a customer's or vendor's line is its transaction (schema 7).
+                conn.prepare_cached(
+                    "INSERT INTO voucher_lines(voucher_id, line, account, currency, amount_minor)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?
+                .execute(params![
+                    voucher_id,
+                    position,
+                    c.account,
+                    line.currency,
+                    c.minor
+                ])?;
+                continue;
+            };
+            let at = (voucher_id, position);
+            let id = self.write_sub_ledger_line(side, party, at, number, date, c)?;
+            let transaction = TransactionRef::new(side, id);
+            self.row_inserted(
+                match side {
+                    Side::Customer => RowKind::CustomerTransaction,
+                    Side::Vendor => RowKind::VendorTransaction,
+                },
+                id,
+            );
+            match transaction {
+                TransactionRef::Customer(id) => posted.customer_transactions.push(id),
+                TransactionRef::Vendor(id) => posted.vendor_transactions.push(id),
             }
+            posted.sub_ledger.push(SubLedgerLine {
+                transaction,
+                account: party.to_string(),
+                amount: line.amount,
+                document: line.document.clone().unwrap_or_else(|| number.to_string()),
+            });
         }
         Ok(posted)
     }
 
-    /// Writes the customer or vendor transaction of a voucher line; its id.
+    /// Writes the customer or vendor transaction of a voucher line, the line `at` (voucher,
+    /// place in it) of the general ledger as well; its id.
     fn write_sub_ledger_line(
         &self,
         side: Side,
         party: &str,
-        voucher_id: VoucherId,
+        (voucher_id, position): (VoucherId, i64),
         number: &str,
         date: &str,
         c: &CheckedLine,
@@ -227,13 +239,13 @@ impl Ledger {
         let sql = match side {
             Side::Customer => {
                 "INSERT INTO customer_transactions(account, voucher_id, date, document,
-                     type, currency, amount_minor, open_minor)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)"
+                     type, currency, amount_minor, open_minor, line)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)"
             }
             Side::Vendor => {
                 "INSERT INTO vendor_transactions(account, voucher_id, date, document,
-                     type, currency, amount_minor, open_minor)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)"
+                     type, currency, amount_minor, open_minor, line)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)"
             }
         };
         self.store.conn().prepare_cached(sql)?.insert(params![
@@ -243,7 +255,8 @@ impl Ledger {
             c.line.document.as_deref().unwrap_or(number),
             c.line.kind.as_deref().unwrap_or("journal"),
             c.line.currency,
-            c.minor
+            c.minor,
+            position
         ])
     }
 

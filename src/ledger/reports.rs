@@ -265,14 +265,15 @@ impl Ledger {
             })
     }
 
-    /// The trial balance: every general-ledger account's balance per currency.
+    /// The trial balance: every general-ledger account's balance per currency, from the general
+    /// ledger's lines (`gl_lines`: the plain lines and the customer and vendor transactions).
     pub fn trial_balance(&self) -> Res<Vec<TrialBalanceRow>> {
         let rows: Vec<(String, String, String, i64)> = self
             .store
             .conn()
             .prepare(
                 "SELECT l.account, a.name, l.currency, SUM(l.amount_minor)
-                 FROM voucher_lines l JOIN gl_accounts a ON a.account = l.account
+                 FROM gl_lines l JOIN gl_accounts a ON a.account = l.account
                  GROUP BY l.account, l.currency ORDER BY l.account, l.currency",
             )
             .and_then(|mut s| {

@@ -87,10 +87,12 @@ pub(crate) struct NewWriteOffRow<'a> {
     pub customer_txn: CustomerTransactionId,
 }
 
-/// The columns of [`WriteOff`], in `read_row` order.
+/// The columns of [`WriteOff`], in `read_row` order. The account written off to is the voucher's
+/// plain line: read from `voucher_lines` itself, which holds exactly the plain lines of the
+/// general ledger (`gl_lines` adds the transactions, which have no index by voucher).
 const SELECT: &str = "SELECT w.id, w.run_id, w.customer, w.currency, w.amount_minor, w.date,
         v.number, (SELECT l.account FROM voucher_lines l
-                   WHERE l.voucher_id = w.voucher_id AND l.customer IS NULL LIMIT 1),
+                   WHERE l.voucher_id = w.voucher_id AND l.customer IS NULL ORDER BY l.line LIMIT 1),
         rv.number, w.reversed_date, w.customer_txn_id
      FROM write_offs w
      JOIN vouchers v ON v.id = w.voucher_id

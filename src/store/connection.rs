@@ -21,6 +21,7 @@ impl Store {
             path,
             nested: Cell::new(0),
             epoch,
+            deferred: Default::default(),
         })
     }
 

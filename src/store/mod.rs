@@ -25,6 +25,7 @@ use std::time::Duration;
 use rusqlite::Connection;
 
 mod connection;
+mod deferred;
 mod epoch;
 mod error;
 mod in_use;
@@ -60,4 +61,6 @@ pub struct Store {
     /// past the store, such as an error rolling a transaction back), and at every rollback to a
     /// savepoint, which SQLite's hooks do not report (see [`Store::epoch`]).
     epoch: Arc<AtomicU64>,
+    /// Writes held until the transaction's next boundary ([`Store::defer_write`]).
+    deferred: std::cell::RefCell<deferred::Deferred>,
 }

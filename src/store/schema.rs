@@ -10,6 +10,7 @@ pub(super) const MIGRATIONS: &[&str] = &[
     include_str!("schema/004_control_accounts_and_totals.sql"),
     include_str!("schema/005_holds_and_bank_files.sql"),
     include_str!("schema/006_lifecycle.sql"),
+    include_str!("schema/007_lean_writes.sql"),
 ];
 
 /// The schema version this build writes and reads.

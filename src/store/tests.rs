@@ -143,6 +143,7 @@ fn the_migrations_are_the_text_released() {
         "12198d47c5be4eec8ece8cc4896ec2d95d1114581f90a1c17f3c35b695399c81",
         "a07bba8854cff265241f22df2523d51c8ec760baf7680bc94b611a357d61b35f",
         "20843f11e6cf8f57c87454bd7b5b6706c66a9d5c6094161744923a50bddf811e",
+        "fce98c61402a024ed308e15e3876e36370785798684256c5bf8a760ed5cf7c33",
     ];
     let migrations = super::schema::MIGRATIONS;
     assert_eq!(migrations.len(), released.len());

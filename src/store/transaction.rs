@@ -1,5 +1,6 @@
 //! Transactions: `BEGIN IMMEDIATE`, nested [`Store::begin`] calls as savepoints, commit and
-//! rollback.
+//! rollback; every boundary first runs (or, for a rollback, drops) the writes held until it
+//! ([`Store::defer_write`]).
 
 use std::sync::atomic::Ordering;
 
@@ -20,6 +21,7 @@ impl Store {
             return Ok(());
         }
         self.nested.set(0);
+        self.drop_deferred();
         self.conn
             .execute_batch("BEGIN IMMEDIATE")
             .map_err(|e| StoreError::sqlite(&self.path, e))
@@ -33,6 +35,7 @@ impl Store {
             self.nested.set(depth - 1);
             return self.release(&format!("nested_{depth}"));
         }
+        self.flush_deferred()?;
         self.nested.set(0);
         self.conn
             .execute_batch("COMMIT")
@@ -49,6 +52,7 @@ impl Store {
             return;
         }
         self.nested.set(0);
+        self.drop_deferred();
         if !self.conn.is_autocommit() {
             let _ = self.conn.execute_batch("ROLLBACK");
         }
@@ -61,6 +65,7 @@ impl Store {
 
     /// Sets a savepoint inside the open transaction.
     pub fn savepoint(&self, name: &str) -> Result<(), StoreError> {
+        self.flush_deferred()?;
         self.cached(&format!("SAVEPOINT {name}"))
     }
 
@@ -74,6 +79,7 @@ impl Store {
 
     /// Releases (keeps) the work since the savepoint.
     pub fn release(&self, name: &str) -> Result<(), StoreError> {
+        self.flush_deferred()?;
         self.cached(&format!("RELEASE {name}"))
     }
 
@@ -81,6 +87,7 @@ impl Store {
     pub fn rollback_to(&self, name: &str) -> Result<(), StoreError> {
         // SQLite's rollback hook does not see a rollback to a savepoint: the epoch moves here.
         self.epoch.fetch_add(1, Ordering::Relaxed);
+        self.drop_deferred();
         self.cached(&format!("ROLLBACK TO {name}"))?;
         self.cached(&format!("RELEASE {name}"))
     }

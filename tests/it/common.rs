@@ -444,8 +444,8 @@ impl Company {
     pub fn voucher_lines(&self, number: &str) -> Vec<Vec<String>> {
         self.query(&format!(
             "SELECT l.account, l.currency, l.amount_minor, l.customer, l.vendor
-             FROM voucher_lines l JOIN vouchers v ON v.id = l.voucher_id
-             WHERE v.number = '{number}' ORDER BY l.id"
+             FROM gl_lines l JOIN vouchers v ON v.id = l.voucher_id
+             WHERE v.number = '{number}' ORDER BY l.line"
         ))
     }
 
@@ -533,7 +533,7 @@ impl Company {
         ] {
             for row in self.query(&format!(
                 "SELECT currency, SUM(gl), SUM(sub) FROM (
-                     SELECT currency, amount_minor AS gl, 0 AS sub FROM voucher_lines
+                     SELECT currency, amount_minor AS gl, 0 AS sub FROM gl_lines
                      WHERE account = '{account}'
                      UNION ALL SELECT currency, 0, amount_minor FROM {table}
                  ) GROUP BY currency HAVING SUM(gl) <> SUM(sub) ORDER BY currency"
@@ -545,9 +545,18 @@ impl Company {
     }
 }
 
-/// What schema versions 6 and 5 add, dropped (and schema 2's trigger back): a database of
+/// What schema version 7 changed, undone: the general ledger's lines all in `voucher_lines` again
+/// (the customer and vendor lines written back from their transactions, in line order, without
+/// touching the account totals), no `line` columns, no view, the triggers of schema 4 and the
+/// indexes schema 7 dropped: a database of schema 6 as that version wrote it (the tests of
+/// migrations; `examples/schema_floor` and `examples/bench` use it for the old write floor).
+pub const DOWN_TO_SCHEMA_6: &str = include_str!("../schema/down_to_6.sql");
+
+/// What schema versions 7, 6 and 5 add, dropped (and schema 2's trigger back): a database of
 /// schema 4, the first step of taking one back to an older version (the tests of migrations).
-pub const DOWN_TO_SCHEMA_4: &str = "
+pub const DOWN_TO_SCHEMA_4: &str = concat!(
+    include_str!("../schema/down_to_6.sql"),
+    "
 DROP TRIGGER reimbursement_paid_unless_reversed;
 DROP TABLE run_outcomes;
 DROP TABLE decisions;
@@ -568,7 +577,8 @@ DROP TABLE bank_transfers;
 DROP TABLE bank_files;
 ALTER TABLE reimbursements DROP COLUMN hold_reason;
 ALTER TABLE reimbursements DROP COLUMN held_by_run;
-";
+"
+);
 
 /// A company made by `reimburse generate` in a temporary folder; the binary runs with `TMPDIR`
 /// set to a folder of its own, so the tests can check that it leaves nothing there.

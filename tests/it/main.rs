@@ -17,6 +17,7 @@ mod foundation;
 mod hostile_scripts;
 mod import;
 mod input_and_output;
+mod lean_writes;
 mod ledger_agreement;
 mod lifecycle_approval;
 mod lifecycle_reversal;

@@ -755,7 +755,7 @@ fn the_contoso_run_reimburses_exactly_the_expected_credits() {
     // Every voucher balances per currency.
     assert_eq!(
         c.count(
-            "SELECT count(*) FROM (SELECT voucher_id, currency FROM voucher_lines
+            "SELECT count(*) FROM (SELECT voucher_id, currency FROM gl_lines
              GROUP BY voucher_id, currency HAVING sum(amount_minor) <> 0)"
         ),
         0
