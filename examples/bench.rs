@@ -24,7 +24,10 @@
 //! It prints customers per second, microseconds per customer (to see that cost grows linearly),
 //! the engine/baseline ratio and the peak resident memory of each phase (Linux: VmHWM, reset
 //! between phases through /proc/self/clear_refs). It also checks that engine and baseline made the
-//! same reimbursements (count and totals per currency).
+//! same reimbursements and skips (counts and totals per currency). It ends with the targets of
+//! issue 22, each with its figures and whether it is met: engine/baseline <= 1.15x at each size,
+//! write floor new/old <= 0.6 (at 1,000,000), committed run/floor <= 1.4x, import/floor per row
+//! <= 1.3x, command peak RSS <= 150 MB, cost linear in N, CLI start <= 30 ms.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -93,11 +96,12 @@ fn main() -> Res<()> {
         }
     );
     let date = NaiveDate::from_ymd_opt(2026, 11, 30).ok_or("date")?;
-    startup(&dir, date)?;
+    let start_ms = startup(&dir, date)?;
     let mut rows = Vec::new();
     for n in sizes {
         rows.push(bench_size(n, seed, &dir, date, rounds)?);
     }
+    let targets = targets(&rows, start_ms);
     println!("\nsummary");
     println!(
         "{:>10} {:>9} {:>12} {:>9} {:>13} {:>13} {:>12} {:>7} {:>12} {:>10} {:>8} {:>8} {:>10} {:>20}",
@@ -136,13 +140,93 @@ fn main() -> Res<()> {
             r.import_ratio
         );
     }
+    println!("\ntargets (issue 22: ratios measured in this sitting)");
+    for line in targets {
+        println!("  {line}");
+    }
     Ok(())
+}
+
+/// The issue's targets, each with the figures measured and whether they are met.
+fn targets(rows: &[SizeResult], start_ms: Option<f64>) -> Vec<String> {
+    let verdict = |met: bool| if met { "met" } else { "NOT met" };
+    let per_size = |f: &dyn Fn(&SizeResult) -> f64, limit: f64, unit: &str| -> String {
+        rows.iter()
+            .map(|r| {
+                let v = f(r);
+                format!("{}: {v:.2}{unit} {}", thousands(r.n), verdict(v <= limit))
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let mut lines = vec![
+        format!(
+            "engine/baseline <= 1.15x       {}",
+            per_size(&|r| r.run / r.baseline, 1.15, "x")
+        ),
+        format!(
+            "write floor new/old <= 0.6     {} (the target is at 1,000,000)",
+            per_size(&|r| r.floor / r.old_floor, 0.6, "")
+        ),
+        format!(
+            "committed run/floor <= 1.4x    {}",
+            per_size(&|r| r.run / r.floor, 1.4, "x")
+        ),
+        format!(
+            "import/floor per row <= 1.3x   {}",
+            per_size(&|r| r.import_ratio, 1.3, "x")
+        ),
+        format!(
+            "command peak RSS <= 150 MB     {}",
+            rows.iter()
+                .map(|r| match r.command_rss_mb {
+                    Some(mb) => format!("{}: {mb} MB {}", thousands(r.n), verdict(mb <= 150)),
+                    None => format!("{}: - (build the release binary)", thousands(r.n)),
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+    ];
+    if let (Some(small), Some(large)) = (rows.first(), rows.last())
+        && large.n > small.n
+    {
+        let per = |r: &SizeResult| r.run / r.n as f64;
+        let growth = per(large) / per(small);
+        lines.push(format!(
+            "cost linear in N               µs/customer at {} over at {}: {growth:.2}x {} (linear: at most 1.25x)",
+            thousands(large.n),
+            thousands(small.n),
+            verdict(growth <= 1.25)
+        ));
+    }
+    lines.push(match start_ms {
+        Some(ms) => format!(
+            "CLI start <= 30 ms             {ms:.1} ms {}",
+            verdict(ms <= 30.0)
+        ),
+        None => "CLI start <= 30 ms             - (build the release binary)".into(),
+    });
+    lines
+}
+
+/// `n` with thousands separators.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Starting on the demo company: loading the parameters, opening the database, compiling the rules
 /// and a dry run of its 20 customers, in this process (median of 20); and, when the release binary
-/// has been built beside this example, the whole command `reimburse run --dry-run` (median of 20).
-fn startup(base: &Path, date: NaiveDate) -> Res<()> {
+/// has been built beside this example, the whole command `reimburse run --dry-run` (median of 20),
+/// which it returns (in ms).
+fn startup(base: &Path, date: NaiveDate) -> Res<Option<f64>> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = base.join("contoso");
     let _ = std::fs::remove_dir_all(&dir);
@@ -196,7 +280,7 @@ fn startup(base: &Path, date: NaiveDate) -> Res<()> {
         "\nstartup on the demo company: parameters + database + rules compiled + dry run {:.1} ms (in process)",
         median(in_process)
     );
-    match cli_binary() {
+    Ok(match cli_binary() {
         Some(binary) => {
             let mut times = Vec::new();
             for _ in 0..20 {
@@ -211,17 +295,20 @@ fn startup(base: &Path, date: NaiveDate) -> Res<()> {
                     return Err(String::from_utf8_lossy(&out.stderr).into_owned().into());
                 }
             }
+            let ms = median(times);
             println!(
-                "  the command `reimburse run --dry-run`: {:.1} ms ({})",
-                median(times),
+                "  the command `reimburse run --dry-run`: {ms:.1} ms ({})",
                 binary.display()
             );
+            Some(ms)
         }
         None => {
-            println!("  (build the binary too, `cargo build --release`, to time the whole command)")
+            println!(
+                "  (build the binary too, `cargo build --release`, to time the whole command)"
+            );
+            None
         }
-    }
-    Ok(())
+    })
 }
 
 /// The `reimburse` binary beside this example (target/release/reimburse), when it has been built.
