@@ -196,6 +196,9 @@ impl PageReader<'_> {
 /// scripts as deeply nested as the run does.
 pub(crate) const READ_AHEAD_STACK: usize = 256 << 20;
 
+/// How many pages the reading thread may be ahead of the caller, besides the one it is reading.
+pub(crate) const PAGES_AHEAD: usize = 3;
+
 /// A page of customers with the balances of each ([`Ledger::read_ahead_customers`]).
 #[derive(Debug, Default)]
 pub struct CustomerPage {
@@ -323,8 +326,9 @@ impl Ledger {
         let (conn, path) = self.read_ahead_connection()?;
         let currencies = self.currencies.clone();
         let page = page.max(1);
-        // One page waits in the channel while the next is read: memory stays flat.
-        let (sender, receiver) = std::sync::mpsc::sync_channel(1);
+        // A few pages wait in the channel while the next is read, so a page the reading thread
+        // takes longer over does not hold the caller up: memory stays flat.
+        let (sender, receiver) = std::sync::mpsc::sync_channel(PAGES_AHEAD);
         let worker = std::thread::Builder::new()
             .name("reimburse-read-ahead".into())
             // The scripts it evaluates may recurse as deep as on the main thread.
