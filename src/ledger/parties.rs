@@ -9,6 +9,7 @@ use rusqlite::{OptionalExtension, params};
 
 use super::rows::{execute_with_customer, execute_with_vendor, read_vendor};
 use super::{ChangeKind, Customer, FieldChange, Ledger, LedgerError, NewVendor, Res, Side, Vendor};
+use crate::parameters::Parameters;
 
 impl Ledger {
     /// Whether any customer is in this customer group (groups are compared exactly).
@@ -240,39 +241,7 @@ impl Ledger {
                 }
             },
         };
-        let defaults = &self.params.one_time_vendor;
-        let group = v.group.clone().unwrap_or_else(|| {
-            if v.one_time {
-                defaults.group.clone()
-            } else {
-                "DEFAULT".into()
-            }
-        });
-        let (terms, method) = if v.one_time {
-            (
-                v.payment_terms.clone().or(defaults.payment_terms.clone()),
-                v.method_of_payment
-                    .clone()
-                    .or(defaults.method_of_payment.clone()),
-            )
-        } else {
-            (v.payment_terms.clone(), v.method_of_payment.clone())
-        };
-        let vendor = Vendor {
-            account,
-            name: v.name.clone(),
-            address: v.address.clone(),
-            group,
-            currency: v.currency.clone(),
-            one_time: v.one_time,
-            created_for: v.created_for.clone(),
-            blocked: false,
-            payment_terms: terms,
-            method_of_payment: method,
-            tax_id: v.tax_id.clone(),
-            iban: v.iban.clone(),
-            bic: v.bic.clone(),
-        };
+        let vendor = with_defaults(&self.params, account, v);
         self.insert_vendor(&vendor)?;
         self.journal
             .borrow_mut()
@@ -296,6 +265,45 @@ impl Ledger {
             .map_err(|e| self.sql_err(e))?;
         self.known_vendor(&v.account, v.blocked);
         self.insert_change(Side::Vendor, &v.account, ChangeKind::Created, None)
+    }
+}
+
+/// The vendor `v` becomes under `account`: a one-time vendor takes the one-time vendor group,
+/// payment terms and method of payment of the parameters where it names none; any other vendor
+/// the group `DEFAULT`. What `create_vendor` inserts, and what the books worked out ahead answer.
+pub(super) fn with_defaults(params: &Parameters, account: String, v: &NewVendor) -> Vendor {
+    let defaults = &params.one_time_vendor;
+    let group = v.group.clone().unwrap_or_else(|| {
+        if v.one_time {
+            defaults.group.clone()
+        } else {
+            "DEFAULT".into()
+        }
+    });
+    let (terms, method) = if v.one_time {
+        (
+            v.payment_terms.clone().or(defaults.payment_terms.clone()),
+            v.method_of_payment
+                .clone()
+                .or(defaults.method_of_payment.clone()),
+        )
+    } else {
+        (v.payment_terms.clone(), v.method_of_payment.clone())
+    };
+    Vendor {
+        account,
+        name: v.name.clone(),
+        address: v.address.clone(),
+        group,
+        currency: v.currency.clone(),
+        one_time: v.one_time,
+        created_for: v.created_for.clone(),
+        blocked: false,
+        payment_terms: terms,
+        method_of_payment: method,
+        tax_id: v.tax_id.clone(),
+        iban: v.iban.clone(),
+        bic: v.bic.clone(),
     }
 }
 

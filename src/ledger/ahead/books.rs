@@ -16,6 +16,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::super::cache::OpenRow;
+use super::super::parties::with_defaults;
 use super::super::read_ahead::{OpenItems, ReadAheadLedger};
 use super::super::rows::{date_text, stored_date};
 use super::super::settle::not_before;
@@ -579,39 +580,7 @@ impl Work<'_> {
                 }
             },
         };
-        let defaults = &self.books.params.one_time_vendor;
-        let group = v.group.clone().unwrap_or_else(|| {
-            if v.one_time {
-                defaults.group.clone()
-            } else {
-                "DEFAULT".into()
-            }
-        });
-        let (terms, method) = if v.one_time {
-            (
-                v.payment_terms.clone().or(defaults.payment_terms.clone()),
-                v.method_of_payment
-                    .clone()
-                    .or(defaults.method_of_payment.clone()),
-            )
-        } else {
-            (v.payment_terms.clone(), v.method_of_payment.clone())
-        };
-        let vendor = Vendor {
-            account,
-            name: v.name.clone(),
-            address: v.address.clone(),
-            group,
-            currency: v.currency.clone(),
-            one_time: v.one_time,
-            created_for: v.created_for.clone(),
-            blocked: false,
-            payment_terms: terms,
-            method_of_payment: method,
-            tax_id: v.tax_id.clone(),
-            iban: v.iban.clone(),
-            bic: v.bic.clone(),
-        };
+        let vendor = with_defaults(&self.books.params, account, v);
         self.customer.vendors.push(vendor.clone());
         Ok(vendor)
     }
