@@ -276,15 +276,10 @@ fn process_customer(
             if !careful {
                 return Ok(None);
             }
-            scope.tally.diverged.set(true);
-            store
-                .rollback_to("credit")
-                .map_err(|e| store_err(credit, e))?;
-            ledger.take_journal();
             if !had_vendor {
                 one_time_vendor = None;
             }
-            outcome = process_credit(scope, &current, credit, &in_place, &mut one_time_vendor)?;
+            outcome = redo_in_place(scope, &current, credit, &mut one_time_vendor)?;
         }
         let reimbursed = matches!(outcome, Outcome::Reimbursed(_));
         // An earlier currency's hooks may have linked a vendor: the next currency sees it.
@@ -306,13 +301,7 @@ fn process_customer(
                 if !had_vendor {
                     one_time_vendor = None;
                 }
-                let row = Skipped {
-                    customer: customer.account.clone(),
-                    currency: credit.currency.clone(),
-                    balance: credit.balance,
-                    reason,
-                };
-                made.skipped.push((row, credit.open_credit));
+                made.skipped.push(skipped(customer, credit, reason));
             }
             Outcome::Redo => unreachable!("a credit is worked out in place after a redo"),
         }
@@ -323,6 +312,41 @@ fn process_customer(
             .refuse("(engine)", customer, &candidates[0].credit, e.to_string())
     })?;
     Ok(Some(made))
+}
+
+/// A skipped credit's row, with its open credit (for the record).
+fn skipped(customer: &Customer, credit: &Balance, reason: String) -> (Skipped, Decimal) {
+    let row = Skipped {
+        customer: customer.account.clone(),
+        currency: credit.currency.clone(),
+        balance: credit.balance,
+        reason,
+    };
+    (row, credit.open_credit)
+}
+
+/// Undoes a credit's work (its savepoint, in a careful pass) and works it out in place.
+fn redo_in_place(
+    scope: &RunScope,
+    customer: &Customer,
+    credit: &Balance,
+    one_time_vendor: &mut Option<Vendor>,
+) -> Result<Outcome, Box<HookError>> {
+    let ledger = scope.session.ledger();
+    scope.tally.diverged.set(true);
+    ledger.store().rollback_to("credit").map_err(|e| {
+        scope
+            .rules
+            .refuse("(engine)", customer, credit, e.to_string())
+    })?;
+    ledger.take_journal();
+    process_credit(
+        scope,
+        customer,
+        credit,
+        &ReadAheadCredit::default(),
+        one_time_vendor,
+    )
 }
 
 /// Notes that what was worked out ahead for a credit goes unused (the run found the customer

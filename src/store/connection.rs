@@ -67,7 +67,7 @@ impl Store {
     }
 
     /// The SQLite connection, for the benchmark's write floor and hand-written baseline only
-    /// (`examples/bench.rs`, feature `bench-internals`): the library writes SQL in its ledger alone.
+    /// (`examples/bench/`, feature `bench-internals`): the library writes SQL in its ledger alone.
     #[cfg(feature = "bench-internals")]
     #[doc(hidden)]
     pub fn conn_for_benchmarks(&self) -> &Connection {

@@ -169,7 +169,13 @@ impl ReadAhead {
                         if self.engine.touched() {
                             return None;
                         }
-                        value.ok()?.as_bool().ok()
+                        match value {
+                            Ok(value) => value.as_bool().ok(),
+                            Err(_) => {
+                                self.give_up_all();
+                                None
+                            }
+                        }
                     })
                 });
                 if selected == Some(false) {
@@ -252,8 +258,26 @@ impl ReadAhead {
         }
         Some(match result {
             Ok(value) => Hooked::Value(value),
-            Err(e) => Hooked::Skip(ScriptFault::from_error(&e).skip?),
+            Err(e) => match ScriptFault::from_error(&e).skip {
+                Some(reason) => Hooked::Skip(reason),
+                None => {
+                    self.give_up_all();
+                    return None;
+                }
+            },
         })
+    }
+
+    /// Stops working anything out ahead: a hook failed here, so the run will most likely stop at
+    /// that customer, and a hook that fails for one customer (an endless loop stopped by the
+    /// operations limit) may fail for every one, each time at the full cost of the limit.
+    fn give_up_all(&self) {
+        self.eligible_given_up.now();
+        self.vendor_given_up.now();
+        self.filter_given_up.now();
+        if let Some(posting) = &self.posting {
+            posting.give_up();
+        }
     }
 }
 

@@ -62,6 +62,11 @@ impl PostingWork {
         }
     }
 
+    /// Stops working the posting hooks out ahead.
+    pub(super) fn give_up(&self) {
+        self.given_up.now();
+    }
+
     /// The books, for the engine's ledger functions.
     pub(super) fn books(&self) -> Rc<AheadBooks> {
         Rc::clone(&self.books)
