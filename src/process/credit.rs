@@ -100,10 +100,7 @@ pub(super) fn process_credit(
         tally,
         customer,
         credit,
-        // One shared value each, handed to every hook: cloning a shared value copies a pointer,
-        // not the customer (scripts cannot change either: they have no setters).
-        customer_value: Dynamic::from(customer.clone()).into_shared(),
-        credit_value: Dynamic::from(credit.clone()).into_shared(),
+        values: std::cell::OnceCell::new(),
     };
     match hooks.reimburse(ahead, one_time_vendor) {
         Ok(reimbursement) => Ok(Outcome::Reimbursed(Box::new(reimbursement))),
@@ -151,8 +148,10 @@ struct CreditHooks<'a> {
     tally: &'a HookTally,
     customer: &'a Customer,
     credit: &'a Balance,
-    customer_value: Dynamic,
-    credit_value: Dynamic,
+    /// The customer and the credit as script values, made at the first hook called in place (none
+    /// when every hook was worked out ahead): one shared value each, handed to every hook, so
+    /// cloning one copies a pointer, not the customer (scripts cannot change either: no setters).
+    values: std::cell::OnceCell<(Dynamic, Dynamic)>,
 }
 
 impl CreditHooks<'_> {
@@ -205,7 +204,13 @@ impl CreditHooks<'_> {
     /// Calls `hook` with the customer and the credit (and the vendor, when given).
     fn call(&self, hook: &str, vendor: Option<&Vendor>) -> Result<Hooked, Box<HookError>> {
         let args = || {
-            let mut args = vec![self.customer_value.clone(), self.credit_value.clone()];
+            let (customer, credit) = self.values.get_or_init(|| {
+                (
+                    Dynamic::from(self.customer.clone()).into_shared(),
+                    Dynamic::from(self.credit.clone()).into_shared(),
+                )
+            });
+            let mut args = vec![customer.clone(), credit.clone()];
             args.extend(vendor.map(|v| Dynamic::from(v.clone())));
             args
         };
